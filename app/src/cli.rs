@@ -1,0 +1,134 @@
+//! Command-line arguments (clap).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "floe", version, about = "A GDAL-free viewer for satellite altimetry point data", args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub view: ViewArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Describe a GeoParquet file or dataset: rows, columns, geometry, CRS, bbox.
+    Info(InfoArgs),
+    /// Render inputs to a PNG without opening a window.
+    Render(RenderArgs),
+}
+
+/// Options shared by every command that opens inputs.
+#[derive(Debug, Args, Clone, Default)]
+pub struct InputArgs {
+    /// Use these columns as longitude,latitude (files without GeoParquet metadata).
+    #[arg(long, value_name = "LON,LAT")]
+    pub lonlat: Option<String>,
+    /// Hive partition filter, repeatable: `--filter year>=2021 --filter month=11`.
+    #[arg(long = "filter", value_name = "KEY OP VALUE")]
+    pub filters: Vec<String>,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ViewArgs {
+    /// Files, URLs (https://, s3://) or dataset directories to open. None: the embedded sample.
+    pub inputs: Vec<String>,
+    /// Column to colour by.
+    #[arg(long)]
+    pub color: Option<String>,
+    /// Colormap: viridis, magma, inferno, plasma, cividis, turbo, brbg, rdbu, spectral.
+    #[arg(long)]
+    pub cmap: Option<String>,
+    /// Do not fetch OpenStreetMap tiles; draw the embedded coastline only.
+    #[arg(long)]
+    pub offline: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    pub input: String,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub options: InputArgs,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Basemap {
+    None,
+    #[default]
+    Coastline,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Inputs to draw (`sample` for the embedded sample).
+    #[arg(required = true)]
+    pub inputs: Vec<String>,
+    /// Output PNG.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Column to colour by (default: a known height column, else the first numeric one).
+    #[arg(long)]
+    pub color: Option<String>,
+    #[arg(long, default_value = "viridis")]
+    pub cmap: String,
+    /// Value range MIN:MAX (default: 2nd–98th percentile).
+    #[arg(long, value_name = "MIN:MAX", allow_hyphen_values = true)]
+    pub range: Option<String>,
+    /// Image size WxH in pixels.
+    #[arg(long, default_value = "1024x768", value_name = "WxH")]
+    pub size: String,
+    /// Area to draw W,S,E,N in degrees (default: the data's extent). Points outside are not read.
+    #[arg(long, value_name = "W,S,E,N", allow_hyphen_values = true)]
+    pub bbox: Option<String>,
+    #[arg(long, value_enum, default_value_t = Basemap::Coastline)]
+    pub basemap: Basemap,
+    /// Point diameter in pixels.
+    #[arg(long, default_value_t = 3.0)]
+    pub point_size: f32,
+    #[command(flatten)]
+    pub options: InputArgs,
+}
+
+impl InputArgs {
+    pub fn dataset_options(&self) -> anyhow::Result<floe_io::DatasetOptions> {
+        let lonlat_columns = match &self.lonlat {
+            Some(text) => {
+                let (lon, lat) = text
+                    .split_once(',')
+                    .ok_or_else(|| anyhow::anyhow!("--lonlat `{text}`: expected two column names LON,LAT"))?;
+                Some((lon.trim().to_owned(), lat.trim().to_owned()))
+            }
+            None => None,
+        };
+        let partition_filters =
+            self.filters.iter().map(|f| floe_io::PartitionFilter::parse(f)).collect::<Result<Vec<_>, _>>()?;
+        Ok(floe_io::DatasetOptions { open: floe_io::OpenOptions { lonlat_columns }, partition_filters })
+    }
+}
+
+/// Parses `MIN:MAX`.
+pub fn parse_range(text: &str) -> anyhow::Result<(f32, f32)> {
+    let (lo, hi) = text.split_once(':').ok_or_else(|| anyhow::anyhow!("--range `{text}`: expected MIN:MAX"))?;
+    let parse = |v: &str| v.trim().parse::<f32>().map_err(|_| anyhow::anyhow!("--range `{text}`: `{v}` is not a number"));
+    let (lo, hi) = (parse(lo)?, parse(hi)?);
+    anyhow::ensure!(lo < hi, "--range `{text}`: MIN must be less than MAX");
+    Ok((lo, hi))
+}
+
+/// Parses `WxH`.
+pub fn parse_size(text: &str) -> anyhow::Result<[u32; 2]> {
+    let (w, h) = text.split_once(['x', 'X']).ok_or_else(|| anyhow::anyhow!("--size `{text}`: expected WxH"))?;
+    let parse = |v: &str| v.trim().parse::<u32>().ok().filter(|v| (16..=8192).contains(v));
+    match (parse(w), parse(h)) {
+        (Some(w), Some(h)) => Ok([w, h]),
+        _ => anyhow::bail!("--size `{text}`: width and height must be whole numbers from 16 to 8192"),
+    }
+}

@@ -1,0 +1,110 @@
+//! `floe render`: inputs → PNG, headless, exactly as the viewer draws them.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use floe_io::{CancelToken, ColumnSelection, LonLatBox, Progress, ReadOptions};
+use floe_render::{Camera, Colormap, Headless, LayerStyle};
+
+use crate::cli::{Basemap, RenderArgs, parse_range, parse_size};
+use crate::load::{LoadEvent, default_colour_column, open_dataset, parallelism, run_load};
+use crate::points::{PreparedBatch, ValueColumn, percentile_range};
+use crate::progress_bar::ProgressBar;
+
+/// Background colours: sea for the coastline basemap, white without one.
+pub const SEA: [u8; 4] = [222, 232, 242, 255];
+pub const COAST: [u8; 4] = [90, 107, 123, 255];
+pub const PLAIN: [u8; 4] = [255, 255, 255, 255];
+
+struct LoadedLayer {
+    column: Option<ValueColumn>,
+    batches: Vec<PreparedBatch>,
+}
+
+pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
+    let colormap = Colormap::from_name(&args.cmap).ok_or_else(|| {
+        let names: Vec<&str> = Colormap::ALL.iter().map(|c| c.name()).collect();
+        anyhow::anyhow!("unknown colormap `{}` (available: {})", args.cmap, names.join(", "))
+    })?;
+    let size = parse_size(&args.size)?;
+    let range = args.range.as_deref().map(parse_range).transpose()?;
+    let bbox = args.bbox.as_deref().map(LonLatBox::parse).transpose().map_err(anyhow::Error::msg)?;
+    let options = args.options.dataset_options()?;
+    let runtime = crate::runtime()?;
+
+    let mut layers = Vec::new();
+    for input in &args.inputs {
+        let dataset = runtime.block_on(open_dataset(input, &options))?;
+        let numeric = dataset.numeric_columns();
+        let column = match &args.color {
+            Some(name) if numeric.contains(name) => Some(name.clone()),
+            Some(name) => anyhow::bail!("{input}: no numeric column `{name}` to colour by (numeric columns: {})", numeric.join(", ")),
+            None => default_colour_column(&numeric).and_then(|i| numeric.get(i).cloned()),
+        };
+        let read = ReadOptions { columns: ColumnSelection::Named(column.iter().cloned().collect()), bbox, ..ReadOptions::default() };
+        let progress = Arc::new(Progress::default());
+        let bar = ProgressBar::start(input, Arc::clone(&progress));
+        let mut loaded = LoadedLayer { column: None, batches: Vec::new() };
+        let mut failure = None;
+        runtime.block_on(run_load(dataset, read, parallelism(), progress, CancelToken::default(), |event| {
+            match event {
+                LoadEvent::Opened { columns, .. } => loaded.column = columns.into_iter().next(),
+                LoadEvent::Batch(batch) => loaded.batches.push(batch),
+                LoadEvent::Finished => {}
+                LoadEvent::Failed(e) => failure = Some(e),
+            }
+            true
+        }));
+        bar.finish();
+        if let Some(e) = failure {
+            return Err(e.into());
+        }
+        layers.push(loaded);
+    }
+
+    let data_bbox = layers.iter().flat_map(|l| &l.batches).fold(LonLatBox::EMPTY, |acc, b| acc.union(&b.bbox));
+    let view_bbox = match bbox {
+        Some(b) => b,
+        None if !data_bbox.is_empty() => data_bbox,
+        None => anyhow::bail!("nothing to draw: no input has points with a valid geometry"),
+    };
+    let camera = Camera::fit_lonlat_box(view_bbox.to_array(), size, 1.0, if bbox.is_some() { 0.0 } else { 0.05 });
+
+    let mut headless = Headless::new().context("cannot render without a GPU adapter")?;
+    log::info!("rendering on {} ({:?})", headless.adapter_info.name, headless.adapter_info.backend);
+    let lines = (args.basemap == Basemap::Coastline)
+        .then(|| headless.renderer.create_lines(&headless.device, &crate::basemap::coastline_world(), COAST));
+    let mut gpu_layers = Vec::new();
+    for layer in &layers {
+        let values: Vec<f32> = layer.batches.iter().flat_map(|b| b.values.first().into_iter().flatten().copied()).collect();
+        let value_range = match (range, &layer.column) {
+            (Some((lo, hi)), Some(column)) => (column.gpu_of(f64::from(lo)), column.gpu_of(f64::from(hi))),
+            _ => percentile_range(&values, 2.0, 98.0).unwrap_or((0.0, 1.0)),
+        };
+        if let Some(column) = &layer.column {
+            println!(
+                "{}: {} from {} to {} ({colormap})",
+                column.label(),
+                if range.is_some() { "range" } else { "2–98 % range" },
+                column.format(column.value_of(value_range.0)),
+                column.format(column.value_of(value_range.1))
+            );
+        }
+        let style = LayerStyle { colormap, value_range, point_size: args.point_size, ..LayerStyle::default() };
+        let mut gpu = headless.renderer.create_layer(&headless.device, &headless.queue, style);
+        for batch in &layer.batches {
+            for (chunk, points) in batch.chunks.iter().zip(&batch.chunk_ranges) {
+                let values = batch.values.first().and_then(|v| v.get(points.clone())).unwrap_or(&[]);
+                gpu.push_chunk(&headless.device, chunk, values);
+            }
+        }
+        gpu_layers.push(gpu);
+    }
+    let background = if args.basemap == Basemap::Coastline { SEA } else { PLAIN };
+    let refs: Vec<_> = gpu_layers.iter().collect();
+    let image = headless.render(&camera, background, lines.as_ref(), &refs)?;
+    image.save_png(&args.out).with_context(|| format!("cannot write {}", args.out.display()))?;
+    let points: u64 = gpu_layers.iter().map(|l| l.num_points()).sum();
+    println!("wrote {} ({}x{}, {points} points)", args.out.display(), size[0], size[1]);
+    Ok(())
+}

@@ -1,0 +1,24 @@
+//! `floe`: the desktop viewer and the command line.
+//!
+//! Owns the CLI (`cli`, `cmd_*`), turning point batches into GPU-ready data (`points`, `load`), the embedded
+//! basemap (`basemap`) and the eframe app (`viewer`). Parses no bytes and holds no GPU code beyond the egui
+//! paint-callback glue.
+
+pub mod basemap;
+pub mod cli;
+pub mod cmd_info;
+pub mod cmd_render;
+pub mod load;
+pub mod points;
+pub mod progress_bar;
+pub mod viewer;
+
+/// The multi-threaded tokio runtime that runs loads (object_store needs tokio).
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(crate::load::parallelism())
+        .enable_all()
+        .thread_name("floe-io")
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the loading threads: {e}"))
+}

@@ -1,0 +1,112 @@
+//! Opening inputs and running a load: the one path both the CLI and the viewer use to get points.
+
+use std::sync::Arc;
+
+use floe_io::sample::{SAMPLE_NAME, sample_geoparquet};
+use floe_io::source::MemorySource;
+use floe_io::{CancelToken, Dataset, DatasetOptions, IoError, PointBatch, Progress, ReadOptions};
+use futures::StreamExt;
+
+use crate::points::{Ingest, PreparedBatch, ValueColumn};
+
+/// The input name of the embedded sample.
+pub const SAMPLE_INPUT: &str = "sample";
+
+/// Opens a file, URL, dataset directory/prefix, or the embedded sample.
+pub async fn open_dataset(input: &str, options: &DatasetOptions) -> Result<Dataset, IoError> {
+    if input == SAMPLE_INPUT {
+        let source = MemorySource::new(SAMPLE_NAME, sample_geoparquet().into());
+        return Dataset::from_source(Arc::new(source), options).await;
+    }
+    Dataset::open(input, options).await
+}
+
+/// The value columns a dataset offers, with units from the file's field metadata.
+pub fn value_columns(dataset: &Dataset, names: &[String]) -> Vec<ValueColumn> {
+    let schema = dataset.files.first().map(|f| f.file.schema().clone());
+    names
+        .iter()
+        .map(|name| {
+            let field = schema.as_ref().and_then(|s| s.field_with_name(name).ok());
+            let unit = field.and_then(|f| f.metadata().get("unit").or_else(|| f.metadata().get("units")).cloned());
+            let is_time = field.is_some_and(|f| matches!(f.data_type(), arrow_schema::DataType::Timestamp(..)));
+            ValueColumn { name: name.clone(), unit, is_time, reference: None }
+        })
+        .collect()
+}
+
+/// Column names Floe colours by first when a file has them.
+const PREFERRED_COLOUR_COLUMNS: &[&str] = &["h_canopy", "h_li", "h_ph", "h_mean", "h_te_best_fit", "height", "elevation", "z"];
+
+/// The column to colour by when the user did not say: a known height, else the first numeric column.
+pub fn default_colour_column(columns: &[String]) -> Option<usize> {
+    PREFERRED_COLOUR_COLUMNS
+        .iter()
+        .find_map(|wanted| columns.iter().position(|c| c == wanted))
+        .or_else(|| (!columns.is_empty()).then_some(0))
+}
+
+/// What a running load reports.
+#[derive(Debug)]
+pub enum LoadEvent {
+    Opened { columns: Vec<ValueColumn>, rows_total: u64 },
+    Batch(PreparedBatch),
+    Finished,
+    Failed(IoError),
+}
+
+/// Streams a dataset, prepares each batch for the GPU and hands it to `emit`. Stops early when `emit`
+/// returns false (nobody listens any more).
+pub async fn run_load(
+    dataset: Dataset,
+    read: ReadOptions,
+    parallelism: usize,
+    progress: Arc<Progress>,
+    cancel: CancelToken,
+    mut emit: impl FnMut(LoadEvent) -> bool,
+) {
+    let names = match &read.columns {
+        floe_io::ColumnSelection::AllNumeric => dataset.numeric_columns(),
+        floe_io::ColumnSelection::Named(names) => names.clone(),
+    };
+    let mut ingest = Ingest::new(value_columns(&dataset, &names));
+    let read = ReadOptions { columns: floe_io::ColumnSelection::Named(names), ..read };
+    let mut stream = match dataset.stream(&read, parallelism, Arc::clone(&progress), cancel) {
+        Ok(stream) => stream,
+        Err(e) => {
+            emit(LoadEvent::Failed(e));
+            return;
+        }
+    };
+    let rows_total = progress.snapshot().rows_total;
+    if !emit(LoadEvent::Opened { columns: ingest.columns.clone(), rows_total }) {
+        return;
+    }
+    let mut announced_columns = ingest.columns.clone();
+    while let Some(item) = stream.next().await {
+        let batch: PointBatch = match item {
+            Ok(batch) => batch,
+            Err(e) => {
+                emit(LoadEvent::Failed(e));
+                return;
+            }
+        };
+        let prepared = ingest.prepare(&batch);
+        // References are fixed by the first valid values: tell the consumer before values that use them.
+        if ingest.columns != announced_columns {
+            announced_columns = ingest.columns.clone();
+            if !emit(LoadEvent::Opened { columns: announced_columns.clone(), rows_total }) {
+                return;
+            }
+        }
+        if !emit(LoadEvent::Batch(prepared)) {
+            return;
+        }
+    }
+    emit(LoadEvent::Finished);
+}
+
+/// Worker threads for decoding: one per core.
+pub fn parallelism() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}

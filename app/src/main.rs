@@ -1,0 +1,42 @@
+//! The `floe` binary: the viewer by default, `floe info` and `floe render` without a window.
+
+use clap::Parser;
+use floe::cli::{Cli, Command};
+use floe::viewer::{AppOptions, FloeApp};
+
+fn main() {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn,floe=info")).init();
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Some(Command::Info(args)) => floe::cmd_info::run(args),
+        Some(Command::Render(args)) => floe::cmd_render::run(args),
+        None => run_viewer(cli.view),
+    };
+    if let Err(error) = result {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run_viewer(args: floe::cli::ViewArgs) -> anyhow::Result<()> {
+    let cmap = match &args.cmap {
+        Some(name) => Some(
+            floe_render::Colormap::from_name(name).ok_or_else(|| anyhow::anyhow!("unknown colormap `{name}`"))?,
+        ),
+        None => None,
+    };
+    let options = AppOptions {
+        inputs: args.inputs.clone(),
+        color: args.color.clone(),
+        cmap,
+        tiles: !args.offline,
+        dataset: args.input.dataset_options()?,
+    };
+    let native_options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default().with_inner_size([1280.0, 800.0]).with_title("Floe"),
+        renderer: eframe::Renderer::Wgpu,
+        ..Default::default()
+    };
+    eframe::run_native("Floe", native_options, Box::new(|cc| Ok(Box::new(FloeApp::new(cc, options)?))))
+        .map_err(|e| anyhow::anyhow!("the viewer window failed: {e}"))
+}

@@ -1,0 +1,195 @@
+//! From `PointBatch`es to what the GPU takes: world-space chunks with f32 offsets, and one f32 per point per
+//! value column. Runs in the loading task, never on the UI thread.
+
+use std::ops::Range;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType};
+use arrow_array::{Array, ArrayRef};
+use arrow_schema::{DataType, TimeUnit};
+use floe_io::{LonLatBox, PointBatch};
+use floe_render::{PointChunk, chunk_world_points, world_from_lonlat};
+
+/// How a value column maps to f32 on the GPU: `gpu = value - reference` keeps precision for values far
+/// from zero (timestamps in seconds since 1970 do not fit an f32 otherwise).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValueColumn {
+    pub name: String,
+    pub unit: Option<String>,
+    pub is_time: bool,
+    pub reference: Option<f64>,
+}
+
+impl ValueColumn {
+    /// The real value of a GPU value.
+    pub fn value_of(&self, gpu: f32) -> f64 {
+        f64::from(gpu) + self.reference.unwrap_or(0.0)
+    }
+
+    /// The GPU value of a real value.
+    pub fn gpu_of(&self, value: f64) -> f32 {
+        (value - self.reference.unwrap_or(0.0)) as f32
+    }
+
+    pub fn label(&self) -> String {
+        match &self.unit {
+            Some(unit) => format!("{} [{unit}]", self.name),
+            None if self.is_time => format!("{} [UTC]", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    /// A value formatted for people (times as UTC dates).
+    pub fn format(&self, value: f64) -> String {
+        if self.is_time {
+            format_utc(value)
+        } else if value.abs() >= 1e5 || (value != 0.0 && value.abs() < 1e-2) {
+            format!("{value:.3e}")
+        } else {
+            format!("{value:.2}")
+        }
+    }
+}
+
+/// One batch turned into chunks and per-column values, ready to upload.
+#[derive(Debug, Default)]
+pub struct PreparedBatch {
+    pub chunks: Vec<PointChunk>,
+    /// For each column (same order as the ingest's columns), one f32 per point, chunk after chunk.
+    pub values: Vec<Vec<f32>>,
+    /// Point ranges of each chunk inside `values`.
+    pub chunk_ranges: Vec<Range<usize>>,
+    pub bbox: LonLatBox,
+    pub skipped: usize,
+}
+
+/// Converts batches with a fixed set of value columns; the first valid value fixes each column's reference.
+#[derive(Debug)]
+pub struct Ingest {
+    pub columns: Vec<ValueColumn>,
+}
+
+impl Ingest {
+    pub fn new(columns: Vec<ValueColumn>) -> Self {
+        Self { columns }
+    }
+
+    pub fn prepare(&mut self, batch: &PointBatch) -> PreparedBatch {
+        let lon = batch.lon().values();
+        let lat = batch.lat().values();
+        let world: Vec<[f64; 2]> = lon.iter().zip(lat.iter()).map(|(&x, &y)| world_from_lonlat(x, y)).collect();
+        let chunked = chunk_world_points(&world);
+        let mut values = Vec::with_capacity(self.columns.len());
+        for column in &mut self.columns {
+            let converted = match batch.column(&column.name) {
+                Some(array) => to_f64(array),
+                None => vec![f64::NAN; batch.num_rows()],
+            };
+            if column.reference.is_none() {
+                column.reference = converted.iter().copied().find(|v| v.is_finite()).map(reference_for);
+            }
+            let reference = column.reference.unwrap_or(0.0);
+            values.push(converted.iter().map(|v| (v - reference) as f32).collect());
+        }
+        let (chunks, chunk_ranges) = chunked.into_iter().unzip();
+        PreparedBatch { chunks, values, chunk_ranges, bbox: batch.bbox, skipped: batch.skipped }
+    }
+}
+
+/// A round reference near `value`: small values keep 0 so the GPU sees them unchanged.
+fn reference_for(value: f64) -> f64 {
+    if value.abs() < 1e4 { 0.0 } else { value.trunc() }
+}
+
+/// Any numeric, boolean or timestamp array as f64 (timestamps in seconds since 1970; null → NaN).
+pub fn to_f64(array: &ArrayRef) -> Vec<f64> {
+    let seconds = |unit: &TimeUnit| match unit {
+        TimeUnit::Second => 1.0,
+        TimeUnit::Millisecond => 1e-3,
+        TimeUnit::Microsecond => 1e-6,
+        TimeUnit::Nanosecond => 1e-9,
+    };
+    let with_nulls = |raw: Vec<f64>| -> Vec<f64> {
+        raw.into_iter().enumerate().map(|(i, v)| if array.is_null(i) { f64::NAN } else { v }).collect()
+    };
+    match array.data_type() {
+        DataType::Timestamp(unit, _) => {
+            let scale = seconds(unit);
+            let raw: Vec<f64> = match unit {
+                TimeUnit::Second => array.as_primitive::<TimestampSecondType>().values().iter().map(|v| *v as f64).collect(),
+                TimeUnit::Millisecond => array.as_primitive::<TimestampMillisecondType>().values().iter().map(|v| *v as f64).collect(),
+                TimeUnit::Microsecond => array.as_primitive::<TimestampMicrosecondType>().values().iter().map(|v| *v as f64).collect(),
+                TimeUnit::Nanosecond => {
+                    // Split seconds and the rest so nanosecond timestamps keep their precision in f64.
+                    array.as_primitive::<TimestampNanosecondType>().values().iter().map(|v| (v / 1_000_000_000) as f64 + (v % 1_000_000_000) as f64 * 1e-9).collect()
+                }
+            };
+            let scale = if matches!(unit, TimeUnit::Nanosecond) { 1.0 } else { scale };
+            with_nulls(raw.into_iter().map(|v| v * scale).collect())
+        }
+        _ => match arrow_cast_f64(array) {
+            Some(values) => values,
+            None => vec![f64::NAN; array.len()],
+        },
+    }
+}
+
+fn arrow_cast_f64(array: &ArrayRef) -> Option<Vec<f64>> {
+    let cast = arrow_cast::cast(array, &DataType::Float64).ok()?;
+    let floats = cast.as_primitive_opt::<Float64Type>()?;
+    Some(floats.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+}
+
+/// The `lo`–`hi` percentiles (0–100) of the finite values, from at most ~1M samples.
+pub fn percentile_range(values: &[f32], lo: f64, hi: f64) -> Option<(f32, f32)> {
+    let step = (values.len() / 1_000_000).max(1);
+    let mut finite: Vec<f32> = values.iter().step_by(step).copied().filter(|v| v.is_finite()).collect();
+    if finite.is_empty() {
+        return None;
+    }
+    let last = finite.len() - 1;
+    let index = |p: f64| ((p / 100.0) * last as f64).round() as usize;
+    let (lo_index, hi_index) = (index(lo).min(last), index(hi).min(last));
+    let lo_value = *finite.select_nth_unstable_by(lo_index, f32::total_cmp).1;
+    let hi_value = *finite.select_nth_unstable_by(hi_index, f32::total_cmp).1;
+    Some((lo_value, hi_value))
+}
+
+/// Seconds since 1970 as `YYYY-MM-DD hh:mm:ss`.
+pub fn format_utc(seconds: f64) -> String {
+    let total = seconds.floor() as i64;
+    let (days, rem) = (total.div_euclid(86_400), total.rem_euclid(86_400));
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_and_dates() {
+        let values: Vec<f32> = (0..=100).map(|v| v as f32).chain([f32::NAN]).collect();
+        assert_eq!(percentile_range(&values, 2.0, 98.0), Some((2.0, 98.0)));
+        assert_eq!(percentile_range(&[f32::NAN], 2.0, 98.0), None);
+        assert_eq!(format_utc(1_635_933_600.0), "2021-11-03 10:00:00");
+        assert_eq!(format_utc(0.0), "1970-01-01 00:00:00");
+    }
+
+    #[test]
+    fn references_keep_time_precision() {
+        let column = ValueColumn { name: "time".into(), unit: None, is_time: true, reference: Some(reference_for(1_635_933_600.25)) };
+        assert_eq!(column.reference, Some(1_635_933_600.0));
+        assert_eq!(column.gpu_of(1_635_933_601.5), 1.5);
+        assert_eq!(column.value_of(1.5), 1_635_933_601.5);
+    }
+}

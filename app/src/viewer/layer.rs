@@ -1,0 +1,192 @@
+//! A layer of the viewer: what was loaded (CPU side), how it is drawn, and its loading state.
+
+use std::ops::Range;
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
+
+use floe_io::{CancelToken, LonLatBox, Progress, ProgressSnapshot};
+use floe_render::{Colormap, LayerStyle, PointChunk};
+
+use crate::load::{LoadEvent, default_colour_column};
+use crate::points::{ValueColumn, percentile_range};
+
+pub enum LoadState {
+    Loading { progress: Arc<Progress>, cancel: CancelToken, events: Receiver<LoadEvent> },
+    Done,
+    Cancelled,
+    Failed(String),
+}
+
+pub struct Layer {
+    pub id: u64,
+    pub name: String,
+    pub columns: Vec<ValueColumn>,
+    pub colour_column: Option<usize>,
+    /// Per column, one value per loaded point, in upload order.
+    values: Vec<Vec<f32>>,
+    /// Point range of each uploaded or pending chunk inside `values`.
+    chunk_ranges: Vec<Range<usize>>,
+    /// Chunks decoded but not yet on the GPU.
+    pub pending_chunks: Vec<PointChunk>,
+    /// Chunks already on the GPU.
+    pub uploaded_chunks: usize,
+    pub style: LayerStyle,
+    /// Point diameter in egui points (the GPU takes pixels).
+    pub point_size: f32,
+    pub range_user_set: bool,
+    /// The colour column's values changed (another column picked): re-upload one f32 per point.
+    pub values_dirty: bool,
+    pub bbox: LonLatBox,
+    pub rows_loaded: u64,
+    pub rows_total: u64,
+    pub rows_skipped: u64,
+    pub state: LoadState,
+    /// What has been written to this layer's GPU buffers so far.
+    pub uploads: floe_render::UploadStats,
+    preferred_column: Option<String>,
+}
+
+impl Layer {
+    pub fn new(id: u64, name: String, state: LoadState, colour: Option<String>, colormap: Colormap) -> Self {
+        Self {
+            id,
+            name,
+            columns: Vec::new(),
+            colour_column: None,
+            values: Vec::new(),
+            chunk_ranges: Vec::new(),
+            pending_chunks: Vec::new(),
+            uploaded_chunks: 0,
+            style: LayerStyle { colormap, ..LayerStyle::default() },
+            point_size: 3.0,
+            range_user_set: false,
+            values_dirty: false,
+            bbox: LonLatBox::EMPTY,
+            rows_loaded: 0,
+            rows_total: 0,
+            rows_skipped: 0,
+            state,
+            uploads: floe_render::UploadStats::default(),
+            preferred_column: colour,
+        }
+    }
+
+    pub fn progress(&self) -> Option<ProgressSnapshot> {
+        match &self.state {
+            LoadState::Loading { progress, .. } => Some(progress.snapshot()),
+            _ => None,
+        }
+    }
+
+    pub fn is_loading(&self) -> bool {
+        matches!(self.state, LoadState::Loading { .. })
+    }
+
+    pub fn cancel(&mut self) {
+        if let LoadState::Loading { cancel, .. } = &self.state {
+            cancel.cancel();
+            self.state = LoadState::Cancelled;
+        }
+    }
+
+    /// Takes what the loading task produced, spending at most `budget` on it so the UI stays responsive.
+    /// Returns an error message the first time loading fails.
+    pub fn drain_events(&mut self, budget: std::time::Duration) -> Option<String> {
+        let start = std::time::Instant::now();
+        let mut failure = None;
+        let mut received_batch = false;
+        loop {
+            let LoadState::Loading { events, .. } = &self.state else { break };
+            let Ok(event) = events.try_recv() else { break };
+            match event {
+                LoadEvent::Opened { columns, rows_total } => {
+                    self.rows_total = rows_total;
+                    self.set_columns(columns);
+                }
+                LoadEvent::Batch(batch) => {
+                    received_batch = true;
+                    let first_new = self.values.first().map_or(0, Vec::len);
+                    for (column, new_values) in self.values.iter_mut().zip(&batch.values) {
+                        column.extend_from_slice(new_values);
+                    }
+                    for range in &batch.chunk_ranges {
+                        self.chunk_ranges.push(first_new + range.start..first_new + range.end);
+                    }
+                    self.rows_loaded += batch.chunks.iter().map(|c| c.len() as u64).sum::<u64>();
+                    self.rows_skipped += batch.skipped as u64;
+                    self.pending_chunks.extend(batch.chunks);
+                    self.bbox = self.bbox.union(&batch.bbox);
+                }
+                LoadEvent::Finished => {
+                    self.state = LoadState::Done;
+                    received_batch = true;
+                }
+                LoadEvent::Failed(error) => {
+                    let message = match error {
+                        floe_io::IoError::Cancelled { .. } => {
+                            self.state = LoadState::Cancelled;
+                            break;
+                        }
+                        other => other.to_string(),
+                    };
+                    self.state = LoadState::Failed(message.clone());
+                    failure = Some(message);
+                }
+            }
+            if start.elapsed() > budget {
+                break;
+            }
+        }
+        if received_batch && !self.range_user_set {
+            self.reset_range();
+        }
+        failure
+    }
+
+    fn set_columns(&mut self, columns: Vec<ValueColumn>) {
+        let same_names = self.columns.len() == columns.len() && self.columns.iter().zip(&columns).all(|(a, b)| a.name == b.name);
+        if !same_names {
+            self.values = vec![Vec::new(); columns.len()];
+            let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+            self.colour_column = self
+                .preferred_column
+                .as_ref()
+                .and_then(|wanted| names.iter().position(|n| n == wanted))
+                .or_else(|| default_colour_column(&names));
+        }
+        self.columns = columns;
+    }
+
+    pub fn colour_values(&self) -> &[f32] {
+        self.colour_column.and_then(|c| self.values.get(c)).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn chunk_values(&self, chunk: usize) -> &[f32] {
+        let values = self.colour_values();
+        self.chunk_ranges.get(chunk).and_then(|r| values.get(r.clone())).unwrap_or(&[])
+    }
+
+    pub fn num_chunks(&self) -> usize {
+        self.chunk_ranges.len()
+    }
+
+    pub fn colour_column(&self) -> Option<&ValueColumn> {
+        self.colour_column.and_then(|c| self.columns.get(c))
+    }
+
+    /// The 2nd–98th percentile of the loaded values of the colour column.
+    pub fn reset_range(&mut self) {
+        self.range_user_set = false;
+        if let Some(range) = percentile_range(self.colour_values(), 2.0, 98.0) {
+            self.style.value_range = if range.0 < range.1 { range } else { (range.0 - 0.5, range.1 + 0.5) };
+        }
+    }
+
+    pub fn set_colour_column(&mut self, column: usize) {
+        if self.colour_column != Some(column) && column < self.columns.len() {
+            self.colour_column = Some(column);
+            self.values_dirty = true;
+            self.reset_range();
+        }
+    }
+}

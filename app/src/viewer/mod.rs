@@ -1,0 +1,268 @@
+//! The desktop (and, later, web) viewer: an eframe App with a walkers map, layer panels and a legend.
+//!
+//! Loading runs on a tokio runtime; batches arrive over a channel and are uploaded a few per frame, so the
+//! first row groups are on screen while the rest stream in and the UI never waits.
+
+mod gpu;
+mod layer;
+mod panels;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use floe_io::{CancelToken, DatasetOptions, Progress, ReadOptions};
+use floe_render::{Camera, Colormap, world_from_lonlat};
+use walkers::{HttpTiles, MapMemory, lon_lat};
+
+pub use layer::{Layer, LoadState};
+
+use crate::load::{LoadEvent, open_dataset, parallelism, run_load};
+use gpu::{FloeGpu, MapCallback};
+
+/// How the viewer starts.
+#[derive(Clone, Debug, Default)]
+pub struct AppOptions {
+    /// Inputs to open at start; empty opens the embedded sample.
+    pub inputs: Vec<String>,
+    pub color: Option<String>,
+    pub cmap: Option<Colormap>,
+    /// Fetch OpenStreetMap tiles (off in tests and with `--offline`).
+    pub tiles: bool,
+    pub dataset: DatasetOptions,
+}
+
+pub struct FloeApp {
+    options: AppOptions,
+    runtime: Arc<tokio::runtime::Runtime>,
+    pub layers: Vec<Layer>,
+    pub selected: usize,
+    next_id: u64,
+    map_memory: MapMemory,
+    tiles: Option<HttpTiles>,
+    url_input: String,
+    url_window_open: bool,
+    /// Errors shown to the user until dismissed.
+    pub notices: Vec<String>,
+    points_drawn: Arc<AtomicU64>,
+    cursor_lonlat: Option<(f64, f64)>,
+    map_size_points: egui::Vec2,
+    /// The view follows the first data until the user moves the map.
+    auto_zoom: bool,
+    last_frame: Option<std::time::Instant>,
+    frame_ms: f32,
+}
+
+impl FloeApp {
+    pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> anyhow::Result<Self> {
+        if let Some(render_state) = cc.wgpu_render_state.as_ref() {
+            FloeGpu::install(render_state);
+        }
+        let runtime = Arc::new(crate::runtime()?);
+        let tiles = options.tiles.then(|| HttpTiles::new(walkers::sources::OpenStreetMap, cc.egui_ctx.clone()));
+        let mut map_memory = MapMemory::default();
+        // Zoom bounds are valid constants: setting them cannot fail.
+        let _ = map_memory.set_zoom(3.0);
+        let mut app = Self {
+            options: options.clone(),
+            runtime,
+            layers: Vec::new(),
+            selected: 0,
+            next_id: 1,
+            map_memory,
+            tiles,
+            url_input: String::new(),
+            url_window_open: false,
+            notices: Vec::new(),
+            points_drawn: Arc::default(),
+            cursor_lonlat: None,
+            map_size_points: egui::vec2(800.0, 600.0),
+            auto_zoom: true,
+            last_frame: None,
+            frame_ms: 0.0,
+        };
+        let inputs = if options.inputs.is_empty() { vec![crate::load::SAMPLE_INPUT.to_owned()] } else { options.inputs };
+        for input in inputs {
+            app.open(&input, &cc.egui_ctx);
+        }
+        Ok(app)
+    }
+
+    /// Starts loading an input as a new layer.
+    pub fn open(&mut self, input: &str, ctx: &egui::Context) {
+        let id = self.next_id;
+        self.next_id += 1;
+        let progress = Arc::new(Progress::default());
+        let cancel = CancelToken::default();
+        let (sender, events) = std::sync::mpsc::channel();
+        let name = if input == crate::load::SAMPLE_INPUT { floe_io::sample::SAMPLE_NAME.to_owned() } else { input.to_owned() };
+        let state = LoadState::Loading { progress: Arc::clone(&progress), cancel: cancel.clone(), events };
+        let colormap = self.options.cmap.unwrap_or_default();
+        self.layers.push(Layer::new(id, name, state, self.options.color.clone(), colormap));
+        let input = input.to_owned();
+        let dataset_options = self.options.dataset.clone();
+        let ctx = ctx.clone();
+        self.runtime.spawn(async move {
+            let emit = |event: LoadEvent| {
+                let delivered = sender.send(event).is_ok();
+                ctx.request_repaint();
+                delivered
+            };
+            match open_dataset(&input, &dataset_options).await {
+                Ok(dataset) => run_load(dataset, ReadOptions::default(), parallelism(), progress, cancel, emit).await,
+                Err(e) => {
+                    emit(LoadEvent::Failed(e));
+                }
+            }
+        });
+    }
+
+    fn remove_layer(&mut self, index: usize, render_state: Option<&egui_wgpu::RenderState>) {
+        if index >= self.layers.len() {
+            return;
+        }
+        let mut layer = self.layers.remove(index);
+        layer.cancel();
+        if let Some(gpu) = render_state.and_then(|rs| rs.renderer.write().callback_resources.get_mut::<FloeGpu>().map(|g| g.layers.remove(&layer.id))) {
+            drop(gpu);
+        }
+        self.selected = self.selected.min(self.layers.len().saturating_sub(1));
+    }
+
+    /// Centres and zooms the map on a layer.
+    pub fn zoom_to(&mut self, index: usize) {
+        let Some(layer) = self.layers.get(index).filter(|l| !l.bbox.is_empty()) else { return };
+        let size = [self.map_size_points.x.max(64.0) as u32, self.map_size_points.y.max(64.0) as u32];
+        let camera = Camera::fit_lonlat_box(layer.bbox.to_array(), size, 1.0, 0.08);
+        let [lon, lat] = floe_render::lonlat_from_world(camera.centre_world);
+        self.map_memory.center_at(lon_lat(lon, lat));
+        // Out-of-range zooms are refused by walkers; a clamped zoom is always accepted.
+        let _ = self.map_memory.set_zoom(camera.zoom.clamp(1.0, 19.0));
+    }
+
+    /// Moves new chunks, new colour values and styles to the GPU.
+    fn sync_gpu(&mut self, render_state: &egui_wgpu::RenderState, pixels_per_point: f32) {
+        let mut renderer = render_state.renderer.write();
+        let Some(gpu) = renderer.callback_resources.get_mut::<FloeGpu>() else { return };
+        for layer in &mut self.layers {
+            let gpu_layer = gpu
+                .layers
+                .entry(layer.id)
+                .or_insert_with(|| gpu.renderer.create_layer(&render_state.device, &render_state.queue, layer.style));
+            for chunk in std::mem::take(&mut layer.pending_chunks) {
+                let index = gpu_layer.num_chunks();
+                gpu_layer.push_chunk(&render_state.device, &chunk, layer.chunk_values(index));
+                layer.uploaded_chunks += 1;
+            }
+            if layer.values_dirty {
+                for index in 0..gpu_layer.num_chunks() {
+                    gpu_layer.set_chunk_values(&render_state.queue, index, layer.chunk_values(index));
+                }
+                layer.values_dirty = false;
+            }
+            let style = floe_render::LayerStyle { point_size: layer.point_size * pixels_per_point, ..layer.style };
+            if *gpu_layer.style() != style {
+                gpu_layer.set_style(&render_state.queue, style);
+            }
+            layer.uploads = gpu_layer.uploads;
+        }
+    }
+
+    fn handle_dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<egui::DroppedFile> = ctx.input(|i| i.raw.dropped_files.clone());
+        for file in dropped {
+            match file.path {
+                Some(path) => self.open(&path.to_string_lossy(), ctx),
+                None => self.notices.push(format!("{}: dropped data without a file path cannot be opened here", file.name)),
+            }
+        }
+    }
+
+    fn map_ui(&mut self, ui: &mut egui::Ui) {
+        let layer_ids: Vec<u64> = self.layers.iter().filter(|l| l.style.visible).map(|l| l.id).collect();
+        let points_drawn = Arc::clone(&self.points_drawn);
+        let offline = self.tiles.is_none();
+        let ppp = ui.ctx().pixels_per_point();
+        let tiles = self.tiles.as_mut().map(|t| t as &mut dyn walkers::Tiles);
+        let start = walkers::lon_lat(-121.9, 45.2);
+        let response = walkers::Map::new(tiles, &mut self.map_memory, start).show(ui, |ui, response, projector, _memory| {
+            let rect = response.rect;
+            if offline {
+                ui.painter().rect_filled(rect, 0.0, egui::Color32::from_rgb(222, 232, 242));
+            }
+            let centre = projector.unproject(rect.center().to_vec2());
+            let camera = Camera {
+                centre_world: world_from_lonlat(centre.x(), centre.y()),
+                zoom: projector.zoom(),
+                viewport_px: [(rect.width() * ppp).round().max(1.0) as u32, (rect.height() * ppp).round().max(1.0) as u32],
+                pixels_per_point: f64::from(ppp),
+            };
+            let callback = MapCallback { camera, layer_ids, coastline: true, points_drawn };
+            ui.painter().add(egui_wgpu::Callback::new_paint_callback(rect, callback));
+            let cursor = response.hover_pos().map(|p| {
+                let position = projector.unproject(p.to_vec2());
+                (position.x(), position.y())
+            });
+            (rect, cursor, response.dragged() || response.contains_pointer() && ui.input(|i| i.smooth_scroll_delta != egui::Vec2::ZERO))
+        });
+        let (rect, cursor, user_moved) = response.inner;
+        self.map_size_points = rect.size();
+        self.cursor_lonlat = cursor;
+        if user_moved {
+            self.auto_zoom = false;
+        }
+    }
+}
+
+impl eframe::App for FloeApp {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        let ctx = ui.ctx().clone();
+        let now = std::time::Instant::now();
+        if let Some(last) = self.last_frame.replace(now) {
+            self.frame_ms = 0.9 * self.frame_ms + 0.1 * (now - last).as_secs_f32() * 1000.0;
+        }
+        for layer in &mut self.layers {
+            if let Some(message) = layer.drain_events(Duration::from_millis(12)) {
+                log::error!("{message}");
+                self.notices.push(message);
+            }
+        }
+        if self.auto_zoom && self.layers.first().is_some_and(|l| !l.bbox.is_empty()) {
+            self.zoom_to(0);
+            if self.layers.first().is_some_and(|l| !l.is_loading()) {
+                self.auto_zoom = false;
+            }
+        }
+        self.handle_dropped_files(&ctx);
+        if let Some(render_state) = frame.wgpu_render_state() {
+            self.sync_gpu(render_state, ctx.pixels_per_point());
+        }
+        let mut removed = None;
+        panels::top_bar_ui(self, ui);
+        panels::status_bar_ui(self, ui);
+        egui::Panel::left("layers").default_size(300.0).resizable(true).show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                removed = panels::layers_ui(self, ui);
+                ui.separator();
+                panels::style_ui(self, ui);
+                ui.separator();
+                panels::legend_ui(self, ui);
+            });
+        });
+        if let Some(index) = removed {
+            self.remove_layer(index, frame.wgpu_render_state());
+        }
+        egui::CentralPanel::default().frame(egui::Frame::NONE).show(ui, |ui| self.map_ui(ui));
+        panels::open_url_ui(self, &ctx);
+        if self.layers.iter().any(Layer::is_loading) {
+            ctx.request_repaint_after(Duration::from_millis(100));
+        }
+    }
+}
+
+/// Points drawn in the last frame.
+impl FloeApp {
+    pub fn points_drawn(&self) -> u64 {
+        self.points_drawn.load(Ordering::Relaxed)
+    }
+}

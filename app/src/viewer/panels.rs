@@ -1,0 +1,216 @@
+//! The viewer's panels: top bar, layers, style, legend, status bar and the "Open URL…" window.
+
+use egui::{Color32, RichText};
+use floe_render::Colormap;
+
+use super::{FloeApp, LoadState};
+
+pub fn top_bar_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
+    egui::Panel::top("top_bar").show(ui, |ui| {
+        ui.horizontal(|ui| {
+            ui.strong("Floe");
+            ui.separator();
+            if ui.button("Open file…").clicked() {
+                let picked = rfd::FileDialog::new()
+                    .add_filter("GeoParquet / Parquet", &["parquet", "geoparquet", "pq"])
+                    .add_filter("All files", &["*"])
+                    .pick_files();
+                for path in picked.unwrap_or_default() {
+                    app.open(&path.to_string_lossy(), ui.ctx());
+                }
+            }
+            if ui.button("Open URL…").clicked() {
+                app.url_window_open = true;
+            }
+        });
+        let mut dismissed = None;
+        for (index, notice) in app.notices.iter().enumerate() {
+            ui.horizontal(|ui| {
+                ui.label(RichText::new(format!("⚠ {notice}")).color(ui.visuals().error_fg_color));
+                if ui.small_button("✕").clicked() {
+                    dismissed = Some(index);
+                }
+            });
+        }
+        if let Some(index) = dismissed {
+            app.notices.remove(index);
+        }
+    });
+}
+
+pub fn open_url_ui(app: &mut FloeApp, ctx: &egui::Context) {
+    if !app.url_window_open {
+        return;
+    }
+    let mut open = true;
+    let mut submitted = false;
+    egui::Window::new("Open URL").open(&mut open).collapsible(false).show(ctx, |ui| {
+        ui.label("https://…, s3://bucket/key or a dataset prefix");
+        let response = ui.text_edit_singleline(&mut app.url_input);
+        if ui.button("Open").clicked() || (response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))) {
+            submitted = true;
+        }
+    });
+    if submitted && !app.url_input.trim().is_empty() {
+        let url = app.url_input.trim().to_owned();
+        app.open(&url, ctx);
+        open = false;
+    }
+    app.url_window_open = open;
+}
+
+/// Returns the index of a layer the user removed.
+pub fn layers_ui(app: &mut FloeApp, ui: &mut egui::Ui) -> Option<usize> {
+    ui.heading("Layers");
+    let mut removed = None;
+    let mut zoom = None;
+    for (index, layer) in app.layers.iter_mut().enumerate() {
+        ui.horizontal(|ui| {
+            ui.checkbox(&mut layer.style.visible, "");
+            if ui.selectable_label(app.selected == index, &layer.name).clicked() {
+                app.selected = index;
+            }
+        });
+        let total = layer.rows_total.max(layer.rows_loaded);
+        ui.label(format!("{} / {} rows", layer.rows_loaded, total));
+        if layer.rows_skipped > 0 {
+            ui.label(format!("{} rows without geometry skipped", layer.rows_skipped));
+        }
+        if let Some(progress) = layer.progress() {
+            ui.add(egui::ProgressBar::new(progress.fraction()).show_percentage());
+        }
+        match &layer.state {
+            LoadState::Failed(message) => {
+                ui.label(RichText::new(message).color(ui.visuals().error_fg_color));
+            }
+            LoadState::Cancelled => {
+                ui.label("cancelled");
+            }
+            _ => {}
+        }
+        ui.horizontal(|ui| {
+            if layer.is_loading() && ui.button("Cancel").clicked() {
+                layer.cancel();
+            }
+            if ui.button("Zoom to").clicked() {
+                zoom = Some(index);
+            }
+            if ui.button("Remove").clicked() {
+                removed = Some(index);
+            }
+        });
+        ui.add_space(4.0);
+    }
+    if app.layers.is_empty() {
+        ui.label("Open a GeoParquet file, or drop one here.");
+    }
+    if let Some(index) = zoom {
+        app.auto_zoom = false;
+        app.zoom_to(index);
+    }
+    removed
+}
+
+pub fn style_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
+    let Some(layer) = app.layers.get_mut(app.selected) else { return };
+    ui.heading("Style");
+    let current = layer.colour_column().map(|c| c.name.clone()).unwrap_or_else(|| "–".to_owned());
+    let mut picked = None;
+    egui::ComboBox::from_label("Colour by").selected_text(current).show_ui(ui, |ui| {
+        for (index, column) in layer.columns.iter().enumerate() {
+            if ui.selectable_label(layer.colour_column == Some(index), &column.name).clicked() {
+                picked = Some(index);
+            }
+        }
+    });
+    if let Some(index) = picked {
+        layer.set_colour_column(index);
+    }
+    egui::ComboBox::from_label("Colormap").selected_text(layer.style.colormap.name()).show_ui(ui, |ui| {
+        for colormap in Colormap::ALL {
+            ui.selectable_value(&mut layer.style.colormap, colormap, colormap.name());
+        }
+    });
+    if let Some(column) = layer.colour_column().cloned() {
+        let (lo, hi) = layer.style.value_range;
+        let (mut lo_value, mut hi_value) = (column.value_of(lo), column.value_of(hi));
+        let speed = ((hi_value - lo_value).abs() / 200.0).max(1e-6);
+        ui.horizontal(|ui| {
+            ui.label("Range");
+            let lo_changed = ui.add(egui::DragValue::new(&mut lo_value).speed(speed)).changed();
+            let hi_changed = ui.add(egui::DragValue::new(&mut hi_value).speed(speed)).changed();
+            if lo_changed || hi_changed {
+                layer.style.value_range = (column.gpu_of(lo_value), column.gpu_of(hi_value));
+                layer.range_user_set = true;
+            }
+            if ui.button("Reset").on_hover_text("2nd–98th percentile of the loaded values").clicked() {
+                layer.reset_range();
+            }
+        });
+    }
+    ui.add(egui::Slider::new(&mut layer.point_size, 1.0..=20.0).text("Point size"));
+    ui.add(egui::Slider::new(&mut layer.style.opacity, 0.05..=1.0).text("Opacity"));
+    let mut show_nulls = layer.style.nodata.is_some();
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut show_nulls, "Show no-data points");
+        if let Some(colour) = layer.style.nodata.as_mut() {
+            let mut c = Color32::from_rgba_unmultiplied(colour[0], colour[1], colour[2], colour[3]);
+            if ui.color_edit_button_srgba(&mut c).changed() {
+                *colour = c.to_srgba_unmultiplied();
+            }
+        }
+    });
+    match (show_nulls, layer.style.nodata) {
+        (true, None) => layer.style.nodata = Some([128, 128, 128, 255]),
+        (false, Some(_)) => layer.style.nodata = None,
+        _ => {}
+    }
+}
+
+/// The colour bar, drawn from the same LUT the GPU samples.
+pub fn legend_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
+    let Some(layer) = app.layers.get(app.selected) else { return };
+    let Some(column) = layer.colour_column() else { return };
+    ui.heading("Legend");
+    ui.label(column.label());
+    let lut = layer.style.colormap.lut();
+    let width = ui.available_width().min(280.0);
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(width, 16.0), egui::Sense::hover());
+    let step = rect.width() / lut.len() as f32;
+    for (index, [r, g, b, _]) in lut.iter().enumerate() {
+        let x = rect.left() + index as f32 * step;
+        let cell = egui::Rect::from_min_max(egui::pos2(x, rect.top()), egui::pos2(x + step + 0.5, rect.bottom()));
+        ui.painter().rect_filled(cell, 0.0, Color32::from_rgb(*r, *g, *b));
+    }
+    let (lo, hi) = layer.style.value_range;
+    ui.horizontal(|ui| {
+        ui.label(column.format(column.value_of(lo)));
+        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+            ui.label(column.format(column.value_of(hi)));
+        });
+    });
+    if let Some(nodata) = layer.style.nodata {
+        ui.horizontal(|ui| {
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+            ui.painter().rect_filled(rect, 2.0, Color32::from_rgba_unmultiplied(nodata[0], nodata[1], nodata[2], nodata[3]));
+            ui.label("no data");
+        });
+    }
+}
+
+pub fn status_bar_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
+    egui::Panel::bottom("status_bar").show(ui, |ui| {
+        ui.horizontal(|ui| {
+            match app.cursor_lonlat {
+                Some((lon, lat)) => ui.monospace(format!("lon {lon:>11.6}  lat {lat:>10.6}")),
+                None => ui.monospace("lon –  lat –"),
+            };
+            ui.separator();
+            ui.monospace(format!("zoom {:.2}", app.map_memory.zoom()));
+            ui.separator();
+            ui.monospace(format!("{} points drawn", app.points_drawn()));
+            ui.separator();
+            ui.monospace(format!("{:.1} ms/frame", app.frame_ms));
+        });
+    });
+}

@@ -1,0 +1,122 @@
+//! The `floe` binary end to end: `info --json` values, `render` pixels, and bad input.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn floe(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_floe")).args(args).output().expect("run floe")
+}
+
+fn shared(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/geoparquet").join(name).to_string_lossy().into_owned()
+}
+
+fn fixtures() -> PathBuf {
+    std::env::var_os("FLOE_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/fixtures"))
+}
+
+#[test]
+fn info_json_reports_the_file() {
+    let out = floe(&["info", "--json", &shared("atl06_TestParquetFile_001.parquet")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(info["rows"], 2779);
+    assert_eq!(info["crs"], "OGC:CRS84");
+    assert_eq!(info["geometry_encoding"], "lon/lat columns");
+    assert_eq!(info["geometry_column"], "longitude, latitude");
+    assert_eq!(info["bbox"], serde_json::json!([-77.06519833673225, 38.93054841053501, -77.03321877305318, 38.995737185380975]));
+    let columns = info["columns"].as_array().unwrap();
+    assert_eq!(columns.len(), 19);
+    assert_eq!(columns[2], serde_json::json!({"name": "longitude", "type": "Float64"}));
+    assert_eq!(info["compression"], serde_json::json!(["SNAPPY"]));
+}
+
+#[test]
+fn info_text_names_geometry_and_crs() {
+    let out = floe(&["info", &shared("atl06_10rows.geoparquet")]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("  rows         10\n"), "{text}");
+    assert!(text.contains("  geometry     WKB in `geometry` (Point)\n"), "{text}");
+    assert!(text.contains("  crs          OGC:CRS84\n"), "{text}");
+    assert!(text.contains("  geo version  1.0.0-beta.1\n"), "{text}");
+}
+
+#[test]
+fn render_draws_a_sample_point_in_its_colormap_colour() {
+    let batch = floe_io::sample::sample_batch();
+    let h = batch.column_by_name("h_canopy").unwrap().as_any().downcast_ref::<arrow_array::Float32Array>().unwrap().clone();
+    let bbox = batch.column_by_name("bbox").unwrap().as_any().downcast_ref::<arrow_array::StructArray>().unwrap().clone();
+    let xs = bbox.column(0).as_any().downcast_ref::<arrow_array::Float64Array>().unwrap().clone();
+    let ys = bbox.column(1).as_any().downcast_ref::<arrow_array::Float64Array>().unwrap().clone();
+    let row = (500..h.len()).find(|&i| h.is_valid(i)).unwrap();
+    let (lon, lat, value) = (xs.value(row), ys.value(row), h.value(row));
+    // ±30 m around one segment: segments are 100 m apart along track, beams 90 m across.
+    let d = 0.0003;
+    let bbox_arg = format!("{},{},{},{}", lon - d, lat - d, lon + d, lat + d);
+    let dir = tempdir();
+    let png_path = dir.join("sample.png");
+    let out = floe(&["render", "sample", "--out", png_path.to_str().unwrap(), "--basemap", "none", "--size", "101x101",
+        "--range", "0:40", "--bbox", &bbox_arg, "--point-size", "9"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("h_canopy [m]: range from 0.00 to 40.00 (viridis)"), "{stdout}");
+    let (width, pixels) = read_png(&png_path);
+    let at = |x: usize, y: usize| -> [u8; 4] { pixels[(y * width + x) * 4..][..4].try_into().unwrap() };
+    let expected = floe_render::Colormap::Viridis.lut()[floe_render::colormap::lut_index(value, 0.0, 40.0)];
+    assert_eq!(at(50, 50), expected, "point {row} (h_canopy {value}) at the centre");
+    assert_eq!(at(2, 2), [255, 255, 255, 255], "white background without a basemap");
+    assert!(!dir.read_dir().unwrap().any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp")));
+}
+
+#[test]
+fn render_whole_sample_with_coastline() {
+    let dir = tempdir();
+    let png_path = dir.join("whole.png");
+    let out = floe(&["render", "sample", "--out", png_path.to_str().unwrap(), "--size", "200x150", "--cmap", "magma"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (_, pixels) = read_png(&png_path);
+    let magma = floe_render::Colormap::Magma.lut();
+    let coloured = pixels.chunks(4).filter(|p| magma.iter().any(|c| c[..] == p[..])).count();
+    // Six beams across a 160 km track fill a band of the picture with magma colours.
+    assert!(coloured > 500, "{coloured} pixels in magma colours");
+    assert_eq!(pixels[..4], floe::cmd_render::SEA[..], "sea-coloured background with the coastline basemap");
+}
+
+fn read_png(path: &std::path::Path) -> (usize, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut pixels).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Rgba);
+    (info.width as usize, pixels)
+}
+
+fn tempdir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("floe-cli-{}-{:?}", std::process::id(), std::thread::current().id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn fails_with(args: &[&str], expected_stderr: &str) {
+    let out = floe(args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.starts_with(expected_stderr), "expected `{expected_stderr}`, got `{stderr}`");
+}
+
+#[test]
+fn bad_input_exits_non_zero_with_a_clear_message() {
+    let bad = fixtures().join("bad");
+    let p = |name: &str| bad.join(name).to_string_lossy().into_owned();
+    fails_with(&["info", &p("truncated.parquet")], &format!("error: {}: not a readable Parquet file: ", p("truncated.parquet")));
+    fails_with(&["info", &p("not_parquet.parquet")], &format!("error: {}: not a readable Parquet file: ", p("not_parquet.parquet")));
+    fails_with(&["render", &p("no_geometry.parquet"), "--out", "/tmp/x.png"], &format!("error: {}: no geometry found", p("no_geometry.parquet")));
+    fails_with(&["info", &p("projected.parquet")], &format!("error: {}: unsupported CRS EPSG:32633", p("projected.parquet")));
+    fails_with(&["info", "http://127.0.0.1:9/data.parquet"], "error: http://127.0.0.1:9/data.parquet: cannot read: unreachable: ");
+    fails_with(&["render", "sample", "--out", "/tmp/x.png", "--cmap", "rainbow"], "error: unknown colormap `rainbow` (available: viridis, magma,");
+    fails_with(&["render", "sample", "--out", "/tmp/x.png", "--color", "nope"], "error: sample: no numeric column `nope` to colour by");
+}

@@ -1,0 +1,47 @@
+//! The desktop viewer, headless with the wgpu renderer (lavapipe): opens the embedded sample, shows the
+//! legend, changes colormap without re-uploading positions.
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use floe::viewer::{AppOptions, FloeApp};
+use floe_render::Colormap;
+
+#[test]
+fn viewer_opens_sample_shows_legend_and_changes_colormap() {
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(960.0, 640.0))
+        .wgpu()
+        .build_eframe(|cc| FloeApp::new(cc, AppOptions { tiles: false, ..AppOptions::default() }).expect("app starts"));
+    for _ in 0..500 {
+        harness.step();
+        if harness.state().layers.first().is_some_and(|l| !l.is_loading() && l.uploaded_chunks > 0) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    harness.run_steps(3);
+    let layer = &harness.state().layers[0];
+    assert!(matches!(layer.state, floe::viewer::LoadState::Done), "sample loaded");
+    assert_eq!(layer.rows_loaded + layer.rows_skipped, 9600);
+    assert_eq!(layer.colour_column().map(|c| c.name.as_str()), Some("h_canopy"));
+    let uploads = layer.uploads;
+    assert_eq!(uploads.position_bytes, 8 * layer.rows_loaded);
+    assert!(harness.state().points_drawn() > 0, "points on screen");
+
+    // The legend names the column and its unit.
+    harness.get_by_label("h_canopy [m]");
+    harness.get_by_label("Colormap").click();
+    harness.run_steps(2);
+    harness.get_by_label("magma").click();
+    harness.run_steps(3);
+    let layer = &harness.state().layers[0];
+    assert_eq!(layer.style.colormap, Colormap::Magma);
+    assert_eq!(layer.uploads.position_bytes, uploads.position_bytes, "no position re-upload");
+    assert_eq!(layer.uploads.value_bytes, uploads.value_bytes, "no value re-upload");
+    assert_eq!(layer.uploads.lut_uploads, uploads.lut_uploads + 1);
+
+    let image = harness.render().expect("render");
+    let magma = Colormap::Magma.lut();
+    let coloured = image.pixels().filter(|p| magma.iter().any(|c| c[..3] == p.0[..3])).count();
+    assert!(coloured > 1000, "legend and points in magma colours: {coloured} pixels");
+}

@@ -1,0 +1,268 @@
+//! A layer's input: one file, or a hive-partitioned directory / S3 prefix read as one table.
+//!
+//! Owns listing (one level at a time, pruning partitions before descending), opening every file, adding
+//! partition values as columns, and merging the files' streams into one, decoded in parallel on native.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use arrow_array::{ArrayRef, Int64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema};
+use futures::StreamExt;
+use futures::stream::BoxStream;
+
+use crate::batch::PointBatch;
+use crate::error::{IoError, Result};
+use crate::geoparquet::{ColumnSelection, GeoParquetFile, OpenOptions, ReadOptions};
+use crate::partition::PartitionFilter;
+use crate::progress::{CancelToken, Progress};
+use crate::source::ByteSource;
+
+/// How to open a dataset.
+#[derive(Clone, Debug, Default)]
+pub struct DatasetOptions {
+    pub open: OpenOptions,
+    /// Hive partition filters, applied before listing deeper.
+    pub partition_filters: Vec<PartitionFilter>,
+}
+
+/// One file of a dataset and its partition values (`year=2021` → `("year", "2021")`).
+#[derive(Clone, Debug)]
+pub struct DatasetFile {
+    pub file: GeoParquetFile,
+    pub partition: Vec<(String, String)>,
+}
+
+/// Everything a layer reads.
+#[derive(Clone, Debug)]
+pub struct Dataset {
+    pub location: String,
+    pub files: Vec<DatasetFile>,
+    /// Prefixes that were listed (a pruned partition is never listed).
+    pub listed_prefixes: Vec<String>,
+}
+
+impl Dataset {
+    /// A dataset of one already-available file (embedded sample, browser blobs).
+    pub async fn from_source(source: Arc<dyn ByteSource>, options: &DatasetOptions) -> Result<Self> {
+        let location = source.location().to_owned();
+        let file = GeoParquetFile::open(source, &options.open).await?;
+        Ok(Self { location, files: vec![DatasetFile { file, partition: vec![] }], listed_prefixes: vec![] })
+    }
+
+    pub fn num_rows(&self) -> u64 {
+        self.files.iter().map(|f| f.file.num_rows()).sum()
+    }
+
+    /// Partition keys with their column type: Int64 when every value is an integer, text otherwise.
+    pub fn partition_columns(&self) -> Vec<(String, DataType)> {
+        let mut columns: Vec<(String, DataType)> = Vec::new();
+        for file in &self.files {
+            for (key, value) in &file.partition {
+                let is_int = value.parse::<i64>().is_ok();
+                match columns.iter_mut().find(|(k, _)| k == key) {
+                    Some((_, t)) if !is_int => *t = DataType::Utf8,
+                    Some(_) => {}
+                    None => columns.push((key.clone(), if is_int { DataType::Int64 } else { DataType::Utf8 })),
+                }
+            }
+        }
+        columns
+    }
+
+    /// Columns the viewer can colour by: the files' numeric columns, then integer partition keys.
+    pub fn numeric_columns(&self) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for file in &self.files {
+            for name in file.file.numeric_columns() {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+        for (key, data_type) in self.partition_columns() {
+            if data_type == DataType::Int64 && !names.contains(&key) {
+                names.push(key);
+            }
+        }
+        names
+    }
+
+    /// Streams every selected row of every file. Totals are set on `progress` before the first batch.
+    pub fn stream(
+        &self,
+        options: &ReadOptions,
+        parallelism: usize,
+        progress: Arc<Progress>,
+        cancel: CancelToken,
+    ) -> Result<BoxStream<'static, Result<PointBatch>>> {
+        let partition_columns = self.partition_columns();
+        let requested: Vec<String> = match &options.columns {
+            ColumnSelection::AllNumeric => self.numeric_columns(),
+            ColumnSelection::Named(names) => names.clone(),
+        };
+        let mut streams = Vec::new();
+        for file in &self.files {
+            let file_columns: Vec<String> =
+                requested.iter().filter(|c| !partition_columns.iter().any(|(k, _)| k == *c)).cloned().collect();
+            let file_options = ReadOptions { columns: ColumnSelection::Named(file_columns), ..options.clone() };
+            let plan = file.file.plan(&file_options)?;
+            progress.rows_total.fetch_add(plan.rows, Ordering::Relaxed);
+            progress.bytes_total.fetch_add(plan.bytes, Ordering::Relaxed);
+            let per_file = if self.files.len() == 1 { parallelism } else { 1 };
+            let parts = file.file.partition_streams(&plan, &file_options, per_file, Arc::clone(&progress), cancel.clone());
+            let extra: Vec<(String, DataType, String)> = partition_columns
+                .iter()
+                .filter(|(k, _)| requested.contains(k))
+                .map(|(k, t)| {
+                    let value = file.partition.iter().find(|(fk, _)| fk == k).map(|(_, v)| v.clone()).unwrap_or_default();
+                    (k.clone(), t.clone(), value)
+                })
+                .collect();
+            for part in parts {
+                if extra.is_empty() {
+                    streams.push(part);
+                } else {
+                    let extra = extra.clone();
+                    streams.push(part.map(move |batch| batch.and_then(|b| add_partition_columns(b, &extra))).boxed());
+                }
+            }
+        }
+        Ok(merge(streams, parallelism))
+    }
+}
+
+fn add_partition_columns(mut points: PointBatch, extra: &[(String, DataType, String)]) -> Result<PointBatch> {
+    let rows = points.num_rows();
+    let schema = points.batch.schema();
+    let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    let mut columns: Vec<ArrayRef> = points.batch.columns().to_vec();
+    for (key, data_type, value) in extra {
+        let array: ArrayRef = match data_type {
+            DataType::Int64 => Arc::new(Int64Array::from(vec![value.parse::<i64>().ok(); rows])),
+            _ => Arc::new(StringArray::from(vec![value.as_str(); rows])),
+        };
+        fields.push(Field::new(key, data_type.clone(), true));
+        columns.push(array);
+    }
+    points.batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| IoError::Column {
+        location: points.source.to_string(),
+        column: "partition".into(),
+        message: e.to_string(),
+    })?;
+    Ok(points)
+}
+
+/// Merges streams, decoding up to `parallelism` of them at once on worker threads (native) or interleaved (wasm).
+#[cfg(not(target_arch = "wasm32"))]
+fn merge(streams: Vec<BoxStream<'static, Result<PointBatch>>>, parallelism: usize) -> BoxStream<'static, Result<PointBatch>> {
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return futures::stream::iter(streams).flatten().boxed();
+    };
+    let queue = Arc::new(Mutex::new(streams.into_iter().collect::<VecDeque<_>>()));
+    let (sender, receiver) = futures::channel::mpsc::channel(parallelism.max(1) * 2);
+    for _ in 0..parallelism.max(1) {
+        let queue = Arc::clone(&queue);
+        let mut sender = sender.clone();
+        runtime.spawn(async move {
+            use futures::SinkExt;
+            loop {
+                let next = queue.lock().ok().and_then(|mut q| q.pop_front());
+                let Some(mut stream) = next else { break };
+                while let Some(item) = stream.next().await {
+                    let failed = item.is_err();
+                    // The receiver is gone when the consumer dropped the stream: stop quietly.
+                    if sender.send(item).await.is_err() || failed {
+                        return;
+                    }
+                }
+            }
+        });
+    }
+    receiver.boxed()
+}
+
+#[cfg(target_arch = "wasm32")]
+fn merge(streams: Vec<BoxStream<'static, Result<PointBatch>>>, _parallelism: usize) -> BoxStream<'static, Result<PointBatch>> {
+    futures::stream::select_all(streams).boxed()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use super::*;
+    use crate::partition::{parse_segment, passes};
+    use crate::source::StoreLocation;
+    use object_store::path::Path;
+
+    /// Extensions of the files a dataset directory contributes.
+    const PARQUET_EXTENSIONS: &[&str] = &["parquet", "geoparquet", "pq", "parq"];
+
+    impl Dataset {
+        /// Opens a file path, `http(s)://` URL or `s3://` object, or a hive directory / S3 prefix.
+        pub async fn open(input: &str, options: &DatasetOptions) -> Result<Self> {
+            let location = StoreLocation::parse(input)?;
+            let is_file_url = input.starts_with("http://") || input.starts_with("https://");
+            if !location.is_local_dir && (is_file_url || !input.ends_with('/')) {
+                match location.open(&location.path, input.to_owned()).await {
+                    Ok(source) => return Self::from_source(Arc::new(source), options).await,
+                    // An S3 key that is not an object may be a prefix: fall through to listing.
+                    Err(e) if is_file_url || !input.starts_with("s3://") => return Err(e),
+                    Err(_) => {}
+                }
+            }
+            let mut dataset = Self { location: input.to_owned(), files: vec![], listed_prefixes: vec![] };
+            let mut pending: Vec<(Path, Vec<(String, String)>)> = vec![(location.path.clone(), vec![])];
+            while let Some((prefix, partition)) = pending.pop() {
+                let listing = location.store.list_with_delimiter(Some(&prefix)).await.map_err(|e| IoError::Source {
+                    location: format!("{input} ({prefix})"),
+                    message: crate::source::native_describe(&e),
+                })?;
+                dataset.listed_prefixes.push(prefix.to_string());
+                let mut children: Vec<(Path, Vec<(String, String)>)> = Vec::new();
+                for child in listing.common_prefixes {
+                    let Some(segment) = child.filename() else { continue };
+                    let Some((key, value)) = parse_segment(segment) else { continue };
+                    if passes(&options.partition_filters, &key, &value) {
+                        let mut values = partition.clone();
+                        values.push((key, value));
+                        children.push((child, values));
+                    }
+                }
+                children.sort_by(|a, b| b.0.as_ref().cmp(a.0.as_ref()));
+                pending.extend(children);
+                let mut objects = listing.objects;
+                objects.sort_by(|a, b| a.location.as_ref().cmp(b.location.as_ref()));
+                for object in objects {
+                    let name = object.location.filename().unwrap_or_default();
+                    let wanted = !name.starts_with(['.', '_'])
+                        && name.rsplit_once('.').is_some_and(|(_, ext)| PARQUET_EXTENSIONS.contains(&ext));
+                    if !wanted {
+                        continue;
+                    }
+                    let display = display_child(input, &location.path, &object.location);
+                    let source = location.open(&object.location, display).await?;
+                    let file = GeoParquetFile::open(Arc::new(source), &options.open).await?;
+                    dataset.files.push(DatasetFile { file, partition: partition.clone() });
+                }
+            }
+            if dataset.files.is_empty() {
+                return Err(IoError::Source {
+                    location: input.to_owned(),
+                    message: if options.partition_filters.is_empty() {
+                        "no Parquet files found".into()
+                    } else {
+                        "no Parquet files match the partition filters".into()
+                    },
+                });
+            }
+            Ok(dataset)
+        }
+    }
+
+    fn display_child(input: &str, root: &Path, child: &Path) -> String {
+        let relative = child.as_ref().strip_prefix(root.as_ref()).unwrap_or(child.as_ref()).trim_start_matches('/');
+        format!("{}/{relative}", input.trim_end_matches('/'))
+    }
+}

@@ -1,0 +1,49 @@
+//! The one error type of `floe-io`: every variant names the file (or URL) and what was wrong with it.
+
+/// Errors from opening and reading point data.
+#[derive(Debug, thiserror::Error)]
+pub enum IoError {
+    /// The source could not be reached or read (missing file, unreachable host, HTTP 403/404…).
+    #[error("{location}: cannot read: {message}")]
+    Source { location: String, message: String },
+
+    /// The bytes are not a (readable) Parquet file.
+    #[error("{location}: not a readable Parquet file: {message}")]
+    Parquet { location: String, message: String },
+
+    /// The GeoParquet `geo` metadata is malformed.
+    #[error("{location}: invalid GeoParquet metadata: {message}")]
+    GeoMetadata { location: String, message: String },
+
+    /// No geometry column and no recognisable lon/lat columns.
+    #[error(
+        "{location}: no geometry found: the file has no GeoParquet `geo` metadata and none of the \
+         column pairs longitude/latitude, lon/lat, lon_ph/lat_ph, x/y (columns: {columns})"
+    )]
+    MissingGeometry { location: String, columns: String },
+
+    /// Coordinates in a reference system Floe cannot draw without reprojection.
+    #[error(
+        "{location}: unsupported CRS {crs} on column `{column}`: Floe reads geographic lon/lat \
+         (OGC:CRS84, EPSG:4326, EPSG:7912); reproject the file first"
+    )]
+    UnsupportedCrs { location: String, column: String, crs: String },
+
+    /// A geometry value that cannot be decoded.
+    #[error("{location}: bad geometry in column `{column}`, row {row}: {message}")]
+    Geometry { location: String, column: String, row: usize, message: String },
+
+    /// A requested column does not exist or has a type that cannot be used.
+    #[error("{location}: column `{column}`: {message}")]
+    Column { location: String, column: String, message: String },
+
+    /// Something the caller asked for is malformed (a filter, a URL).
+    #[error("{0}")]
+    Invalid(String),
+
+    /// Loading was cancelled by the user.
+    #[error("{location}: cancelled")]
+    Cancelled { location: String },
+}
+
+pub type Result<T, E = IoError> = std::result::Result<T, E>;

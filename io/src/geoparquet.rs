@@ -1,0 +1,599 @@
+//! GeoParquet (and plain Parquet with lon/lat columns) → `PointBatch` streams.
+//!
+//! Owns: finding the geometry (GeoParquet `geo` metadata, native point structs, or lon/lat columns), checking
+//! the CRS, pruning row groups by a bbox (covering columns or column statistics), projecting only the needed
+//! columns, and decoding geometry to lon/lat in parallel partitions of row groups.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use arrow_array::{
+    Array, ArrayRef, BinaryArray, BinaryViewArray, BooleanArray, Float64Array, LargeBinaryArray, RecordBatch,
+    StructArray,
+};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ArrowReaderMetadata;
+use parquet::arrow::async_reader::ParquetRecordBatchStreamBuilder;
+use parquet::errors::ParquetError;
+use parquet::file::metadata::ParquetMetaData;
+use parquet::file::statistics::Statistics;
+
+use crate::batch::PointBatch;
+use crate::bbox::LonLatBox;
+use crate::error::{IoError, Result};
+use crate::geo_meta::{CrsKind, Encoding, GeoMetadata, parse_geo_metadata};
+use crate::parquet_source::ParquetSource;
+use crate::progress::{CancelToken, Progress};
+use crate::source::ByteSource;
+use crate::wkb;
+
+/// Column pairs recognised as lon/lat when a file has no `geo` metadata, in order of preference.
+pub const LONLAT_CANDIDATES: &[(&str, &str)] =
+    &[("longitude", "latitude"), ("lon", "lat"), ("lon_ph", "lat_ph"), ("x", "y")];
+
+/// Where a file keeps its coordinates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GeometrySource {
+    Wkb { column: String },
+    NativePoint { column: String },
+    LonLatColumns { lon: String, lat: String },
+}
+
+impl GeometrySource {
+    pub fn encoding_name(&self) -> &'static str {
+        match self {
+            GeometrySource::Wkb { .. } => "WKB",
+            GeometrySource::NativePoint { .. } => "point",
+            GeometrySource::LonLatColumns { .. } => "lon/lat columns",
+        }
+    }
+
+    /// Top-level columns that hold geometry (never offered as values).
+    pub fn columns(&self) -> Vec<&str> {
+        match self {
+            GeometrySource::Wkb { column } | GeometrySource::NativePoint { column } => vec![column],
+            GeometrySource::LonLatColumns { lon, lat } => vec![lon, lat],
+        }
+    }
+}
+
+/// How to open a file.
+#[derive(Clone, Debug, Default)]
+pub struct OpenOptions {
+    /// Use these columns as lon/lat instead of guessing (files without `geo` metadata).
+    pub lonlat_columns: Option<(String, String)>,
+}
+
+/// Which value columns to read besides the geometry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ColumnSelection {
+    /// Every numeric, boolean or timestamp column (what the viewer offers to colour by).
+    #[default]
+    AllNumeric,
+    /// Exactly these columns, in this order.
+    Named(Vec<String>),
+}
+
+/// What to read.
+#[derive(Clone, Debug)]
+pub struct ReadOptions {
+    pub columns: ColumnSelection,
+    /// Keep only points inside this box (row groups outside it are never fetched).
+    pub bbox: Option<LonLatBox>,
+    /// Rows per emitted batch.
+    pub batch_rows: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        Self { columns: ColumnSelection::AllNumeric, bbox: None, batch_rows: 64 * 1024 }
+    }
+}
+
+/// The row groups and columns a read will touch.
+#[derive(Clone, Debug)]
+pub struct ReadPlan {
+    pub row_groups: Vec<usize>,
+    pub rows: u64,
+    /// Compressed bytes of the projected column chunks.
+    pub bytes: u64,
+    pub value_columns: Vec<String>,
+    projection_roots: Vec<usize>,
+}
+
+/// An open (Geo)Parquet file: footer read, geometry found, CRS checked.
+#[derive(Clone, Debug)]
+pub struct GeoParquetFile {
+    pub location: Arc<str>,
+    source: ParquetSource,
+    metadata: ArrowReaderMetadata,
+    pub geo: Option<GeoMetadata>,
+    pub geometry: GeometrySource,
+    pub crs: CrsKind,
+}
+
+impl GeoParquetFile {
+    /// Reads the footer (one request for most files) and works out where the points are.
+    pub async fn open(source: Arc<dyn ByteSource>, options: &OpenOptions) -> Result<Self> {
+        let location: Arc<str> = source.location().into();
+        let mut reader = ParquetSource { source };
+        let metadata = ArrowReaderMetadata::load_async(&mut reader, Default::default())
+            .await
+            .map_err(|e| parquet_error(&location, e))?;
+        let geo_json = metadata
+            .metadata()
+            .file_metadata()
+            .key_value_metadata()
+            .and_then(|kv| kv.iter().find(|kv| kv.key == "geo"))
+            .and_then(|kv| kv.value.clone());
+        let geo = geo_json
+            .map(|json| parse_geo_metadata(&json))
+            .transpose()
+            .map_err(|message| IoError::GeoMetadata { location: location.to_string(), message })?;
+        let schema = metadata.schema();
+        let (geometry, crs) = match (&geo, &options.lonlat_columns) {
+            (_, Some((lon, lat))) => (lonlat_columns(&location, schema, lon, lat)?, CrsKind::DefaultCrs84),
+            (Some(geo), None) => (geometry_from_geo(&location, schema, geo)?, geo.primary.crs.clone()),
+            (None, None) => (guess_lonlat_columns(&location, schema)?, CrsKind::DefaultCrs84),
+        };
+        if let CrsKind::Unsupported(crs) = &crs {
+            return Err(IoError::UnsupportedCrs {
+                location: location.to_string(),
+                column: geometry.columns().join(", "),
+                crs: crs.clone(),
+            });
+        }
+        Ok(Self { location, source: reader, metadata, geo, geometry, crs })
+    }
+
+    pub fn parquet_metadata(&self) -> &Arc<ParquetMetaData> {
+        self.metadata.metadata()
+    }
+
+    pub fn schema(&self) -> &SchemaRef {
+        self.metadata.schema()
+    }
+
+    pub fn byte_source(&self) -> &Arc<dyn ByteSource> {
+        &self.source.source
+    }
+
+    pub fn num_rows(&self) -> u64 {
+        u64::try_from(self.parquet_metadata().file_metadata().num_rows()).unwrap_or(0)
+    }
+
+    /// Columns that are neither geometry nor the bbox covering.
+    pub fn attribute_fields(&self) -> Vec<&Arc<Field>> {
+        let geometry = self.geometry.columns();
+        let covering_root = self.geo.as_ref().and_then(|g| g.primary.covering.as_ref()).map(|c| c.xmin[0].as_str());
+        self.schema()
+            .fields()
+            .iter()
+            .filter(|f| !geometry.contains(&f.name().as_str()) && Some(f.name().as_str()) != covering_root)
+            .collect()
+    }
+
+    /// The value columns the viewer can colour by.
+    pub fn numeric_columns(&self) -> Vec<String> {
+        self.attribute_fields().into_iter().filter(|f| is_colourable(f.data_type())).map(|f| f.name().clone()).collect()
+    }
+
+    /// The lon/lat box of one row group, from the covering column or coordinate column statistics.
+    pub fn row_group_bbox(&self, row_group: usize) -> Option<LonLatBox> {
+        let [xmin, ymin, xmax, ymax] = self.bbox_leaf_paths()?;
+        let rg = self.parquet_metadata().row_groups().get(row_group)?;
+        let descr = rg.schema_descr();
+        let leaf = |path: &[String]| (0..descr.num_columns()).find(|&i| descr.column(i).path().parts() == path);
+        let stat = |path: &[String], max: bool| -> Option<f64> {
+            let stats = rg.column(leaf(path)?).statistics()?;
+            match stats {
+                Statistics::Double(s) => if max { s.max_opt() } else { s.min_opt() }.copied(),
+                Statistics::Float(s) => if max { s.max_opt() } else { s.min_opt() }.map(|v| f64::from(*v)),
+                _ => None,
+            }
+        };
+        Some(LonLatBox::new(stat(&xmin, false)?, stat(&ymin, false)?, stat(&xmax, true)?, stat(&ymax, true)?))
+    }
+
+    /// Leaf paths whose statistics bound the geometry: xmin, ymin, xmax, ymax.
+    fn bbox_leaf_paths(&self) -> Option<[Vec<String>; 4]> {
+        if let Some(c) = self.geo.as_ref().and_then(|g| g.primary.covering.as_ref()) {
+            return Some([c.xmin.clone(), c.ymin.clone(), c.xmax.clone(), c.ymax.clone()]);
+        }
+        match &self.geometry {
+            GeometrySource::LonLatColumns { lon, lat } => {
+                Some([vec![lon.clone()], vec![lat.clone()], vec![lon.clone()], vec![lat.clone()]])
+            }
+            GeometrySource::NativePoint { column } => {
+                let x = vec![column.clone(), "x".to_owned()];
+                let y = vec![column.clone(), "y".to_owned()];
+                Some([x.clone(), y.clone(), x, y])
+            }
+            GeometrySource::Wkb { .. } => None,
+        }
+    }
+
+    /// Works out which row groups and columns a read touches.
+    pub fn plan(&self, options: &ReadOptions) -> Result<ReadPlan> {
+        let value_columns = match &options.columns {
+            ColumnSelection::AllNumeric => self.numeric_columns(),
+            ColumnSelection::Named(names) => names.clone(),
+        };
+        let schema = self.schema();
+        let mut roots = Vec::new();
+        for name in self.geometry.columns().into_iter().chain(value_columns.iter().map(String::as_str)) {
+            let index = schema.index_of(name).map_err(|_| IoError::Column {
+                location: self.location.to_string(),
+                column: name.to_owned(),
+                message: format!("no such column (columns: {})", column_list(schema)),
+            })?;
+            if !roots.contains(&index) {
+                roots.push(index);
+            }
+        }
+        let metadata = self.parquet_metadata();
+        let descr = metadata.file_metadata().schema_descr();
+        let row_groups: Vec<usize> = (0..metadata.num_row_groups())
+            .filter(|&rg| match (options.bbox, self.row_group_bbox(rg)) {
+                (Some(query), Some(rg_box)) => query.intersects(&rg_box),
+                _ => true,
+            })
+            .collect();
+        let mut rows = 0u64;
+        let mut bytes = 0u64;
+        for &rg in &row_groups {
+            let Some(meta) = metadata.row_groups().get(rg) else { continue };
+            rows += u64::try_from(meta.num_rows()).unwrap_or(0);
+            for (leaf, column) in meta.columns().iter().enumerate() {
+                if roots.contains(&descr.get_column_root_idx(leaf)) {
+                    bytes += u64::try_from(column.compressed_size()).unwrap_or(0);
+                }
+            }
+        }
+        Ok(ReadPlan { row_groups, rows, bytes, value_columns, projection_roots: roots })
+    }
+
+    /// Splits a plan into up to `partitions` streams over contiguous row groups, to decode in parallel.
+    pub fn partition_streams(
+        &self,
+        plan: &ReadPlan,
+        options: &ReadOptions,
+        partitions: usize,
+        progress: Arc<Progress>,
+        cancel: CancelToken,
+    ) -> Vec<BoxStream<'static, Result<PointBatch>>> {
+        let row_groups = self.parquet_metadata().row_groups();
+        let mut row_starts = Vec::with_capacity(row_groups.len());
+        let mut start = 0u64;
+        for rg in row_groups {
+            row_starts.push(start);
+            start += u64::try_from(rg.num_rows()).unwrap_or(0);
+        }
+        let parts = split_balanced(&plan.row_groups, partitions.max(1), |rg| {
+            row_groups.get(rg).map_or(0, |m| u64::try_from(m.num_rows()).unwrap_or(0))
+        });
+        let reported = Arc::new(AtomicU64::new(self.byte_source().stats().bytes()));
+        parts
+            .into_iter()
+            .map(|rgs| {
+                let context = DecodeContext {
+                    location: Arc::clone(&self.location),
+                    geometry: self.geometry.clone(),
+                    value_columns: plan.value_columns.clone(),
+                    bbox: options.bbox,
+                    check_range: true,
+                    first_row: rgs.first().and_then(|&rg| row_starts.get(rg).copied()).unwrap_or(0),
+                };
+                self.partition_stream(plan, options, rgs, context, Arc::clone(&progress), cancel.clone(), Arc::clone(&reported))
+            })
+            .collect()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn partition_stream(
+        &self,
+        plan: &ReadPlan,
+        options: &ReadOptions,
+        row_groups: Vec<usize>,
+        mut context: DecodeContext,
+        progress: Arc<Progress>,
+        cancel: CancelToken,
+        reported_bytes: Arc<AtomicU64>,
+    ) -> BoxStream<'static, Result<PointBatch>> {
+        let location = Arc::clone(&self.location);
+        let stats = Arc::clone(self.byte_source().stats());
+        let mask = ProjectionMask::roots(self.parquet_metadata().file_metadata().schema_descr(), plan.projection_roots.clone());
+        let built = ParquetRecordBatchStreamBuilder::new_with_metadata(self.source.clone(), self.metadata.clone())
+            .with_projection(mask)
+            .with_row_groups(row_groups)
+            .with_batch_size(options.batch_rows.max(1))
+            .build();
+        let stream = match built {
+            Ok(stream) => stream,
+            Err(e) => return futures::stream::once(std::future::ready(Err(parquet_error(&location, e)))).boxed(),
+        };
+        stream
+            .map(move |batch| {
+                if cancel.is_cancelled() {
+                    return Err(IoError::Cancelled { location: location.to_string() });
+                }
+                let fetched = stats.bytes();
+                let previous = reported_bytes.fetch_max(fetched, std::sync::atomic::Ordering::Relaxed);
+                Progress::add(&progress.bytes_fetched, fetched.saturating_sub(previous));
+                let batch = batch.map_err(|e| parquet_error(&location, e))?;
+                let input_rows = batch.num_rows() as u64;
+                let points = context.decode(&batch)?;
+                context.first_row += input_rows;
+                Progress::add(&progress.rows_loaded, points.num_rows() as u64);
+                Progress::add(&progress.rows_skipped, points.skipped as u64);
+                Progress::add(&progress.rows_filtered, input_rows - points.num_rows() as u64 - points.skipped as u64);
+                Ok(points)
+            })
+            // Stop at the first error or cancellation: a half-read error stream is not useful.
+            .scan(false, |failed, item| {
+                if *failed {
+                    return std::future::ready(None);
+                }
+                *failed = item.is_err();
+                std::future::ready(Some(item))
+            })
+            .boxed()
+    }
+}
+
+/// Splits `items` into at most `n` contiguous runs of roughly equal weight.
+fn split_balanced(items: &[usize], n: usize, weight: impl Fn(usize) -> u64) -> Vec<Vec<usize>> {
+    let total: u64 = items.iter().map(|&i| weight(i)).sum();
+    let target = total.div_ceil(n as u64).max(1);
+    let mut parts: Vec<Vec<usize>> = Vec::new();
+    let mut current = Vec::new();
+    let mut current_weight = 0;
+    for &item in items {
+        current.push(item);
+        current_weight += weight(item);
+        if current_weight >= target && parts.len() + 1 < n {
+            parts.push(std::mem::take(&mut current));
+            current_weight = 0;
+        }
+    }
+    if !current.is_empty() {
+        parts.push(current);
+    }
+    parts
+}
+
+/// Everything needed to turn one Arrow batch of a file into a `PointBatch`.
+struct DecodeContext {
+    location: Arc<str>,
+    geometry: GeometrySource,
+    value_columns: Vec<String>,
+    bbox: Option<LonLatBox>,
+    /// Reject coordinates outside lon/lat range rather than draw them somewhere wrong.
+    check_range: bool,
+    /// Row number (in the file) of the next batch's first row, for error messages.
+    first_row: u64,
+}
+
+impl DecodeContext {
+    fn decode(&self, batch: &RecordBatch) -> Result<PointBatch> {
+        let rows = batch.num_rows();
+        let mut lon = Vec::with_capacity(rows);
+        let mut lat = Vec::with_capacity(rows);
+        let mut keep = Vec::with_capacity(rows);
+        let mut skipped = 0usize;
+        let mut bbox = LonLatBox::EMPTY;
+        let column_error = |column: &str, message: String| IoError::Column {
+            location: self.location.to_string(),
+            column: column.to_owned(),
+            message,
+        };
+        let mut push = |row: usize, point: Option<(f64, f64)>| -> Result<()> {
+            match point {
+                Some((x, y)) if x.is_finite() && y.is_finite() => {
+                    if self.check_range && !((-360.0..=360.0).contains(&x) && (-90.0..=90.0).contains(&y)) {
+                        return Err(IoError::Geometry {
+                            location: self.location.to_string(),
+                            column: self.geometry.columns().join(", "),
+                            row: (self.first_row as usize).saturating_add(row),
+                            message: format!(
+                                "coordinate ({x}, {y}) is not a longitude/latitude in degrees: is the CRS projected?"
+                            ),
+                        });
+                    }
+                    let inside = self.bbox.is_none_or(|b| b.contains(x, y));
+                    keep.push(inside);
+                    if inside {
+                        lon.push(x);
+                        lat.push(y);
+                        bbox.extend(x, y);
+                    }
+                }
+                _ => {
+                    skipped += 1;
+                    keep.push(false);
+                }
+            }
+            Ok(())
+        };
+        match &self.geometry {
+            GeometrySource::Wkb { column } => {
+                let array = batch.column_by_name(column).ok_or_else(|| column_error(column, "missing from batch".into()))?;
+                let decode_row = |row: usize, bytes: Option<&[u8]>| -> Result<Option<(f64, f64)>> {
+                    let Some(bytes) = bytes else { return Ok(None) };
+                    match wkb::decode(bytes) {
+                        Ok(wkb::Decoded::LonLat(x, y)) => Ok(Some((x, y))),
+                        Ok(wkb::Decoded::Empty) => Ok(None),
+                        Err(message) => Err(IoError::Geometry {
+                            location: self.location.to_string(),
+                            column: column.clone(),
+                            row: (self.first_row as usize).saturating_add(row),
+                            message,
+                        }),
+                    }
+                };
+                if let Some(a) = array.as_any().downcast_ref::<BinaryArray>() {
+                    for (row, value) in a.iter().enumerate() {
+                        push(row, decode_row(row, value)?)?;
+                    }
+                } else if let Some(a) = array.as_any().downcast_ref::<LargeBinaryArray>() {
+                    for (row, value) in a.iter().enumerate() {
+                        push(row, decode_row(row, value)?)?;
+                    }
+                } else if let Some(a) = array.as_any().downcast_ref::<BinaryViewArray>() {
+                    for (row, value) in a.iter().enumerate() {
+                        push(row, decode_row(row, value)?)?;
+                    }
+                } else {
+                    return Err(column_error(column, format!("WKB column has type {}, expected binary", array.data_type())));
+                }
+            }
+            GeometrySource::NativePoint { column } => {
+                let array = batch.column_by_name(column).ok_or_else(|| column_error(column, "missing from batch".into()))?;
+                let points = array
+                    .as_any()
+                    .downcast_ref::<StructArray>()
+                    .ok_or_else(|| column_error(column, format!("point column has type {}", array.data_type())))?;
+                let x = float_child(points, "x").ok_or_else(|| column_error(column, "no Float64 child `x`".into()))?;
+                let y = float_child(points, "y").ok_or_else(|| column_error(column, "no Float64 child `y`".into()))?;
+                for row in 0..rows {
+                    let valid = points.is_valid(row) && x.is_valid(row) && y.is_valid(row);
+                    push(row, valid.then(|| (x.value(row), y.value(row))))?;
+                }
+            }
+            GeometrySource::LonLatColumns { lon: lon_name, lat: lat_name } => {
+                let x = f64_column(batch, lon_name).map_err(|m| column_error(lon_name, m))?;
+                let y = f64_column(batch, lat_name).map_err(|m| column_error(lat_name, m))?;
+                for row in 0..rows {
+                    let valid = x.is_valid(row) && y.is_valid(row);
+                    push(row, valid.then(|| (x.value(row), y.value(row))))?;
+                }
+            }
+        }
+        let kept = lon.len();
+        let mut columns: Vec<ArrayRef> = vec![Arc::new(Float64Array::from(lon)), Arc::new(Float64Array::from(lat))];
+        let mut fields = vec![Field::new("lon", DataType::Float64, false), Field::new("lat", DataType::Float64, false)];
+        let filter = (kept < rows).then(|| BooleanArray::from(keep));
+        for name in &self.value_columns {
+            let array = batch.column_by_name(name).ok_or_else(|| column_error(name, "missing from batch".into()))?;
+            let array = match &filter {
+                Some(filter) => arrow_select::filter::filter(array, filter).map_err(|e| column_error(name, e.to_string()))?,
+                None => Arc::clone(array),
+            };
+            fields.push(Field::new(name, array.data_type().clone(), true));
+            columns.push(array);
+        }
+        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
+            .map_err(|e| column_error("lon/lat", e.to_string()))?;
+        Ok(PointBatch { batch, bbox, source: Arc::clone(&self.location), skipped })
+    }
+}
+
+fn float_child<'a>(points: &'a StructArray, name: &str) -> Option<&'a Float64Array> {
+    points.column_by_name(name)?.as_any().downcast_ref::<Float64Array>()
+}
+
+fn f64_column(batch: &RecordBatch, name: &str) -> std::result::Result<Float64Array, String> {
+    let array = batch.column_by_name(name).ok_or("missing from batch")?;
+    let cast = arrow_cast::cast(array, &DataType::Float64).map_err(|e| format!("cannot read as numbers: {e}"))?;
+    cast.as_any().downcast_ref::<Float64Array>().cloned().ok_or_else(|| "cannot read as numbers".to_owned())
+}
+
+/// Types the viewer can map to colour.
+pub fn is_colourable(data_type: &DataType) -> bool {
+    data_type.is_numeric() || matches!(data_type, DataType::Boolean | DataType::Timestamp(..) | DataType::Date32 | DataType::Date64)
+}
+
+fn column_list(schema: &Schema) -> String {
+    schema.fields().iter().map(|f| f.name().as_str()).collect::<Vec<_>>().join(", ")
+}
+
+/// Maps a Parquet error to ours, unwrapping source errors that travelled through parquet untouched.
+fn parquet_error(location: &str, error: ParquetError) -> IoError {
+    match error {
+        ParquetError::External(inner) => match inner.downcast::<IoError>() {
+            Ok(io) => *io,
+            Err(other) => IoError::Parquet { location: location.to_owned(), message: other.to_string() },
+        },
+        other => IoError::Parquet { location: location.to_owned(), message: other.to_string() },
+    }
+}
+
+fn geometry_from_geo(location: &str, schema: &Schema, geo: &GeoMetadata) -> Result<GeometrySource> {
+    let name = &geo.primary.name;
+    let field = schema.field_with_name(name).map_err(|_| IoError::GeoMetadata {
+        location: location.to_owned(),
+        message: format!("primary column `{name}` is not a column of the file (columns: {})", column_list(schema)),
+    })?;
+    let bad_type = |expected: &str| IoError::Column {
+        location: location.to_owned(),
+        column: name.clone(),
+        message: format!("{} geometry stored as {}, expected {expected}", geo.primary.encoding.name(), field.data_type()),
+    };
+    match &geo.primary.encoding {
+        Encoding::Wkb => match field.data_type() {
+            DataType::Binary | DataType::LargeBinary | DataType::BinaryView => Ok(GeometrySource::Wkb { column: name.clone() }),
+            _ => Err(bad_type("binary")),
+        },
+        Encoding::Native(kind) if kind == "point" => match field.data_type() {
+            DataType::Struct(children)
+                if ["x", "y"].iter().all(|c| children.iter().any(|f| f.name() == c && f.data_type() == &DataType::Float64)) =>
+            {
+                Ok(GeometrySource::NativePoint { column: name.clone() })
+            }
+            _ => Err(bad_type("struct<x: double, y: double>")),
+        },
+        Encoding::Native(kind) => Err(IoError::Column {
+            location: location.to_owned(),
+            column: name.clone(),
+            message: format!("native `{kind}` geometry is not supported (Floe reads WKB and native points)"),
+        }),
+    }
+}
+
+fn lonlat_columns(location: &str, schema: &Schema, lon: &str, lat: &str) -> Result<GeometrySource> {
+    for name in [lon, lat] {
+        let field = schema.field_with_name(name).map_err(|_| IoError::Column {
+            location: location.to_owned(),
+            column: name.to_owned(),
+            message: format!("no such column (columns: {})", column_list(schema)),
+        })?;
+        if !field.data_type().is_numeric() {
+            return Err(IoError::Column {
+                location: location.to_owned(),
+                column: name.to_owned(),
+                message: format!("coordinates must be numbers, found {}", field.data_type()),
+            });
+        }
+    }
+    Ok(GeometrySource::LonLatColumns { lon: lon.to_owned(), lat: lat.to_owned() })
+}
+
+fn guess_lonlat_columns(location: &str, schema: &Schema) -> Result<GeometrySource> {
+    let find = |wanted: &str| {
+        schema
+            .fields()
+            .iter()
+            .find(|f| f.name().eq_ignore_ascii_case(wanted) && f.data_type().is_numeric())
+            .map(|f| f.name().clone())
+    };
+    LONLAT_CANDIDATES
+        .iter()
+        .find_map(|(lon, lat)| Some(GeometrySource::LonLatColumns { lon: find(lon)?, lat: find(lat)? }))
+        .ok_or_else(|| IoError::MissingGeometry { location: location.to_owned(), columns: column_list(schema) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn balanced_split_keeps_order_and_covers_everything() {
+        let parts = split_balanced(&[0, 1, 2, 3, 4], 2, |_| 10);
+        assert_eq!(parts, vec![vec![0, 1, 2], vec![3, 4]]);
+        assert_eq!(split_balanced(&[7], 4, |_| 1), vec![vec![7]]);
+        assert!(split_balanced(&[], 2, |_| 1).is_empty());
+    }
+}

@@ -1,0 +1,26 @@
+//! `floe-io`: bytes → Arrow point batches.
+//!
+//! Sources (local, HTTP(S), S3, memory) → readers (GeoParquet) → `PointBatch` streams with progress and
+//! cancellation. No GUI or GPU dependency; builds for `wasm32-unknown-unknown`.
+
+pub mod batch;
+pub mod bbox;
+pub mod dataset;
+pub mod error;
+pub mod geo_meta;
+pub mod geoparquet;
+pub mod info;
+mod parquet_source;
+pub mod partition;
+pub mod progress;
+pub mod sample;
+pub mod source;
+pub mod wkb;
+
+pub use batch::PointBatch;
+pub use bbox::LonLatBox;
+pub use dataset::{Dataset, DatasetOptions};
+pub use error::{IoError, Result};
+pub use geoparquet::{ColumnSelection, GeoParquetFile, GeometrySource, OpenOptions, ReadOptions};
+pub use partition::PartitionFilter;
+pub use progress::{CancelToken, Progress, ProgressSnapshot};

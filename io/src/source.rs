@@ -1,0 +1,323 @@
+//! Byte sources: where a file's bytes come from (local disk, HTTP(S), S3, memory) and what it cost to get them.
+//!
+//! Readers see only [`ByteSource`]: ranged reads plus a size. Requests are counted after coalescing, so
+//! `requests`/`bytes` in [`FetchStats`] are what really went over the wire (or disk).
+
+use std::ops::Range;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use futures::future::BoxFuture;
+
+use crate::error::{IoError, Result};
+
+/// Ranges closer than this are fetched as one request (as object_store and h5coro do).
+pub const COALESCE_GAP: u64 = 1024 * 1024;
+
+/// Requests and bytes fetched from one source.
+#[derive(Debug, Default)]
+pub struct FetchStats {
+    pub requests: AtomicU64,
+    pub bytes: AtomicU64,
+}
+
+impl FetchStats {
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    fn record(&self, bytes: u64) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+}
+
+/// Something that serves byte ranges of one file.
+pub trait ByteSource: Send + Sync + std::fmt::Debug {
+    /// How a user names this file (path or URL), used in every error message.
+    fn location(&self) -> &str;
+    /// Total size in bytes.
+    fn size(&self) -> u64;
+    /// Fetches one range with one request.
+    fn fetch(&self, range: Range<u64>) -> BoxFuture<'_, Result<Bytes>>;
+    /// Counters of what [`ByteSource::fetch`] cost.
+    fn stats(&self) -> &Arc<FetchStats>;
+}
+
+/// Fetches several ranges, merging those closer than [`COALESCE_GAP`] into single requests.
+pub async fn fetch_ranges(source: &dyn ByteSource, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
+    let size = source.size();
+    if let Some(bad) = ranges.iter().find(|r| r.start > r.end || r.end > size) {
+        return Err(IoError::Source {
+            location: source.location().to_owned(),
+            message: format!("range {}..{} is outside the file's {size} bytes", bad.start, bad.end),
+        });
+    }
+    let merged = coalesce(ranges);
+    let fetched = futures::future::try_join_all(merged.iter().map(|r| source.fetch(r.clone()))).await?;
+    ranges
+        .iter()
+        .map(|r| {
+            let index = merged.partition_point(|m| m.end < r.end);
+            let (block, bytes) = merged.get(index).zip(fetched.get(index)).ok_or_else(|| IoError::Source {
+                location: source.location().to_owned(),
+                message: format!("range {}..{} was not fetched", r.start, r.end),
+            })?;
+            let start = (r.start - block.start) as usize;
+            let end = (r.end - block.start) as usize;
+            if end > bytes.len() {
+                return Err(IoError::Source {
+                    location: source.location().to_owned(),
+                    message: format!("server returned {} bytes for range {}..{}", bytes.len(), block.start, block.end),
+                });
+            }
+            Ok(bytes.slice(start..end))
+        })
+        .collect()
+}
+
+/// Sorted, merged ranges covering all of `ranges`.
+fn coalesce(ranges: &[Range<u64>]) -> Vec<Range<u64>> {
+    let mut sorted: Vec<Range<u64>> = ranges.to_vec();
+    sorted.sort_by_key(|r| r.start);
+    let mut merged: Vec<Range<u64>> = Vec::with_capacity(sorted.len());
+    for range in sorted {
+        match merged.last_mut() {
+            Some(last) if range.start <= last.end.saturating_add(COALESCE_GAP) => last.end = last.end.max(range.end),
+            _ => merged.push(range),
+        }
+    }
+    merged
+}
+
+/// A file held in memory (the embedded sample; tests).
+#[derive(Debug)]
+pub struct MemorySource {
+    name: String,
+    bytes: Bytes,
+    stats: Arc<FetchStats>,
+}
+
+impl MemorySource {
+    pub fn new(name: impl Into<String>, bytes: Bytes) -> Self {
+        Self { name: name.into(), bytes, stats: Arc::default() }
+    }
+}
+
+impl ByteSource for MemorySource {
+    fn location(&self) -> &str {
+        &self.name
+    }
+
+    fn size(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+
+    fn fetch(&self, range: Range<u64>) -> BoxFuture<'_, Result<Bytes>> {
+        let result = usize::try_from(range.start)
+            .ok()
+            .zip(usize::try_from(range.end).ok())
+            .filter(|(start, end)| start <= end && *end <= self.bytes.len())
+            .map(|(start, end)| self.bytes.slice(start..end))
+            .ok_or_else(|| IoError::Source {
+                location: self.name.clone(),
+                message: format!("range {}..{} is outside the file's {} bytes", range.start, range.end, self.bytes.len()),
+            });
+        if let Ok(bytes) = &result {
+            self.stats.record(bytes.len() as u64);
+        }
+        Box::pin(std::future::ready(result))
+    }
+
+    fn stats(&self) -> &Arc<FetchStats> {
+        &self.stats
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use native::{StoreLocation, StoreSource, describe_store_error as native_describe};
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use super::*;
+    use object_store::path::Path;
+    use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, RetryConfig};
+    use std::time::Duration;
+
+    /// A parsed input: the store that serves it and the path (a file or a prefix) inside that store.
+    #[derive(Clone, Debug)]
+    pub struct StoreLocation {
+        pub display: String,
+        pub store: Arc<dyn ObjectStore>,
+        pub path: Path,
+        /// True for local paths that are directories: a dataset, not a file.
+        pub is_local_dir: bool,
+    }
+
+    impl StoreLocation {
+        /// Parses a local path, `http(s)://…` or `s3://bucket/key`.
+        pub fn parse(input: &str) -> Result<Self> {
+            let display = input.to_owned();
+            let invalid = |message: String| IoError::Source { location: display.clone(), message };
+            if input.starts_with("http://") || input.starts_with("https://") {
+                let url = url::Url::parse(input).map_err(|e| invalid(format!("invalid URL: {e}")))?;
+                let origin = url.origin().ascii_serialization();
+                let store = object_store::http::HttpBuilder::new()
+                    .with_url(origin)
+                    .with_client_options(client_options().with_allow_http(true))
+                    .with_retry(retry_config())
+                    .build()
+                    .map_err(|e| invalid(e.to_string()))?;
+                let path = Path::from_url_path(url.path()).map_err(|e| invalid(e.to_string()))?;
+                return Ok(Self { display, store: Arc::new(store), path, is_local_dir: false });
+            }
+            if let Some(rest) = input.strip_prefix("s3://") {
+                let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+                if bucket.is_empty() {
+                    return Err(invalid("s3 URL has no bucket name".into()));
+                }
+                let mut builder = object_store::aws::AmazonS3Builder::from_env()
+                    .with_bucket_name(bucket)
+                    .with_client_options(client_options())
+                    .with_retry(retry_config());
+                if std::env::var_os("AWS_REGION").is_none() && std::env::var_os("AWS_DEFAULT_REGION").is_none() {
+                    // NASA's Earthdata buckets and most public altimetry data live here.
+                    builder = builder.with_region("us-west-2");
+                }
+                if !has_aws_credentials() {
+                    // Public buckets: unsigned requests.
+                    builder = builder.with_skip_signature(true);
+                }
+                let store = builder.build().map_err(|e| invalid(e.to_string()))?;
+                let path = Path::parse(key.trim_end_matches('/')).map_err(|e| invalid(e.to_string()))?;
+                return Ok(Self { display, store: Arc::new(store), path, is_local_dir: false });
+            }
+            let local = std::path::Path::new(input.strip_prefix("file://").unwrap_or(input));
+            let absolute = std::fs::canonicalize(local).map_err(|e| invalid(describe_io_error(&e)))?;
+            let path = Path::from_absolute_path(&absolute).map_err(|e| invalid(e.to_string()))?;
+            let store = object_store::local::LocalFileSystem::new();
+            Ok(Self { display, store: Arc::new(store), path, is_local_dir: absolute.is_dir() })
+        }
+
+        /// Opens the file at `path` (or a file below a prefix) as a [`ByteSource`].
+        pub async fn open(&self, path: &Path, display: String) -> Result<StoreSource> {
+            let meta = self.store.head(path).await.map_err(|e| IoError::Source {
+                location: display.clone(),
+                message: describe_store_error(&e),
+            })?;
+            Ok(StoreSource {
+                display,
+                store: Arc::clone(&self.store),
+                path: path.clone(),
+                size: meta.size,
+                stats: Arc::default(),
+            })
+        }
+    }
+
+    fn client_options() -> ClientOptions {
+        ClientOptions::new().with_connect_timeout(Duration::from_secs(10)).with_timeout(Duration::from_secs(120))
+    }
+
+    /// A few quick retries: an unreachable URL must turn into an error within seconds, not minutes.
+    fn retry_config() -> RetryConfig {
+        RetryConfig { max_retries: 2, retry_timeout: Duration::from_secs(15), ..RetryConfig::default() }
+    }
+
+    fn has_aws_credentials() -> bool {
+        ["AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some())
+    }
+
+    fn describe_io_error(e: &std::io::Error) -> String {
+        match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file or directory".into(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+            _ => e.to_string(),
+        }
+    }
+
+    /// Turns object_store's errors into words a user understands, keeping the detail.
+    pub fn describe_store_error(e: &object_store::Error) -> String {
+        let detail = e.to_string();
+        match e {
+            object_store::Error::NotFound { .. } => "not found (HTTP 404 / no such key or file)".into(),
+            object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. } => {
+                format!("access denied (HTTP 401/403): {detail}")
+            }
+            _ if detail.contains("403") => format!("access denied (HTTP 403): {detail}"),
+            _ if detail.contains("error sending request") || detail.contains("onnection refused") => {
+                format!("unreachable: {detail}")
+            }
+            _ => detail,
+        }
+    }
+
+    /// One object in an object store.
+    #[derive(Debug)]
+    pub struct StoreSource {
+        display: String,
+        store: Arc<dyn ObjectStore>,
+        path: Path,
+        size: u64,
+        stats: Arc<FetchStats>,
+    }
+
+    impl ByteSource for StoreSource {
+        fn location(&self) -> &str {
+            &self.display
+        }
+
+        fn size(&self) -> u64 {
+            self.size
+        }
+
+        fn fetch(&self, range: Range<u64>) -> BoxFuture<'_, Result<Bytes>> {
+            Box::pin(async move {
+                let expected = range.end - range.start;
+                let bytes = self.store.get_range(&self.path, range).await.map_err(|e| IoError::Source {
+                    location: self.display.clone(),
+                    message: describe_store_error(&e),
+                })?;
+                self.stats.record(bytes.len() as u64);
+                if bytes.len() as u64 != expected {
+                    return Err(IoError::Source {
+                        location: self.display.clone(),
+                        message: format!("asked for {expected} bytes, got {}", bytes.len()),
+                    });
+                }
+                Ok(bytes)
+            })
+        }
+
+        fn stats(&self) -> &Arc<FetchStats> {
+            &self.stats
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coalescing_merges_near_ranges_and_slices_back() {
+        let merged = coalesce(&[10..20, 0..5, 3_000_000..3_000_010, 30..40]);
+        assert_eq!(merged, vec![0..40, 3_000_000..3_000_010]);
+        let source = MemorySource::new("mem", Bytes::from((0..=255u8).cycle().take(4_000_000).collect::<Vec<_>>()));
+        let parts = futures::executor::block_on(fetch_ranges(&source, &[10..12, 0..2, 3_000_000..3_000_001])).unwrap();
+        assert_eq!(parts[0].as_ref(), &[10, 11]);
+        assert_eq!(parts[1].as_ref(), &[0, 1]);
+        assert_eq!(parts[2].as_ref(), &[(3_000_000 % 256) as u8]);
+        assert_eq!(source.stats().requests(), 2);
+        assert_eq!(source.stats().bytes(), 13);
+        let err = futures::executor::block_on(fetch_ranges(&source, &[0..5_000_000])).unwrap_err();
+        assert_eq!(err.to_string(), "mem: cannot read: range 0..5000000 is outside the file's 4000000 bytes");
+    }
+}

@@ -1,0 +1,165 @@
+//! GeoParquet reading against oracles: every shared file, pruning, hive datasets, nulls, bad input.
+
+mod common;
+
+use common::{fixtures, read_all, shared_geoparquet};
+use floe_io::{ColumnSelection, DatasetOptions, LonLatBox, PartitionFilter, ReadOptions};
+use serde_json::Value;
+
+fn close(a: f64, b: f64) -> bool {
+    a == b || (a - b).abs() <= 1e-12 * a.abs().max(b.abs())
+}
+
+#[tokio::test]
+async fn every_shared_file_matches_pyarrow() {
+    let oracle: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("oracle_geoparquet.json")).unwrap()).unwrap();
+    let files = oracle.as_object().unwrap();
+    assert_eq!(files.len(), 11, "every file in ../shared/data/geoparquet has an oracle");
+    for (name, expected) in files {
+        let path = shared_geoparquet().join(name);
+        let read = read_all(path.to_str().unwrap(), &DatasetOptions::default(), &ReadOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(read.dataset.num_rows(), expected["rows"].as_u64().unwrap(), "{name}: rows");
+        assert_eq!(read.rows() as u64, expected["points"].as_u64().unwrap(), "{name}: drawable points");
+        assert_eq!(
+            read.progress.rows_skipped,
+            expected["rows"].as_u64().unwrap() - expected["points"].as_u64().unwrap(),
+            "{name}: null/empty geometries are counted"
+        );
+        let (lon, lat) = (read.lon(), read.lat());
+        let index: Vec<usize> = expected["sample_index"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect();
+        for (k, &i) in index.iter().enumerate() {
+            let want_lon = expected["lon"][k].as_f64().unwrap();
+            let want_lat = expected["lat"][k].as_f64().unwrap();
+            assert!(close(lon[i], want_lon) && close(lat[i], want_lat), "{name} point {i}: ({}, {}) vs ({want_lon}, {want_lat})", lon[i], lat[i]);
+        }
+        for (column, want) in expected["values"].as_object().unwrap() {
+            let got = read.values(column);
+            for (k, &i) in index.iter().enumerate() {
+                let want = want[k].as_f64();
+                assert_eq!(got[i].map(|v| v as f32), want.map(|v| v as f32), "{name}.{column} point {i}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn info_reports_bbox_crs_and_encoding() {
+    let dir = shared_geoparquet();
+    let dataset = floe_io::Dataset::open(dir.join("atl03x-surface_TEST_small_GEO.parquet").to_str().unwrap(), &DatasetOptions::default()).await.unwrap();
+    let info = floe_io::info::describe(&dataset).await.unwrap();
+    assert_eq!(info.crs, "EPSG:7912");
+    assert_eq!(info.geometry_encoding, "WKB");
+    assert_eq!(info.geo_version.as_deref(), Some("1.0.0"));
+    assert_eq!(info.compression, vec!["ZSTD(ZstdLevel(1))".to_owned()]);
+    let bbox = info.bbox.unwrap();
+    assert!(close(bbox[0], -76.74164516976275) && close(bbox[3], 39.27155760681567), "{bbox:?}");
+    assert_eq!(info.bbox_source, "scan");
+
+    let native = floe_io::Dataset::open(dir.join("natural-earth_cities_native.parquet").to_str().unwrap(), &DatasetOptions::default()).await.unwrap();
+    let info = floe_io::info::describe(&native).await.unwrap();
+    assert_eq!(info.geometry_encoding, "point");
+    assert_eq!(info.crs, "EPSG:4326");
+    assert_eq!(info.bbox.unwrap(), [-175.2205645, -41.2920679923151, 179.2166471, 64.14345946317033]);
+}
+
+#[tokio::test]
+async fn bbox_pushdown_reads_fewer_bytes_than_a_full_scan() {
+    let fx = fixtures();
+    let bbox = LonLatBox::new(-100.0, -90.0, -80.0, 90.0);
+    let read = ReadOptions { bbox: Some(bbox), ..ReadOptions::default() };
+    let pruned = read_all(fx.join("covering.parquet").to_str().unwrap(), &DatasetOptions::default(), &read).await.unwrap();
+    let full = read_all(fx.join("no_covering.parquet").to_str().unwrap(), &DatasetOptions::default(), &read).await.unwrap();
+    // Row groups hold 18° of longitude each: [-108,-90), [-90,-72) — only these two touch the box.
+    assert_eq!(pruned.progress.rows_total, 2000);
+    assert_eq!(full.progress.rows_total, 20_000);
+    // Both return exactly the points inside: x = -100 … -80 in steps of 0.018°.
+    assert_eq!(pruned.rows(), full.rows());
+    assert_eq!(pruned.lon(), full.lon());
+    assert!(pruned.lon().iter().all(|&x| (-100.0..=-80.0).contains(&x)));
+    assert_eq!(pruned.rows(), 1112);
+    let pruned_bytes = pruned.dataset.files[0].file.byte_source().stats().bytes();
+    let full_bytes = full.dataset.files[0].file.byte_source().stats().bytes();
+    assert!(pruned_bytes * 4 < full_bytes, "pruned read {pruned_bytes} B vs full scan {full_bytes} B");
+}
+
+#[tokio::test]
+async fn hive_partitions_are_pruned_before_listing() {
+    let fx = fixtures();
+    let options = DatasetOptions {
+        partition_filters: ["year>=2021", "year<=2021", "month>=11", "month<=11"].iter().map(|f| PartitionFilter::parse(f).unwrap()).collect(),
+        ..DatasetOptions::default()
+    };
+    let read = read_all(fx.join("hive").to_str().unwrap(), &options, &ReadOptions::default()).await.unwrap();
+    assert_eq!(read.dataset.files.len(), 1);
+    // Listed: the root and year=2021 only; year=2020 and year=2022 were never listed.
+    assert_eq!(read.dataset.listed_prefixes.len(), 3, "{:?}", read.dataset.listed_prefixes);
+    assert!(read.dataset.listed_prefixes.iter().all(|p| !p.contains("2020") && !p.contains("2022")));
+    assert_eq!(read.rows(), 21);
+    assert!(read.values("h_li").iter().all(|v| *v == Some(202111.0)));
+    assert!(read.values("year").iter().all(|v| *v == Some(2021.0)));
+    assert!(read.values("month").iter().all(|v| *v == Some(11.0)));
+
+    let all = read_all(fx.join("hive").to_str().unwrap(), &DatasetOptions::default(), &ReadOptions::default()).await.unwrap();
+    assert_eq!(all.dataset.files.len(), 9);
+    assert_eq!(all.rows(), 3 * (20 + 21 + 22));
+}
+
+#[tokio::test]
+async fn null_and_nan_geometries_are_skipped_and_counted() {
+    let read = read_all(fixtures().join("nulls.parquet").to_str().unwrap(), &DatasetOptions::default(), &ReadOptions::default()).await.unwrap();
+    assert_eq!(read.lon(), vec![1.0, 3.0]);
+    assert_eq!(read.lat(), vec![2.0, 4.0]);
+    assert_eq!(read.values("v"), vec![Some(1.0), Some(4.0)]);
+    assert_eq!(read.progress.rows_skipped, 3);
+}
+
+#[tokio::test]
+async fn named_columns_only_are_read() {
+    let path = shared_geoparquet().join("atl06_TestParquetFile_001.parquet");
+    let read = ReadOptions { columns: ColumnSelection::Named(vec!["h_mean".into()]), ..ReadOptions::default() };
+    let all = read_all(path.to_str().unwrap(), &DatasetOptions::default(), &read).await.unwrap();
+    let schema = all.batches[0].batch.schema();
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(names, ["lon", "lat", "h_mean"]);
+    let plan = all.dataset.files[0].file.plan(&read).unwrap();
+    let file_bytes = all.dataset.files[0].file.byte_source().size();
+    assert!(plan.bytes * 3 < file_bytes, "3 of 19 columns: {} of {file_bytes} bytes", plan.bytes);
+}
+
+async fn open_error(path: &std::path::Path) -> String {
+    floe_io::Dataset::open(path.to_str().unwrap(), &DatasetOptions::default()).await.unwrap_err().to_string()
+}
+
+#[tokio::test]
+async fn bad_input_gives_clear_errors() {
+    let bad = fixtures().join("bad");
+    let p = |name: &str| bad.join(name);
+    let shown = |name: &str| p(name).to_str().unwrap().to_owned();
+    assert_eq!(
+        open_error(&p("truncated.parquet")).await,
+        format!("{}: not a readable Parquet file: Parquet error: Invalid Parquet file. Corrupt footer", shown("truncated.parquet"))
+    );
+    assert_eq!(
+        open_error(&p("not_parquet.parquet")).await,
+        format!("{}: not a readable Parquet file: Parquet error: Invalid Parquet file. Corrupt footer", shown("not_parquet.parquet"))
+    );
+    assert_eq!(
+        open_error(&p("no_geometry.parquet")).await,
+        format!(
+            "{}: no geometry found: the file has no GeoParquet `geo` metadata and none of the column pairs \
+             longitude/latitude, lon/lat, lon_ph/lat_ph, x/y (columns: a, name)",
+            shown("no_geometry.parquet")
+        )
+    );
+    assert_eq!(
+        open_error(&p("projected.parquet")).await,
+        format!(
+            "{}: unsupported CRS EPSG:32633 on column `geometry`: Floe reads geographic lon/lat (OGC:CRS84, EPSG:4326, EPSG:7912); reproject the file first",
+            shown("projected.parquet")
+        )
+    );
+    assert_eq!(open_error(&p("missing.parquet")).await, format!("{}: cannot read: no such file or directory", shown("missing.parquet")));
+}

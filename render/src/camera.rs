@@ -1,0 +1,97 @@
+//! Coordinate spaces and the view.
+//!
+//! `lonlat`: degrees. `world`: normalised Web Mercator, [0,1]², y down (walkers' convention, whose world is
+//! 256·2^zoom points wide). `px`: physical pixels of the viewport, origin top-left. All CPU maths is f64.
+
+/// Web Mercator's latitude limit.
+pub const MAX_LATITUDE: f64 = 85.051_128_779_806_59;
+
+/// Normalised Web Mercator from lon/lat degrees.
+pub fn world_from_lonlat(lon: f64, lat: f64) -> [f64; 2] {
+    let lat = lat.clamp(-MAX_LATITUDE, MAX_LATITUDE).to_radians();
+    let x = (lon + 180.0) / 360.0;
+    let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0;
+    [x, y]
+}
+
+/// Lon/lat degrees from normalised Web Mercator.
+pub fn lonlat_from_world(world: [f64; 2]) -> [f64; 2] {
+    let lon = world[0] * 360.0 - 180.0;
+    let lat = (std::f64::consts::PI * (1.0 - 2.0 * world[1])).sinh().atan().to_degrees();
+    [lon, lat]
+}
+
+/// What is on screen: a centre, a zoom (walkers' scale) and the viewport in pixels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Camera {
+    pub centre_world: [f64; 2],
+    /// Zoom as in slippy maps: the world is 256·2^zoom points wide.
+    pub zoom: f64,
+    pub viewport_px: [u32; 2],
+    pub pixels_per_point: f64,
+}
+
+impl Camera {
+    /// Pixels per world unit.
+    pub fn px_per_world(&self) -> f64 {
+        256.0 * self.zoom.exp2() * self.pixels_per_point
+    }
+
+    /// Pixel position (origin top-left) of a world position.
+    pub fn px_from_world(&self, world: [f64; 2]) -> [f64; 2] {
+        let scale = self.px_per_world();
+        [
+            (world[0] - self.centre_world[0]) * scale + f64::from(self.viewport_px[0]) / 2.0,
+            (world[1] - self.centre_world[1]) * scale + f64::from(self.viewport_px[1]) / 2.0,
+        ]
+    }
+
+    pub fn px_from_lonlat(&self, lon: f64, lat: f64) -> [f64; 2] {
+        self.px_from_world(world_from_lonlat(lon, lat))
+    }
+
+    /// The world box visible in the viewport: min corner, max corner.
+    pub fn visible_world(&self) -> ([f64; 2], [f64; 2]) {
+        let scale = self.px_per_world();
+        let half = [f64::from(self.viewport_px[0]) / 2.0 / scale, f64::from(self.viewport_px[1]) / 2.0 / scale];
+        (
+            [self.centre_world[0] - half[0], self.centre_world[1] - half[1]],
+            [self.centre_world[0] + half[0], self.centre_world[1] + half[1]],
+        )
+    }
+
+    /// The camera that shows a lon/lat box (W, S, E, N) whole, with a margin of `margin` (e.g. 0.05).
+    pub fn fit_lonlat_box(bbox: [f64; 4], viewport_px: [u32; 2], pixels_per_point: f64, margin: f64) -> Self {
+        let a = world_from_lonlat(bbox[0], bbox[3]);
+        let b = world_from_lonlat(bbox[2], bbox[1]);
+        let centre_world = [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0];
+        let span = [(b[0] - a[0]).abs().max(1e-9), (b[1] - a[1]).abs().max(1e-9)];
+        let usable = 1.0 - 2.0 * margin;
+        let fit = |px: u32, span: f64| (f64::from(px) * usable / (span * 256.0 * pixels_per_point)).log2();
+        let zoom = fit(viewport_px[0], span[0]).min(fit(viewport_px[1], span[1])).clamp(0.0, 24.0);
+        Self { centre_world, zoom, viewport_px, pixels_per_point }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn web_mercator_round_trip_and_known_values() {
+        assert_eq!(world_from_lonlat(0.0, 0.0), [0.5, 0.5]);
+        assert_eq!(world_from_lonlat(-180.0, 0.0)[0], 0.0);
+        assert!(world_from_lonlat(0.0, MAX_LATITUDE)[1].abs() < 1e-12);
+        let [lon, lat] = lonlat_from_world(world_from_lonlat(-45.123456789, 62.987654321));
+        assert!((lon + 45.123456789).abs() < 1e-12 && (lat - 62.987654321).abs() < 1e-12);
+    }
+
+    #[test]
+    fn fitted_camera_shows_the_box() {
+        let camera = Camera::fit_lonlat_box([-46.0, 62.0, -44.0, 63.0], [800, 600], 1.0, 0.05);
+        let [x0, y0] = camera.px_from_lonlat(-46.0, 63.0);
+        let [x1, y1] = camera.px_from_lonlat(-44.0, 62.0);
+        assert!(x0 >= 39.0 && x1 <= 761.0 && y0 >= 29.0 && y1 <= 571.0);
+        assert!((x0 - 40.0).abs() < 1e-6 || (y0 - 30.0).abs() < 1e-6, "fits the tighter axis exactly");
+    }
+}

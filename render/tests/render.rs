@@ -1,0 +1,103 @@
+//! Rendering on a real wgpu device (lavapipe on CI): points land on the expected pixels in the expected
+//! colormap colours, precision holds at zoom 20, and style changes never re-upload positions.
+
+use floe_render::{Camera, Colormap, Headless, LayerStyle, chunk_world_points, world_from_lonlat};
+
+const BACKGROUND: [u8; 4] = [255, 255, 255, 255];
+
+fn layer_from(headless: &Headless, lonlat: &[(f64, f64)], values: &[f32], style: LayerStyle) -> floe_render::GpuLayer {
+    let world: Vec<[f64; 2]> = lonlat.iter().map(|&(lon, lat)| world_from_lonlat(lon, lat)).collect();
+    let mut layer = headless.renderer.create_layer(&headless.device, &headless.queue, style);
+    for (chunk, range) in chunk_world_points(&world) {
+        layer.push_chunk(&headless.device, &chunk, &values[range]);
+    }
+    layer
+}
+
+fn pixel_at(image: &floe_render::RgbaImage, camera: &Camera, lon: f64, lat: f64) -> [u8; 4] {
+    let [x, y] = camera.px_from_lonlat(lon, lat);
+    image.pixel(x.floor() as u32, y.floor() as u32).expect("inside the image")
+}
+
+#[test]
+fn points_land_on_expected_pixels_in_colormap_colours() {
+    let mut headless = Headless::new().expect("a wgpu adapter (lavapipe: mesa-vulkan-drivers)");
+    let points = [(-45.0, 62.0), (-44.0, 62.5), (-43.0, 63.0)];
+    let values = [0.0, 5.0, 10.0];
+    let style = LayerStyle { value_range: (0.0, 10.0), point_size: 9.0, ..LayerStyle::default() };
+    let layer = layer_from(&headless, &points, &values, style);
+    let camera = Camera::fit_lonlat_box([-46.0, 61.5, -42.0, 63.5], [320, 240], 1.0, 0.0);
+    let image = headless.render(&camera, BACKGROUND, None, &[&layer]).unwrap();
+    let lut = Colormap::Viridis.lut();
+    assert_eq!(pixel_at(&image, &camera, -45.0, 62.0), lut[0]);
+    assert_eq!(pixel_at(&image, &camera, -44.0, 62.5), lut[128]);
+    assert_eq!(pixel_at(&image, &camera, -43.0, 63.0), lut[255]);
+    // Away from the points: background; the corners of a 9 px point's square are outside its disc.
+    assert_eq!(pixel_at(&image, &camera, -45.5, 63.2), BACKGROUND);
+    let [x, y] = camera.px_from_lonlat(-45.0, 62.0);
+    assert_eq!(image.pixel(x as u32 + 4, y as u32 + 4), Some(BACKGROUND));
+    // A point 9 px wide covers its neighbours 3 px away.
+    assert_eq!(image.pixel(x as u32 + 3, y as u32), Some(lut[0]));
+}
+
+#[test]
+fn one_metre_apart_at_zoom_20_lands_on_different_pixels() {
+    let mut headless = Headless::new().unwrap();
+    let (lon, lat) = (-45.123456789, 62.987654321);
+    // One metre east at this latitude.
+    let east = 1.0 / (111_319.490_793 * lat.to_radians().cos());
+    let points = [(lon, lat), (lon + east, lat)];
+    let style = LayerStyle { value_range: (0.0, 1.0), point_size: 3.0, ..LayerStyle::default() };
+    let layer = layer_from(&headless, &points, &[0.0, 1.0], style);
+    let camera = Camera { centre_world: world_from_lonlat(lon + east / 2.0, lat), zoom: 20.0, viewport_px: [64, 64], pixels_per_point: 1.0 };
+    let image = headless.render(&camera, BACKGROUND, None, &[&layer]).unwrap();
+    let [x0, _] = camera.px_from_lonlat(lon, lat);
+    let [x1, _] = camera.px_from_lonlat(lon + east, lat);
+    assert!(x1 - x0 > 10.0, "1 m is {} px at zoom 20 here", x1 - x0);
+    let lut = Colormap::Viridis.lut();
+    assert_eq!(pixel_at(&image, &camera, lon, lat), lut[0]);
+    assert_eq!(pixel_at(&image, &camera, lon + east, lat), lut[255]);
+    assert_eq!(pixel_at(&image, &camera, lon + east / 2.0, lat), BACKGROUND);
+}
+
+#[test]
+fn changing_colormap_changes_colours_without_reuploading_positions() {
+    let mut headless = Headless::new().unwrap();
+    let style = LayerStyle { value_range: (0.0, 10.0), point_size: 7.0, ..LayerStyle::default() };
+    let mut layer = layer_from(&headless, &[(10.0, 10.0)], &[2.5], style);
+    let camera = Camera::fit_lonlat_box([9.0, 9.0, 11.0, 11.0], [64, 64], 1.0, 0.0);
+    let before = layer.uploads;
+    assert_eq!(before.position_bytes, 8);
+    let image = headless.render(&camera, BACKGROUND, None, &[&layer]).unwrap();
+    let index = floe_render::colormap::lut_index(2.5, 0.0, 10.0);
+    assert_eq!(pixel_at(&image, &camera, 10.0, 10.0), Colormap::Viridis.lut()[index]);
+
+    layer.set_style(&headless.queue, LayerStyle { colormap: Colormap::Magma, ..style });
+    let image = headless.render(&camera, BACKGROUND, None, &[&layer]).unwrap();
+    assert_eq!(pixel_at(&image, &camera, 10.0, 10.0), Colormap::Magma.lut()[index]);
+    assert_ne!(Colormap::Magma.lut()[index], Colormap::Viridis.lut()[index]);
+    assert_eq!(layer.uploads.position_bytes, before.position_bytes, "positions uploaded once");
+    assert_eq!(layer.uploads.value_bytes, before.value_bytes, "values untouched by a colormap change");
+    assert_eq!(layer.uploads.lut_uploads, before.lut_uploads + 1);
+
+    // A new range is a uniform: value 2.5 in [0, 5] maps to the middle of the LUT.
+    layer.set_style(&headless.queue, LayerStyle { colormap: Colormap::Magma, value_range: (0.0, 5.0), ..style });
+    let image = headless.render(&camera, BACKGROUND, None, &[&layer]).unwrap();
+    assert_eq!(pixel_at(&image, &camera, 10.0, 10.0), Colormap::Magma.lut()[128]);
+    assert_eq!(layer.uploads.lut_uploads, before.lut_uploads + 1);
+}
+
+#[test]
+fn nulls_are_drawn_in_the_nodata_colour_or_hidden() {
+    let mut headless = Headless::new().unwrap();
+    let nodata = [255, 0, 255, 255];
+    let style = LayerStyle { value_range: (0.0, 1.0), point_size: 7.0, nodata: Some(nodata), ..LayerStyle::default() };
+    let mut layer = layer_from(&headless, &[(0.0, 0.0), (1.0, 0.0)], &[f32::NAN, 1.0], style);
+    let camera = Camera::fit_lonlat_box([-0.5, -0.5, 1.5, 0.5], [80, 40], 1.0, 0.0);
+    let image = headless.render(&camera, BACKGROUND, None, &[&layer]).unwrap();
+    assert_eq!(pixel_at(&image, &camera, 0.0, 0.0), nodata);
+    layer.set_style(&headless.queue, LayerStyle { nodata: None, ..style });
+    let image = headless.render(&camera, BACKGROUND, None, &[&layer]).unwrap();
+    assert_eq!(pixel_at(&image, &camera, 0.0, 0.0), BACKGROUND);
+    assert_eq!(pixel_at(&image, &camera, 1.0, 0.0), Colormap::Viridis.lut()[255]);
+}

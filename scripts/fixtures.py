@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+"""Generates Floe's test fixtures and oracle values into a directory (default: target/fixtures).
+
+Oracles come from pyarrow and shapely, independent of Floe's own decoder:
+- oracle_geoparquet.json: for every file in ../shared/data/geoparquet, the rows, the drawable points
+  (lon/lat, polygons at their bbox centre) and the values of the numeric columns at sampled rows.
+- covering.parquet: 20 row groups of WKB points sorted west→east with a bbox covering column (pruning).
+- hive/: year=/month= partitioned plain lon/lat Parquet (partition pruning).
+- nulls.parquet: null geometries and NaN coordinates (must be skipped and counted).
+- bad/: a truncated file, a non-Parquet file, a file with no geometry, a projected CRS.
+"""
+import json
+import math
+import os
+import struct
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import shapely
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data" / "geoparquet"
+
+
+def wkb_point(x, y):
+    return struct.pack("<BIdd", 1, 1, x, y)
+
+
+def geo_metadata(columns_extra=None, version="1.1.0", crs=None):
+    column = {"encoding": "WKB", "geometry_types": ["Point"]}
+    if crs is not None:
+        column["crs"] = crs
+    column.update(columns_extra or {})
+    return json.dumps({"version": version, "primary_column": "geometry", "columns": {"geometry": column}})
+
+
+def write_atomic(table, path, **kwargs):
+    tmp = str(path) + ".tmp"
+    pq.write_table(table, tmp, **kwargs)
+    os.replace(tmp, path)
+
+
+def drawable_points(table, geo):
+    """(lon, lat) or None per row, as Floe must decode them."""
+    if geo is None:
+        names = {n.lower(): n for n in table.column_names}
+        for lon, lat in [("longitude", "latitude"), ("lon", "lat"), ("lon_ph", "lat_ph"), ("x", "y")]:
+            if lon in names and lat in names:
+                xs = table[names[lon]].to_pylist()
+                ys = table[names[lat]].to_pylist()
+                return [(x, y) if x is not None and y is not None else None for x, y in zip(xs, ys)]
+        raise ValueError("no geometry")
+    primary = geo["primary_column"]
+    encoding = geo["columns"][primary]["encoding"].lower()
+    column = table[primary].to_pylist()
+    out = []
+    for value in column:
+        if value is None:
+            out.append(None)
+        elif encoding == "wkb":
+            g = shapely.from_wkb(value)
+            if g.is_empty:
+                out.append(None)
+            elif g.geom_type == "Point":
+                out.append((g.x, g.y))
+            else:
+                minx, miny, maxx, maxy = g.bounds
+                out.append(((minx + maxx) / 2, (miny + maxy) / 2))
+        else:
+            out.append((value["x"], value["y"]))
+    return [p if p is not None and not (math.isnan(p[0]) or math.isnan(p[1])) else None for p in out]
+
+
+def oracle_geoparquet(out):
+    files = {}
+    for path in sorted(SHARED.glob("*parquet")):
+        table = pq.read_table(path)
+        meta = pq.read_metadata(path).metadata or {}
+        geo = json.loads(meta[b"geo"]) if b"geo" in meta else None
+        points = drawable_points(table, geo)
+        valid = [i for i, p in enumerate(points) if p is not None]
+        sample = sorted(set(valid[:3] + valid[-3:] + valid[:: max(1, len(valid) // 5)]))
+        skip = set()
+        if geo:
+            primary = geo["primary_column"]
+            skip.add(primary)
+            for cov in geo["columns"][primary].get("covering", {}).values():
+                skip.update(p[0] for p in cov.values())
+        numeric = [
+            f.name
+            for f in table.schema
+            if f.name not in skip
+            and (pa.types.is_integer(f.type) or pa.types.is_floating(f.type))
+        ]
+        values = {}
+        for name in numeric:
+            column = table[name].to_pylist()
+            values[name] = [None if column[i] is None or (isinstance(column[i], float) and math.isnan(column[i])) else float(column[i]) for i in sample]
+        xs = [p[0] for p in points if p]
+        ys = [p[1] for p in points if p]
+        files[path.name] = {
+            "rows": table.num_rows,
+            "points": len(valid),
+            "sample_rows": sample,
+            "sample_index": [valid.index(i) for i in sample],
+            "lon": [points[i][0] for i in sample],
+            "lat": [points[i][1] for i in sample],
+            "values": values,
+            "bbox": [min(xs), min(ys), max(xs), max(ys)] if xs else None,
+        }
+    (out / "oracle_geoparquet.json").write_text(json.dumps(files, indent=1))
+
+
+def covering(out):
+    n_groups, per_group = 20, 1000
+    xs, ys = [], []
+    for g in range(n_groups):
+        for i in range(per_group):
+            xs.append(-180 + 18 * g + 18 * i / per_group)
+            ys.append(-60 + 120 * ((i * 7919) % per_group) / per_group)
+    geometry = pa.array([wkb_point(x, y) for x, y in zip(xs, ys)], pa.binary())
+    bbox = pa.StructArray.from_arrays([pa.array(xs), pa.array(ys), pa.array(xs), pa.array(ys)], names=["xmin", "ymin", "xmax", "ymax"])
+    value = pa.array([float(i) for i in range(len(xs))], pa.float32())
+    table = pa.table({"value": value, "geometry": geometry, "bbox": bbox})
+    cover = {"bbox": {k: ["bbox", k] for k in ["xmin", "ymin", "xmax", "ymax"]}}
+    table = table.replace_schema_metadata({"geo": geo_metadata({"covering": cover, "bbox": [min(xs), min(ys), max(xs), max(ys)]})})
+    write_atomic(table, out / "covering.parquet", row_group_size=per_group, compression="snappy")
+    # The same points without a covering column or usable stats: a full scan.
+    plain = pa.table({"value": value, "geometry": geometry}).replace_schema_metadata({"geo": geo_metadata()})
+    write_atomic(plain, out / "no_covering.parquet", row_group_size=per_group, compression="snappy", write_statistics=False)
+
+
+def hive(out):
+    root = out / "hive"
+    for year in (2020, 2021, 2022):
+        for month in (10, 11, 12):
+            part = root / f"year={year}" / f"month={month}"
+            part.mkdir(parents=True, exist_ok=True)
+            n = 10 + month  # rows per part identify the month
+            table = pa.table({
+                "lon": pa.array([-45.0 + 0.01 * i for i in range(n)]),
+                "lat": pa.array([62.5 + 0.001 * (year - 2020) for _ in range(n)]),
+                "h_li": pa.array([float(year * 100 + month)] * n, pa.float32()),
+            })
+            write_atomic(table, part / "part-0.parquet")
+    (root / "_SUCCESS").write_text("")
+
+
+def nulls(out):
+    values = [wkb_point(1.0, 2.0), None, wkb_point(float("nan"), float("nan")), wkb_point(3.0, 4.0), wkb_point(float("nan"), 5.0)]
+    table = pa.table({"geometry": pa.array(values, pa.binary()), "v": pa.array([1.0, 2.0, 3.0, 4.0, 5.0])})
+    write_atomic(table.replace_schema_metadata({"geo": geo_metadata()}), out / "nulls.parquet")
+
+
+def bad(out):
+    bad = out / "bad"
+    bad.mkdir(exist_ok=True)
+    good = (SHARED / "natural-earth_cities_geo.parquet").read_bytes()
+    (bad / "truncated.parquet").write_bytes(good[: len(good) // 2])
+    (bad / "not_parquet.parquet").write_text("id,lon,lat\n1,2,3\n")
+    table = pa.table({"a": pa.array([1, 2]), "name": pa.array(["x", "y"])})
+    write_atomic(table, bad / "no_geometry.parquet")
+    utm = {"type": "ProjectedCRS", "name": "WGS 84 / UTM zone 33N", "id": {"authority": "EPSG", "code": 32633}}
+    points = pa.table({"geometry": pa.array([wkb_point(500000.0, 4649776.0)], pa.binary())})
+    write_atomic(points.replace_schema_metadata({"geo": geo_metadata(crs=utm)}), bad / "projected.parquet")
+
+
+def main():
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "target" / "fixtures"
+    out.mkdir(parents=True, exist_ok=True)
+    oracle_geoparquet(out)
+    covering(out)
+    hive(out)
+    nulls(out)
+    bad(out)
+    print(f"fixtures written to {out}")
+
+
+if __name__ == "__main__":
+    main()
