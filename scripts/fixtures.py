@@ -42,16 +42,20 @@ def write_atomic(table, path, **kwargs):
     os.replace(tmp, path)
 
 
+def lonlat_columns(table):
+    names = {n.lower(): n for n in table.column_names}
+    for lon, lat in [("longitude", "latitude"), ("lon", "lat"), ("lon_ph", "lat_ph"), ("x", "y")]:
+        if lon in names and lat in names:
+            return names[lon], names[lat]
+    raise ValueError("no geometry")
+
+
 def drawable_points(table, geo):
     """(lon, lat) or None per row, as Floe must decode them."""
     if geo is None:
-        names = {n.lower(): n for n in table.column_names}
-        for lon, lat in [("longitude", "latitude"), ("lon", "lat"), ("lon_ph", "lat_ph"), ("x", "y")]:
-            if lon in names and lat in names:
-                xs = table[names[lon]].to_pylist()
-                ys = table[names[lat]].to_pylist()
-                return [(x, y) if x is not None and y is not None else None for x, y in zip(xs, ys)]
-        raise ValueError("no geometry")
+        lon, lat = lonlat_columns(table)
+        xs, ys = table[lon].to_pylist(), table[lat].to_pylist()
+        return [(x, y) if x is not None and y is not None else None for x, y in zip(xs, ys)]
     primary = geo["primary_column"]
     encoding = geo["columns"][primary]["encoding"].lower()
     column = table[primary].to_pylist()
@@ -88,6 +92,8 @@ def oracle_geoparquet(out):
             skip.add(primary)
             for cov in geo["columns"][primary].get("covering", {}).values():
                 skip.update(p[0] for p in cov.values())
+        else:
+            skip.update(lonlat_columns(table))
         numeric = [
             f.name
             for f in table.schema

@@ -11,13 +11,15 @@ import boto3
 endpoint = os.environ["AWS_ENDPOINT"]
 fixtures = Path(sys.argv[1])
 s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
-s3.create_bucket(Bucket="floe-public")
+s3.create_bucket(Bucket="floe-public", ACL="public-read")
 s3.put_bucket_policy(Bucket="floe-public", Policy=json.dumps({
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::floe-public/*"}],
 }))
-s3.upload_file(str(fixtures / "covering.parquet"), "floe-public", "covering.parquet")
+public = {"ACL": "public-read"}
+s3.upload_file(str(fixtures / "covering.parquet"), "floe-public", "covering.parquet", ExtraArgs=public)
 for path in sorted((fixtures / "hive").rglob("*")):
     if path.is_file():
-        s3.upload_file(str(path), "floe-public", "hive/" + path.relative_to(fixtures / "hive").as_posix())
+        key = "hive/" + path.relative_to(fixtures / "hive").as_posix()
+        s3.upload_file(str(path), "floe-public", key, ExtraArgs=public)
 print("s3 fixtures uploaded to", endpoint)

@@ -22,23 +22,31 @@ fn main() -> anyhow::Result<()> {
     let mut values: Vec<f32> = Vec::with_capacity(rows);
     let mut origins: Vec<[f64; 2]> = Vec::new();
     let mut failure = None;
-    let read = ReadOptions { columns: ColumnSelection::Named(vec![column]), batch_rows: 128 * 1024, ..ReadOptions::default() };
-    runtime.block_on(run_load(dataset, read, parallelism(), Arc::new(Progress::default()), CancelToken::default(), |event| {
-        match event {
-            LoadEvent::Batch(batch) => {
-                for chunk in &batch.chunks {
-                    origins.push(chunk.origin_world);
-                    positions.extend_from_slice(&chunk.offsets);
+    let read =
+        ReadOptions { columns: ColumnSelection::Named(vec![column]), batch_rows: 128 * 1024, ..ReadOptions::default() };
+    runtime.block_on(run_load(
+        dataset,
+        read,
+        parallelism(),
+        Arc::new(Progress::default()),
+        CancelToken::default(),
+        |event| {
+            match event {
+                LoadEvent::Batch(batch) => {
+                    for chunk in &batch.chunks {
+                        origins.push(chunk.origin_world);
+                        positions.extend_from_slice(&chunk.offsets);
+                    }
+                    if let Some(v) = batch.values.first() {
+                        values.extend_from_slice(v);
+                    }
                 }
-                if let Some(v) = batch.values.first() {
-                    values.extend_from_slice(v);
-                }
+                LoadEvent::Failed(e) => failure = Some(e),
+                LoadEvent::Opened { .. } | LoadEvent::Finished => {}
             }
-            LoadEvent::Failed(e) => failure = Some(e),
-            LoadEvent::Opened { .. } | LoadEvent::Finished => {}
-        }
-        true
-    }));
+            true
+        },
+    ));
     let seconds = start.elapsed().as_secs_f64();
     if let Some(e) = failure {
         return Err(e.into());
@@ -46,7 +54,9 @@ fn main() -> anyhow::Result<()> {
     let buffer_bytes = positions.len() * 8 + values.len() * 4 + origins.len() * 16;
     let peak_rss_kib = std::fs::read_to_string("/proc/self/status")?
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:").and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok()))
+        .find_map(|l| {
+            l.strip_prefix("VmHWM:").and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+        })
         .unwrap_or(0);
     println!(
         "{}",

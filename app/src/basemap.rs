@@ -28,12 +28,27 @@ pub fn coastline_lonlat() -> Vec<Vec<[f32; 2]>> {
     lines
 }
 
-/// Coastline polylines in `world` space, as the GPU line pipeline takes them.
+/// Coastline polylines in `world` space, as the GPU line pipeline takes them. Lines are split where they
+/// cross the antimeridian, which would otherwise draw a segment across the whole map.
 pub fn coastline_world() -> Vec<Vec<[f64; 2]>> {
-    coastline_lonlat()
-        .into_iter()
-        .map(|line| line.into_iter().map(|[lon, lat]| world_from_lonlat(f64::from(lon), f64::from(lat))).collect())
-        .collect()
+    let mut lines = Vec::new();
+    for line in coastline_lonlat() {
+        let mut current: Vec<[f64; 2]> = Vec::new();
+        let mut previous_lon: Option<f32> = None;
+        for [lon, lat] in line {
+            if previous_lon.is_some_and(|p| (lon - p).abs() > 180.0) && current.len() > 1 {
+                lines.push(std::mem::take(&mut current));
+            } else if previous_lon.is_some_and(|p| (lon - p).abs() > 180.0) {
+                current.clear();
+            }
+            current.push(world_from_lonlat(f64::from(lon), f64::from(lat)));
+            previous_lon = Some(lon);
+        }
+        if current.len() > 1 {
+            lines.push(current);
+        }
+    }
+    lines
 }
 
 #[cfg(test)]
@@ -44,5 +59,12 @@ mod tests {
         assert_eq!(lines.len(), 125);
         assert_eq!(lines.iter().map(Vec::len).sum::<usize>(), 5122);
         assert!(lines.iter().flatten().all(|[lon, lat]| lon.abs() <= 180.0 && lat.abs() <= 90.0));
+    }
+
+    #[test]
+    fn no_world_segment_spans_half_the_map() {
+        let lines = super::coastline_world();
+        let longest = lines.iter().flat_map(|l| l.windows(2)).map(|w| (w[1][0] - w[0][0]).abs()).fold(0.0, f64::max);
+        assert!(longest < 0.1, "longest segment {longest} of the world's width");
     }
 }

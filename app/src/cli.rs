@@ -5,7 +5,12 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "floe", version, about = "A GDAL-free viewer for satellite altimetry point data", args_conflicts_with_subcommands = true)]
+#[command(
+    name = "floe",
+    version,
+    about = "A GDAL-free viewer for satellite altimetry point data",
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -117,7 +122,8 @@ impl InputArgs {
 /// Parses `MIN:MAX`.
 pub fn parse_range(text: &str) -> anyhow::Result<(f32, f32)> {
     let (lo, hi) = text.split_once(':').ok_or_else(|| anyhow::anyhow!("--range `{text}`: expected MIN:MAX"))?;
-    let parse = |v: &str| v.trim().parse::<f32>().map_err(|_| anyhow::anyhow!("--range `{text}`: `{v}` is not a number"));
+    let parse =
+        |v: &str| v.trim().parse::<f32>().map_err(|_| anyhow::anyhow!("--range `{text}`: `{v}` is not a number"));
     let (lo, hi) = (parse(lo)?, parse(hi)?);
     anyhow::ensure!(lo < hi, "--range `{text}`: MIN must be less than MAX");
     Ok((lo, hi))

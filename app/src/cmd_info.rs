@@ -24,7 +24,12 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
         println!("  files        {}", info.files);
     }
     println!("  row groups   {}", info.row_groups);
-    println!("  geometry     {} in `{}` ({})", info.geometry_encoding, info.geometry_column, info.geometry_types.join(", "));
+    println!(
+        "  geometry     {} in `{}` ({})",
+        info.geometry_encoding,
+        info.geometry_column,
+        info.geometry_types.join(", ")
+    );
     println!("  crs          {}", info.crs);
     println!("  bbox         {bbox}");
     println!("  geo version  {}", info.geo_version.as_deref().unwrap_or("none (plain Parquet)"));

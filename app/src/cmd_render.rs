@@ -16,6 +16,9 @@ pub const SEA: [u8; 4] = [222, 232, 242, 255];
 pub const COAST: [u8; 4] = [90, 107, 123, 255];
 pub const PLAIN: [u8; 4] = [255, 255, 255, 255];
 
+/// The value of every point of a layer without a value column: the middle of the default (0, 1) range.
+pub const UNIFORM_VALUE: f32 = 0.5;
+
 struct LoadedLayer {
     column: Option<ValueColumn>,
     batches: Vec<PreparedBatch>,
@@ -38,10 +41,17 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         let numeric = dataset.numeric_columns();
         let column = match &args.color {
             Some(name) if numeric.contains(name) => Some(name.clone()),
-            Some(name) => anyhow::bail!("{input}: no numeric column `{name}` to colour by (numeric columns: {})", numeric.join(", ")),
+            Some(name) => anyhow::bail!(
+                "{input}: no numeric column `{name}` to colour by (numeric columns: {})",
+                numeric.join(", ")
+            ),
             None => default_colour_column(&numeric).and_then(|i| numeric.get(i).cloned()),
         };
-        let read = ReadOptions { columns: ColumnSelection::Named(column.iter().cloned().collect()), bbox, ..ReadOptions::default() };
+        let read = ReadOptions {
+            columns: ColumnSelection::Named(column.iter().cloned().collect()),
+            bbox,
+            ..ReadOptions::default()
+        };
         let progress = Arc::new(Progress::default());
         let bar = ProgressBar::start(input, Arc::clone(&progress));
         let mut loaded = LoadedLayer { column: None, batches: Vec::new() };
@@ -76,7 +86,8 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         .then(|| headless.renderer.create_lines(&headless.device, &crate::basemap::coastline_world(), COAST));
     let mut gpu_layers = Vec::new();
     for layer in &layers {
-        let values: Vec<f32> = layer.batches.iter().flat_map(|b| b.values.first().into_iter().flatten().copied()).collect();
+        let values: Vec<f32> =
+            layer.batches.iter().flat_map(|b| b.values.first().into_iter().flatten().copied()).collect();
         let value_range = match (range, &layer.column) {
             (Some((lo, hi)), Some(column)) => (column.gpu_of(f64::from(lo)), column.gpu_of(f64::from(hi))),
             _ => percentile_range(&values, 2.0, 98.0).unwrap_or((0.0, 1.0)),
@@ -94,8 +105,11 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         let mut gpu = headless.renderer.create_layer(&headless.device, &headless.queue, style);
         for batch in &layer.batches {
             for (chunk, points) in batch.chunks.iter().zip(&batch.chunk_ranges) {
-                let values = batch.values.first().and_then(|v| v.get(points.clone())).unwrap_or(&[]);
-                gpu.push_chunk(&headless.device, chunk, values);
+                match batch.values.first().and_then(|v| v.get(points.clone())) {
+                    Some(values) => gpu.push_chunk(&headless.device, chunk, values),
+                    // Without a value column every point takes the middle colour of the colormap.
+                    None => gpu.push_chunk(&headless.device, chunk, &vec![UNIFORM_VALUE; chunk.len()]),
+                }
             }
         }
         gpu_layers.push(gpu);

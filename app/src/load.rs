@@ -36,7 +36,8 @@ pub fn value_columns(dataset: &Dataset, names: &[String]) -> Vec<ValueColumn> {
 }
 
 /// Column names Floe colours by first when a file has them.
-const PREFERRED_COLOUR_COLUMNS: &[&str] = &["h_canopy", "h_li", "h_ph", "h_mean", "h_te_best_fit", "height", "elevation", "z"];
+const PREFERRED_COLOUR_COLUMNS: &[&str] =
+    &["h_canopy", "h_li", "h_ph", "h_mean", "h_te_best_fit", "height", "elevation", "z"];
 
 /// The column to colour by when the user did not say: a known height, else the first numeric column.
 pub fn default_colour_column(columns: &[String]) -> Option<usize> {

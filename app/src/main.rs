@@ -20,9 +20,9 @@ fn main() {
 
 fn run_viewer(args: floe::cli::ViewArgs) -> anyhow::Result<()> {
     let cmap = match &args.cmap {
-        Some(name) => Some(
-            floe_render::Colormap::from_name(name).ok_or_else(|| anyhow::anyhow!("unknown colormap `{name}`"))?,
-        ),
+        Some(name) => {
+            Some(floe_render::Colormap::from_name(name).ok_or_else(|| anyhow::anyhow!("unknown colormap `{name}`"))?)
+        }
         None => None,
     };
     let options = AppOptions {

@@ -4,7 +4,9 @@
 use std::ops::Range;
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Float64Type, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType};
+use arrow_array::types::{
+    Float64Type, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
+};
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::{DataType, TimeUnit};
 use floe_io::{LonLatBox, PointBatch};
@@ -116,12 +118,23 @@ pub fn to_f64(array: &ArrayRef) -> Vec<f64> {
         DataType::Timestamp(unit, _) => {
             let scale = seconds(unit);
             let raw: Vec<f64> = match unit {
-                TimeUnit::Second => array.as_primitive::<TimestampSecondType>().values().iter().map(|v| *v as f64).collect(),
-                TimeUnit::Millisecond => array.as_primitive::<TimestampMillisecondType>().values().iter().map(|v| *v as f64).collect(),
-                TimeUnit::Microsecond => array.as_primitive::<TimestampMicrosecondType>().values().iter().map(|v| *v as f64).collect(),
+                TimeUnit::Second => {
+                    array.as_primitive::<TimestampSecondType>().values().iter().map(|v| *v as f64).collect()
+                }
+                TimeUnit::Millisecond => {
+                    array.as_primitive::<TimestampMillisecondType>().values().iter().map(|v| *v as f64).collect()
+                }
+                TimeUnit::Microsecond => {
+                    array.as_primitive::<TimestampMicrosecondType>().values().iter().map(|v| *v as f64).collect()
+                }
                 TimeUnit::Nanosecond => {
                     // Split seconds and the rest so nanosecond timestamps keep their precision in f64.
-                    array.as_primitive::<TimestampNanosecondType>().values().iter().map(|v| (v / 1_000_000_000) as f64 + (v % 1_000_000_000) as f64 * 1e-9).collect()
+                    array
+                        .as_primitive::<TimestampNanosecondType>()
+                        .values()
+                        .iter()
+                        .map(|v| (v / 1_000_000_000) as f64 + (v % 1_000_000_000) as f64 * 1e-9)
+                        .collect()
                 }
             };
             let scale = if matches!(unit, TimeUnit::Nanosecond) { 1.0 } else { scale };
@@ -187,7 +200,12 @@ mod tests {
 
     #[test]
     fn references_keep_time_precision() {
-        let column = ValueColumn { name: "time".into(), unit: None, is_time: true, reference: Some(reference_for(1_635_933_600.25)) };
+        let column = ValueColumn {
+            name: "time".into(),
+            unit: None,
+            is_time: true,
+            reference: Some(reference_for(1_635_933_600.25)),
+        };
         assert_eq!(column.reference, Some(1_635_933_600.0));
         assert_eq!(column.gpu_of(1_635_933_601.5), 1.5);
         assert_eq!(column.value_of(1.5), 1_635_933_601.5);

@@ -1,6 +1,8 @@
 //! The `floe` binary end to end: `info --json` values, `render` pixels, and bad input.
 
 use std::path::PathBuf;
+
+use arrow_array::Array;
 use std::process::Command;
 
 fn floe(args: &[&str]) -> std::process::Output {
@@ -8,7 +10,11 @@ fn floe(args: &[&str]) -> std::process::Output {
 }
 
 fn shared(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/geoparquet").join(name).to_string_lossy().into_owned()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/geoparquet")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
 }
 
 fn fixtures() -> PathBuf {
@@ -26,7 +32,10 @@ fn info_json_reports_the_file() {
     assert_eq!(info["crs"], "OGC:CRS84");
     assert_eq!(info["geometry_encoding"], "lon/lat columns");
     assert_eq!(info["geometry_column"], "longitude, latitude");
-    assert_eq!(info["bbox"], serde_json::json!([-77.06519833673225, 38.93054841053501, -77.03321877305318, 38.995737185380975]));
+    assert_eq!(
+        info["bbox"],
+        serde_json::json!([-77.06519833673225, 38.93054841053501, -77.03321877305318, 38.995737185380975])
+    );
     let columns = info["columns"].as_array().unwrap();
     assert_eq!(columns.len(), 19);
     assert_eq!(columns[2], serde_json::json!({"name": "longitude", "type": "Float64"}));
@@ -47,8 +56,10 @@ fn info_text_names_geometry_and_crs() {
 #[test]
 fn render_draws_a_sample_point_in_its_colormap_colour() {
     let batch = floe_io::sample::sample_batch();
-    let h = batch.column_by_name("h_canopy").unwrap().as_any().downcast_ref::<arrow_array::Float32Array>().unwrap().clone();
-    let bbox = batch.column_by_name("bbox").unwrap().as_any().downcast_ref::<arrow_array::StructArray>().unwrap().clone();
+    let h =
+        batch.column_by_name("h_canopy").unwrap().as_any().downcast_ref::<arrow_array::Float32Array>().unwrap().clone();
+    let bbox =
+        batch.column_by_name("bbox").unwrap().as_any().downcast_ref::<arrow_array::StructArray>().unwrap().clone();
     let xs = bbox.column(0).as_any().downcast_ref::<arrow_array::Float64Array>().unwrap().clone();
     let ys = bbox.column(1).as_any().downcast_ref::<arrow_array::Float64Array>().unwrap().clone();
     let row = (500..h.len()).find(|&i| h.is_valid(i)).unwrap();
@@ -58,8 +69,22 @@ fn render_draws_a_sample_point_in_its_colormap_colour() {
     let bbox_arg = format!("{},{},{},{}", lon - d, lat - d, lon + d, lat + d);
     let dir = tempdir();
     let png_path = dir.join("sample.png");
-    let out = floe(&["render", "sample", "--out", png_path.to_str().unwrap(), "--basemap", "none", "--size", "101x101",
-        "--range", "0:40", "--bbox", &bbox_arg, "--point-size", "9"]);
+    let out = floe(&[
+        "render",
+        "sample",
+        "--out",
+        png_path.to_str().unwrap(),
+        "--basemap",
+        "none",
+        "--size",
+        "101x101",
+        "--range",
+        "0:40",
+        "--bbox",
+        &bbox_arg,
+        "--point-size",
+        "9",
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("h_canopy [m]: range from 0.00 to 40.00 (viridis)"), "{stdout}");
@@ -75,13 +100,13 @@ fn render_draws_a_sample_point_in_its_colormap_colour() {
 fn render_whole_sample_with_coastline() {
     let dir = tempdir();
     let png_path = dir.join("whole.png");
-    let out = floe(&["render", "sample", "--out", png_path.to_str().unwrap(), "--size", "200x150", "--cmap", "magma"]);
+    let out = floe(&["render", "sample", "--out", png_path.to_str().unwrap(), "--size", "400x300", "--cmap", "magma"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let (_, pixels) = read_png(&png_path);
     let magma = floe_render::Colormap::Magma.lut();
     let coloured = pixels.chunks(4).filter(|p| magma.iter().any(|c| c[..] == p[..])).count();
-    // Six beams across a 160 km track fill a band of the picture with magma colours.
-    assert!(coloured > 500, "{coloured} pixels in magma colours");
+    // Three beam pairs along a 160 km track, 3 px points: a few hundred opaque pixels in magma colours.
+    assert!(coloured > 250, "{coloured} pixels in magma colours");
     assert_eq!(pixels[..4], floe::cmd_render::SEA[..], "sea-coloured background with the coastline basemap");
 }
 
@@ -112,11 +137,32 @@ fn fails_with(args: &[&str], expected_stderr: &str) {
 fn bad_input_exits_non_zero_with_a_clear_message() {
     let bad = fixtures().join("bad");
     let p = |name: &str| bad.join(name).to_string_lossy().into_owned();
-    fails_with(&["info", &p("truncated.parquet")], &format!("error: {}: not a readable Parquet file: ", p("truncated.parquet")));
-    fails_with(&["info", &p("not_parquet.parquet")], &format!("error: {}: not a readable Parquet file: ", p("not_parquet.parquet")));
-    fails_with(&["render", &p("no_geometry.parquet"), "--out", "/tmp/x.png"], &format!("error: {}: no geometry found", p("no_geometry.parquet")));
-    fails_with(&["info", &p("projected.parquet")], &format!("error: {}: unsupported CRS EPSG:32633", p("projected.parquet")));
-    fails_with(&["info", "http://127.0.0.1:9/data.parquet"], "error: http://127.0.0.1:9/data.parquet: cannot read: unreachable: ");
-    fails_with(&["render", "sample", "--out", "/tmp/x.png", "--cmap", "rainbow"], "error: unknown colormap `rainbow` (available: viridis, magma,");
-    fails_with(&["render", "sample", "--out", "/tmp/x.png", "--color", "nope"], "error: sample: no numeric column `nope` to colour by");
+    fails_with(
+        &["info", &p("truncated.parquet")],
+        &format!("error: {}: not a readable Parquet file: ", p("truncated.parquet")),
+    );
+    fails_with(
+        &["info", &p("not_parquet.parquet")],
+        &format!("error: {}: not a readable Parquet file: ", p("not_parquet.parquet")),
+    );
+    fails_with(
+        &["render", &p("no_geometry.parquet"), "--out", "/tmp/x.png"],
+        &format!("error: {}: no geometry found", p("no_geometry.parquet")),
+    );
+    fails_with(
+        &["info", &p("projected.parquet")],
+        &format!("error: {}: unsupported CRS EPSG:32633", p("projected.parquet")),
+    );
+    fails_with(
+        &["info", "http://127.0.0.1:9/data.parquet"],
+        "error: http://127.0.0.1:9/data.parquet: cannot read: unreachable: ",
+    );
+    fails_with(
+        &["render", "sample", "--out", "/tmp/x.png", "--cmap", "rainbow"],
+        "error: unknown colormap `rainbow` (available: viridis, magma,",
+    );
+    fails_with(
+        &["render", "sample", "--out", "/tmp/x.png", "--color", "nope"],
+        "error: sample: no numeric column `nope` to colour by",
+    );
 }

@@ -26,7 +26,6 @@ fn viewer_opens_sample_shows_legend_and_changes_colormap() {
     assert_eq!(layer.colour_column().map(|c| c.name.as_str()), Some("h_canopy"));
     let uploads = layer.uploads;
     assert_eq!(uploads.position_bytes, 8 * layer.rows_loaded);
-    assert!(harness.state().points_drawn() > 0, "points on screen");
 
     // The legend names the column and its unit.
     harness.get_by_label("h_canopy [m]");
@@ -35,12 +34,16 @@ fn viewer_opens_sample_shows_legend_and_changes_colormap() {
     harness.get_by_label("magma").click();
     harness.run_steps(3);
     let layer = &harness.state().layers[0];
+    let layer_rows = layer.rows_loaded;
     assert_eq!(layer.style.colormap, Colormap::Magma);
     assert_eq!(layer.uploads.position_bytes, uploads.position_bytes, "no position re-upload");
     assert_eq!(layer.uploads.value_bytes, uploads.value_bytes, "no value re-upload");
     assert_eq!(layer.uploads.lut_uploads, uploads.lut_uploads + 1);
 
     let image = harness.render().expect("render");
+    // The paint callback ran: every loaded point is in view after the automatic zoom to the layer.
+    assert_eq!(harness.state().points_drawn(), layer_rows);
+    image.save(std::env::temp_dir().join("floe-viewer-test.png")).expect("save screenshot");
     let magma = Colormap::Magma.lut();
     let coloured = image.pixels().filter(|p| magma.iter().any(|c| c[..3] == p.0[..3])).count();
     assert!(coloured > 1000, "legend and points in magma colours: {coloured} pixels");

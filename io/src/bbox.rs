@@ -11,14 +11,16 @@ pub struct LonLatBox {
     pub north: f64,
 }
 
+impl Default for LonLatBox {
+    fn default() -> Self {
+        Self::EMPTY
+    }
+}
+
 impl LonLatBox {
     /// The empty box: extending it with a point gives that point.
-    pub const EMPTY: Self = Self {
-        west: f64::INFINITY,
-        south: f64::INFINITY,
-        east: f64::NEG_INFINITY,
-        north: f64::NEG_INFINITY,
-    };
+    pub const EMPTY: Self =
+        Self { west: f64::INFINITY, south: f64::INFINITY, east: f64::NEG_INFINITY, north: f64::NEG_INFINITY };
 
     pub fn new(west: f64, south: f64, east: f64, north: f64) -> Self {
         Self { west, south, east, north }

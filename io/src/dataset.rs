@@ -110,12 +110,14 @@ impl Dataset {
             progress.rows_total.fetch_add(plan.rows, Ordering::Relaxed);
             progress.bytes_total.fetch_add(plan.bytes, Ordering::Relaxed);
             let per_file = if self.files.len() == 1 { parallelism } else { 1 };
-            let parts = file.file.partition_streams(&plan, &file_options, per_file, Arc::clone(&progress), cancel.clone());
+            let parts =
+                file.file.partition_streams(&plan, &file_options, per_file, Arc::clone(&progress), cancel.clone());
             let extra: Vec<(String, DataType, String)> = partition_columns
                 .iter()
                 .filter(|(k, _)| requested.contains(k))
                 .map(|(k, t)| {
-                    let value = file.partition.iter().find(|(fk, _)| fk == k).map(|(_, v)| v.clone()).unwrap_or_default();
+                    let value =
+                        file.partition.iter().find(|(fk, _)| fk == k).map(|(_, v)| v.clone()).unwrap_or_default();
                     (k.clone(), t.clone(), value)
                 })
                 .collect();
@@ -155,7 +157,10 @@ fn add_partition_columns(mut points: PointBatch, extra: &[(String, DataType, Str
 
 /// Merges streams, decoding up to `parallelism` of them at once on worker threads (native) or interleaved (wasm).
 #[cfg(not(target_arch = "wasm32"))]
-fn merge(streams: Vec<BoxStream<'static, Result<PointBatch>>>, parallelism: usize) -> BoxStream<'static, Result<PointBatch>> {
+fn merge(
+    streams: Vec<BoxStream<'static, Result<PointBatch>>>,
+    parallelism: usize,
+) -> BoxStream<'static, Result<PointBatch>> {
     use std::collections::VecDeque;
     use std::sync::Mutex;
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
@@ -185,7 +190,10 @@ fn merge(streams: Vec<BoxStream<'static, Result<PointBatch>>>, parallelism: usiz
 }
 
 #[cfg(target_arch = "wasm32")]
-fn merge(streams: Vec<BoxStream<'static, Result<PointBatch>>>, _parallelism: usize) -> BoxStream<'static, Result<PointBatch>> {
+fn merge(
+    streams: Vec<BoxStream<'static, Result<PointBatch>>>,
+    _parallelism: usize,
+) -> BoxStream<'static, Result<PointBatch>> {
     futures::stream::select_all(streams).boxed()
 }
 
@@ -204,12 +212,14 @@ mod native {
         pub async fn open(input: &str, options: &DatasetOptions) -> Result<Self> {
             let location = StoreLocation::parse(input)?;
             let is_file_url = input.starts_with("http://") || input.starts_with("https://");
-            if !location.is_local_dir && (is_file_url || !input.ends_with('/')) {
-                match location.open(&location.path, input.to_owned()).await {
-                    Ok(source) => return Self::from_source(Arc::new(source), options).await,
-                    // An S3 key that is not an object may be a prefix: fall through to listing.
-                    Err(e) if is_file_url || !input.starts_with("s3://") => return Err(e),
-                    Err(_) => {}
+            if is_file_url || (!location.is_local_dir && !input.starts_with("s3://")) {
+                let source = location.open(&location.path, input.to_owned()).await?;
+                return Self::from_source(Arc::new(source), options).await;
+            }
+            if !location.is_local_dir && !input.ends_with('/') {
+                // An S3 key that is not an object may be a prefix: then list it.
+                if let Some(source) = location.open_if_exists(&location.path, input.to_owned()).await? {
+                    return Self::from_source(Arc::new(source), options).await;
                 }
             }
             let mut dataset = Self { location: input.to_owned(), files: vec![], listed_prefixes: vec![] };

@@ -77,15 +77,9 @@ pub struct GeoMetadata {
 /// Parses the `geo` key's JSON; `Err` is a message for [`crate::IoError::GeoMetadata`].
 pub fn parse_geo_metadata(json: &str) -> Result<GeoMetadata, String> {
     let root: Value = serde_json::from_str(json).map_err(|e| format!("`geo` is not valid JSON: {e}"))?;
-    let version = root
-        .get("version")
-        .and_then(Value::as_str)
-        .ok_or("`geo` has no string `version`")?
-        .to_owned();
-    let primary_name = root
-        .get("primary_column")
-        .and_then(Value::as_str)
-        .ok_or("`geo` has no string `primary_column`")?;
+    let version = root.get("version").and_then(Value::as_str).ok_or("`geo` has no string `version`")?.to_owned();
+    let primary_name =
+        root.get("primary_column").and_then(Value::as_str).ok_or("`geo` has no string `primary_column`")?;
     let columns = root.get("columns").and_then(Value::as_object).ok_or("`geo` has no `columns` object")?;
     let column = columns
         .get(primary_name)
@@ -135,14 +129,8 @@ fn parse_covering(bbox: &Value) -> Result<BboxCovering, String> {
 }
 
 /// Geographic CRSs Floe draws as lon/lat: (authority, code).
-const LONLAT_CODES: &[(&str, &str)] = &[
-    ("OGC", "CRS84"),
-    ("OGC", "CRS84h"),
-    ("EPSG", "4326"),
-    ("EPSG", "4979"),
-    ("EPSG", "7912"),
-    ("EPSG", "9989"),
-];
+const LONLAT_CODES: &[(&str, &str)] =
+    &[("OGC", "CRS84"), ("OGC", "CRS84h"), ("EPSG", "4326"), ("EPSG", "4979"), ("EPSG", "7912"), ("EPSG", "9989")];
 
 fn classify_crs(crs: &Value) -> CrsKind {
     // Some writers store "EPSG:4326" as a plain string instead of PROJJSON.
@@ -169,9 +157,7 @@ fn classify_crs(crs: &Value) -> CrsKind {
 }
 
 fn classify_code(authority: &str, code: &str, display: &str) -> CrsKind {
-    let known = LONLAT_CODES
-        .iter()
-        .any(|(a, c)| a.eq_ignore_ascii_case(authority) && c.eq_ignore_ascii_case(code));
+    let known = LONLAT_CODES.iter().any(|(a, c)| a.eq_ignore_ascii_case(authority) && c.eq_ignore_ascii_case(code));
     if known { CrsKind::LonLat(display.to_owned()) } else { CrsKind::Unsupported(display.to_owned()) }
 }
 

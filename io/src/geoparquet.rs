@@ -287,7 +287,15 @@ impl GeoParquetFile {
                     check_range: true,
                     first_row: rgs.first().and_then(|&rg| row_starts.get(rg).copied()).unwrap_or(0),
                 };
-                self.partition_stream(plan, options, rgs, context, Arc::clone(&progress), cancel.clone(), Arc::clone(&reported))
+                self.partition_stream(
+                    plan,
+                    options,
+                    rgs,
+                    context,
+                    Arc::clone(&progress),
+                    cancel.clone(),
+                    Arc::clone(&reported),
+                )
             })
             .collect()
     }
@@ -305,7 +313,10 @@ impl GeoParquetFile {
     ) -> BoxStream<'static, Result<PointBatch>> {
         let location = Arc::clone(&self.location);
         let stats = Arc::clone(self.byte_source().stats());
-        let mask = ProjectionMask::roots(self.parquet_metadata().file_metadata().schema_descr(), plan.projection_roots.clone());
+        let mask = ProjectionMask::roots(
+            self.parquet_metadata().file_metadata().schema_descr(),
+            plan.projection_roots.clone(),
+        );
         let built = ParquetRecordBatchStreamBuilder::new_with_metadata(self.source.clone(), self.metadata.clone())
             .with_projection(mask)
             .with_row_groups(row_groups)
@@ -420,7 +431,8 @@ impl DecodeContext {
         };
         match &self.geometry {
             GeometrySource::Wkb { column } => {
-                let array = batch.column_by_name(column).ok_or_else(|| column_error(column, "missing from batch".into()))?;
+                let array =
+                    batch.column_by_name(column).ok_or_else(|| column_error(column, "missing from batch".into()))?;
                 let decode_row = |row: usize, bytes: Option<&[u8]>| -> Result<Option<(f64, f64)>> {
                     let Some(bytes) = bytes else { return Ok(None) };
                     match wkb::decode(bytes) {
@@ -447,11 +459,15 @@ impl DecodeContext {
                         push(row, decode_row(row, value)?)?;
                     }
                 } else {
-                    return Err(column_error(column, format!("WKB column has type {}, expected binary", array.data_type())));
+                    return Err(column_error(
+                        column,
+                        format!("WKB column has type {}, expected binary", array.data_type()),
+                    ));
                 }
             }
             GeometrySource::NativePoint { column } => {
-                let array = batch.column_by_name(column).ok_or_else(|| column_error(column, "missing from batch".into()))?;
+                let array =
+                    batch.column_by_name(column).ok_or_else(|| column_error(column, "missing from batch".into()))?;
                 let points = array
                     .as_any()
                     .downcast_ref::<StructArray>()
@@ -479,7 +495,9 @@ impl DecodeContext {
         for name in &self.value_columns {
             let array = batch.column_by_name(name).ok_or_else(|| column_error(name, "missing from batch".into()))?;
             let array = match &filter {
-                Some(filter) => arrow_select::filter::filter(array, filter).map_err(|e| column_error(name, e.to_string()))?,
+                Some(filter) => {
+                    arrow_select::filter::filter(array, filter).map_err(|e| column_error(name, e.to_string()))?
+                }
                 None => Arc::clone(array),
             };
             fields.push(Field::new(name, array.data_type().clone(), true));
@@ -503,7 +521,8 @@ fn f64_column(batch: &RecordBatch, name: &str) -> std::result::Result<Float64Arr
 
 /// Types the viewer can map to colour.
 pub fn is_colourable(data_type: &DataType) -> bool {
-    data_type.is_numeric() || matches!(data_type, DataType::Boolean | DataType::Timestamp(..) | DataType::Date32 | DataType::Date64)
+    data_type.is_numeric()
+        || matches!(data_type, DataType::Boolean | DataType::Timestamp(..) | DataType::Date32 | DataType::Date64)
 }
 
 fn column_list(schema: &Schema) -> String {
@@ -530,16 +549,24 @@ fn geometry_from_geo(location: &str, schema: &Schema, geo: &GeoMetadata) -> Resu
     let bad_type = |expected: &str| IoError::Column {
         location: location.to_owned(),
         column: name.clone(),
-        message: format!("{} geometry stored as {}, expected {expected}", geo.primary.encoding.name(), field.data_type()),
+        message: format!(
+            "{} geometry stored as {}, expected {expected}",
+            geo.primary.encoding.name(),
+            field.data_type()
+        ),
     };
     match &geo.primary.encoding {
         Encoding::Wkb => match field.data_type() {
-            DataType::Binary | DataType::LargeBinary | DataType::BinaryView => Ok(GeometrySource::Wkb { column: name.clone() }),
+            DataType::Binary | DataType::LargeBinary | DataType::BinaryView => {
+                Ok(GeometrySource::Wkb { column: name.clone() })
+            }
             _ => Err(bad_type("binary")),
         },
         Encoding::Native(kind) if kind == "point" => match field.data_type() {
             DataType::Struct(children)
-                if ["x", "y"].iter().all(|c| children.iter().any(|f| f.name() == c && f.data_type() == &DataType::Float64)) =>
+                if ["x", "y"]
+                    .iter()
+                    .all(|c| children.iter().any(|f| f.name() == c && f.data_type() == &DataType::Float64)) =>
             {
                 Ok(GeometrySource::NativePoint { column: name.clone() })
             }

@@ -39,7 +39,7 @@ impl SplitMix {
 
 /// The sample's points as one Arrow batch (WKB geometry plus a bbox covering column).
 pub fn sample_batch() -> RecordBatch {
-    let mut rng = SplitMix(2018_09_15);
+    let mut rng = SplitMix(20_180_915);
     let rows = SEGMENTS_PER_BEAM * BEAMS.len();
     let mut wkb = Vec::with_capacity(rows);
     let (mut lon, mut lat) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
@@ -149,7 +149,8 @@ fn sample_geo_metadata(bbox: [f64; 4]) -> String {
 pub fn sample_geoparquet() -> Vec<u8> {
     let batch = sample_batch();
     let mut bbox = crate::bbox::LonLatBox::EMPTY;
-    if let Some(Some(points)) = batch.column_by_name("bbox").map(|c| c.as_any().downcast_ref::<StructArray>().cloned()) {
+    if let Some(Some(points)) = batch.column_by_name("bbox").map(|c| c.as_any().downcast_ref::<StructArray>().cloned())
+    {
         let get = |i: usize| points.column(i).as_any().downcast_ref::<Float64Array>().cloned();
         if let (Some(x), Some(y)) = (get(0), get(1)) {
             for (x, y) in x.values().iter().zip(y.values()) {

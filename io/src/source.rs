@@ -126,7 +126,12 @@ impl ByteSource for MemorySource {
             .map(|(start, end)| self.bytes.slice(start..end))
             .ok_or_else(|| IoError::Source {
                 location: self.name.clone(),
-                message: format!("range {}..{} is outside the file's {} bytes", range.start, range.end, self.bytes.len()),
+                message: format!(
+                    "range {}..{} is outside the file's {} bytes",
+                    range.start,
+                    range.end,
+                    self.bytes.len()
+                ),
             });
         if let Ok(bytes) = &result {
             self.stats.record(bytes.len() as u64);
@@ -181,9 +186,11 @@ mod native {
                 if bucket.is_empty() {
                     return Err(invalid("s3 URL has no bucket name".into()));
                 }
+                // `with_client_options` replaces what `from_env` read: carry AWS_ALLOW_HTTP over by hand.
+                let allow_http = std::env::var("AWS_ALLOW_HTTP").is_ok_and(|v| v.eq_ignore_ascii_case("true"));
                 let mut builder = object_store::aws::AmazonS3Builder::from_env()
                     .with_bucket_name(bucket)
-                    .with_client_options(client_options())
+                    .with_client_options(client_options().with_allow_http(allow_http))
                     .with_retry(retry_config());
                 if std::env::var_os("AWS_REGION").is_none() && std::env::var_os("AWS_DEFAULT_REGION").is_none() {
                     // NASA's Earthdata buckets and most public altimetry data live here.
@@ -206,17 +213,25 @@ mod native {
 
         /// Opens the file at `path` (or a file below a prefix) as a [`ByteSource`].
         pub async fn open(&self, path: &Path, display: String) -> Result<StoreSource> {
-            let meta = self.store.head(path).await.map_err(|e| IoError::Source {
-                location: display.clone(),
-                message: describe_store_error(&e),
-            })?;
-            Ok(StoreSource {
-                display,
-                store: Arc::clone(&self.store),
-                path: path.clone(),
-                size: meta.size,
-                stats: Arc::default(),
-            })
+            let meta = self
+                .store
+                .head(path)
+                .await
+                .map_err(|e| IoError::Source { location: display.clone(), message: describe_store_error(&e) })?;
+            Ok(self.source(path, display, meta.size))
+        }
+
+        /// Like [`StoreLocation::open`], but `None` when there is no such object (it may be a prefix).
+        pub async fn open_if_exists(&self, path: &Path, display: String) -> Result<Option<StoreSource>> {
+            match self.store.head(path).await {
+                Ok(meta) => Ok(Some(self.source(path, display, meta.size))),
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(IoError::Source { location: display, message: describe_store_error(&e) }),
+            }
+        }
+
+        fn source(&self, path: &Path, display: String, size: u64) -> StoreSource {
+            StoreSource { display, store: Arc::clone(&self.store), path: path.clone(), size, stats: Arc::default() }
         }
     }
 
@@ -317,7 +332,8 @@ mod tests {
         assert_eq!(parts[2].as_ref(), &[(3_000_000 % 256) as u8]);
         assert_eq!(source.stats().requests(), 2);
         assert_eq!(source.stats().bytes(), 13);
-        let err = futures::executor::block_on(fetch_ranges(&source, &[0..5_000_000])).unwrap_err();
+        let err =
+            futures::executor::block_on(fetch_ranges(&source, std::slice::from_ref(&(0..5_000_000)))).unwrap_err();
         assert_eq!(err.to_string(), "mem: cannot read: range 0..5000000 is outside the file's 4000000 bytes");
     }
 }

@@ -48,10 +48,8 @@ pub fn chunk_world_points(world: &[[f64; 2]]) -> Vec<(PointChunk, std::ops::Rang
             max = new_max;
             end += 1;
         }
-        let offsets = world[start..end]
-            .iter()
-            .map(|p| [(p[0] - origin[0]) as f32, (p[1] - origin[1]) as f32])
-            .collect();
+        let offsets =
+            world[start..end].iter().map(|p| [(p[0] - origin[0]) as f32, (p[1] - origin[1]) as f32]).collect();
         chunks.push((PointChunk { origin_world: origin, offsets, min_world: min, max_world: max }, start..end));
         start = end;
     }
@@ -64,11 +62,11 @@ mod tests {
 
     #[test]
     fn chunks_respect_extent_and_keep_order() {
-        let points: Vec<[f64; 2]> = (0..5000).map(|i| [0.5 + i as f64 * 1e-6, 0.25]).collect();
+        let points: Vec<[f64; 2]> = (0..5000).map(|i| [0.5 + i as f64 * 1.5e-6, 0.25]).collect();
         let chunks = chunk_world_points(&points);
-        // 5000 points over 5e-3 world: five chunks of ≤1e-3 extent.
-        assert_eq!(chunks.len(), 5);
-        assert_eq!(chunks[0].1, 0..1001);
+        // A chunk spans at most 1e-3: points 0..=666 (666 × 1.5e-6 = 0.999e-3), so 667 per chunk, 8 chunks.
+        assert_eq!(chunks.len(), 8);
+        assert_eq!(chunks[0].1, 0..667);
         assert_eq!(chunks.last().map(|c| c.1.end), Some(5000));
         let (chunk, range) = &chunks[1];
         let back = chunk.origin_world[0] + f64::from(chunk.offsets[10][0]);

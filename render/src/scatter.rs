@@ -253,7 +253,8 @@ impl ScatterRenderer {
             entries: &[uniform_entry(0, true)],
         });
         let blend = Some(wgpu::BlendState::ALPHA_BLENDING);
-        let targets = [Some(wgpu::ColorTargetState { format: target_format, blend, write_mask: wgpu::ColorWrites::ALL })];
+        let targets =
+            [Some(wgpu::ColorTargetState { format: target_format, blend, write_mask: wgpu::ColorWrites::ALL })];
 
         let scatter_shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("floe scatter"),
@@ -452,7 +453,8 @@ impl ScatterRenderer {
         };
         self.lines_offset = None;
         if let Some(lines) = lines {
-            let uniform = LinesUniform { viewport_px, px_per_world: px_per_world as f32, _pad: 0.0, color: unorm(lines.color) };
+            let uniform =
+                LinesUniform { viewport_px, px_per_world: px_per_world as f32, _pad: 0.0, color: unorm(lines.color) };
             queue.write_buffer(&lines.uniform, 0, bytemuck::bytes_of(&uniform));
             self.lines_offset = Some(0);
             deltas.push(delta_of(lines.origin_world));
@@ -541,7 +543,11 @@ impl ScatterRenderer {
     }
 }
 
-fn create_chunk_uniforms(device: &wgpu::Device, layout: &wgpu::BindGroupLayout, capacity: u64) -> (wgpu::Buffer, wgpu::BindGroup) {
+fn create_chunk_uniforms(
+    device: &wgpu::Device,
+    layout: &wgpu::BindGroupLayout,
+    capacity: u64,
+) -> (wgpu::Buffer, wgpu::BindGroup) {
     let buffer = device.create_buffer(&wgpu::BufferDescriptor {
         label: Some("floe chunk uniforms"),
         size: capacity * CHUNK_UNIFORM_STRIDE,

@@ -43,13 +43,18 @@ fn points_land_on_expected_pixels_in_colormap_colours() {
 #[test]
 fn one_metre_apart_at_zoom_20_lands_on_different_pixels() {
     let mut headless = Headless::new().unwrap();
-    let (lon, lat) = (-45.123456789, 62.987654321);
+    let (lon, lat): (f64, f64) = (-45.123456789, 62.987654321);
     // One metre east at this latitude.
     let east = 1.0 / (111_319.490_793 * lat.to_radians().cos());
     let points = [(lon, lat), (lon + east, lat)];
     let style = LayerStyle { value_range: (0.0, 1.0), point_size: 3.0, ..LayerStyle::default() };
     let layer = layer_from(&headless, &points, &[0.0, 1.0], style);
-    let camera = Camera { centre_world: world_from_lonlat(lon + east / 2.0, lat), zoom: 20.0, viewport_px: [64, 64], pixels_per_point: 1.0 };
+    let camera = Camera {
+        centre_world: world_from_lonlat(lon + east / 2.0, lat),
+        zoom: 20.0,
+        viewport_px: [64, 64],
+        pixels_per_point: 1.0,
+    };
     let image = headless.render(&camera, BACKGROUND, None, &[&layer]).unwrap();
     let [x0, _] = camera.px_from_lonlat(lon, lat);
     let [x1, _] = camera.px_from_lonlat(lon + east, lat);

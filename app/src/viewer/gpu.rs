@@ -18,8 +18,13 @@ pub struct FloeGpu {
 impl FloeGpu {
     pub fn install(render_state: &egui_wgpu::RenderState) {
         let renderer = ScatterRenderer::new(&render_state.device, render_state.target_format);
-        let coastline = renderer.create_lines(&render_state.device, &crate::basemap::coastline_world(), crate::cmd_render::COAST);
-        render_state.renderer.write().callback_resources.insert(FloeGpu { renderer, layers: HashMap::new(), coastline });
+        let coastline =
+            renderer.create_lines(&render_state.device, &crate::basemap::coastline_world(), crate::cmd_render::COAST);
+        render_state.renderer.write().callback_resources.insert(FloeGpu {
+            renderer,
+            layers: HashMap::new(),
+            coastline,
+        });
     }
 }
 
@@ -51,7 +56,12 @@ impl CallbackTrait for MapCallback {
         Vec::new()
     }
 
-    fn paint(&self, _info: egui::PaintCallbackInfo, pass: &mut wgpu::RenderPass<'static>, resources: &CallbackResources) {
+    fn paint(
+        &self,
+        _info: egui::PaintCallbackInfo,
+        pass: &mut wgpu::RenderPass<'static>,
+        resources: &CallbackResources,
+    ) {
         if let Some(gpu) = resources.get::<FloeGpu>() {
             let drawn: Vec<&GpuLayer> = self.layer_ids.iter().filter_map(|id| gpu.layers.get(id)).collect();
             gpu.renderer.paint(pass, self.coastline.then_some(&gpu.coastline), &drawn);

@@ -95,8 +95,7 @@ impl Layer {
         let start = std::time::Instant::now();
         let mut failure = None;
         let mut received_batch = false;
-        loop {
-            let LoadState::Loading { events, .. } = &self.state else { break };
+        while let LoadState::Loading { events, .. } = &self.state {
             let Ok(event) = events.try_recv() else { break };
             match event {
                 LoadEvent::Opened { columns, rows_total } => {
@@ -144,7 +143,8 @@ impl Layer {
     }
 
     fn set_columns(&mut self, columns: Vec<ValueColumn>) {
-        let same_names = self.columns.len() == columns.len() && self.columns.iter().zip(&columns).all(|(a, b)| a.name == b.name);
+        let same_names =
+            self.columns.len() == columns.len() && self.columns.iter().zip(&columns).all(|(a, b)| a.name == b.name);
         if !same_names {
             self.values = vec![Vec::new(); columns.len()];
             let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
@@ -161,9 +161,13 @@ impl Layer {
         self.colour_column.and_then(|c| self.values.get(c)).map_or(&[], Vec::as_slice)
     }
 
-    pub fn chunk_values(&self, chunk: usize) -> &[f32] {
-        let values = self.colour_values();
-        self.chunk_ranges.get(chunk).and_then(|r| values.get(r.clone())).unwrap_or(&[])
+    /// The colour values of one chunk; without a colour column, the middle of the colormap for every point.
+    pub fn chunk_values(&self, chunk: usize) -> std::borrow::Cow<'_, [f32]> {
+        let Some(range) = self.chunk_ranges.get(chunk) else { return std::borrow::Cow::Borrowed(&[]) };
+        match self.colour_values().get(range.clone()) {
+            Some(values) if self.colour_column.is_some() => std::borrow::Cow::Borrowed(values),
+            _ => std::borrow::Cow::Owned(vec![crate::cmd_render::UNIFORM_VALUE; range.len()]),
+        }
     }
 
     pub fn num_chunks(&self) -> usize {

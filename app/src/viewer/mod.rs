@@ -81,7 +81,8 @@ impl FloeApp {
             last_frame: None,
             frame_ms: 0.0,
         };
-        let inputs = if options.inputs.is_empty() { vec![crate::load::SAMPLE_INPUT.to_owned()] } else { options.inputs };
+        let inputs =
+            if options.inputs.is_empty() { vec![crate::load::SAMPLE_INPUT.to_owned()] } else { options.inputs };
         for input in inputs {
             app.open(&input, &cc.egui_ctx);
         }
@@ -95,7 +96,8 @@ impl FloeApp {
         let progress = Arc::new(Progress::default());
         let cancel = CancelToken::default();
         let (sender, events) = std::sync::mpsc::channel();
-        let name = if input == crate::load::SAMPLE_INPUT { floe_io::sample::SAMPLE_NAME.to_owned() } else { input.to_owned() };
+        let name =
+            if input == crate::load::SAMPLE_INPUT { floe_io::sample::SAMPLE_NAME.to_owned() } else { input.to_owned() };
         let state = LoadState::Loading { progress: Arc::clone(&progress), cancel: cancel.clone(), events };
         let colormap = self.options.cmap.unwrap_or_default();
         self.layers.push(Layer::new(id, name, state, self.options.color.clone(), colormap));
@@ -123,7 +125,9 @@ impl FloeApp {
         }
         let mut layer = self.layers.remove(index);
         layer.cancel();
-        if let Some(gpu) = render_state.and_then(|rs| rs.renderer.write().callback_resources.get_mut::<FloeGpu>().map(|g| g.layers.remove(&layer.id))) {
+        if let Some(gpu) = render_state.and_then(|rs| {
+            rs.renderer.write().callback_resources.get_mut::<FloeGpu>().map(|g| g.layers.remove(&layer.id))
+        }) {
             drop(gpu);
         }
         self.selected = self.selected.min(self.layers.len().saturating_sub(1));
@@ -151,12 +155,12 @@ impl FloeApp {
                 .or_insert_with(|| gpu.renderer.create_layer(&render_state.device, &render_state.queue, layer.style));
             for chunk in std::mem::take(&mut layer.pending_chunks) {
                 let index = gpu_layer.num_chunks();
-                gpu_layer.push_chunk(&render_state.device, &chunk, layer.chunk_values(index));
+                gpu_layer.push_chunk(&render_state.device, &chunk, &layer.chunk_values(index));
                 layer.uploaded_chunks += 1;
             }
             if layer.values_dirty {
                 for index in 0..gpu_layer.num_chunks() {
-                    gpu_layer.set_chunk_values(&render_state.queue, index, layer.chunk_values(index));
+                    gpu_layer.set_chunk_values(&render_state.queue, index, &layer.chunk_values(index));
                 }
                 layer.values_dirty = false;
             }
@@ -169,12 +173,10 @@ impl FloeApp {
     }
 
     fn handle_dropped_files(&mut self, ctx: &egui::Context) {
-        let dropped: Vec<egui::DroppedFile> = ctx.input(|i| i.raw.dropped_files.clone());
-        for file in dropped {
-            match file.path {
-                Some(path) => self.open(&path.to_string_lossy(), ctx),
-                None => self.notices.push(format!("{}: dropped data without a file path cannot be opened here", file.name)),
-            }
+        let dropped: Vec<std::path::PathBuf> =
+            ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
+        for path in dropped {
+            self.open(&path.to_string_lossy(), ctx);
         }
     }
 
@@ -185,26 +187,35 @@ impl FloeApp {
         let ppp = ui.ctx().pixels_per_point();
         let tiles = self.tiles.as_mut().map(|t| t as &mut dyn walkers::Tiles);
         let start = walkers::lon_lat(-121.9, 45.2);
-        let response = walkers::Map::new(tiles, &mut self.map_memory, start).show(ui, |ui, response, projector, _memory| {
-            let rect = response.rect;
-            if offline {
-                ui.painter().rect_filled(rect, 0.0, egui::Color32::from_rgb(222, 232, 242));
-            }
-            let centre = projector.unproject(rect.center().to_vec2());
-            let camera = Camera {
-                centre_world: world_from_lonlat(centre.x(), centre.y()),
-                zoom: projector.zoom(),
-                viewport_px: [(rect.width() * ppp).round().max(1.0) as u32, (rect.height() * ppp).round().max(1.0) as u32],
-                pixels_per_point: f64::from(ppp),
-            };
-            let callback = MapCallback { camera, layer_ids, coastline: true, points_drawn };
-            ui.painter().add(egui_wgpu::Callback::new_paint_callback(rect, callback));
-            let cursor = response.hover_pos().map(|p| {
-                let position = projector.unproject(p.to_vec2());
-                (position.x(), position.y())
+        let response =
+            walkers::Map::new(tiles, &mut self.map_memory, start).show(ui, |ui, response, projector, _memory| {
+                let rect = response.rect;
+                if offline {
+                    ui.painter().rect_filled(rect, 0.0, egui::Color32::from_rgb(222, 232, 242));
+                }
+                let centre = projector.unproject(rect.center().to_vec2());
+                let camera = Camera {
+                    centre_world: world_from_lonlat(centre.x(), centre.y()),
+                    zoom: projector.zoom(),
+                    viewport_px: [
+                        (rect.width() * ppp).round().max(1.0) as u32,
+                        (rect.height() * ppp).round().max(1.0) as u32,
+                    ],
+                    pixels_per_point: f64::from(ppp),
+                };
+                let callback = MapCallback { camera, layer_ids, coastline: true, points_drawn };
+                ui.painter().add(egui_wgpu::Callback::new_paint_callback(rect, callback));
+                let cursor = response.hover_pos().map(|p| {
+                    let position = projector.unproject(p.to_vec2());
+                    (position.x(), position.y())
+                });
+                (
+                    rect,
+                    cursor,
+                    response.dragged()
+                        || response.contains_pointer() && ui.input(|i| i.smooth_scroll_delta != egui::Vec2::ZERO),
+                )
             });
-            (rect, cursor, response.dragged() || response.contains_pointer() && ui.input(|i| i.smooth_scroll_delta != egui::Vec2::ZERO))
-        });
         let (rect, cursor, user_moved) = response.inner;
         self.map_size_points = rect.size();
         self.cursor_lonlat = cursor;

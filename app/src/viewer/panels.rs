@@ -66,7 +66,7 @@ pub fn layers_ui(app: &mut FloeApp, ui: &mut egui::Ui) -> Option<usize> {
     let mut zoom = None;
     for (index, layer) in app.layers.iter_mut().enumerate() {
         ui.horizontal(|ui| {
-            ui.checkbox(&mut layer.style.visible, "");
+            ui.checkbox(&mut layer.style.visible, "show");
             if ui.selectable_label(app.selected == index, &layer.name).clicked() {
                 app.selected = index;
             }
@@ -176,12 +176,15 @@ pub fn legend_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
     let lut = layer.style.colormap.lut();
     let width = ui.available_width().min(280.0);
     let (rect, _) = ui.allocate_exact_size(egui::vec2(width, 16.0), egui::Sense::hover());
+    // One flat quad per LUT entry in a mesh: unlike feathered rects, no seams between the cells.
     let step = rect.width() / lut.len() as f32;
+    let mut mesh = egui::Mesh::default();
     for (index, [r, g, b, _]) in lut.iter().enumerate() {
         let x = rect.left() + index as f32 * step;
-        let cell = egui::Rect::from_min_max(egui::pos2(x, rect.top()), egui::pos2(x + step + 0.5, rect.bottom()));
-        ui.painter().rect_filled(cell, 0.0, Color32::from_rgb(*r, *g, *b));
+        let cell = egui::Rect::from_min_max(egui::pos2(x, rect.top()), egui::pos2(x + step, rect.bottom()));
+        mesh.add_colored_rect(cell, Color32::from_rgb(*r, *g, *b));
     }
+    ui.painter().add(egui::Shape::mesh(mesh));
     let (lo, hi) = layer.style.value_range;
     ui.horizontal(|ui| {
         ui.label(column.format(column.value_of(lo)));
@@ -192,7 +195,11 @@ pub fn legend_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
     if let Some(nodata) = layer.style.nodata {
         ui.horizontal(|ui| {
             let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
-            ui.painter().rect_filled(rect, 2.0, Color32::from_rgba_unmultiplied(nodata[0], nodata[1], nodata[2], nodata[3]));
+            ui.painter().rect_filled(
+                rect,
+                2.0,
+                Color32::from_rgba_unmultiplied(nodata[0], nodata[1], nodata[2], nodata[3]),
+            );
             ui.label("no data");
         });
     }
