@@ -70,9 +70,11 @@ pub async fn run_load(
         floe_io::ColumnSelection::AllNumeric => dataset.numeric_columns(),
         floe_io::ColumnSelection::Named(names) => names.clone(),
     };
-    let mut ingest = Ingest::new(value_columns(&dataset, &names));
+    let ingest = Ingest::new(value_columns(&dataset, &names));
     let read = ReadOptions { columns: floe_io::ColumnSelection::Named(names), ..read };
-    let mut stream = match dataset.stream(&read, parallelism, Arc::clone(&progress), cancel) {
+    let worker_ingest = ingest.clone();
+    let prepare = Arc::new(move |batch: PointBatch| worker_ingest.prepare(&batch));
+    let mut stream = match dataset.stream_map(&read, parallelism, Arc::clone(&progress), cancel, prepare) {
         Ok(stream) => stream,
         Err(e) => {
             emit(LoadEvent::Failed(e));
@@ -80,22 +82,21 @@ pub async fn run_load(
         }
     };
     let rows_total = progress.snapshot().rows_total;
-    if !emit(LoadEvent::Opened { columns: ingest.columns.clone(), rows_total }) {
+    let mut announced_columns = ingest.columns();
+    if !emit(LoadEvent::Opened { columns: announced_columns.clone(), rows_total }) {
         return;
     }
-    let mut announced_columns = ingest.columns.clone();
     while let Some(item) = stream.next().await {
-        let batch: PointBatch = match item {
-            Ok(batch) => batch,
+        let prepared = match item {
+            Ok(prepared) => prepared,
             Err(e) => {
                 emit(LoadEvent::Failed(e));
                 return;
             }
         };
-        let prepared = ingest.prepare(&batch);
         // References are fixed by the first valid values: tell the consumer before values that use them.
-        if ingest.columns != announced_columns {
-            announced_columns = ingest.columns.clone();
+        if ingest.columns() != announced_columns {
+            announced_columns = ingest.columns();
             if !emit(LoadEvent::Opened { columns: announced_columns.clone(), rows_total }) {
                 return;
             }

@@ -2,6 +2,7 @@
 //! value column. Runs in the loading task, never on the UI thread.
 
 use std::ops::Range;
+use std::sync::{Arc, OnceLock};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -65,37 +66,67 @@ pub struct PreparedBatch {
     pub skipped: usize,
 }
 
-/// Converts batches with a fixed set of value columns; the first valid value fixes each column's reference.
-#[derive(Debug)]
+/// Converts batches with a fixed set of value columns. Cheap to clone and shared by the decoding workers:
+/// the first valid value any worker sees fixes a column's reference for all of them.
+#[derive(Clone, Debug)]
 pub struct Ingest {
-    pub columns: Vec<ValueColumn>,
+    columns: Arc<Vec<ValueColumn>>,
+    references: Arc<Vec<OnceLock<f64>>>,
 }
 
 impl Ingest {
     pub fn new(columns: Vec<ValueColumn>) -> Self {
-        Self { columns }
+        let references = columns.iter().map(|_| OnceLock::new()).collect();
+        Self { columns: Arc::new(columns), references: Arc::new(references) }
     }
 
-    pub fn prepare(&mut self, batch: &PointBatch) -> PreparedBatch {
+    /// The columns with the references fixed so far.
+    pub fn columns(&self) -> Vec<ValueColumn> {
+        self.columns
+            .iter()
+            .zip(self.references.iter())
+            .map(|(column, reference)| ValueColumn { reference: reference.get().copied(), ..column.clone() })
+            .collect()
+    }
+
+    pub fn prepare(&self, batch: &PointBatch) -> PreparedBatch {
         let lon = batch.lon().values();
         let lat = batch.lat().values();
         let world: Vec<[f64; 2]> = lon.iter().zip(lat.iter()).map(|(&x, &y)| world_from_lonlat(x, y)).collect();
         let chunked = chunk_world_points(&world);
         let mut values = Vec::with_capacity(self.columns.len());
-        for column in &mut self.columns {
+        for (column, reference) in self.columns.iter().zip(self.references.iter()) {
+            if let Some(direct) = batch.column(&column.name).and_then(|array| direct_f32(array, reference)) {
+                values.push(direct);
+                continue;
+            }
             let converted = match batch.column(&column.name) {
                 Some(array) => to_f64(array),
                 None => vec![f64::NAN; batch.num_rows()],
             };
-            if column.reference.is_none() {
-                column.reference = converted.iter().copied().find(|v| v.is_finite()).map(reference_for);
-            }
-            let reference = column.reference.unwrap_or(0.0);
+            let reference = match converted.iter().copied().find(|v| v.is_finite()) {
+                Some(first) => *reference.get_or_init(|| reference_for(first)),
+                // All null: the reference does not matter.
+                None => reference.get().copied().unwrap_or(0.0),
+            };
             values.push(converted.iter().map(|v| (v - reference) as f32).collect());
         }
         let (chunks, chunk_ranges) = chunked.into_iter().unzip();
         PreparedBatch { chunks, values, chunk_ranges, bbox: batch.bbox, skipped: batch.skipped }
     }
+}
+
+/// Float32 columns with small values (most heights) go to the GPU as they are, nulls as NaN.
+fn direct_f32(array: &ArrayRef, reference: &OnceLock<f64>) -> Option<Vec<f32>> {
+    let floats = array.as_primitive_opt::<arrow_array::types::Float32Type>()?;
+    let first = floats.iter().flatten().find(|v| v.is_finite())?;
+    if *reference.get_or_init(|| reference_for(f64::from(first))) != 0.0 {
+        return None;
+    }
+    Some(match floats.nulls() {
+        None => floats.values().to_vec(),
+        Some(_) => floats.iter().map(|v| v.unwrap_or(f32::NAN)).collect(),
+    })
 }
 
 /// A round reference near `value`: small values keep 0 so the GPU sees them unchanged.

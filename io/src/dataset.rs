@@ -96,6 +96,19 @@ impl Dataset {
         progress: Arc<Progress>,
         cancel: CancelToken,
     ) -> Result<BoxStream<'static, Result<PointBatch>>> {
+        self.stream_map(options, parallelism, progress, cancel, Arc::new(|batch| batch))
+    }
+
+    /// Like [`Dataset::stream`], applying `map` to each batch on the decoding workers, so per-batch work
+    /// of the caller (projection, GPU preparation) runs in parallel too.
+    pub fn stream_map<T: Send + 'static>(
+        &self,
+        options: &ReadOptions,
+        parallelism: usize,
+        progress: Arc<Progress>,
+        cancel: CancelToken,
+        map: Arc<dyn Fn(PointBatch) -> T + Send + Sync>,
+    ) -> Result<BoxStream<'static, Result<T>>> {
         let partition_columns = self.partition_columns();
         let requested: Vec<String> = match &options.columns {
             ColumnSelection::AllNumeric => self.numeric_columns(),
@@ -122,12 +135,16 @@ impl Dataset {
                 })
                 .collect();
             for part in parts {
-                if extra.is_empty() {
-                    streams.push(part);
-                } else {
-                    let extra = extra.clone();
-                    streams.push(part.map(move |batch| batch.and_then(|b| add_partition_columns(b, &extra))).boxed());
-                }
+                let extra = extra.clone();
+                let map = Arc::clone(&map);
+                streams.push(
+                    part.map(move |batch| {
+                        let batch =
+                            if extra.is_empty() { batch } else { batch.and_then(|b| add_partition_columns(b, &extra)) };
+                        batch.map(|b| map(b))
+                    })
+                    .boxed(),
+                );
             }
         }
         Ok(merge(streams, parallelism))
@@ -157,10 +174,10 @@ fn add_partition_columns(mut points: PointBatch, extra: &[(String, DataType, Str
 
 /// Merges streams, decoding up to `parallelism` of them at once on worker threads (native) or interleaved (wasm).
 #[cfg(not(target_arch = "wasm32"))]
-fn merge(
-    streams: Vec<BoxStream<'static, Result<PointBatch>>>,
+fn merge<T: Send + 'static>(
+    streams: Vec<BoxStream<'static, Result<T>>>,
     parallelism: usize,
-) -> BoxStream<'static, Result<PointBatch>> {
+) -> BoxStream<'static, Result<T>> {
     use std::collections::VecDeque;
     use std::sync::Mutex;
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
@@ -190,10 +207,10 @@ fn merge(
 }
 
 #[cfg(target_arch = "wasm32")]
-fn merge(
-    streams: Vec<BoxStream<'static, Result<PointBatch>>>,
+fn merge<T: Send + 'static>(
+    streams: Vec<BoxStream<'static, Result<T>>>,
     _parallelism: usize,
-) -> BoxStream<'static, Result<PointBatch>> {
+) -> BoxStream<'static, Result<T>> {
     futures::stream::select_all(streams).boxed()
 }
 

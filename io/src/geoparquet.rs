@@ -284,7 +284,6 @@ impl GeoParquetFile {
                     geometry: self.geometry.clone(),
                     value_columns: plan.value_columns.clone(),
                     bbox: options.bbox,
-                    check_range: true,
                     first_row: rgs.first().and_then(|&rg| row_starts.get(rg).copied()).unwrap_or(0),
                 };
                 self.partition_stream(
@@ -382,8 +381,6 @@ struct DecodeContext {
     geometry: GeometrySource,
     value_columns: Vec<String>,
     bbox: Option<LonLatBox>,
-    /// Reject coordinates outside lon/lat range rather than draw them somewhere wrong.
-    check_range: bool,
     /// Row number (in the file) of the next batch's first row, for error messages.
     first_row: u64,
 }
@@ -391,43 +388,23 @@ struct DecodeContext {
 impl DecodeContext {
     fn decode(&self, batch: &RecordBatch) -> Result<PointBatch> {
         let rows = batch.num_rows();
-        let mut lon = Vec::with_capacity(rows);
-        let mut lat = Vec::with_capacity(rows);
-        let mut keep = Vec::with_capacity(rows);
-        let mut skipped = 0usize;
-        let mut bbox = LonLatBox::EMPTY;
         let column_error = |column: &str, message: String| IoError::Column {
             location: self.location.to_string(),
             column: column.to_owned(),
             message,
         };
+        let mut points = Collector::new(rows, self.bbox);
         let mut push = |row: usize, point: Option<(f64, f64)>| -> Result<()> {
-            match point {
-                Some((x, y)) if x.is_finite() && y.is_finite() => {
-                    if self.check_range && !((-360.0..=360.0).contains(&x) && (-90.0..=90.0).contains(&y)) {
-                        return Err(IoError::Geometry {
-                            location: self.location.to_string(),
-                            column: self.geometry.columns().join(", "),
-                            row: (self.first_row as usize).saturating_add(row),
-                            message: format!(
-                                "coordinate ({x}, {y}) is not a longitude/latitude in degrees: is the CRS projected?"
-                            ),
-                        });
-                    }
-                    let inside = self.bbox.is_none_or(|b| b.contains(x, y));
-                    keep.push(inside);
-                    if inside {
-                        lon.push(x);
-                        lat.push(y);
-                        bbox.extend(x, y);
-                    }
-                }
-                _ => {
-                    skipped += 1;
-                    keep.push(false);
-                }
+            if points.push(row, point) {
+                return Ok(());
             }
-            Ok(())
+            let (x, y) = point.unwrap_or_default();
+            Err(IoError::Geometry {
+                location: self.location.to_string(),
+                column: self.geometry.columns().join(", "),
+                row: (self.first_row as usize).saturating_add(row),
+                message: format!("coordinate ({x}, {y}) is not a longitude/latitude in degrees: is the CRS projected?"),
+            })
         };
         match &self.geometry {
             GeometrySource::Wkb { column } => {
@@ -446,7 +423,19 @@ impl DecodeContext {
                         }),
                     }
                 };
-                if let Some(a) = array.as_any().downcast_ref::<BinaryArray>() {
+                if let Some(a) = array.as_any().downcast_ref::<BinaryArray>().filter(|a| a.null_count() == 0) {
+                    // The hot path: no nulls, mostly 21-byte little-endian points read straight from the buffer.
+                    let (offsets, data) = (a.value_offsets(), a.value_data());
+                    for (row, bounds) in offsets.windows(2).enumerate() {
+                        let bytes = data.get(bounds[0] as usize..bounds[1] as usize);
+                        let point = match bytes.and_then(wkb::decode_le_point_2d) {
+                            Some(wkb::Decoded::LonLat(x, y)) => Some((x, y)),
+                            Some(wkb::Decoded::Empty) => None,
+                            None => decode_row(row, bytes)?,
+                        };
+                        push(row, point)?;
+                    }
+                } else if let Some(a) = array.as_any().downcast_ref::<BinaryArray>() {
                     for (row, value) in a.iter().enumerate() {
                         push(row, decode_row(row, value)?)?;
                     }
@@ -488,10 +477,11 @@ impl DecodeContext {
                 }
             }
         }
-        let kept = lon.len();
+        let Collector { lon, lat, keep, skipped, .. } = points;
+        let bbox = lonlat_bounds(&lon, &lat);
         let mut columns: Vec<ArrayRef> = vec![Arc::new(Float64Array::from(lon)), Arc::new(Float64Array::from(lat))];
         let mut fields = vec![Field::new("lon", DataType::Float64, false), Field::new("lat", DataType::Float64, false)];
-        let filter = (kept < rows).then(|| BooleanArray::from(keep));
+        let filter = keep.map(BooleanArray::from);
         for name in &self.value_columns {
             let array = batch.column_by_name(name).ok_or_else(|| column_error(name, "missing from batch".into()))?;
             let array = match &filter {
@@ -507,6 +497,58 @@ impl DecodeContext {
             .map_err(|e| column_error("lon/lat", e.to_string()))?;
         Ok(PointBatch { batch, bbox, source: Arc::clone(&self.location), skipped })
     }
+}
+
+/// Gathers the drawable points of a batch. `keep` is only built once a row is dropped: the common case
+/// (every row drawable, no bbox) never pays for it.
+struct Collector {
+    lon: Vec<f64>,
+    lat: Vec<f64>,
+    keep: Option<Vec<bool>>,
+    skipped: usize,
+    filter: Option<LonLatBox>,
+}
+
+impl Collector {
+    fn new(rows: usize, filter: Option<LonLatBox>) -> Self {
+        Self { lon: Vec::with_capacity(rows), lat: Vec::with_capacity(rows), keep: None, skipped: 0, filter }
+    }
+
+    /// Takes row `row`'s point; false when the coordinate cannot be a lon/lat in degrees.
+    #[inline]
+    fn push(&mut self, row: usize, point: Option<(f64, f64)>) -> bool {
+        match point {
+            Some((x, y)) if x.is_finite() && y.is_finite() => {
+                if !((-360.0..=360.0).contains(&x) && (-90.0..=90.0).contains(&y)) {
+                    return false;
+                }
+                if self.filter.is_none_or(|b| b.contains(x, y)) {
+                    self.lon.push(x);
+                    self.lat.push(y);
+                    if let Some(keep) = &mut self.keep {
+                        keep.push(true);
+                    }
+                } else {
+                    self.drop_row(row);
+                }
+            }
+            _ => {
+                self.skipped += 1;
+                self.drop_row(row);
+            }
+        }
+        true
+    }
+
+    fn drop_row(&mut self, row: usize) {
+        self.keep.get_or_insert_with(|| vec![true; row]).push(false);
+    }
+}
+
+fn lonlat_bounds(lon: &[f64], lat: &[f64]) -> LonLatBox {
+    let (west, east) = lon.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let (south, north) = lat.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    LonLatBox { west, south, east, north }
 }
 
 fn float_child<'a>(points: &'a StructArray, name: &str) -> Option<&'a Float64Array> {

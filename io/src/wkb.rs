@@ -30,7 +30,9 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
     Ok(extent.centre())
 }
 
-fn decode_le_point_2d(bytes: &[u8]) -> Option<Decoded> {
+/// The 21-byte little-endian 2-D point, or `None` for anything else.
+#[inline]
+pub fn decode_le_point_2d(bytes: &[u8]) -> Option<Decoded> {
     let bytes: &[u8; 21] = bytes.try_into().ok()?;
     if bytes[0] != 1 || bytes[1..5] != [1, 0, 0, 0] {
         return None;

@@ -8,9 +8,10 @@ pub const MAX_LATITUDE: f64 = 85.051_128_779_806_59;
 
 /// Normalised Web Mercator from lon/lat degrees.
 pub fn world_from_lonlat(lon: f64, lat: f64) -> [f64; 2] {
-    let lat = lat.clamp(-MAX_LATITUDE, MAX_LATITUDE).to_radians();
+    // ln(tan φ + sec φ) = ½ ln((1 + sin φ) / (1 − sin φ)): one sine and one log instead of tan, cos and log.
+    let sin = lat.clamp(-MAX_LATITUDE, MAX_LATITUDE).to_radians().sin();
     let x = (lon + 180.0) / 360.0;
-    let y = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0;
+    let y = 0.5 - ((1.0 + sin) / (1.0 - sin)).ln() / (4.0 * std::f64::consts::PI);
     [x, y]
 }
 
@@ -80,6 +81,12 @@ mod tests {
     #[test]
     fn web_mercator_round_trip_and_known_values() {
         assert_eq!(world_from_lonlat(0.0, 0.0), [0.5, 0.5]);
+        // Against the textbook formula y = (1 − ln(tan φ + sec φ)/π)/2.
+        for lat in [-80.0f64, -45.5, -0.001, 12.345678, 62.9, 85.0] {
+            let phi = lat.to_radians();
+            let textbook = (1.0 - (phi.tan() + 1.0 / phi.cos()).ln() / std::f64::consts::PI) / 2.0;
+            assert!((world_from_lonlat(10.0, lat)[1] - textbook).abs() < 1e-14, "{lat}");
+        }
         assert_eq!(world_from_lonlat(-180.0, 0.0)[0], 0.0);
         assert!(world_from_lonlat(0.0, MAX_LATITUDE)[1].abs() < 1e-12);
         let [lon, lat] = lonlat_from_world(world_from_lonlat(-45.123456789, 62.987654321));

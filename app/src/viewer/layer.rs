@@ -19,7 +19,10 @@ pub enum LoadState {
 
 pub struct Layer {
     pub id: u64,
+    /// Short name shown in the panel: the file name.
     pub name: String,
+    /// What the user opened: path, URL or `sample`.
+    pub location: String,
     pub columns: Vec<ValueColumn>,
     pub colour_column: Option<usize>,
     /// Per column, one value per loaded point, in upload order.
@@ -47,10 +50,16 @@ pub struct Layer {
 }
 
 impl Layer {
-    pub fn new(id: u64, name: String, state: LoadState, colour: Option<String>, colormap: Colormap) -> Self {
+    pub fn new(id: u64, location: &str, state: LoadState, colour: Option<String>, colormap: Colormap) -> Self {
+        let name = if location == crate::load::SAMPLE_INPUT {
+            floe_io::sample::SAMPLE_NAME.to_owned()
+        } else {
+            location.trim_end_matches('/').rsplit('/').next().unwrap_or(location).to_owned()
+        };
         Self {
             id,
             name,
+            location: location.to_owned(),
             columns: Vec::new(),
             colour_column: None,
             values: Vec::new(),

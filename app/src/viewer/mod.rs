@@ -96,11 +96,9 @@ impl FloeApp {
         let progress = Arc::new(Progress::default());
         let cancel = CancelToken::default();
         let (sender, events) = std::sync::mpsc::channel();
-        let name =
-            if input == crate::load::SAMPLE_INPUT { floe_io::sample::SAMPLE_NAME.to_owned() } else { input.to_owned() };
         let state = LoadState::Loading { progress: Arc::clone(&progress), cancel: cancel.clone(), events };
         let colormap = self.options.cmap.unwrap_or_default();
-        self.layers.push(Layer::new(id, name, state, self.options.color.clone(), colormap));
+        self.layers.push(Layer::new(id, input, state, self.options.color.clone(), colormap));
         let input = input.to_owned();
         let dataset_options = self.options.dataset.clone();
         let ctx = ctx.clone();

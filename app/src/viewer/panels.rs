@@ -67,7 +67,7 @@ pub fn layers_ui(app: &mut FloeApp, ui: &mut egui::Ui) -> Option<usize> {
     for (index, layer) in app.layers.iter_mut().enumerate() {
         ui.horizontal(|ui| {
             ui.checkbox(&mut layer.style.visible, "show");
-            if ui.selectable_label(app.selected == index, &layer.name).clicked() {
+            if ui.selectable_label(app.selected == index, &layer.name).on_hover_text(&layer.location).clicked() {
                 app.selected = index;
             }
         });
