@@ -181,16 +181,15 @@ impl FloeApp {
     fn map_ui(&mut self, ui: &mut egui::Ui) {
         let layer_ids: Vec<u64> = self.layers.iter().filter(|l| l.style.visible).map(|l| l.id).collect();
         let points_drawn = Arc::clone(&self.points_drawn);
-        let offline = self.tiles.is_none();
         let ppp = ui.ctx().pixels_per_point();
         let tiles = self.tiles.as_mut().map(|t| t as &mut dyn walkers::Tiles);
         let start = walkers::lon_lat(-121.9, 45.2);
+        // Under the tiles: where they cannot be fetched, the coastline basemap shows on sea colour, not black.
+        let [r, g, b, _] = crate::cmd_render::SEA;
+        ui.painter().rect_filled(ui.available_rect_before_wrap(), 0.0, egui::Color32::from_rgb(r, g, b));
         let response =
             walkers::Map::new(tiles, &mut self.map_memory, start).show(ui, |ui, response, projector, _memory| {
                 let rect = response.rect;
-                if offline {
-                    ui.painter().rect_filled(rect, 0.0, egui::Color32::from_rgb(222, 232, 242));
-                }
                 let centre = projector.unproject(rect.center().to_vec2());
                 let camera = Camera {
                     centre_world: world_from_lonlat(centre.x(), centre.y()),
