@@ -37,6 +37,14 @@ pub enum IoError {
     #[error("{location}: column `{column}`: {message}")]
     Column { location: String, column: String, message: String },
 
+    /// An HDF5 file whose structures are broken (truncated, bad signature, inconsistent sizes).
+    #[error("{location}: bad HDF5 data in {object}: {message}")]
+    Hdf5 { location: String, object: String, message: String },
+
+    /// A valid HDF5 file using something this reader does not implement.
+    #[error("{location}: unsupported HDF5 feature: {what} in {object}")]
+    Unsupported { location: String, object: String, what: String },
+
     /// Something the caller asked for is malformed (a filter, a URL).
     #[error("{0}")]
     Invalid(String),

@@ -9,6 +9,7 @@ pub mod dataset;
 pub mod error;
 pub mod geo_meta;
 pub mod geoparquet;
+pub mod hdf5;
 pub mod info;
 mod parquet_source;
 pub mod partition;

@@ -1,0 +1,296 @@
+//! Fractal heaps and v2 B-trees (dense links and attributes), and global heaps (variable-length strings).
+
+use std::collections::{HashMap, HashSet};
+
+use bytes::Bytes;
+
+use super::file::{Hdf5File, verify_checksum};
+use super::{H5Error, H5Result};
+
+/// The objects a dense store holds, in the order of its name index (v2 B-tree), each a link or attribute
+/// message.
+pub(crate) async fn dense_objects(file: &Hdf5File, heap: u64, btree: Option<u64>) -> H5Result<Vec<Bytes>> {
+    let heap = FractalHeap::read(file, heap).await?;
+    let Some(btree) = btree else { return Ok(Vec::new()) };
+    let mut objects = Vec::new();
+    for record in btree_v2_records(file, btree).await? {
+        // Name index records (types 5 and 8) hold the heap ID first for type 8, after a 4-byte hash for 5.
+        let id = match record.kind {
+            5 => record.data.get(4..),
+            8 => record.data.get(..),
+            other => return Err(H5Error::unsupported(format!("v2 B-tree record type {other}"))),
+        }
+        .ok_or_else(|| H5Error::malformed("short v2 B-tree record"))?;
+        objects.push(heap.object(file, id).await?);
+    }
+    Ok(objects)
+}
+
+struct FractalHeap {
+    id_length: usize,
+    table_width: u64,
+    start_block: u64,
+    max_direct_block: u64,
+    offset_bytes: usize,
+    length_bytes: usize,
+    root: Option<u64>,
+    root_rows: u64,
+    checksummed_blocks: bool,
+    filtered: bool,
+}
+
+impl FractalHeap {
+    async fn read(file: &Hdf5File, address: u64) -> H5Result<Self> {
+        let (o, l) = (u64::from(file.offset_size), u64::from(file.length_size));
+        let size = 4 + 1 + 2 + 2 + 1 + 4 + l + o + l + o + 8 * l + 2 + l + l + 2 + 2 + o + 2;
+        let bytes = file.read_meta(address, size).await?;
+        let mut c = file.cursor(&bytes);
+        c.signature(b"FRHP", "fractal heap")?;
+        c.skip(1)?;
+        let id_length = usize::from(c.u16()?);
+        let filter_length = c.u16()?;
+        let flags = c.u8()?;
+        let max_managed = u64::from(c.u32()?);
+        c.length()?;
+        c.offset()?;
+        c.length()?;
+        c.offset()?;
+        for _ in 0..8 {
+            c.length()?;
+        }
+        let table_width = u64::from(c.u16()?);
+        let start_block = c.length()?;
+        let max_direct_block = c.length()?;
+        let max_heap_bits = u64::from(c.u16()?);
+        c.u16()?;
+        let root = c.offset()?;
+        let root_rows = u64::from(c.u16()?);
+        if table_width == 0 || start_block == 0 || !start_block.is_power_of_two() || max_direct_block > 1 << 32 {
+            return Err(H5Error::malformed("fractal heap with an invalid doubling table"));
+        }
+        let offset_bytes = max_heap_bits.div_ceil(8) as usize;
+        let length_bits = 64 - max_direct_block.min(max_managed).leading_zeros() as u64;
+        Ok(Self {
+            id_length,
+            table_width,
+            start_block,
+            max_direct_block,
+            offset_bytes,
+            length_bytes: length_bits.div_ceil(8) as usize,
+            root,
+            root_rows,
+            checksummed_blocks: flags & 0x02 != 0,
+            filtered: filter_length > 0,
+        })
+    }
+
+    /// The bytes of a managed object, by heap ID.
+    async fn object(&self, file: &Hdf5File, id: &[u8]) -> H5Result<Bytes> {
+        let id = id.get(..self.id_length).ok_or_else(|| H5Error::malformed("short heap ID"))?;
+        let mut c = file.cursor(id);
+        let kind = (c.u8()? >> 4) & 0x03;
+        if kind != 0 {
+            return Err(H5Error::unsupported(if kind == 1 { "huge fractal heap object" } else { "tiny fractal heap object" }));
+        }
+        if self.filtered {
+            return Err(H5Error::unsupported("filtered fractal heap"));
+        }
+        let offset = c.uint(self.offset_bytes)?;
+        let length = c.uint(self.length_bytes)?;
+        let (block, block_offset, block_size) = self.locate(file, offset).await?;
+        let header = 5 + u64::from(file.offset_size) + self.offset_bytes as u64;
+        let within = offset - block_offset;
+        if within < header || within + length > block_size {
+            return Err(H5Error::malformed(format!("heap object {offset}+{length} outside its direct block")));
+        }
+        file.read_meta(block + within, length).await
+    }
+
+    /// Finds the direct block holding heap offset `offset`: (address, block offset, block size).
+    async fn locate(&self, file: &Hdf5File, offset: u64) -> H5Result<(u64, u64, u64)> {
+        let root = self.root.ok_or_else(|| H5Error::malformed("empty fractal heap"))?;
+        if self.root_rows == 0 {
+            return Ok((root, 0, self.start_block));
+        }
+        let mut block = root;
+        let mut block_offset = 0u64;
+        let mut rows = self.root_rows;
+        for _ in 0..64 {
+            // Rows of the doubling table: sizes start, start, 2·start, 4·start, …
+            let row_size = |row: u64| if row == 0 { self.start_block } else { self.start_block << (row - 1) };
+            let max_direct_rows = (self.max_direct_block / self.start_block).trailing_zeros() as u64 + 2;
+            let direct_rows = rows.min(max_direct_rows);
+            let o = u64::from(file.offset_size);
+            let header = 4 + 1 + o + self.offset_bytes as u64;
+            let mut entry = 0u64;
+            let mut start = block_offset;
+            let mut found = None;
+            for row in 0..rows {
+                let size = row_size(row);
+                for _ in 0..self.table_width {
+                    if offset >= start && offset < start + size {
+                        found = Some((row, entry, start, size));
+                    }
+                    start += size;
+                    entry += 1;
+                }
+                if found.is_some() {
+                    break;
+                }
+            }
+            let (row, entry, child_offset, size) =
+                found.ok_or_else(|| H5Error::malformed(format!("heap offset {offset} outside the heap")))?;
+            let child = file.read_meta(block + header + entry * o, o).await?;
+            let child = file.cursor(&child).offset()?.ok_or_else(|| H5Error::malformed("missing heap block"))?;
+            if row < direct_rows {
+                let _ = self.checksummed_blocks;
+                return Ok((child, child_offset, size));
+            }
+            block = child;
+            block_offset = child_offset;
+            rows = (size / self.start_block).trailing_zeros() as u64 + 1 - (self.table_width.trailing_zeros() as u64);
+        }
+        Err(H5Error::malformed("fractal heap indirect blocks nest too deeply"))
+    }
+}
+
+struct Record {
+    kind: u8,
+    data: Bytes,
+}
+
+/// All records of a v2 B-tree, in order.
+async fn btree_v2_records(file: &Hdf5File, address: u64) -> H5Result<Vec<Record>> {
+    let o = u64::from(file.offset_size);
+    let l = u64::from(file.length_size);
+    let head = file.read_meta(address, 4 + 1 + 1 + 4 + 2 + 2 + 1 + 1 + o + 2 + l + 4).await?;
+    verify_checksum(&head)?;
+    let mut c = file.cursor(&head);
+    c.signature(b"BTHD", "v2 B-tree header")?;
+    c.skip(1)?;
+    let kind = c.u8()?;
+    let node_size = u64::from(c.u32()?);
+    let record_size = usize::from(c.u16()?);
+    let depth = c.u16()?;
+    c.skip(2)?;
+    let root = c.offset()?;
+    let root_records = u64::from(c.u16()?);
+    let Some(root) = root else { return Ok(Vec::new()) };
+    if record_size == 0 || node_size < 16 || node_size > 1 << 20 {
+        return Err(H5Error::malformed("v2 B-tree with an invalid node size"));
+    }
+    // Bytes needed for "number of records" fields: enough for the most records a node can hold.
+    let leaf_max = (node_size - 10) / record_size as u64;
+    let bytes_for = |n: u64| ((64 - n.leading_zeros()) as u64).div_ceil(8).max(1) as usize;
+    let mut max_records = vec![leaf_max];
+    let mut total_max = vec![leaf_max];
+    for level in 1..=u64::from(depth) {
+        let pointer = o as usize + bytes_for(max_records[level as usize - 1]) + if level > 1 { bytes_for(total_max[level as usize - 1]) } else { 0 };
+        let fit = (node_size - 10 - pointer as u64) / (record_size + pointer) as u64;
+        max_records.push(fit);
+        total_max.push((fit + 1) * total_max[level as usize - 1] + fit);
+    }
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    collect(file, root, root_records, depth, kind, record_size, node_size, &max_records, &total_max, &mut seen, &mut out).await?;
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn collect<'a>(
+    file: &'a Hdf5File,
+    address: u64,
+    records: u64,
+    depth: u16,
+    kind: u8,
+    record_size: usize,
+    node_size: u64,
+    max_records: &'a [u64],
+    total_max: &'a [u64],
+    seen: &'a mut HashSet<u64>,
+    out: &'a mut Vec<Record>,
+) -> futures::future::BoxFuture<'a, H5Result<()>> {
+    Box::pin(async move {
+        if !seen.insert(address) {
+            return Err(H5Error::malformed("v2 B-tree nodes form a cycle"));
+        }
+        let node = file.read_meta(address, node_size).await?;
+        let mut c = file.cursor(&node);
+        c.signature(if depth == 0 { b"BTLF" } else { b"BTIN" }, "v2 B-tree node")?;
+        c.skip(2)?;
+        let mut own = Vec::new();
+        for _ in 0..records {
+            own.push(Bytes::copy_from_slice(c.take(record_size)?));
+        }
+        if depth == 0 {
+            out.extend(own.into_iter().map(|data| Record { kind, data }));
+            return Ok(());
+        }
+        let bytes_for = |n: u64| ((64 - n.leading_zeros()) as u64).div_ceil(8).max(1) as usize;
+        let child_depth = depth - 1;
+        let mut children = Vec::new();
+        for _ in 0..=records {
+            let child = c.offset()?.ok_or_else(|| H5Error::malformed("v2 B-tree child at an undefined address"))?;
+            let count = c.uint(bytes_for(max_records[usize::from(child_depth)]))?;
+            if child_depth > 0 {
+                c.uint(bytes_for(total_max[usize::from(child_depth)]))?;
+            }
+            children.push((child, count));
+        }
+        for (index, (child, count)) in children.into_iter().enumerate() {
+            collect(file, child, count, child_depth, kind, record_size, node_size, max_records, total_max, seen, out).await?;
+            if let Some(record) = own.get(index) {
+                out.push(Record { kind, data: record.clone() });
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Reads variable-length data from global heap collections, caching each collection's objects.
+#[derive(Default)]
+pub(crate) struct GlobalHeaps {
+    collections: HashMap<u64, HashMap<u16, Bytes>>,
+}
+
+impl GlobalHeaps {
+    pub async fn object(&mut self, file: &Hdf5File, collection: u64, index: u32) -> H5Result<Bytes> {
+        if !self.collections.contains_key(&collection) {
+            let objects = read_collection(file, collection).await?;
+            self.collections.insert(collection, objects);
+        }
+        let index = u16::try_from(index).map_err(|_| H5Error::malformed("global heap index out of range"))?;
+        self.collections
+            .get(&collection)
+            .and_then(|objects| objects.get(&index))
+            .cloned()
+            .ok_or_else(|| H5Error::malformed(format!("global heap object {index} missing in collection {collection}")))
+    }
+}
+
+async fn read_collection(file: &Hdf5File, address: u64) -> H5Result<HashMap<u16, Bytes>> {
+    let l = u64::from(file.length_size);
+    let head = file.read_meta(address, 8 + l).await?;
+    let mut c = file.cursor(&head);
+    c.signature(b"GCOL", "global heap collection")?;
+    c.skip(4)?;
+    let size = c.length()?;
+    let bytes = file.read_meta(address, size).await?;
+    let mut c = file.cursor(&bytes);
+    c.skip(8 + l as usize)?;
+    let mut objects = HashMap::new();
+    while c.remaining() >= 8 + l as usize {
+        let index = c.u16()?;
+        if index == 0 {
+            break;
+        }
+        c.skip(6)?;
+        let length = c.length()? as usize;
+        let start = c.pos();
+        c.skip(length)?;
+        objects.insert(index, bytes.slice(start..start + length));
+        let padding = (8 - length % 8) % 8;
+        c.skip(padding.min(c.remaining()))?;
+    }
+    Ok(objects)
+}
