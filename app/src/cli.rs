@@ -24,6 +24,8 @@ pub enum Command {
     Info(InfoArgs),
     /// Render inputs to a PNG without opening a window.
     Render(RenderArgs),
+    /// Print the values of an HDF5 dataset.
+    Cat(CatArgs),
 }
 
 /// Options shared by every command that opens inputs.
@@ -60,8 +62,28 @@ pub struct InfoArgs {
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// Add the requests and bytes fetched to read the metadata.
+    #[arg(long)]
+    pub stats: bool,
+    /// List an HDF5 file's groups, datasets and attributes (a small h5ls).
+    #[arg(long)]
+    pub tree: bool,
     #[command(flatten)]
     pub options: InputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CatArgs {
+    /// An HDF5 file (path, https:// or s3://).
+    pub input: String,
+    /// The dataset, e.g. /gt1l/land_ice_segments/h_li.
+    pub dataset: String,
+    /// Rows A..B of the first dimension (B exclusive).
+    #[arg(long, value_name = "A..B")]
+    pub rows: Option<String>,
+    /// Print a JSON array (2-D datasets: an array of rows).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]

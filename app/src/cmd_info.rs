@@ -1,15 +1,27 @@
 //! `floe info`: describe a file or dataset.
 
+use std::sync::Arc;
+
+use floe_io::hdf5::{Hdf5File, NodeKind};
+use floe_io::icesat2::Granule;
+use floe_io::layer::Layer;
+use serde::Serialize;
+
 use crate::cli::InfoArgs;
 use crate::load::open_dataset;
 
 pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
     let options = args.options.dataset_options()?;
     let runtime = crate::runtime()?;
-    let info = runtime.block_on(async {
-        let dataset = open_dataset(&args.input, &options).await?;
-        floe_io::info::describe(&dataset).await
-    })?;
+    if args.tree {
+        return runtime.block_on(tree(&args.input));
+    }
+    let layer = runtime.block_on(open_dataset(&args.input, &options))?;
+    let dataset = match layer {
+        Layer::GeoParquet(dataset) => dataset,
+        Layer::Granule { granule, .. } => return runtime.block_on(granule_info(&granule, args)),
+    };
+    let info = runtime.block_on(floe_io::info::describe(&dataset))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&info)?);
         return Ok(());
@@ -43,6 +55,116 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
     for column in &info.columns {
         let unit = column.unit.as_deref().map(|u| format!(" [{u}]")).unwrap_or_default();
         println!("    {:width$}  {}{unit}", column.name, column.data_type);
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct VariableInfo {
+    path: String,
+    #[serde(rename = "type")]
+    data_type: String,
+    shape: Vec<u64>,
+    layout: String,
+    filters: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Stats {
+    requests: u64,
+    bytes: u64,
+}
+
+#[derive(Serialize)]
+struct GranuleInfo<'a> {
+    location: &'a str,
+    product: &'static str,
+    release: Option<&'a str>,
+    rgt: Option<i64>,
+    cycle: Option<i64>,
+    beams: &'a [floe_io::icesat2::Beam],
+    variables: Vec<VariableInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stats: Option<Stats>,
+}
+
+async fn granule_info(granule: &Granule, args: &InfoArgs) -> anyhow::Result<()> {
+    let mut variables = Vec::new();
+    if let Some(beam) = granule.beams.first() {
+        let prefix = format!("/{}/", beam.name);
+        for node in granule.file.walk().await? {
+            if node.kind == NodeKind::Dataset && node.path.starts_with(&prefix) {
+                let info = granule.file.dataset(&node.path).await?;
+                variables.push(VariableInfo {
+                    path: node.path.trim_start_matches(&prefix).to_owned(),
+                    data_type: info.dtype.name(),
+                    shape: info.shape.clone(),
+                    layout: info.layout_name(),
+                    filters: info.filters.iter().map(|f| f.label()).collect(),
+                });
+            }
+        }
+    }
+    let stats = granule.file.byte_source().stats();
+    let info = GranuleInfo {
+        location: granule.location(),
+        product: granule.product.name(),
+        release: granule.release.as_deref(),
+        rgt: granule.rgt,
+        cycle: granule.cycle,
+        beams: &granule.beams,
+        variables,
+        stats: args.stats.then(|| Stats { requests: stats.requests(), bytes: stats.bytes() }),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&info)?);
+        return Ok(());
+    }
+    println!("{}", info.location);
+    println!("  product      {} (release {})", info.product, info.release.unwrap_or("unknown"));
+    let show = |v: Option<i64>| v.map_or_else(|| "unknown".to_owned(), |v| v.to_string());
+    println!("  rgt          {}", show(info.rgt));
+    println!("  cycle        {}", show(info.cycle));
+    println!("  beams");
+    for beam in info.beams {
+        println!("    {}  {:6}  {} rows", beam.name, beam.strength, beam.rows);
+    }
+    let first = info.beams.first().map_or("", |b| b.name.as_str());
+    println!("  variables (per beam, as in {first})");
+    for v in &info.variables {
+        let filters = if v.filters.is_empty() { String::new() } else { format!(" [{}]", v.filters.join(", ")) };
+        println!("    {}  {} {:?}  {}{filters}", v.path, v.data_type, v.shape, v.layout);
+    }
+    if let Some(stats) = &info.stats {
+        println!("  fetched      {} requests, {} bytes", stats.requests, stats.bytes);
+    }
+    Ok(())
+}
+
+/// `floe info --tree`: every group and dataset of any HDF5 file, with attributes.
+async fn tree(input: &str) -> anyhow::Result<()> {
+    let file = Hdf5File::open(Arc::new(floe_io::source::open_input(input).await?)).await?;
+    for node in file.walk().await? {
+        let depth = node.path.matches('/').count().saturating_sub(1);
+        let indent = "  ".repeat(depth);
+        let name = node.path.rsplit('/').next().filter(|n| !n.is_empty()).unwrap_or("");
+        match node.kind {
+            NodeKind::Dataset => match file.dataset(&node.path).await {
+                Ok(info) => {
+                    let filters: Vec<String> = info.filters.iter().map(|f| f.label()).collect();
+                    let filters = if filters.is_empty() { String::new() } else { format!(" [{}]", filters.join(", ")) };
+                    println!("{indent}{name}  {} {:?}  {}{filters}", info.dtype.name(), info.shape, info.layout_name());
+                }
+                Err(e) => println!("{indent}{name}  ({e})"),
+            },
+            NodeKind::Group => println!("{indent}{name}/"),
+            NodeKind::Other => println!("{indent}{name}  (link or other object)"),
+        }
+        if node.kind != NodeKind::Other {
+            for (key, value) in file.attributes(&node.path).await.unwrap_or_default() {
+                println!("{indent}  @{key} = {value}");
+            }
+        }
     }
     Ok(())
 }

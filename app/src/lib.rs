@@ -6,6 +6,7 @@
 
 pub mod basemap;
 pub mod cli;
+pub mod cmd_cat;
 pub mod cmd_info;
 pub mod cmd_render;
 pub mod load;

@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
+use floe_io::layer::Layer;
 use floe_io::sample::{SAMPLE_NAME, sample_geoparquet};
 use floe_io::source::MemorySource;
-use floe_io::{CancelToken, Dataset, DatasetOptions, IoError, PointBatch, Progress, ReadOptions};
+use floe_io::{CancelToken, DatasetOptions, IoError, PointBatch, Progress, ReadOptions};
 use futures::StreamExt;
 
 use crate::points::{Ingest, PreparedBatch, ValueColumn};
@@ -12,25 +13,24 @@ use crate::points::{Ingest, PreparedBatch, ValueColumn};
 /// The input name of the embedded sample.
 pub const SAMPLE_INPUT: &str = "sample";
 
-/// Opens a file, URL, dataset directory/prefix, or the embedded sample.
-pub async fn open_dataset(input: &str, options: &DatasetOptions) -> Result<Dataset, IoError> {
+/// Opens a GeoParquet file or dataset, an ICESat-2 granule (local, URL, S3), or the embedded sample.
+pub async fn open_dataset(input: &str, options: &DatasetOptions) -> Result<Layer, IoError> {
     if input == SAMPLE_INPUT {
         let source = MemorySource::new(SAMPLE_NAME, sample_geoparquet().into());
-        return Dataset::from_source(Arc::new(source), options).await;
+        return Layer::from_source(Arc::new(source), options).await;
     }
-    Dataset::open(input, options).await
+    Layer::open(input, options).await
 }
 
-/// The value columns a dataset offers, with units from the file's field metadata.
-pub fn value_columns(dataset: &Dataset, names: &[String]) -> Vec<ValueColumn> {
-    let schema = dataset.files.first().map(|f| f.file.schema().clone());
+/// The value columns a layer offers, with the units the file gives them.
+pub fn value_columns(layer: &Layer, names: &[String]) -> Vec<ValueColumn> {
     names
         .iter()
-        .map(|name| {
-            let field = schema.as_ref().and_then(|s| s.field_with_name(name).ok());
-            let unit = field.and_then(|f| f.metadata().get("unit").or_else(|| f.metadata().get("units")).cloned());
-            let is_time = field.is_some_and(|f| matches!(f.data_type(), arrow_schema::DataType::Timestamp(..)));
-            ValueColumn { name: name.clone(), unit, is_time, reference: None }
+        .map(|name| ValueColumn {
+            name: name.clone(),
+            unit: layer.unit(name),
+            is_time: layer.is_time(name),
+            reference: None,
         })
         .collect()
 }
@@ -59,7 +59,7 @@ pub enum LoadEvent {
 /// Streams a dataset, prepares each batch for the GPU and hands it to `emit`. Stops early when `emit`
 /// returns false (nobody listens any more).
 pub async fn run_load(
-    dataset: Dataset,
+    dataset: Layer,
     read: ReadOptions,
     parallelism: usize,
     progress: Arc<Progress>,

@@ -5,11 +5,20 @@ use floe::cli::{Cli, Command};
 use floe::viewer::{AppOptions, FloeApp};
 
 fn main() {
+    // `floe cat … | head`: a closed stdout ends the program quietly instead of with a panic message.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("failed printing to stdout") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn,floe=info")).init();
     let cli = Cli::parse();
     let result = match &cli.command {
         Some(Command::Info(args)) => floe::cmd_info::run(args),
         Some(Command::Render(args)) => floe::cmd_render::run(args),
+        Some(Command::Cat(args)) => floe::cmd_cat::run(args),
         None => run_viewer(cli.view),
     };
     if let Err(error) = result {

@@ -174,7 +174,7 @@ fn add_partition_columns(mut points: PointBatch, extra: &[(String, DataType, Str
 
 /// Merges streams, decoding up to `parallelism` of them at once on worker threads (native) or interleaved (wasm).
 #[cfg(not(target_arch = "wasm32"))]
-fn merge<T: Send + 'static>(
+pub(crate) fn merge<T: Send + 'static>(
     streams: Vec<BoxStream<'static, Result<T>>>,
     parallelism: usize,
 ) -> BoxStream<'static, Result<T>> {
@@ -207,7 +207,7 @@ fn merge<T: Send + 'static>(
 }
 
 #[cfg(target_arch = "wasm32")]
-fn merge<T: Send + 'static>(
+pub(crate) fn merge<T: Send + 'static>(
     streams: Vec<BoxStream<'static, Result<T>>>,
     _parallelism: usize,
 ) -> BoxStream<'static, Result<T>> {

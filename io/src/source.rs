@@ -145,7 +145,7 @@ impl ByteSource for MemorySource {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use native::{StoreLocation, StoreSource, describe_store_error as native_describe};
+pub use native::{StoreLocation, StoreSource, describe_store_error as native_describe, open_input};
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
@@ -233,6 +233,12 @@ mod native {
         fn source(&self, path: &Path, display: String, size: u64) -> StoreSource {
             StoreSource { display, store: Arc::clone(&self.store), path: path.clone(), size, stats: Arc::default() }
         }
+    }
+
+    /// Opens a single file given as a path or URL.
+    pub async fn open_input(input: &str) -> Result<StoreSource> {
+        let location = StoreLocation::parse(input)?;
+        location.open(&location.path, input.to_owned()).await
     }
 
     fn client_options() -> ClientOptions {

@@ -56,7 +56,8 @@ async fn every_dataset_matches_h5py_or_is_reported_unsupported() {
                     *reasons.entry(what).or_default() += 1;
                 }
                 (Err(e), expected) if expected.get("error").is_some() => {
-                    mismatches.push(format!("{name}{path}: h5py cannot read it either ({}), Floe: {e}", expected["error"]));
+                    mismatches
+                        .push(format!("{name}{path}: h5py cannot read it either ({}), Floe: {e}", expected["error"]));
                 }
                 (Err(e), _) => mismatches.push(format!("{name}{path}: {e}")),
                 (Ok(_), expected) if expected.get("error").is_some() => {

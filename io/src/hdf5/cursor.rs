@@ -32,7 +32,11 @@ impl<'a> Cursor<'a> {
 
     pub fn take(&mut self, n: usize) -> Result<&'a [u8], H5Error> {
         let end = self.pos.checked_add(n).filter(|end| *end <= self.data.len()).ok_or_else(|| {
-            H5Error::malformed(format!("truncated: needed {n} bytes at offset {} of a {}-byte block", self.pos, self.data.len()))
+            H5Error::malformed(format!(
+                "truncated: needed {n} bytes at offset {} of a {}-byte block",
+                self.pos,
+                self.data.len()
+            ))
         })?;
         let slice = &self.data[self.pos..end];
         self.pos = end;

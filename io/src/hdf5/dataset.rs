@@ -34,9 +34,16 @@ impl Dtype {
     pub fn name(&self) -> String {
         match self {
             Dtype::Int { size, signed, big_endian } => {
-                format!("{}int{}{}", if *signed { "" } else { "u" }, size * 8, if *big_endian { " (big-endian)" } else { "" })
+                format!(
+                    "{}int{}{}",
+                    if *signed { "" } else { "u" },
+                    size * 8,
+                    if *big_endian { " (big-endian)" } else { "" }
+                )
             }
-            Dtype::Float { size, big_endian } => format!("float{}{}", size * 8, if *big_endian { " (big-endian)" } else { "" }),
+            Dtype::Float { size, big_endian } => {
+                format!("float{}{}", size * 8, if *big_endian { " (big-endian)" } else { "" })
+            }
             Dtype::FixedString { size, .. } => format!("string[{size}]"),
             Dtype::VarString => "string (variable length)".into(),
         }
@@ -188,7 +195,12 @@ impl Values {
 
 /// Decodes `count` elements of `dtype` stored in `bytes` (file byte order).
 pub(crate) async fn decode_values(file: &Hdf5File, dtype: &Dtype, bytes: &[u8], count: usize) -> H5Result<Values> {
-    fn numbers<T, const N: usize>(bytes: &[u8], big: bool, from: fn([u8; N]) -> T, from_be: fn([u8; N]) -> T) -> Vec<T> {
+    fn numbers<T, const N: usize>(
+        bytes: &[u8],
+        big: bool,
+        from: fn([u8; N]) -> T,
+        from_be: fn([u8; N]) -> T,
+    ) -> Vec<T> {
         bytes
             .chunks_exact(N)
             .map(|c| {
@@ -199,7 +211,8 @@ pub(crate) async fn decode_values(file: &Hdf5File, dtype: &Dtype, bytes: &[u8], 
             .collect()
     }
     let needed = count.checked_mul(dtype.size()).ok_or_else(|| H5Error::malformed("size overflow"))?;
-    let bytes = bytes.get(..needed).ok_or_else(|| H5Error::malformed(format!("{} bytes for {count} elements", bytes.len())))?;
+    let bytes =
+        bytes.get(..needed).ok_or_else(|| H5Error::malformed(format!("{} bytes for {count} elements", bytes.len())))?;
     Ok(match dtype {
         Dtype::Int { size, signed, big_endian: b } => match (size, signed) {
             (1, true) => Values::I8(bytes.iter().map(|v| *v as i8).collect()),
@@ -211,7 +224,9 @@ pub(crate) async fn decode_values(file: &Hdf5File, dtype: &Dtype, bytes: &[u8], 
             (8, true) => Values::I64(numbers(bytes, *b, i64::from_le_bytes, i64::from_be_bytes)),
             _ => Values::U64(numbers(bytes, *b, u64::from_le_bytes, u64::from_be_bytes)),
         },
-        Dtype::Float { size: 4, big_endian: b } => Values::F32(numbers(bytes, *b, f32::from_le_bytes, f32::from_be_bytes)),
+        Dtype::Float { size: 4, big_endian: b } => {
+            Values::F32(numbers(bytes, *b, f32::from_le_bytes, f32::from_be_bytes))
+        }
         Dtype::Float { big_endian: b, .. } => Values::F64(numbers(bytes, *b, f64::from_le_bytes, f64::from_be_bytes)),
         Dtype::FixedString { size, .. } => Values::Str(
             bytes
@@ -388,9 +403,12 @@ async fn chunk_list(file: &Hdf5File, info: &DatasetInfo, chunk: &[u64], index: &
             Ok(out)
         }
         ChunkIndex::Single { address: None, .. } => Ok(Vec::new()),
-        ChunkIndex::Single { address: Some(address), filtered_size, mask } => {
-            Ok(vec![ChunkRef { offset: vec![0; chunk.len()], address: *address, size: filtered_size.unwrap_or(chunk_bytes), mask: *mask }])
-        }
+        ChunkIndex::Single { address: Some(address), filtered_size, mask } => Ok(vec![ChunkRef {
+            offset: vec![0; chunk.len()],
+            address: *address,
+            size: filtered_size.unwrap_or(chunk_bytes),
+            mask: *mask,
+        }]),
         ChunkIndex::Implicit(Some(address)) => {
             if !info.filters.is_empty() {
                 return Err(H5Error::malformed("implicit chunk index with filters"));
@@ -398,7 +416,12 @@ async fn chunk_list(file: &Hdf5File, info: &DatasetInfo, chunk: &[u64], index: &
             Ok(grid(&info.shape, chunk)
                 .into_iter()
                 .enumerate()
-                .map(|(i, offset)| ChunkRef { offset, address: address + i as u64 * chunk_bytes, size: chunk_bytes, mask: 0 })
+                .map(|(i, offset)| ChunkRef {
+                    offset,
+                    address: address + i as u64 * chunk_bytes,
+                    size: chunk_bytes,
+                    mask: 0,
+                })
                 .collect())
         }
         ChunkIndex::FixedArray(Some(address)) => fixed_array(file, info, chunk, *address, chunk_bytes).await,
@@ -422,7 +445,13 @@ fn grid(shape: &[u64], chunk: &[u64]) -> Vec<Vec<u64>> {
         .collect()
 }
 
-async fn fixed_array(file: &Hdf5File, info: &DatasetInfo, chunk: &[u64], address: u64, chunk_bytes: u64) -> H5Result<Vec<ChunkRef>> {
+async fn fixed_array(
+    file: &Hdf5File,
+    info: &DatasetInfo,
+    chunk: &[u64],
+    address: u64,
+    chunk_bytes: u64,
+) -> H5Result<Vec<ChunkRef>> {
     let (o, l) = (u64::from(file.offset_size), u64::from(file.length_size));
     let head = file.read_meta(address, 4 + 1 + 1 + 1 + 1 + l + o + 4).await?;
     let mut c = file.cursor(&head);
@@ -471,9 +500,11 @@ async fn read(file: &Hdf5File, info: &DatasetInfo, rows: Option<Range<u64>>) -> 
     }
     let row_elements: u64 = shape[1..].iter().product();
     let count = (rows.end - rows.start) * row_elements;
-    let out_bytes = count.checked_mul(element as u64).filter(|b| *b <= 1 << 36).ok_or_else(|| {
-        H5Error::malformed(format!("selection of {count} elements is too large to read at once"))
-    })? as usize;
+    let out_bytes = count
+        .checked_mul(element as u64)
+        .filter(|b| *b <= 1 << 36)
+        .ok_or_else(|| H5Error::malformed(format!("selection of {count} elements is too large to read at once")))?
+        as usize;
     let mut out = match &info.fill {
         Some(fill) if fill.len() == element => fill.repeat(count as usize),
         _ => vec![0u8; out_bytes],
@@ -482,7 +513,9 @@ async fn read(file: &Hdf5File, info: &DatasetInfo, rows: Option<Range<u64>>) -> 
     match &info.layout {
         LayoutInfo::Compact(data) => {
             let start = (rows.start * row_bytes) as usize;
-            let slice = data.get(start..start + out_bytes).ok_or_else(|| H5Error::malformed("compact data shorter than its dataspace"))?;
+            let slice = data
+                .get(start..start + out_bytes)
+                .ok_or_else(|| H5Error::malformed("compact data shorter than its dataspace"))?;
             out.copy_from_slice(slice);
         }
         LayoutInfo::Contiguous { address: None, .. } => {}
@@ -509,7 +542,11 @@ async fn read(file: &Hdf5File, info: &DatasetInfo, rows: Option<Range<u64>>) -> 
             let decoded = decode_chunks(&info.filters, &chunks, raw, chunk_bytes)?;
             for (chunk_ref, data) in chunks.iter().zip(decoded) {
                 if data.len() < chunk_bytes {
-                    return Err(H5Error::malformed(format!("chunk at {:?} holds {} of {chunk_bytes} bytes", chunk_ref.offset, data.len())));
+                    return Err(H5Error::malformed(format!(
+                        "chunk at {:?} holds {} of {chunk_bytes} bytes",
+                        chunk_ref.offset,
+                        data.len()
+                    )));
                 }
                 copy_chunk(&mut out, &data, &shape, chunk, &chunk_ref.offset, &rows, element);
             }
@@ -519,7 +556,12 @@ async fn read(file: &Hdf5File, info: &DatasetInfo, rows: Option<Range<u64>>) -> 
 }
 
 /// Undoes the filters of every chunk: on both cores on native, in turn on wasm.
-fn decode_chunks(filters: &[Filter], chunks: &[ChunkRef], raw: Vec<Bytes>, chunk_bytes: usize) -> H5Result<Vec<Vec<u8>>> {
+fn decode_chunks(
+    filters: &[Filter],
+    chunks: &[ChunkRef],
+    raw: Vec<Bytes>,
+    chunk_bytes: usize,
+) -> H5Result<Vec<Vec<u8>>> {
     let work: Vec<(u32, Bytes)> = chunks.iter().map(|c| c.mask).zip(raw).collect();
     let decode = |items: &[(u32, Bytes)]| -> H5Result<Vec<Vec<u8>>> {
         items.iter().map(|(mask, data)| filters::unfilter(filters, *mask, data.to_vec(), chunk_bytes)).collect()
@@ -545,7 +587,15 @@ fn decode_chunks(filters: &[Filter], chunks: &[ChunkRef], raw: Vec<Bytes>, chunk
 }
 
 /// Copies the part of a decoded chunk that lies in the selected rows into the output.
-fn copy_chunk(out: &mut [u8], data: &[u8], shape: &[u64], chunk: &[u64], origin: &[u64], rows: &Range<u64>, element: usize) {
+fn copy_chunk(
+    out: &mut [u8],
+    data: &[u8],
+    shape: &[u64],
+    chunk: &[u64],
+    origin: &[u64],
+    rows: &Range<u64>,
+    element: usize,
+) {
     let rank = shape.len();
     let last = rank - 1;
     let run = chunk[last].min(shape[last].saturating_sub(origin[last])) as usize;
@@ -553,7 +603,8 @@ fn copy_chunk(out: &mut [u8], data: &[u8], shape: &[u64], chunk: &[u64], origin:
     let mut index = vec![0u64; last];
     for _ in 0..outer {
         let global: Vec<u64> = (0..last).map(|d| origin[d] + index[d]).collect();
-        let inside = global.iter().zip(shape).all(|(g, s)| g < s) && (rank == 1 || (global[0] >= rows.start && global[0] < rows.end));
+        let inside = global.iter().zip(shape).all(|(g, s)| g < s)
+            && (rank == 1 || (global[0] >= rows.start && global[0] < rows.end));
         if inside || rank == 1 {
             let mut chunk_pos = 0u64;
             let mut out_pos = 0u64;

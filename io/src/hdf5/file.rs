@@ -257,7 +257,9 @@ impl Hdf5File {
             let mut c = self.cursor(&prefix);
             let version = c.u8()?;
             if version != 1 {
-                return Err(H5Error::malformed(format!("unknown object header version {version} at address {address}")));
+                return Err(H5Error::malformed(format!(
+                    "unknown object header version {version} at address {address}"
+                )));
             }
             c.skip(1)?;
             let _count = c.u16()?;
@@ -290,9 +292,9 @@ impl Hdf5File {
                 object: walked.clone(),
                 message: "no such group or dataset".into(),
             })?;
-            address = link.address.ok_or_else(|| {
-                H5Error::unsupported("soft or external link").at(&self.location, &walked)
-            })?;
+            address = link
+                .address
+                .ok_or_else(|| H5Error::unsupported("soft or external link").at(&self.location, &walked))?;
         }
         Ok(address)
     }
@@ -306,7 +308,11 @@ impl Hdf5File {
         let has = |kind| header.messages.iter().any(|m| m.kind == kind);
         if has(message::LAYOUT) {
             NodeKind::Dataset
-        } else if has(message::SYMBOL_TABLE) || has(message::LINK_INFO) || has(message::LINK) || header.messages.is_empty() {
+        } else if has(message::SYMBOL_TABLE)
+            || has(message::LINK_INFO)
+            || has(message::LINK)
+            || header.messages.is_empty()
+        {
             NodeKind::Group
         } else {
             NodeKind::Other
@@ -362,7 +368,9 @@ pub(crate) fn verify_checksum(block: &[u8]) -> H5Result<()> {
     let stored = u32::from_le_bytes([stored[0], stored[1], stored[2], stored[3]]);
     let computed = super::cursor::lookup3(data);
     if stored != computed {
-        return Err(H5Error::malformed(format!("metadata checksum mismatch (stored {stored:#x}, computed {computed:#x})")));
+        return Err(H5Error::malformed(format!(
+            "metadata checksum mismatch (stored {stored:#x}, computed {computed:#x})"
+        )));
     }
     Ok(())
 }

@@ -114,14 +114,17 @@ fn unshuffle(data: &[u8], element: usize) -> Vec<u8> {
 }
 
 fn fletcher32_strip(mut data: Vec<u8>) -> H5Result<Vec<u8>> {
-    let split = data.len().checked_sub(4).ok_or_else(|| H5Error::malformed("chunk too short for a fletcher32 checksum"))?;
+    let split =
+        data.len().checked_sub(4).ok_or_else(|| H5Error::malformed("chunk too short for a fletcher32 checksum"))?;
     let stored = u32::from_le_bytes([data[split], data[split + 1], data[split + 2], data[split + 3]]);
     let computed = fletcher32(&data[..split]);
     // Files from HDF5 1.6 store the checksum with the bytes of each 16-bit half swapped; HDF5 accepts both.
     let b = computed.to_le_bytes();
     let reversed = u32::from_le_bytes([b[1], b[0], b[3], b[2]]);
     if stored != computed && stored != reversed {
-        return Err(H5Error::malformed(format!("fletcher32 checksum mismatch (stored {stored:#010x}, computed {computed:#010x})")));
+        return Err(H5Error::malformed(format!(
+            "fletcher32 checksum mismatch (stored {stored:#010x}, computed {computed:#010x})"
+        )));
     }
     data.truncate(split);
     Ok(data)
@@ -132,7 +135,8 @@ pub(crate) fn fletcher32(data: &[u8]) -> u32 {
     let (mut sum1, mut sum2) = (0u32, 0u32);
     for block in data.chunks(360 * 2) {
         for pair in block.chunks(2) {
-            let word = if pair.len() == 2 { u32::from(pair[0]) << 8 | u32::from(pair[1]) } else { u32::from(pair[0]) << 8 };
+            let word =
+                if pair.len() == 2 { u32::from(pair[0]) << 8 | u32::from(pair[1]) } else { u32::from(pair[0]) << 8 };
             sum1 += word;
             sum2 += sum1;
         }

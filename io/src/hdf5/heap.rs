@@ -28,6 +28,8 @@ pub(crate) async fn dense_objects(file: &Hdf5File, heap: u64, btree: Option<u64>
 
 struct FractalHeap {
     id_length: usize,
+    /// v2 B-tree of huge objects that do not fit in a heap ID.
+    huge_btree: Option<u64>,
     table_width: u64,
     start_block: u64,
     max_direct_block: u64,
@@ -52,7 +54,7 @@ impl FractalHeap {
         let flags = c.u8()?;
         let max_managed = u64::from(c.u32()?);
         c.length()?;
-        c.offset()?;
+        let huge_btree = c.offset()?;
         c.length()?;
         c.offset()?;
         for _ in 0..8 {
@@ -72,6 +74,7 @@ impl FractalHeap {
         let length_bits = 64 - max_direct_block.min(max_managed).leading_zeros() as u64;
         Ok(Self {
             id_length,
+            huge_btree,
             table_width,
             start_block,
             max_direct_block,
@@ -89,8 +92,18 @@ impl FractalHeap {
         let id = id.get(..self.id_length).ok_or_else(|| H5Error::malformed("short heap ID"))?;
         let mut c = file.cursor(id);
         let kind = (c.u8()? >> 4) & 0x03;
-        if kind != 0 {
-            return Err(H5Error::unsupported(if kind == 1 { "huge fractal heap object" } else { "tiny fractal heap object" }));
+        match kind {
+            0 => {}
+            1 => return self.huge_object(file, id).await,
+            2 => {
+                // Tiny objects live in the ID itself; the low nibble of the first byte is the length − 1.
+                let length = usize::from(id[0] & 0x0F) + 1;
+                return id
+                    .get(1..1 + length)
+                    .map(Bytes::copy_from_slice)
+                    .ok_or_else(|| H5Error::malformed("short tiny heap ID"));
+            }
+            _ => return Err(H5Error::malformed("heap ID of unknown type")),
         }
         if self.filtered {
             return Err(H5Error::unsupported("filtered fractal heap"));
@@ -104,6 +117,32 @@ impl FractalHeap {
             return Err(H5Error::malformed(format!("heap object {offset}+{length} outside its direct block")));
         }
         file.read_meta(block + within, length).await
+    }
+
+    /// A huge object: its address and length are in the ID when it is long enough, else in the huge-object
+    /// B-tree under the ID's key.
+    async fn huge_object(&self, file: &Hdf5File, id: &[u8]) -> H5Result<Bytes> {
+        if self.filtered {
+            return Err(H5Error::unsupported("filtered huge fractal heap object"));
+        }
+        let (o, l) = (usize::from(file.offset_size), usize::from(file.length_size));
+        if self.id_length >= 1 + o + l {
+            let mut c = file.cursor(&id[1..]);
+            let address = c.offset()?.ok_or_else(|| H5Error::malformed("huge object at an undefined address"))?;
+            return file.read_meta(address, c.length()?).await;
+        }
+        let key = file.cursor(&id[1..]).uint((self.id_length - 1).min(8))?;
+        let btree = self.huge_btree.ok_or_else(|| H5Error::malformed("huge object without a huge-object B-tree"))?;
+        for record in btree_v2_records(file, btree).await? {
+            let mut c = file.cursor(&record.data);
+            let address = c.offset()?;
+            let length = c.length()?;
+            if record.kind == 1 && c.length()? == key {
+                let address = address.ok_or_else(|| H5Error::malformed("huge object at an undefined address"))?;
+                return file.read_meta(address, length).await;
+            }
+        }
+        Err(H5Error::malformed(format!("huge heap object {key} not in its B-tree")))
     }
 
     /// Finds the direct block holding heap offset `offset`: (address, block offset, block size).
@@ -185,14 +224,29 @@ async fn btree_v2_records(file: &Hdf5File, address: u64) -> H5Result<Vec<Record>
     let mut max_records = vec![leaf_max];
     let mut total_max = vec![leaf_max];
     for level in 1..=u64::from(depth) {
-        let pointer = o as usize + bytes_for(max_records[level as usize - 1]) + if level > 1 { bytes_for(total_max[level as usize - 1]) } else { 0 };
+        let pointer = o as usize
+            + bytes_for(max_records[level as usize - 1])
+            + if level > 1 { bytes_for(total_max[level as usize - 1]) } else { 0 };
         let fit = (node_size - 10 - pointer as u64) / (record_size + pointer) as u64;
         max_records.push(fit);
         total_max.push((fit + 1) * total_max[level as usize - 1] + fit);
     }
     let mut out = Vec::new();
     let mut seen = HashSet::new();
-    collect(file, root, root_records, depth, kind, record_size, node_size, &max_records, &total_max, &mut seen, &mut out).await?;
+    collect(
+        file,
+        root,
+        root_records,
+        depth,
+        kind,
+        record_size,
+        node_size,
+        &max_records,
+        &total_max,
+        &mut seen,
+        &mut out,
+    )
+    .await?;
     Ok(out)
 }
 
@@ -238,7 +292,8 @@ fn collect<'a>(
             children.push((child, count));
         }
         for (index, (child, count)) in children.into_iter().enumerate() {
-            collect(file, child, count, child_depth, kind, record_size, node_size, max_records, total_max, seen, out).await?;
+            collect(file, child, count, child_depth, kind, record_size, node_size, max_records, total_max, seen, out)
+                .await?;
             if let Some(record) = own.get(index) {
                 out.push(Record { kind, data: record.clone() });
             }

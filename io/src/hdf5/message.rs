@@ -211,8 +211,13 @@ pub enum AttributeValue {
 
 impl std::fmt::Display for AttributeValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        fn list<T: std::fmt::Display + std::fmt::Debug>(f: &mut std::fmt::Formatter<'_>, items: &[T], quote: bool) -> std::fmt::Result {
-            let shown: Vec<String> = items.iter().take(8).map(|v| if quote { format!("{v:?}") } else { v.to_string() }).collect();
+        fn list<T: std::fmt::Display + std::fmt::Debug>(
+            f: &mut std::fmt::Formatter<'_>,
+            items: &[T],
+            quote: bool,
+        ) -> std::fmt::Result {
+            let shown: Vec<String> =
+                items.iter().take(8).map(|v| if quote { format!("{v:?}") } else { v.to_string() }).collect();
             let more = if items.len() > 8 { format!(", … ({} values)", items.len()) } else { String::new() };
             if items.len() == 1 { write!(f, "{}", shown[0]) } else { write!(f, "[{}{more}]", shown.join(", ")) }
         }

@@ -38,16 +38,12 @@ impl H5Error {
     /// Names the file and object an error concerns.
     pub fn at(self, location: &str, object: &str) -> crate::IoError {
         match self {
-            H5Error::Malformed(message) => crate::IoError::Hdf5 {
-                location: location.to_owned(),
-                object: object.to_owned(),
-                message,
-            },
-            H5Error::Unsupported(what) => crate::IoError::Unsupported {
-                location: location.to_owned(),
-                object: object.to_owned(),
-                what,
-            },
+            H5Error::Malformed(message) => {
+                crate::IoError::Hdf5 { location: location.to_owned(), object: object.to_owned(), message }
+            }
+            H5Error::Unsupported(what) => {
+                crate::IoError::Unsupported { location: location.to_owned(), object: object.to_owned(), what }
+            }
             H5Error::Io(e) => e,
         }
     }

@@ -1,0 +1,337 @@
+//! ICESat-2 granules (ATL03, ATL06, ATL08) read straight from HDF5 into `PointBatch`es, one beam at a time.
+//!
+//! The product is recognised from the file's own metadata (`/short_name`, `METADATA/DatasetIdentification`),
+//! never its name. Time is `delta_time` + `/ancillary_data/atlas_sdp_gps_epoch` (GPS seconds), shifted by 18
+//! leap seconds to UTC. `_FillValue`s become nulls. A bbox reads lat/lon first and then only the row range of
+//! the other variables that holds selected points.
+
+use std::sync::Arc;
+
+use arrow_array::{
+    ArrayRef, Float32Array, Float64Array, Int8Array, Int16Array, Int32Array, Int64Array, RecordBatch, StringArray,
+    TimestampNanosecondArray, UInt8Array, UInt16Array, UInt32Array, UInt64Array,
+};
+use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use serde::Serialize;
+
+use crate::batch::PointBatch;
+use crate::bbox::LonLatBox;
+use crate::error::{IoError, Result};
+use crate::hdf5::{AttributeValue, Hdf5File, Values};
+use crate::source::ByteSource;
+
+/// Seconds from 1970-01-01 (Unix) to 1980-01-06 (GPS epoch).
+const GPS_EPOCH_UNIX: f64 = 315_964_800.0;
+/// GPS − UTC since 2017-01-01: every ICESat-2 granule lies after it.
+const LEAP_SECONDS: f64 = 18.0;
+/// The ATLAS SDP epoch (2018-01-01, GPS seconds) that every release uses; read from the file when present.
+const DEFAULT_SDP_EPOCH: f64 = 1_198_800_018.0;
+pub const BEAMS: [&str; 6] = ["gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Product {
+    #[serde(rename = "ATL03")]
+    Atl03,
+    #[serde(rename = "ATL06")]
+    Atl06,
+    #[serde(rename = "ATL08")]
+    Atl08,
+}
+
+impl Product {
+    pub fn name(self) -> &'static str {
+        match self {
+            Product::Atl03 => "ATL03",
+            Product::Atl06 => "ATL06",
+            Product::Atl08 => "ATL08",
+        }
+    }
+
+    /// The beam subgroup holding the per-row variables.
+    fn group(self) -> &'static str {
+        match self {
+            Product::Atl03 => "heights",
+            Product::Atl06 => "land_ice_segments",
+            Product::Atl08 => "land_segments",
+        }
+    }
+
+    /// (column name, path below the group) of the key variables.
+    fn variables(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Product::Atl03 => &[("h_ph", "h_ph"), ("quality_ph", "quality_ph"), ("signal_conf_ph", "signal_conf_ph")],
+            Product::Atl06 => {
+                &[("h_li", "h_li"), ("h_li_sigma", "h_li_sigma"), ("atl06_quality_summary", "atl06_quality_summary")]
+            }
+            Product::Atl08 => &[
+                ("h_canopy", "canopy/h_canopy"),
+                ("h_te_best_fit", "terrain/h_te_best_fit"),
+                ("canopy_openness", "canopy/canopy_openness"),
+            ],
+        }
+    }
+
+    fn coordinates(self) -> (&'static str, &'static str) {
+        match self {
+            Product::Atl03 => ("lon_ph", "lat_ph"),
+            _ => ("longitude", "latitude"),
+        }
+    }
+}
+
+/// ATL03's `signal_conf_ph` has one column per surface type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Surface {
+    #[default]
+    Land = 0,
+    Ocean = 1,
+    SeaIce = 2,
+    LandIce = 3,
+    InlandWater = 4,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Beam {
+    pub name: String,
+    /// "strong" or "weak", from the beam's `atlas_beam_type` attribute.
+    pub strength: String,
+    pub spot: Option<u8>,
+    pub rows: u64,
+}
+
+/// An open granule.
+#[derive(Debug)]
+pub struct Granule {
+    pub file: Arc<Hdf5File>,
+    pub product: Product,
+    pub release: Option<String>,
+    pub rgt: Option<i64>,
+    pub cycle: Option<i64>,
+    pub beams: Vec<Beam>,
+    sdp_epoch: f64,
+}
+
+fn first_string(value: &AttributeValue) -> Option<String> {
+    match value {
+        AttributeValue::Strings(s) => s.first().map(|s| s.trim().to_owned()),
+        _ => None,
+    }
+}
+
+fn first_integer(values: &Values) -> Option<i64> {
+    values.to_strings().first().and_then(|s| s.parse().ok())
+}
+
+impl Granule {
+    pub async fn open(source: Arc<dyn ByteSource>) -> Result<Self> {
+        let file = Arc::new(Hdf5File::open(source).await?);
+        let location = file.location.to_string();
+        let root = file.attributes("/").await?;
+        let identification = file.attributes("/METADATA/DatasetIdentification").await.unwrap_or_default();
+        let find = |attrs: &[(String, AttributeValue)], key: &str| {
+            attrs.iter().find(|(k, _)| k == key).and_then(|(_, v)| first_string(v))
+        };
+        let short_name =
+            find(&root, "short_name").or_else(|| find(&identification, "shortName")).ok_or_else(|| IoError::Hdf5 {
+                location: location.clone(),
+                object: "/".into(),
+                message: "not an ICESat-2 granule: no `short_name` attribute and no METADATA/DatasetIdentification"
+                    .into(),
+            })?;
+        let product = match short_name.as_str() {
+            "ATL03" => Product::Atl03,
+            "ATL06" => Product::Atl06,
+            "ATL08" => Product::Atl08,
+            other => {
+                return Err(IoError::Unsupported {
+                    location,
+                    object: "/".into(),
+                    what: format!("ICESat-2 product {other}"),
+                });
+            }
+        };
+        let release = find(&identification, "VersionID");
+        let integer = |path: &'static str| {
+            let file = Arc::clone(&file);
+            async move { file.read_path(path).await.ok().as_ref().and_then(first_integer) }
+        };
+        let rgt = integer("/orbit_info/rgt").await;
+        let cycle = integer("/orbit_info/cycle_number").await;
+        let sdp_epoch = match file.read_path("/ancillary_data/atlas_sdp_gps_epoch").await {
+            Ok(Values::F64(v)) if !v.is_empty() => v[0],
+            _ => DEFAULT_SDP_EPOCH,
+        };
+        let mut beams = Vec::new();
+        let (lon_name, _) = product.coordinates();
+        for name in BEAMS {
+            let Ok(attrs) = file.attributes(&format!("/{name}")).await else { continue };
+            let strength = find(&attrs, "atlas_beam_type").unwrap_or_else(|| "unknown".into());
+            let spot = find(&attrs, "atlas_spot_number").and_then(|s| s.parse().ok());
+            let Ok(info) = file.dataset(&format!("/{name}/{}/{lon_name}", product.group())).await else { continue };
+            beams.push(Beam { name: name.to_owned(), strength, spot, rows: info.shape.first().copied().unwrap_or(0) });
+        }
+        Ok(Self { file, product, release, rgt, cycle, beams, sdp_epoch })
+    }
+
+    pub fn location(&self) -> &str {
+        &self.file.location
+    }
+
+    pub fn num_rows(&self) -> u64 {
+        self.beams.iter().map(|b| b.rows).sum()
+    }
+
+    /// The numeric columns each batch carries: time, the product's key variables, spot, rgt, cycle.
+    pub fn numeric_columns(&self) -> Vec<String> {
+        let mut names = vec!["time".to_owned()];
+        names.extend(self.product.variables().iter().map(|(name, _)| (*name).to_owned()));
+        names.extend(["spot", "rgt", "cycle"].map(str::to_owned));
+        names
+    }
+
+    /// The `units` attribute of a variable, read from the first beam.
+    pub async fn unit(&self, column: &str) -> Option<String> {
+        let (_, path) = self.product.variables().iter().find(|(name, _)| *name == column)?;
+        let beam = self.beams.first()?;
+        let attrs = self.file.attributes(&format!("/{}/{}/{path}", beam.name, self.product.group())).await.ok()?;
+        attrs.into_iter().find(|(k, _)| k == "units").and_then(|(_, v)| first_string(&v))
+    }
+
+    /// Reads one beam (rows inside `bbox` only, when given) as one batch.
+    pub async fn read_beam(&self, beam: &Beam, bbox: Option<LonLatBox>, surface: Surface) -> Result<PointBatch> {
+        let group = format!("/{}/{}", beam.name, self.product.group());
+        let (lon_name, lat_name) = self.product.coordinates();
+        let lon = self.read_f64(&format!("{group}/{lon_name}"), None).await?;
+        let lat = self.read_f64(&format!("{group}/{lat_name}"), None).await?;
+        let mut keep: Vec<bool> = lon
+            .iter()
+            .zip(&lat)
+            .map(|(x, y)| x.is_finite() && y.is_finite() && x.abs() <= 360.0 && y.abs() <= 90.0)
+            .collect();
+        let skipped = keep.iter().filter(|k| !**k).count();
+        if let Some(b) = bbox {
+            for ((k, x), y) in keep.iter_mut().zip(&lon).zip(&lat) {
+                *k = *k && b.contains(*x, *y);
+            }
+        }
+        // Only the row range that holds selected points is read from the other variables.
+        let first = keep.iter().position(|k| *k).unwrap_or(0) as u64;
+        let last = keep.iter().rposition(|k| *k).map_or(0, |i| i as u64 + 1);
+        let rows = first..last.max(first);
+        let selected: Vec<usize> = (rows.start as usize..rows.end as usize).filter(|&i| keep[i]).collect();
+        let pick = |values: &[f64]| -> Vec<f64> { selected.iter().map(|&i| values[i]).collect() };
+        let (lon, lat) = (pick(&lon), pick(&lat));
+        let local: Vec<usize> = selected.iter().map(|&i| i - rows.start as usize).collect();
+        let mut fields = vec![Field::new("lon", DataType::Float64, false), Field::new("lat", DataType::Float64, false)];
+        let mut columns: Vec<ArrayRef> =
+            vec![Arc::new(Float64Array::from(lon.clone())), Arc::new(Float64Array::from(lat.clone()))];
+        let delta = self.read_f64(&format!("{group}/delta_time"), Some(rows.clone())).await?;
+        let time: Vec<Option<i64>> = local
+            .iter()
+            .map(|&i| {
+                let d = delta.get(i).copied().filter(|d| d.is_finite() && d.abs() < 1e12)?;
+                let unix = GPS_EPOCH_UNIX + self.sdp_epoch + d - LEAP_SECONDS;
+                Some((unix * 1e9).round() as i64)
+            })
+            .collect();
+        fields.push(Field::new("time", DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())), true));
+        columns.push(Arc::new(TimestampNanosecondArray::from(time).with_timezone("UTC")));
+        for (name, path) in self.product.variables() {
+            let path = format!("{group}/{path}");
+            let array = match self.read_variable(&path, rows.clone(), &local, surface).await {
+                Ok(array) => array,
+                // A variable missing in this release or subset: the column is all null.
+                Err(IoError::Hdf5 { message, .. }) if message == "no such group or dataset" => {
+                    Arc::new(Float32Array::from(vec![None::<f32>; local.len()]))
+                }
+                Err(e) => return Err(e),
+            };
+            fields.push(Field::new(*name, array.data_type().clone(), true));
+            columns.push(array);
+        }
+        let n = local.len();
+        fields.push(Field::new("gt", DataType::Utf8, false));
+        columns.push(Arc::new(StringArray::from(vec![beam.name.as_str(); n])));
+        fields.push(Field::new("beam_strength", DataType::Utf8, false));
+        columns.push(Arc::new(StringArray::from(vec![beam.strength.as_str(); n])));
+        fields.push(Field::new("spot", DataType::UInt8, true));
+        columns.push(Arc::new(UInt8Array::from(vec![beam.spot; n])));
+        fields.push(Field::new("rgt", DataType::Int64, true));
+        columns.push(Arc::new(Int64Array::from(vec![self.rgt; n])));
+        fields.push(Field::new("cycle", DataType::Int64, true));
+        columns.push(Arc::new(Int64Array::from(vec![self.cycle; n])));
+        let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).map_err(|e| IoError::Column {
+            location: self.location().to_owned(),
+            column: beam.name.clone(),
+            message: e.to_string(),
+        })?;
+        let mut bounds = LonLatBox::EMPTY;
+        for (x, y) in lon.iter().zip(&lat) {
+            bounds.extend(*x, *y);
+        }
+        Ok(PointBatch { batch, bbox: bounds, source: self.file.location.clone(), skipped })
+    }
+
+    async fn read_f64(&self, path: &str, rows: Option<std::ops::Range<u64>>) -> Result<Vec<f64>> {
+        let info = self.file.dataset(path).await?;
+        Ok(match self.file.read(&info, rows).await? {
+            Values::F64(v) => v,
+            Values::F32(v) => v.into_iter().map(f64::from).collect(),
+            other => other.to_strings().iter().map(|s| s.parse().unwrap_or(f64::NAN)).collect(),
+        })
+    }
+
+    /// A variable's selected rows as an Arrow array, `_FillValue` as null; 2-D variables give one column.
+    async fn read_variable(
+        &self,
+        path: &str,
+        rows: std::ops::Range<u64>,
+        local: &[usize],
+        surface: Surface,
+    ) -> Result<ArrayRef> {
+        let info = self.file.dataset(path).await?;
+        let fill = self.file.attributes(path).await?.into_iter().find(|(k, _)| k == "_FillValue").map(|(_, v)| v);
+        let width = info.shape.get(1).copied().unwrap_or(1) as usize;
+        let column = if width > 1 { (surface as usize).min(width - 1) } else { 0 };
+        let values = self.file.read(&info, Some(rows)).await?;
+        let index = |i: usize| i * width + column;
+        let fill_f64 = match &fill {
+            Some(AttributeValue::Numbers(v)) => v.first().copied(),
+            Some(AttributeValue::Integers(v)) => v.first().map(|v| *v as f64),
+            _ => None,
+        };
+        macro_rules! pick {
+            ($v:expr, $array:ty) => {{
+                let picked: Vec<_> = local
+                    .iter()
+                    .map(|&i| $v.get(index(i)).copied().filter(|x| fill_f64.is_none_or(|f| (*x as f64) != f)))
+                    .collect();
+                Arc::new(<$array>::from(picked)) as ArrayRef
+            }};
+        }
+        Ok(match &values {
+            Values::F32(v) => pick!(v, Float32Array),
+            Values::F64(v) => pick!(v, Float64Array),
+            Values::I8(v) => pick!(v, Int8Array),
+            Values::I16(v) => pick!(v, Int16Array),
+            Values::I32(v) => pick!(v, Int32Array),
+            Values::I64(v) => pick!(v, Int64Array),
+            Values::U8(v) => pick!(v, UInt8Array),
+            Values::U16(v) => pick!(v, UInt16Array),
+            Values::U32(v) => pick!(v, UInt32Array),
+            Values::U64(v) => pick!(v, UInt64Array),
+            Values::Str(_) => {
+                return Err(IoError::Column {
+                    location: self.location().to_owned(),
+                    column: path.to_owned(),
+                    message: "text variable".into(),
+                });
+            }
+        })
+    }
+}
+
+/// Whether bytes start with the HDF5 signature.
+pub fn is_hdf5(head: &[u8]) -> bool {
+    head.starts_with(b"\x89HDF\r\n\x1a\n")
+}

@@ -1,0 +1,151 @@
+//! What one layer of the viewer reads: a GeoParquet file or dataset, or an ICESat-2 granule. The format is
+//! told by the file's first bytes (the HDF5 signature), never by its name.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use futures::StreamExt;
+use futures::stream::BoxStream;
+
+use crate::batch::PointBatch;
+use crate::dataset::{Dataset, DatasetOptions};
+use crate::error::{IoError, Result};
+use crate::geoparquet::ReadOptions;
+use crate::icesat2::{Granule, Surface, is_hdf5};
+use crate::progress::{CancelToken, Progress};
+use crate::source::ByteSource;
+
+pub enum Layer {
+    GeoParquet(Dataset),
+    Granule { granule: Arc<Granule>, units: HashMap<String, String> },
+}
+
+impl Layer {
+    /// Opens an already-available file, telling GeoParquet from HDF5 by its signature.
+    pub async fn from_source(source: Arc<dyn ByteSource>, options: &DatasetOptions) -> Result<Self> {
+        let head = source.fetch(0..8.min(source.size())).await?;
+        if is_hdf5(&head) {
+            let granule = Granule::open(source).await?;
+            let mut units = HashMap::new();
+            for column in granule.numeric_columns() {
+                if let Some(unit) = granule.unit(&column).await {
+                    units.insert(column, unit);
+                }
+            }
+            return Ok(Layer::Granule { granule: Arc::new(granule), units });
+        }
+        Dataset::from_source(source, options).await.map(Layer::GeoParquet)
+    }
+
+    pub fn location(&self) -> &str {
+        match self {
+            Layer::GeoParquet(dataset) => &dataset.location,
+            Layer::Granule { granule, .. } => granule.location(),
+        }
+    }
+
+    pub fn num_rows(&self) -> u64 {
+        match self {
+            Layer::GeoParquet(dataset) => dataset.num_rows(),
+            Layer::Granule { granule, .. } => granule.num_rows(),
+        }
+    }
+
+    pub fn numeric_columns(&self) -> Vec<String> {
+        match self {
+            Layer::GeoParquet(dataset) => dataset.numeric_columns(),
+            Layer::Granule { granule, .. } => granule.numeric_columns(),
+        }
+    }
+
+    /// The unit the file gives a column (`unit`/`units` metadata or attribute).
+    pub fn unit(&self, column: &str) -> Option<String> {
+        match self {
+            Layer::GeoParquet(dataset) => {
+                let schema = dataset.files.first()?.file.schema().clone();
+                let field = schema.field_with_name(column).ok()?;
+                field.metadata().get("unit").or_else(|| field.metadata().get("units")).cloned()
+            }
+            Layer::Granule { units, .. } => units.get(column).cloned(),
+        }
+    }
+
+    pub fn is_time(&self, column: &str) -> bool {
+        match self {
+            Layer::GeoParquet(dataset) => dataset.files.first().is_some_and(|f| {
+                f.file
+                    .schema()
+                    .field_with_name(column)
+                    .is_ok_and(|f| matches!(f.data_type(), arrow_schema::DataType::Timestamp(..)))
+            }),
+            Layer::Granule { .. } => column == "time",
+        }
+    }
+
+    /// Streams the layer's points through `map` on the decoding workers (see [`Dataset::stream_map`]).
+    pub fn stream_map<T: Send + 'static>(
+        &self,
+        options: &ReadOptions,
+        parallelism: usize,
+        progress: Arc<Progress>,
+        cancel: CancelToken,
+        map: Arc<dyn Fn(PointBatch) -> T + Send + Sync>,
+    ) -> Result<BoxStream<'static, Result<T>>> {
+        let granule = match self {
+            Layer::GeoParquet(dataset) => return dataset.stream_map(options, parallelism, progress, cancel, map),
+            Layer::Granule { granule, .. } => Arc::clone(granule),
+        };
+        progress.rows_total.fetch_add(granule.num_rows(), Ordering::Relaxed);
+        progress.bytes_total.fetch_add(granule.file.byte_source().size(), Ordering::Relaxed);
+        let bbox = options.bbox;
+        let streams = granule
+            .beams
+            .clone()
+            .into_iter()
+            .map(|beam| {
+                let (granule, progress, cancel, map) =
+                    (Arc::clone(&granule), Arc::clone(&progress), cancel.clone(), Arc::clone(&map));
+                futures::stream::once(async move {
+                    if cancel.is_cancelled() {
+                        return Err(IoError::Cancelled { location: granule.location().to_owned() });
+                    }
+                    let before = granule.file.byte_source().stats().bytes();
+                    let batch = granule.read_beam(&beam, bbox, Surface::default()).await?;
+                    let fetched = granule.file.byte_source().stats().bytes().saturating_sub(before);
+                    progress.bytes_fetched.fetch_add(fetched, Ordering::Relaxed);
+                    progress.rows_loaded.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
+                    progress.rows_skipped.fetch_add(batch.skipped as u64, Ordering::Relaxed);
+                    let filtered = beam.rows.saturating_sub(batch.num_rows() as u64 + batch.skipped as u64);
+                    progress.rows_filtered.fetch_add(filtered, Ordering::Relaxed);
+                    Ok(map(batch))
+                })
+                .boxed()
+            })
+            .collect();
+        Ok(crate::dataset::merge(streams, parallelism))
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Layer {
+    /// Opens a path or URL: a dataset directory / S3 prefix, or one file of either format.
+    pub async fn open(input: &str, options: &DatasetOptions) -> Result<Self> {
+        let location = crate::source::StoreLocation::parse(input)?;
+        let is_prefix = location.is_local_dir || (input.starts_with("s3://") && input.ends_with('/'));
+        if !is_prefix {
+            match location.open_if_exists(&location.path, input.to_owned()).await? {
+                Some(source) => return Self::from_source(Arc::new(source), options).await,
+                None if !input.starts_with("s3://") => {
+                    return Err(IoError::Source {
+                        location: input.to_owned(),
+                        message: "not found (HTTP 404 / no such key or file)".into(),
+                    });
+                }
+                // An S3 key that is no object may be a prefix.
+                None => {}
+            }
+        }
+        Dataset::open(input, options).await.map(Layer::GeoParquet)
+    }
+}
