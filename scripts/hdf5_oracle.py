@@ -40,10 +40,12 @@ def main():
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "target" / "fixtures"
     out.mkdir(parents=True, exist_ok=True)
     result = {}
-    for path in sorted(SHARED.rglob("*")):
+    generated = out / "hdf5"
+    files = [(p, p.relative_to(SHARED).as_posix()) for p in sorted(SHARED.rglob("*"))]
+    files += [(p, "generated/" + p.relative_to(generated).as_posix()) for p in sorted(generated.rglob("*"))]
+    for path, key in files:
         if not path.is_file() or path.suffix not in (".h5", ".hdf5", ".nc"):
             continue
-        key = path.relative_to(SHARED).as_posix()
         datasets = {}
         try:
             with h5py.File(path, "r") as f:
@@ -57,6 +59,55 @@ def main():
     (out / "oracle_hdf5.json").write_text(json.dumps(result, indent=0))
     total = sum(len(v) for v in result.values())
     print(f"{len(result)} files, {total} datasets")
+    products(out)
+
+
+def products(out):
+    """Per-beam oracle for the real ICESat-2 subsets: rows, strength, coordinates, UTC times, fills."""
+    spec = {
+        "ATL03": ("heights", "lon_ph", "lat_ph", ["h_ph"]),
+        "ATL06": ("land_ice_segments", "longitude", "latitude", ["h_li", "h_li_sigma"]),
+        "ATL08": ("land_segments", "longitude", "latitude", ["canopy/h_canopy", "terrain/h_te_best_fit"]),
+    }
+    result = {}
+    for path in sorted((SHARED / "real").glob("*.h5")):
+        with h5py.File(path, "r") as f:
+            name = f.attrs["short_name"]
+            name = (name[0] if not isinstance(name, (bytes, str)) else name)
+            name = name.decode() if isinstance(name, bytes) else str(name)
+            group, lon, lat, variables = spec[name]
+            epoch = float(f["ancillary_data/atlas_sdp_gps_epoch"][0]) if "ancillary_data/atlas_sdp_gps_epoch" in f else 1198800018.0
+            beams = {}
+            for gt in ["gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"]:
+                if gt not in f:
+                    continue
+                strength = f[gt].attrs["atlas_beam_type"]
+                strength = strength[0] if not isinstance(strength, (bytes, str)) else strength
+                strength = strength.decode() if isinstance(strength, bytes) else str(strength)
+                g = f[f"{gt}/{group}"]
+                delta = g["delta_time"][()]
+                # Whole seconds and fraction apart, so nanoseconds keep the precision of delta_time.
+                whole = np.floor(delta)
+                base = (315964800 + int(round(epoch)) - 18 + whole.astype(np.int64)) * 1_000_000_000
+                times = base + np.round((delta - whole + (epoch - round(epoch))) * 1e9).astype(np.int64)
+                entry = {
+                    "strength": strength,
+                    "rows": int(g[lon].shape[0]),
+                    "lon": [float(g[lon][0]), float(g[lon][-1])],
+                    "lat": [float(g[lat][0]), float(g[lat][-1])],
+                    "time_ns": [int(times[0]), int(times[-1])],
+                    "variables": {},
+                }
+                for variable in variables:
+                    d = g[variable]
+                    values = d[()].astype(np.float64)
+                    fill = d.attrs.get("_FillValue")
+                    valid = values != fill if fill is not None else np.ones(values.shape, bool)
+                    entry["variables"][variable.split("/")[-1]] = {"nulls": int((~valid).sum()), "sum": float(values[valid].sum())}
+                beams[gt] = entry
+            result[path.name] = {"product": name, "beams": beams}
+    (out / "oracle_icesat2.json").write_text(json.dumps(result, indent=1))
+
 
 
 if __name__ == "__main__":

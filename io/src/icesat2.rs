@@ -230,8 +230,11 @@ impl Granule {
             .iter()
             .map(|&i| {
                 let d = delta.get(i).copied().filter(|d| d.is_finite() && d.abs() < 1e12)?;
-                let unix = GPS_EPOCH_UNIX + self.sdp_epoch + d - LEAP_SECONDS;
-                Some((unix * 1e9).round() as i64)
+                // Whole seconds and the fraction apart: f64 nanoseconds since 1970 would lose ~200 ns.
+                let whole = d.floor();
+                let base = (GPS_EPOCH_UNIX + self.sdp_epoch.round() - LEAP_SECONDS) as i64 + whole as i64;
+                let epoch_fraction = self.sdp_epoch - self.sdp_epoch.round();
+                Some(base * 1_000_000_000 + ((d - whole + epoch_fraction) * 1e9).round() as i64)
             })
             .collect();
         fields.push(Field::new("time", DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())), true));

@@ -13,8 +13,9 @@ use super::{H5Error, H5Result};
 use crate::error::{IoError, Result};
 use crate::source::{ByteSource, fetch_ranges};
 
-/// Metadata is read in aligned blocks of this size and cached.
-const BLOCK: u64 = 64 * 1024;
+/// Metadata is read in aligned blocks of this size and cached. Small, because in files without paged
+/// aggregation B-tree nodes sit between data chunks: a large block would fetch the chunks an AOI skips.
+const BLOCK: u64 = 8 * 1024;
 /// No single metadata structure is larger than this: bigger claims come from corrupt or hostile files.
 pub(crate) const MAX_METADATA: u64 = 64 * 1024 * 1024;
 /// Continuation blocks per object header, at most.

@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""HDF5 fixtures for Floe's reader, written with h5py into OUT/hdf5/:
+- atl03_<libver>.h5 for libver earliest, v108, v110, latest: an ATL03-shaped granule (6 beams × 25,000
+  photons, chunks of 10,000 that do not divide the length, gzip 6, shuffle on integers, signal_conf_ph (N, 5),
+  _FillValue attributes, orbit_info, ancillary epoch, beam attributes);
+- atl03_paged.h5: the same with paged aggregation (like h5repack -S PAGE and release-007 granules);
+- types.h5: big-endian integers and floats, a 2-D chunked dataset with edge chunks, fixed strings, fletcher32.
+"""
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+ROWS = 25_000
+
+
+def granule(path, **file_args):
+    rng = np.random.default_rng(7)
+    with h5py.File(path, "w", **file_args) as f:
+        f.attrs["short_name"] = np.bytes_("ATL03")
+        f.create_dataset("ancillary_data/atlas_sdp_gps_epoch", data=np.array([1198800018.0]))
+        f.create_dataset("orbit_info/rgt", data=np.array([1234], dtype=np.int16))
+        f.create_dataset("orbit_info/cycle_number", data=np.array([13], dtype=np.int8))
+        f.create_dataset("orbit_info/sc_orient", data=np.array([1], dtype=np.int8))
+        for i, gt in enumerate(["gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"]):
+            g = f.create_group(gt)
+            g.attrs["atlas_beam_type"] = np.bytes_("weak" if gt.endswith("l") else "strong")
+            g.attrs["atlas_spot_number"] = np.bytes_(str(6 - i))
+            h = g.create_group("heights")
+            t = np.linspace(0, 1, ROWS)
+            lat = 62.0 + 1.0 * t
+            lon = -45.5 + 0.2 * t + 0.03 * i
+            kw = dict(chunks=(10_000,), compression="gzip", compression_opts=6)
+            h.create_dataset("lat_ph", data=lat, **kw)
+            h.create_dataset("lon_ph", data=lon, **kw)
+            h.create_dataset("delta_time", data=1.2e8 + 10 * t + 0.001 * i, **kw)
+            height = (1500 + 100 * np.sin(20 * t) + rng.normal(0, 1, ROWS)).astype(np.float32)
+            height[::97] = np.float32(3.4028235e38)
+            d = h.create_dataset("h_ph", data=height, **kw)
+            d.attrs["_FillValue"] = np.float32(3.4028235e38)
+            d.attrs["units"] = np.bytes_("meters")
+            ints = dict(chunks=(10_000,), compression="gzip", compression_opts=6, shuffle=True)
+            h.create_dataset("quality_ph", data=(np.arange(ROWS) % 3).astype(np.int8), **ints)
+            conf = rng.integers(-1, 5, size=(ROWS, 5)).astype(np.int8)
+            h.create_dataset("signal_conf_ph", data=conf, chunks=(10_000, 5), compression="gzip", compression_opts=6, shuffle=True)
+
+
+def types(path):
+    with h5py.File(path, "w", libver="latest") as f:
+        f.create_dataset("be_int32", data=np.arange(-50, 50, dtype=">i4"))
+        f.create_dataset("be_float64", data=np.linspace(-1, 1, 77).astype(">f8"), chunks=(10,), compression="gzip")
+        f.create_dataset("grid_2d", data=np.arange(35 * 9, dtype=np.float32).reshape(35, 9), chunks=(8, 4), compression="gzip", shuffle=True)
+        f.create_dataset("fixed_strings", data=np.array([b"gt1l", b"gt2r", b"weak"], dtype="S8"))
+        f.create_dataset("fletcher", data=np.arange(1000, dtype=np.int64), chunks=(100,), fletcher32=True)
+
+
+def main():
+    out = (Path(sys.argv[1]) if len(sys.argv) > 1 else Path("target/fixtures")) / "hdf5"
+    out.mkdir(parents=True, exist_ok=True)
+    for libver in ["earliest", "v108", "v110", "latest"]:
+        bounds = libver if libver in ("earliest", "latest") else (libver, libver)
+        granule(out / f"atl03_{libver}.h5", libver=bounds)
+    granule(out / "atl03_paged.h5", libver=("v110", "v110"), fs_strategy="page", fs_page_size=1 << 20)
+    types(out / "types.h5")
+    print(f"HDF5 fixtures written to {out}")
+
+
+if __name__ == "__main__":
+    main()
