@@ -55,6 +55,24 @@ def types(path):
         f.create_dataset("fletcher", data=np.arange(1000, dtype=np.int64), chunks=(100,), fletcher32=True)
 
 
+def corrupted(source, out):
+    """Copies of types.h5 with one byte flipped inside a chunk: a deflate error and a fletcher32 mismatch.
+    And szip-compressed data when this HDF5 build can write it."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name, dataset in [("bad_deflate.h5", "be_float64"), ("bad_fletcher32.h5", "fletcher")]:
+        with h5py.File(source, "r") as f:
+            info = f[dataset].id.get_chunk_info(0)
+        data = bytearray(source.read_bytes())
+        data[info.byte_offset + min(8, info.size - 1)] ^= 0xFF
+        (out / name).write_bytes(bytes(data))
+    try:
+        with h5py.File(out / "szip.h5", "w") as f:
+            f.create_dataset("data", data=np.arange(1000, dtype=np.int32), chunks=(100,), compression="szip")
+    except Exception as e:  # no szip encoder in this build
+        (out / "szip.h5").unlink(missing_ok=True)
+        print(f"szip fixture skipped: {e}")
+
+
 def main():
     out = (Path(sys.argv[1]) if len(sys.argv) > 1 else Path("target/fixtures")) / "hdf5"
     out.mkdir(parents=True, exist_ok=True)
@@ -63,6 +81,7 @@ def main():
         granule(out / f"atl03_{libver}.h5", libver=bounds)
     granule(out / "atl03_paged.h5", libver=("v110", "v110"), fs_strategy="page", fs_page_size=1 << 20)
     types(out / "types.h5")
+    corrupted(out / "types.h5", out.parent / "hdf5_bad")
     print(f"HDF5 fixtures written to {out}")
 
 

@@ -166,3 +166,77 @@ fn bad_input_exits_non_zero_with_a_clear_message() {
         "error: sample: no numeric column `nope` to colour by",
     );
 }
+
+fn granule(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/hdf5/real")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn info_json_for_a_granule() {
+    let out = floe(&["info", "--json", "--stats", &granule("hrt__ATL06_subset_by_shapefile_reference.h5")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(info["product"], "ATL06");
+    assert_eq!(info["release"], "006");
+    assert_eq!((info["rgt"].as_i64(), info["cycle"].as_i64()), (Some(611), Some(16)));
+    assert_eq!(info["beams"][0], serde_json::json!({"name": "gt1l", "strength": "weak", "spot": 6, "rows": 986}));
+    assert_eq!(info["beams"][1]["strength"], "strong");
+    let h_li = info["variables"].as_array().unwrap().iter().find(|v| v["path"] == "land_ice_segments/h_li").unwrap();
+    assert_eq!(h_li["type"], "float32");
+    assert!(info["stats"]["requests"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn cat_prints_values_like_h5py() {
+    let out = floe(&[
+        "cat",
+        &granule("hrt__ATL06_subset_by_shapefile_reference.h5"),
+        "/gt1l/land_ice_segments/h_li",
+        "--rows",
+        "0..3",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // h5py: [894.1698, 890.473, 3.4028235e+38] — cat prints the stored values, fill included.
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "894.1698\n890.473\n340282350000000000000000000000000000000\n");
+    let out =
+        floe(&["cat", &granule("hts__ATL03_gt1l.h5"), "/gt1l/heights/signal_conf_ph", "--rows", "0..2", "--json"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[[-1.0,4.0,4.0,-1.0,-1.0],[-1.0,4.0,4.0,-1.0,-1.0]]");
+    let tree = floe(&["info", "--tree", &granule("icesat2vegr__atl08_clip.h5")]);
+    let text = String::from_utf8_lossy(&tree.stdout);
+    assert!(text.contains("  @short_name = \"ATL08\"\n"), "{text}");
+    assert!(text.contains("land_segments/\n"), "{text}");
+    fails_with(
+        &["cat", &granule("hts__ATL03_gt1l.h5"), "/gt1l/nope"],
+        &format!("error: {}: no group or dataset /gt1l/nope", granule("hts__ATL03_gt1l.h5")),
+    );
+}
+
+#[test]
+fn render_draws_a_granule() {
+    let dir = tempdir();
+    let png_path = dir.join("atl06.png");
+    let out = floe(&[
+        "render",
+        &granule("hrt__ATL06_subset_by_shapefile_reference.h5"),
+        "--out",
+        png_path.to_str().unwrap(),
+        "--size",
+        "300x300",
+        "--color",
+        "h_li",
+        "--range",
+        "600:1400",
+        "--basemap",
+        "none",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("wrote"), "6108 points");
+    let (_, pixels) = read_png(&png_path);
+    let viridis = floe_render::Colormap::Viridis.lut();
+    let coloured = pixels.chunks(4).filter(|p| viridis.iter().any(|c| c[..] == p[..])).count();
+    assert!(coloured > 100, "{coloured} pixels in viridis colours");
+}

@@ -41,6 +41,10 @@ pub enum IoError {
     #[error("{location}: bad HDF5 data in {object}: {message}")]
     Hdf5 { location: String, object: String, message: String },
 
+    /// A path that names no group or dataset of an HDF5 file.
+    #[error("{location}: no group or dataset {object}")]
+    NotFound { location: String, object: String },
+
     /// A valid HDF5 file using something this reader does not implement.
     #[error("{location}: unsupported HDF5 feature: {what} in {object}")]
     Unsupported { location: String, object: String, what: String },

@@ -244,9 +244,7 @@ impl Granule {
             let array = match self.read_variable(&path, rows.clone(), &local, surface).await {
                 Ok(array) => array,
                 // A variable missing in this release or subset: the column is all null.
-                Err(IoError::Hdf5 { message, .. }) if message == "no such group or dataset" => {
-                    Arc::new(Float32Array::from(vec![None::<f32>; local.len()]))
-                }
+                Err(IoError::NotFound { .. }) => Arc::new(Float32Array::from(vec![None::<f32>; local.len()])),
                 Err(e) => return Err(e),
             };
             fields.push(Field::new(*name, array.data_type().clone(), true));

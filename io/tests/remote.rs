@@ -96,6 +96,25 @@ async fn http_range_reads_match_local_reads() {
 }
 
 #[tokio::test]
+async fn http_granule_reads_match_local_reads() {
+    let real = common::shared_geoparquet().join("../hdf5/real");
+    let base = serve(real.clone());
+    let name = "hrt__ATL06_subset_by_shapefile_reference.h5";
+    let local = floe_io::source::open_input(real.join(name).to_str().unwrap()).await.unwrap();
+    let remote = floe_io::source::open_input(&format!("{base}/{name}")).await.unwrap();
+    let local = floe_io::icesat2::Granule::open(std::sync::Arc::new(local)).await.unwrap();
+    let remote = floe_io::icesat2::Granule::open(std::sync::Arc::new(remote)).await.unwrap();
+    assert_eq!(remote.beams.len(), 6);
+    for (a, b) in local.beams.iter().zip(&remote.beams) {
+        let x = local.read_beam(a, None, floe_io::icesat2::Surface::Land).await.unwrap();
+        let y = remote.read_beam(b, None, floe_io::icesat2::Surface::Land).await.unwrap();
+        assert_eq!(x.batch, y.batch, "{}", a.name);
+    }
+    let stats = remote.file.byte_source().stats();
+    assert!(stats.requests() > 0 && stats.bytes() <= remote.file.byte_source().size() * 2, "{} bytes", stats.bytes());
+}
+
+#[tokio::test]
 async fn http_errors_are_clear() {
     let base = serve(fixtures());
     let forbidden =

@@ -12,7 +12,10 @@ pub fn top_bar_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
             ui.separator();
             if ui.button("Open file…").clicked() {
                 let picked = rfd::FileDialog::new()
-                    .add_filter("GeoParquet / Parquet", &["parquet", "geoparquet", "pq"])
+                    .add_filter(
+                        "GeoParquet, Parquet, ICESat-2 HDF5",
+                        &["parquet", "geoparquet", "pq", "h5", "hdf5", "he5"],
+                    )
                     .add_filter("All files", &["*"])
                     .pick_files();
                 for path in picked.unwrap_or_default() {

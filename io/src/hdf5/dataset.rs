@@ -522,7 +522,7 @@ async fn read(file: &Hdf5File, info: &DatasetInfo, rows: Option<Range<u64>>) -> 
         LayoutInfo::Contiguous { address: Some(address), .. } => {
             if out_bytes > 0 {
                 let start = address + rows.start * row_bytes;
-                let data = file.read_raw(&[start..start + out_bytes as u64]).await?;
+                let data = file.read_raw(std::slice::from_ref(&(start..start + out_bytes as u64))).await?;
                 out.copy_from_slice(&data[0]);
             }
         }

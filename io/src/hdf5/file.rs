@@ -288,11 +288,10 @@ impl Hdf5File {
             let links = self.links_of(address, if walked.is_empty() { "/" } else { &walked }).await?;
             walked.push('/');
             walked.push_str(part);
-            let link = links.into_iter().find(|l| l.name == part).ok_or_else(|| IoError::Hdf5 {
-                location: self.location.to_string(),
-                object: walked.clone(),
-                message: "no such group or dataset".into(),
-            })?;
+            let link = links
+                .into_iter()
+                .find(|l| l.name == part)
+                .ok_or_else(|| IoError::NotFound { location: self.location.to_string(), object: walked.clone() })?;
             address = link
                 .address
                 .ok_or_else(|| H5Error::unsupported("soft or external link").at(&self.location, &walked))?;

@@ -215,7 +215,7 @@ async fn btree_v2_records(file: &Hdf5File, address: u64) -> H5Result<Vec<Record>
     let root = c.offset()?;
     let root_records = u64::from(c.u16()?);
     let Some(root) = root else { return Ok(Vec::new()) };
-    if record_size == 0 || node_size < 16 || node_size > 1 << 20 {
+    if record_size == 0 || !(16..=1 << 20).contains(&node_size) {
         return Err(H5Error::malformed("v2 B-tree with an invalid node size"));
     }
     // Bytes needed for "number of records" fields: enough for the most records a node can hold.
@@ -310,9 +310,8 @@ pub(crate) struct GlobalHeaps {
 
 impl GlobalHeaps {
     pub async fn object(&mut self, file: &Hdf5File, collection: u64, index: u32) -> H5Result<Bytes> {
-        if !self.collections.contains_key(&collection) {
-            let objects = read_collection(file, collection).await?;
-            self.collections.insert(collection, objects);
+        if let std::collections::hash_map::Entry::Vacant(entry) = self.collections.entry(collection) {
+            entry.insert(read_collection(file, collection).await?);
         }
         let index = u16::try_from(index).map_err(|_| H5Error::malformed("global heap index out of range"))?;
         self.collections

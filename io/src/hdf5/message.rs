@@ -195,7 +195,7 @@ pub(crate) fn fill_value(header: &ObjectHeader, file: &Hdf5File) -> H5Result<Opt
     if let Some(message) = header.find(FILL_VALUE_OLD) {
         let mut c = file.cursor(&message.data);
         let size = c.u32()? as usize;
-        return Ok((size > 0).then(|| c.take(size).map(<[u8]>::to_vec)).transpose()?);
+        return (size > 0).then(|| c.take(size).map(<[u8]>::to_vec)).transpose();
     }
     Ok(None)
 }
