@@ -87,6 +87,20 @@ impl DatasetInfo {
         self.len() == 0
     }
 
+    /// Bytes the dataset's elements occupy in the file (compressed chunks summed).
+    pub async fn stored_bytes(&self, file: &Hdf5File) -> Result<u64> {
+        Ok(match &self.layout {
+            LayoutInfo::Compact(data) => data.len() as u64,
+            LayoutInfo::Contiguous { .. } => self.len() * self.dtype.size() as u64,
+            LayoutInfo::Chunked { chunk, index } => chunk_list(file, self, chunk, index)
+                .await
+                .map_err(|e| e.at(&file.location, &self.path))?
+                .iter()
+                .map(|c| c.size)
+                .sum(),
+        })
+    }
+
     pub fn layout_name(&self) -> String {
         match &self.layout {
             LayoutInfo::Compact(_) => "compact".into(),
