@@ -17,6 +17,8 @@ s3.put_bucket_policy(Bucket="floe-public", Policy=json.dumps({
     "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::floe-public/*"}],
 }))
 public = {"ACL": "public-read"}
+granule = Path(__file__).resolve().parent.parent.parent / "shared/data/hdf5/real/hts__ATL03_gt1l.h5"
+s3.upload_file(str(granule), "floe-public", "granules/atl03.h5", ExtraArgs=public)
 s3.upload_file(str(fixtures / "covering.parquet"), "floe-public", "covering.parquet", ExtraArgs=public)
 for path in sorted((fixtures / "hive").rglob("*")):
     if path.is_file():

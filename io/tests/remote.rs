@@ -182,6 +182,19 @@ async fn s3_unsigned_reads_and_prefix_datasets() {
         hive.dataset.listed_prefixes
     );
 
+    // A granule through the same entry point the viewer uses: told apart from Parquet by its signature.
+    let layer =
+        floe_io::layer::Layer::open("s3://floe-public/granules/atl03.h5", &DatasetOptions::default()).await.unwrap();
+    let floe_io::layer::Layer::Granule { granule, .. } = layer else { panic!("an HDF5 granule") };
+    assert_eq!((granule.product.name(), granule.beams.len(), granule.beams[0].rows), ("ATL03", 1, 2909));
+    let local_path = common::shared_geoparquet().join("../hdf5/real/hts__ATL03_gt1l.h5");
+    let local = floe_io::source::open_input(local_path.to_str().unwrap()).await.unwrap();
+    let local = floe_io::icesat2::Granule::open(std::sync::Arc::new(local)).await.unwrap();
+    let surface = floe_io::icesat2::Surface::Land;
+    let remote_beam = granule.read_beam(&granule.beams[0], None, surface).await.unwrap();
+    let local_beam = local.read_beam(&local.beams[0], None, surface).await.unwrap();
+    assert_eq!(remote_beam.batch, local_beam.batch);
+
     let missing =
         floe_io::Dataset::open("s3://floe-public/missing.parquet", &DatasetOptions::default()).await.unwrap_err();
     assert_eq!(missing.to_string(), "s3://floe-public/missing.parquet: cannot read: no Parquet files found");
