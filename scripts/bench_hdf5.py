@@ -11,7 +11,7 @@ import h5py
 import numpy as np
 
 floe_bin, photons = sys.argv[1], int(sys.argv[2])
-path = Path("bench-data") / f"atl03_{photons}.h5"
+path = Path("bench-data") / f"atl03_geo_{photons}.h5"
 path.parent.mkdir(exist_ok=True)
 BEAMS = ["gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"]
 if not path.exists():
@@ -26,8 +26,16 @@ if not path.exists():
             h = f.create_group(f"{gt}/heights")
             t = np.linspace(0.0, 1.0, photons)
             gz = dict(chunks=(10_000,), compression="gzip", compression_opts=6)
-            h.create_dataset("lat_ph", data=-60.0 - 20.0 * t + rng.normal(0, 1e-5, photons), **gz)
-            h.create_dataset("lon_ph", data=-45.0 + 2.0 * t + 0.03 * i + rng.normal(0, 1e-5, photons), **gz)
+            lat = -60.0 - 20.0 * t + rng.normal(0, 1e-5, photons)
+            lon = -45.0 + 2.0 * t + 0.03 * i + rng.normal(0, 1e-5, photons)
+            h.create_dataset("lat_ph", data=lat, **gz)
+            h.create_dataset("lon_ph", data=lon, **gz)
+            starts = np.arange(0, photons, 20)  # 20 m segments of 20 photons
+            geo = f.create_group(f"{gt}/geolocation")
+            geo.create_dataset("ph_index_beg", data=(starts + 1).astype(np.int64), **gz)
+            geo.create_dataset("segment_ph_cnt", data=np.full(starts.size, 20, np.int32), **gz)
+            geo.create_dataset("reference_photon_lat", data=lat[starts], **gz)
+            geo.create_dataset("reference_photon_lon", data=lon[starts], **gz)
             h.create_dataset("h_ph", data=(1500 + 300 * np.sin(30 * t) + rng.normal(0, 2, photons)).astype(np.float32), **gz)
             h.create_dataset("delta_time", data=1.2e8 + 400 * t, **gz)
             h.create_dataset("quality_ph", data=np.zeros(photons, np.int8), shuffle=True, **gz)

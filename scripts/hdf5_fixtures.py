@@ -42,6 +42,13 @@ def granule(path, **file_args):
             d.attrs["units"] = np.bytes_("meters")
             ints = dict(chunks=(10_000,), compression="gzip", compression_opts=6, shuffle=True)
             h.create_dataset("quality_ph", data=(np.arange(ROWS) % 3).astype(np.int8), **ints)
+            # 20 m geolocation segments of 25 photons each: the index an ATL03 AOI read uses.
+            geo = g.create_group("geolocation")
+            starts = np.arange(0, ROWS, 25)
+            geo.create_dataset("ph_index_beg", data=(starts + 1).astype(np.int64))
+            geo.create_dataset("segment_ph_cnt", data=np.full(starts.size, 25, dtype=np.int32))
+            geo.create_dataset("reference_photon_lat", data=lat[starts])
+            geo.create_dataset("reference_photon_lon", data=lon[starts])
             conf = rng.integers(-1, 5, size=(ROWS, 5)).astype(np.int8)
             h.create_dataset("signal_conf_ph", data=conf, chunks=(10_000, 5), compression="gzip", compression_opts=6, shuffle=True)
 

@@ -201,8 +201,14 @@ impl Granule {
     pub async fn read_beam(&self, beam: &Beam, bbox: Option<LonLatBox>, surface: Surface) -> Result<PointBatch> {
         let group = format!("/{}/{}", beam.name, self.product.group());
         let (lon_name, lat_name) = self.product.coordinates();
-        let lon = self.read_f64(&format!("{group}/{lon_name}"), None).await?;
-        let lat = self.read_f64(&format!("{group}/{lat_name}"), None).await?;
+        // ATL03: the 20 m segment index narrows the photon rows before any photon is read.
+        let candidates = match (self.product, bbox) {
+            (Product::Atl03, Some(b)) => self.atl03_photon_range(&beam.name, b).await?,
+            _ => None,
+        };
+        let offset = candidates.as_ref().map_or(0, |r| r.start);
+        let lon = self.read_f64(&format!("{group}/{lon_name}"), candidates.clone()).await?;
+        let lat = self.read_f64(&format!("{group}/{lat_name}"), candidates.clone()).await?;
         let mut keep: Vec<bool> = lon
             .iter()
             .zip(&lat)
@@ -217,11 +223,12 @@ impl Granule {
         // Only the row range that holds selected points is read from the other variables.
         let first = keep.iter().position(|k| *k).unwrap_or(0) as u64;
         let last = keep.iter().rposition(|k| *k).map_or(0, |i| i as u64 + 1);
-        let rows = first..last.max(first);
-        let selected: Vec<usize> = (rows.start as usize..rows.end as usize).filter(|&i| keep[i]).collect();
+        let local_rows = first..last.max(first);
+        let selected: Vec<usize> = (local_rows.start as usize..local_rows.end as usize).filter(|&i| keep[i]).collect();
+        let rows = offset + local_rows.start..offset + local_rows.end;
         let pick = |values: &[f64]| -> Vec<f64> { selected.iter().map(|&i| values[i]).collect() };
         let (lon, lat) = (pick(&lon), pick(&lat));
-        let local: Vec<usize> = selected.iter().map(|&i| i - rows.start as usize).collect();
+        let local: Vec<usize> = selected.iter().map(|&i| i - local_rows.start as usize).collect();
         let mut fields = vec![Field::new("lon", DataType::Float64, false), Field::new("lat", DataType::Float64, false)];
         let mut columns: Vec<ArrayRef> =
             vec![Arc::new(Float64Array::from(lon.clone())), Arc::new(Float64Array::from(lat.clone()))];
@@ -271,6 +278,39 @@ impl Granule {
             bounds.extend(*x, *y);
         }
         Ok(PointBatch { batch, bbox: bounds, source: self.file.location.clone(), skipped })
+    }
+
+    /// Photon rows of an ATL03 beam that can lie in `bbox`, from the geolocation segments (reference photon
+    /// position, 1-based `ph_index_beg`, `segment_ph_cnt`). `None` when the beam has no segment index.
+    async fn atl03_photon_range(&self, beam: &str, bbox: LonLatBox) -> Result<Option<std::ops::Range<u64>>> {
+        let group = format!("/{beam}/geolocation");
+        let read = |name: &'static str| {
+            let path = format!("{group}/{name}");
+            async move { self.read_f64(&path, None).await }
+        };
+        let (lat, lon) = match (read("reference_photon_lat").await, read("reference_photon_lon").await) {
+            (Ok(lat), Ok(lon)) => (lat, lon),
+            (Err(IoError::NotFound { .. }), _) | (_, Err(IoError::NotFound { .. })) => return Ok(None),
+            (Err(e), _) | (_, Err(e)) => return Err(e),
+        };
+        let begin = read("ph_index_beg").await?;
+        let count = read("segment_ph_cnt").await?;
+        // Photons spread up to a few tens of metres around their segment's reference photon: pad by ~200 m.
+        let pad = 0.002;
+        let lon_pad = pad / bbox.south.abs().max(bbox.north.abs()).to_radians().cos().max(0.01);
+        let padded = LonLatBox::new(bbox.west - lon_pad, bbox.south - pad, bbox.east + lon_pad, bbox.north + pad);
+        let mut range: Option<std::ops::Range<u64>> = None;
+        for (((lat, lon), begin), count) in lat.iter().zip(&lon).zip(&begin).zip(&count) {
+            if *begin < 1.0 || *count < 1.0 || !padded.contains(*lon, *lat) {
+                continue;
+            }
+            let (start, end) = (*begin as u64 - 1, (*begin + *count) as u64 - 1);
+            range = Some(match range {
+                None => start..end,
+                Some(r) => r.start.min(start)..r.end.max(end),
+            });
+        }
+        Ok(Some(range.unwrap_or(0..0)))
     }
 
     async fn read_f64(&self, path: &str, rows: Option<std::ops::Range<u64>>) -> Result<Vec<f64>> {
