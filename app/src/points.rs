@@ -64,6 +64,8 @@ pub struct PreparedBatch {
     pub chunk_ranges: Vec<Range<usize>>,
     pub bbox: LonLatBox,
     pub skipped: usize,
+    /// The beam (name, strength) all points of the batch belong to, when it has one (granules).
+    pub beam: Option<(String, String)>,
 }
 
 /// Converts batches with a fixed set of value columns. Cheap to clone and shared by the decoding workers:
@@ -112,8 +114,18 @@ impl Ingest {
             values.push(converted.iter().map(|v| (v - reference) as f32).collect());
         }
         let (chunks, chunk_ranges) = chunked.into_iter().unzip();
-        PreparedBatch { chunks, values, chunk_ranges, bbox: batch.bbox, skipped: batch.skipped }
+        PreparedBatch { chunks, values, chunk_ranges, bbox: batch.bbox, skipped: batch.skipped, beam: beam_of(batch) }
     }
+}
+
+/// The beam of a batch whose `gt` column holds one name (granules are read one beam per batch).
+fn beam_of(batch: &PointBatch) -> Option<(String, String)> {
+    let single = |name: &str| -> Option<String> {
+        let column = batch.column(name)?.as_string_opt::<i32>()?;
+        let first = column.iter().next().flatten()?;
+        column.iter().all(|v| v == Some(first)).then(|| first.to_owned())
+    };
+    Some((single("gt")?, single("beam_strength").unwrap_or_default()))
 }
 
 /// Float32 columns with small values (most heights) go to the GPU as they are, nulls as NaN.

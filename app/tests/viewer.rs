@@ -48,3 +48,42 @@ fn viewer_opens_sample_shows_legend_and_changes_colormap() {
     let coloured = image.pixels().filter(|p| magma.iter().any(|c| c[..3] == p.0[..3])).count();
     assert!(coloured > 1000, "legend and points in magma colours: {coloured} pixels");
 }
+
+#[test]
+fn granule_layer_has_beam_toggles() {
+    let granule = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/hdf5/real/hrt__ATL06_subset_by_shapefile_reference.h5");
+    let options =
+        AppOptions { tiles: false, inputs: vec![granule.to_string_lossy().into_owned()], ..AppOptions::default() };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(960.0, 640.0))
+        .wgpu()
+        .build_eframe(|cc| FloeApp::new(cc, options).expect("app starts"));
+    for _ in 0..500 {
+        harness.step();
+        if harness.state().layers.first().is_some_and(|l| !l.is_loading()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    harness.run_steps(3);
+    let layer = &harness.state().layers[0];
+    assert!(matches!(layer.state, floe::viewer::LoadState::Done), "granule loaded");
+    assert_eq!(layer.beams.len(), 6);
+    assert_eq!(layer.colour_column().map(|c| c.label()), Some("h_li [meters]".to_owned()));
+    let uploads = layer.uploads;
+    harness.render().expect("render");
+    assert_eq!(harness.state().points_drawn(), 6108, "all beams");
+
+    harness.get_by_label("Strong").click();
+    harness.run_steps(3);
+    harness.render().expect("render");
+    // gt1r + gt2r + gt3r: 987 + 1074 + 994 segments.
+    assert_eq!(harness.state().points_drawn(), 3055, "strong beams only");
+    assert_eq!(harness.state().layers[0].uploads, uploads, "toggling beams uploads nothing");
+
+    harness.get_by_label("gt1l (weak)").click();
+    harness.run_steps(3);
+    harness.render().expect("render");
+    assert_eq!(harness.state().points_drawn(), 3055 + 986);
+}

@@ -77,6 +77,7 @@ struct GpuChunk {
     count: u32,
     positions: wgpu::Buffer,
     values: wgpu::Buffer,
+    visible: bool,
 }
 
 /// Bytes written to the GPU for a layer, by kind: tests use them to prove what a change re-uploads.
@@ -142,6 +143,7 @@ impl GpuLayer {
             count: chunk.len() as u32,
             positions,
             values: value_buffer,
+            visible: true,
         });
     }
 
@@ -150,6 +152,13 @@ impl GpuLayer {
         if let Some(chunk) = self.chunks.get(index).filter(|c| c.count as usize == values.len()) {
             queue.write_buffer(&chunk.values, 0, bytemuck::cast_slice(values));
             self.uploads.value_bytes += (values.len() * 4) as u64;
+        }
+    }
+
+    /// Shows or hides one chunk (e.g. the chunks of one beam): nothing is uploaded.
+    pub fn set_chunk_visible(&mut self, index: usize, visible: bool) {
+        if let Some(chunk) = self.chunks.get_mut(index) {
+            chunk.visible = visible;
         }
     }
 
@@ -478,7 +487,8 @@ impl ScatterRenderer {
             // Points reach `point_size / 2 + 1` pixels beyond their centre.
             let margin = f64::from(style.point_size) / px_per_world;
             for (chunk_index, chunk) in layer.chunks.iter().enumerate() {
-                let visible = chunk.max_world[0] + margin >= view_min[0]
+                let visible = chunk.visible
+                    && chunk.max_world[0] + margin >= view_min[0]
                     && chunk.min_world[0] - margin <= view_max[0]
                     && chunk.max_world[1] + margin >= view_min[1]
                     && chunk.min_world[1] - margin <= view_max[1];

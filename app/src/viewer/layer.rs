@@ -44,6 +44,12 @@ pub struct Layer {
     pub rows_total: u64,
     pub rows_skipped: u64,
     pub state: LoadState,
+    /// Beams of a granule layer: name, strength, shown.
+    pub beams: Vec<(String, String, bool)>,
+    /// The beam (index into `beams`) of each chunk.
+    chunk_beams: Vec<Option<usize>>,
+    /// Beam visibility changed: the GPU layer's chunk flags need updating.
+    pub beams_dirty: bool,
     /// What has been written to this layer's GPU buffers so far.
     pub uploads: floe_render::UploadStats,
     preferred_column: Option<String>,
@@ -75,6 +81,9 @@ impl Layer {
             rows_total: 0,
             rows_skipped: 0,
             state,
+            beams: Vec::new(),
+            chunk_beams: Vec::new(),
+            beams_dirty: false,
             uploads: floe_render::UploadStats::default(),
             preferred_column: colour,
         }
@@ -117,8 +126,16 @@ impl Layer {
                     for (column, new_values) in self.values.iter_mut().zip(&batch.values) {
                         column.extend_from_slice(new_values);
                     }
+                    // Beams keep their first-seen position: chunks refer to them by index.
+                    let beam = batch.beam.as_ref().map(|(name, strength)| {
+                        self.beams.iter().position(|(n, _, _)| n == name).unwrap_or_else(|| {
+                            self.beams.push((name.clone(), strength.clone(), true));
+                            self.beams.len() - 1
+                        })
+                    });
                     for range in &batch.chunk_ranges {
                         self.chunk_ranges.push(first_new + range.start..first_new + range.end);
+                        self.chunk_beams.push(beam);
                     }
                     self.rows_loaded += batch.chunks.iter().map(|c| c.len() as u64).sum::<u64>();
                     self.rows_skipped += batch.skipped as u64;
@@ -176,6 +193,14 @@ impl Layer {
         match self.colour_values().get(range.clone()) {
             Some(values) if self.colour_column.is_some() => std::borrow::Cow::Borrowed(values),
             _ => std::borrow::Cow::Owned(vec![crate::cmd_render::UNIFORM_VALUE; range.len()]),
+        }
+    }
+
+    /// Whether chunk `index` belongs to a shown beam (chunks without a beam are always shown).
+    pub fn chunk_visible(&self, index: usize) -> bool {
+        match self.chunk_beams.get(index).copied().flatten() {
+            Some(beam) => self.beams.get(beam).is_none_or(|(_, _, shown)| *shown),
+            None => true,
         }
     }
 

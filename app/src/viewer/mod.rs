@@ -154,7 +154,14 @@ impl FloeApp {
             for chunk in std::mem::take(&mut layer.pending_chunks) {
                 let index = gpu_layer.num_chunks();
                 gpu_layer.push_chunk(&render_state.device, &chunk, &layer.chunk_values(index));
+                gpu_layer.set_chunk_visible(index, layer.chunk_visible(index));
                 layer.uploaded_chunks += 1;
+            }
+            if layer.beams_dirty {
+                for index in 0..gpu_layer.num_chunks() {
+                    gpu_layer.set_chunk_visible(index, layer.chunk_visible(index));
+                }
+                layer.beams_dirty = false;
             }
             if layer.values_dirty {
                 for index in 0..gpu_layer.num_chunks() {

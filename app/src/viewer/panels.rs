@@ -91,6 +91,9 @@ pub fn layers_ui(app: &mut FloeApp, ui: &mut egui::Ui) -> Option<usize> {
             }
             _ => {}
         }
+        if !layer.beams.is_empty() {
+            beams_ui(ui, layer);
+        }
         ui.horizontal(|ui| {
             if layer.is_loading() && ui.button("Cancel").clicked() {
                 layer.cancel();
@@ -112,6 +115,31 @@ pub fn layers_ui(app: &mut FloeApp, ui: &mut egui::Ui) -> Option<usize> {
         app.zoom_to(index);
     }
     removed
+}
+
+/// Beam toggles of a granule layer: all, strong only, or pick.
+fn beams_ui(ui: &mut egui::Ui, layer: &mut super::Layer) {
+    let before: Vec<bool> = layer.beams.iter().map(|b| b.2).collect();
+    ui.horizontal(|ui| {
+        ui.label("Beams");
+        if ui.small_button("All").clicked() {
+            layer.beams.iter_mut().for_each(|b| b.2 = true);
+        }
+        if ui.small_button("Strong").clicked() {
+            layer.beams.iter_mut().for_each(|b| b.2 = b.1 == "strong");
+        }
+    });
+    let mut order: Vec<usize> = (0..layer.beams.len()).collect();
+    order.sort_by(|a, b| layer.beams[*a].0.cmp(&layer.beams[*b].0));
+    ui.horizontal_wrapped(|ui| {
+        for index in order {
+            let (name, strength, shown) = &mut layer.beams[index];
+            ui.checkbox(shown, format!("{name} ({strength})"));
+        }
+    });
+    if layer.beams.iter().map(|b| b.2).ne(before) {
+        layer.beams_dirty = true;
+    }
 }
 
 pub fn style_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
