@@ -37,6 +37,9 @@ pub struct InputArgs {
     /// Hive partition filter, repeatable: `--filter year>=2021 --filter month=11`.
     #[arg(long = "filter", value_name = "KEY OP VALUE")]
     pub filters: Vec<String>,
+    /// ATL03 surface type for signal_conf_ph: land, ocean, sea-ice, land-ice, inland-water.
+    #[arg(long, default_value = "land")]
+    pub surface: String,
 }
 
 #[derive(Debug, Args, Default)]
@@ -137,7 +140,10 @@ impl InputArgs {
         };
         let partition_filters =
             self.filters.iter().map(|f| floe_io::PartitionFilter::parse(f)).collect::<Result<Vec<_>, _>>()?;
-        Ok(floe_io::DatasetOptions { open: floe_io::OpenOptions { lonlat_columns }, partition_filters })
+        let surface = floe_io::icesat2::Surface::parse(&self.surface).ok_or_else(|| {
+            anyhow::anyhow!("--surface `{}`: expected land, ocean, sea-ice, land-ice or inland-water", self.surface)
+        })?;
+        Ok(floe_io::DatasetOptions { open: floe_io::OpenOptions { lonlat_columns }, partition_filters, surface })
     }
 }
 

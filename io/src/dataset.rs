@@ -24,6 +24,8 @@ pub struct DatasetOptions {
     pub open: OpenOptions,
     /// Hive partition filters, applied before listing deeper.
     pub partition_filters: Vec<PartitionFilter>,
+    /// ATL03: the surface type whose `signal_conf_ph` column is read.
+    pub surface: crate::icesat2::Surface,
 }
 
 /// One file of a dataset and its partition values (`year=2021` → `("year", "2021")`).

@@ -90,6 +90,20 @@ pub enum Surface {
     InlandWater = 4,
 }
 
+impl Surface {
+    pub const NAMES: [(&'static str, Surface); 5] = [
+        ("land", Surface::Land),
+        ("ocean", Surface::Ocean),
+        ("sea-ice", Surface::SeaIce),
+        ("land-ice", Surface::LandIce),
+        ("inland-water", Surface::InlandWater),
+    ];
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, s)| *s)
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Beam {
     pub name: String,

@@ -18,7 +18,7 @@ use crate::source::ByteSource;
 
 pub enum Layer {
     GeoParquet(Dataset),
-    Granule { granule: Arc<Granule>, units: HashMap<String, String> },
+    Granule { granule: Arc<Granule>, units: HashMap<String, String>, surface: Surface },
 }
 
 impl Layer {
@@ -33,7 +33,7 @@ impl Layer {
                     units.insert(column, unit);
                 }
             }
-            return Ok(Layer::Granule { granule: Arc::new(granule), units });
+            return Ok(Layer::Granule { granule: Arc::new(granule), units, surface: options.surface });
         }
         Dataset::from_source(source, options).await.map(Layer::GeoParquet)
     }
@@ -92,9 +92,9 @@ impl Layer {
         cancel: CancelToken,
         map: Arc<dyn Fn(PointBatch) -> T + Send + Sync>,
     ) -> Result<BoxStream<'static, Result<T>>> {
-        let granule = match self {
+        let (granule, surface) = match self {
             Layer::GeoParquet(dataset) => return dataset.stream_map(options, parallelism, progress, cancel, map),
-            Layer::Granule { granule, .. } => Arc::clone(granule),
+            Layer::Granule { granule, surface, .. } => (Arc::clone(granule), *surface),
         };
         progress.rows_total.fetch_add(granule.num_rows(), Ordering::Relaxed);
         progress.bytes_total.fetch_add(granule.file.byte_source().size(), Ordering::Relaxed);
@@ -111,7 +111,7 @@ impl Layer {
                         return Err(IoError::Cancelled { location: granule.location().to_owned() });
                     }
                     let before = granule.file.byte_source().stats().bytes();
-                    let batch = granule.read_beam(&beam, bbox, Surface::default()).await?;
+                    let batch = granule.read_beam(&beam, bbox, surface).await?;
                     let fetched = granule.file.byte_source().stats().bytes().saturating_sub(before);
                     progress.bytes_fetched.fetch_add(fetched, Ordering::Relaxed);
                     progress.rows_loaded.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);

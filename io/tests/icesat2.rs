@@ -171,3 +171,16 @@ async fn corrupted_chunks_and_szip_are_clear_errors() {
         eprintln!("this h5py build cannot write szip: szip case not run");
     }
 }
+
+#[tokio::test]
+async fn signal_confidence_follows_the_surface_type() {
+    let granule = granule("hts__ATL03_gt1l.h5").await;
+    // h5py: signal_conf_ph[0] = [-1, 4, 4, -1, -1] (land, ocean, sea ice, land ice, inland water).
+    for (surface, expected) in [(Surface::Land, -1), (Surface::Ocean, 4), (Surface::SeaIce, 4), (Surface::LandIce, -1)]
+    {
+        let batch = granule.read_beam(&granule.beams[0], None, surface).await.unwrap();
+        let conf = batch.column("signal_conf_ph").unwrap().as_primitive::<arrow_array::types::Int8Type>();
+        assert_eq!((conf.len(), conf.value(0)), (2909, expected), "{surface:?}");
+    }
+    assert_eq!(Surface::parse("Land-Ice"), Some(Surface::LandIce));
+}
