@@ -3,6 +3,8 @@
 //! Sources (local, HTTP(S), S3, memory) → readers (GeoParquet) → `PointBatch` streams with progress and
 //! cancellation. No GUI or GPU dependency; builds for `wasm32-unknown-unknown`.
 
+#![forbid(unsafe_code)]
+
 pub mod batch;
 pub mod bbox;
 pub mod dataset;

@@ -150,6 +150,38 @@ pub(crate) fn fletcher32(data: &[u8]) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+
+    #[test]
+    fn a_chunk_that_inflates_beyond_its_size_is_rejected() {
+        // 64 MiB of zeros deflate to ~64 KiB: a chunk declared as 4 KiB must not be inflated whole.
+        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&vec![0u8; 64 << 20]).unwrap();
+        let bomb = encoder.finish().unwrap();
+        let filters = [super::Filter { id: 1, name: String::new(), client_data: vec![6] }];
+        let error = super::unfilter(&filters, 0, bomb, 4096).unwrap_err();
+        assert!(
+            matches!(error, super::H5Error::Malformed(ref m) if m == "chunk inflates beyond its 4096 bytes"),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn fletcher32_matches_hdf5() {
+        // HDF5's H5_checksum_fletcher32 of the bytes 0..10 (five big-endian 16-bit words).
+        let data: Vec<u8> = (0..10).collect();
+        let words: Vec<u32> = data.chunks(2).map(|w| u32::from(w[0]) << 8 | u32::from(w[1])).collect();
+        let sum1: u32 = words.iter().sum();
+        let sum2: u32 = words
+            .iter()
+            .scan(0, |acc, w| {
+                *acc += w;
+                Some(*acc)
+            })
+            .sum();
+        assert_eq!(super::fletcher32(&data), (sum2 % 65535) << 16 | (sum1 % 65535));
+    }
+
     #[test]
     fn unshuffle_restores_elements() {
         // Two u32 values 0x04030201 and 0x08070605, shuffled into byte planes.

@@ -1,4 +1,4 @@
-//! A pure-Rust, async HDF5 reader (no C library, no `unsafe`, builds for wasm32).
+//! A pure-Rust, async HDF5 reader (no C library, safe Rust only, builds for wasm32).
 //!
 //! Reads through a [`crate::source::ByteSource`]: metadata through a block cache, chunk data with coalesced
 //! range requests. Covers superblocks v0–v3, object headers v1/v2 with continuations, symbol-table, compact
