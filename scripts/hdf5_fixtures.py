@@ -60,6 +60,15 @@ def types(path):
         f.create_dataset("grid_2d", data=np.arange(35 * 9, dtype=np.float32).reshape(35, 9), chunks=(8, 4), compression="gzip", shuffle=True)
         f.create_dataset("fixed_strings", data=np.array([b"gt1l", b"gt2r", b"weak"], dtype="S8"))
         f.create_dataset("fletcher", data=np.arange(1000, dtype=np.int64), chunks=(100,), fletcher32=True)
+    # Chunk indexes HDF5 picks for resizable datasets: extensible array (one unlimited dimension) and v2 B-tree
+    # (several); a fixed array large enough to be paged.
+    with h5py.File(path.with_name("chunk_indexes.h5"), "w", libver="latest") as f:
+        f.create_dataset("extensible", data=np.arange(123_457, dtype=np.float64), chunks=(1000,), maxshape=(None,))
+        f.create_dataset("extensible_gzip", data=np.arange(50_001, dtype=np.int32), chunks=(64,), maxshape=(None,), compression="gzip", shuffle=True)
+        f.create_dataset("btree2", data=np.arange(300 * 70, dtype=np.float32).reshape(300, 70), chunks=(16, 16), maxshape=(None, None))
+        f.create_dataset("btree2_gzip", data=np.arange(300 * 70, dtype=np.int16).reshape(300, 70), chunks=(16, 16), maxshape=(None, None), compression="gzip")
+        f.create_dataset("paged_fixed", data=np.arange(2_000_000, dtype=np.int32), chunks=(100,))
+        f.create_dataset("paged_fixed_gzip", data=np.arange(200_000, dtype=np.int64), chunks=(10,), compression="gzip")
 
 
 def corrupted(source, out):

@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use bytes::Bytes;
 
-use super::file::{Hdf5File, ObjectHeader};
+use super::file::{Hdf5File, ObjectHeader, verify_checksum};
 use super::filters::{self, Filter};
 use super::heap::GlobalHeaps;
 use super::message::{self, AttributeValue, DATASPACE, FILTER_PIPELINE, LAYOUT};
@@ -64,6 +64,8 @@ pub enum ChunkIndex {
     Single { address: Option<u64>, filtered_size: Option<u64>, mask: u32 },
     Implicit(Option<u64>),
     FixedArray(Option<u64>),
+    ExtensibleArray(Option<u64>),
+    BTreeV2(Option<u64>),
     Other(String),
 }
 
@@ -111,6 +113,8 @@ impl DatasetInfo {
                     ChunkIndex::Single { .. } => "single chunk",
                     ChunkIndex::Implicit(_) => "implicit",
                     ChunkIndex::FixedArray(_) => "fixed array",
+                    ChunkIndex::ExtensibleArray(_) => "extensible array",
+                    ChunkIndex::BTreeV2(_) => "v2 B-tree",
                     ChunkIndex::Other(name) => name,
                 };
                 format!("chunked {chunk:?} ({index})")
@@ -378,8 +382,14 @@ fn parse_layout(file: &Hdf5File, data: &Bytes, rank: usize) -> H5Result<LayoutIn
                             c.skip(1)?;
                             ChunkIndex::FixedArray(c.offset()?)
                         }
-                        4 => ChunkIndex::Other("extensible array chunk index".into()),
-                        5 => ChunkIndex::Other("v2 B-tree chunk index".into()),
+                        4 => {
+                            c.skip(5)?;
+                            ChunkIndex::ExtensibleArray(c.offset()?)
+                        }
+                        5 => {
+                            c.skip(6)?;
+                            ChunkIndex::BTreeV2(c.offset()?)
+                        }
                         other => ChunkIndex::Other(format!("chunk index type {other}")),
                     };
                     Ok(LayoutInfo::Chunked { chunk, index })
@@ -404,7 +414,13 @@ async fn chunk_list(file: &Hdf5File, info: &DatasetInfo, chunk: &[u64], index: &
     let element = info.dtype.size() as u64;
     let chunk_bytes = chunk.iter().product::<u64>() * element;
     match index {
-        ChunkIndex::BTreeV1(None) | ChunkIndex::Implicit(None) | ChunkIndex::FixedArray(None) => Ok(Vec::new()),
+        ChunkIndex::BTreeV1(None)
+        | ChunkIndex::Implicit(None)
+        | ChunkIndex::FixedArray(None)
+        | ChunkIndex::ExtensibleArray(None)
+        | ChunkIndex::BTreeV2(None) => Ok(Vec::new()),
+        ChunkIndex::BTreeV2(Some(address)) => btree_v2_chunks(file, info, chunk, *address, chunk_bytes).await,
+        ChunkIndex::ExtensibleArray(Some(address)) => extensible_array(file, info, chunk, *address, chunk_bytes).await,
         ChunkIndex::BTreeV1(Some(root)) => {
             let mut out = Vec::new();
             for (key, address) in super::group::btree_v1(file, *root, chunk.len()).await? {
@@ -480,26 +496,225 @@ async fn fixed_array(
     if count > (1 << 32) || entry_size == 0 {
         return Err(H5Error::malformed("fixed array with an implausible size"));
     }
-    if page_bits > 0 && count > (1u64 << page_bits) {
-        return Err(H5Error::unsupported("paged fixed array chunk index"));
-    }
+    let offsets = grid(&info.shape, chunk);
     let header = 4 + 1 + 1 + o;
-    let block = file.read_meta(data_block, header + count * entry_size).await?;
-    let mut c = file.cursor(&block);
+    let mut out = Vec::new();
+    let paged = page_bits > 0 && count > (1u64 << page_bits);
+    if !paged {
+        let block = file.read_meta(data_block, header + count * entry_size).await?;
+        let mut c = file.cursor(&block);
+        c.signature(b"FADB", "fixed array data block")?;
+        c.seek(header as usize)?;
+        for offset in offsets.into_iter().take(count as usize) {
+            push_entry(&mut c, client, entry_size, chunk_bytes, offset, &mut out)?;
+        }
+        return Ok(out);
+    }
+    // Paged: a bitmap of initialised pages, then pages of entries each followed by a checksum.
+    let page = 1u64 << page_bits;
+    let pages = count.div_ceil(page);
+    let bitmap_len = pages.div_ceil(8);
+    let prefix = header + bitmap_len + 4;
+    let head = file.read_meta(data_block, prefix).await?;
+    let mut c = file.cursor(&head);
     c.signature(b"FADB", "fixed array data block")?;
     c.seek(header as usize)?;
-    let offsets = grid(&info.shape, chunk);
+    let bitmap = c.take(bitmap_len as usize)?.to_vec();
+    let mut offsets = offsets.into_iter();
+    for p in 0..pages {
+        let entries = page.min(count - p * page);
+        // HDF5 numbers bits from the most significant one.
+        let initialised = bitmap.get((p / 8) as usize).is_some_and(|b| b & (0x80 >> (p % 8)) != 0);
+        if !initialised {
+            offsets.by_ref().take(entries as usize).for_each(drop);
+            continue;
+        }
+        let at = data_block + prefix + p * (page * entry_size + 4);
+        let bytes = file.read_meta(at, entries * entry_size + 4).await?;
+        verify_checksum(&bytes)?;
+        let mut c = file.cursor(&bytes);
+        for offset in offsets.by_ref().take(entries as usize) {
+            push_entry(&mut c, client, entry_size, chunk_bytes, offset, &mut out)?;
+        }
+    }
+    Ok(out)
+}
+
+/// One chunk entry of a fixed or extensible array: address, and for filtered chunks their size and mask.
+fn push_entry(
+    c: &mut super::cursor::Cursor<'_>,
+    client: u8,
+    entry_size: u64,
+    chunk_bytes: u64,
+    offset: Vec<u64>,
+    out: &mut Vec<ChunkRef>,
+) -> H5Result<()> {
+    let address = c.offset()?;
+    let (size, mask) = if client == 1 {
+        let size_bytes = entry_size
+            .checked_sub(u64::from(c.offset_size) + 4)
+            .ok_or_else(|| H5Error::malformed("chunk entry too small"))?;
+        (c.uint(size_bytes as usize)?, c.u32()?)
+    } else {
+        (chunk_bytes, 0)
+    };
+    if let Some(address) = address {
+        out.push(ChunkRef { offset, address, size, mask });
+    }
+    Ok(())
+}
+
+/// Chunks indexed by a v2 B-tree (datasets with several unlimited dimensions): records hold the address,
+/// for filtered chunks the size and filter mask, and the chunk's scaled offset in each dimension.
+async fn btree_v2_chunks(
+    file: &Hdf5File,
+    info: &DatasetInfo,
+    chunk: &[u64],
+    address: u64,
+    chunk_bytes: u64,
+) -> H5Result<Vec<ChunkRef>> {
+    let o = usize::from(file.offset_size);
+    let rank = chunk.len();
     let mut out = Vec::new();
-    for offset in offsets.into_iter().take(count as usize) {
+    for record in super::heap::btree_v2_records(file, address).await? {
+        let mut c = file.cursor(&record.data);
         let address = c.offset()?;
-        let (size, mask) = if client == 1 {
-            let size_bytes = (entry_size - o - 4) as usize;
-            (c.uint(size_bytes)?, c.u32()?)
-        } else {
-            (chunk_bytes, 0)
+        let (size, mask) = match record.kind {
+            10 => (chunk_bytes, 0),
+            11 => {
+                let size_bytes = record
+                    .data
+                    .len()
+                    .checked_sub(o + 4 + 8 * rank)
+                    .ok_or_else(|| H5Error::malformed("short chunk record"))?;
+                (c.uint(size_bytes)?, c.u32()?)
+            }
+            other => return Err(H5Error::malformed(format!("v2 B-tree record type {other} in a chunk index"))),
         };
+        let offset = (0..rank).map(|d| Ok(c.u64()? * chunk[d])).collect::<H5Result<Vec<_>>>()?;
+        if offset.iter().zip(&info.shape).any(|(o, s)| o >= s && *s > 0) {
+            continue;
+        }
         if let Some(address) = address {
             out.push(ChunkRef { offset, address, size, mask });
+        }
+    }
+    Ok(out)
+}
+
+/// Chunks indexed by an extensible array (one unlimited dimension). 1-D datasets only: element i is chunk i.
+async fn extensible_array(
+    file: &Hdf5File,
+    info: &DatasetInfo,
+    chunk: &[u64],
+    address: u64,
+    chunk_bytes: u64,
+) -> H5Result<Vec<ChunkRef>> {
+    if chunk.len() != 1 {
+        return Err(H5Error::unsupported("extensible array chunk index of a multi-dimensional dataset"));
+    }
+    let (o, l) = (u64::from(file.offset_size), u64::from(file.length_size));
+    let head = file.read_meta(address, 4 + 1 + 1 + 6 + 6 * l + o + 4).await?;
+    verify_checksum(&head)?;
+    let mut c = file.cursor(&head);
+    c.signature(b"EAHD", "extensible array header")?;
+    c.skip(1)?;
+    let client = c.u8()?;
+    let element_size = u64::from(c.u8()?);
+    let max_bits = u32::from(c.u8()?);
+    let index_elements = u64::from(c.u8()?);
+    let min_data_elements = u64::from(c.u8()?);
+    let min_data_pointers = u64::from(c.u8()?);
+    let page_bits = u32::from(c.u8()?);
+    for _ in 0..6 {
+        c.length()?;
+    }
+    let Some(index_block) = c.offset()? else { return Ok(Vec::new()) };
+    if !min_data_elements.is_power_of_two()
+        || !min_data_pointers.is_power_of_two()
+        || max_bits > 64
+        || element_size == 0
+    {
+        return Err(H5Error::malformed("extensible array with invalid parameters"));
+    }
+    // Super blocks: u-th has 2^(u/2) data blocks of 2^((u+1)/2) · min elements.
+    let super_blocks = 1 + max_bits.saturating_sub(min_data_elements.trailing_zeros()) as u64;
+    let blocks_of = |u: u64| 1u64 << (u / 2);
+    let elements_of = |u: u64| (1u64 << u.div_ceil(2)) * min_data_elements;
+    let index_super_blocks = 2 * u64::from(min_data_pointers.trailing_zeros());
+    let data_pointers = 2 * (min_data_pointers - 1);
+    let super_pointers = super_blocks.saturating_sub(index_super_blocks);
+    let offset_bytes = u64::from(max_bits.div_ceil(8));
+    let chunks = info.shape.first().copied().unwrap_or(0).div_ceil(chunk[0]);
+    let index_len = 4 + 1 + 1 + o + index_elements * element_size + (data_pointers + super_pointers) * o + 4;
+    let index = file.read_meta(index_block, index_len).await?;
+    verify_checksum(&index)?;
+    let mut c = file.cursor(&index);
+    c.signature(b"EAIB", "extensible array index block")?;
+    c.skip(2 + o as usize)?;
+    let mut out = Vec::new();
+    let mut next = 0u64;
+    for _ in 0..index_elements {
+        if next >= chunks {
+            break;
+        }
+        push_entry(&mut c, client, element_size, chunk_bytes, vec![next * chunk[0]], &mut out)?;
+        next += 1;
+    }
+    c.seek((4 + 1 + 1 + o + index_elements * element_size) as usize)?;
+    let data_addresses = (0..data_pointers).map(|_| c.offset()).collect::<H5Result<Vec<_>>>()?;
+    let super_addresses = (0..super_pointers).map(|_| c.offset()).collect::<H5Result<Vec<_>>>()?;
+    // Data blocks reached from the index block, then those of each secondary block, in element order.
+    let mut data_blocks: Vec<(Option<u64>, u64)> = Vec::new();
+    let mut pointer = 0usize;
+    for u in 0..index_super_blocks.min(super_blocks) {
+        for _ in 0..blocks_of(u) {
+            data_blocks.push((data_addresses.get(pointer).copied().flatten(), elements_of(u)));
+            pointer += 1;
+        }
+    }
+    for (s, super_address) in super_addresses.iter().enumerate() {
+        let u = index_super_blocks + s as u64;
+        let count = blocks_of(u);
+        let Some(super_address) = super_address else {
+            data_blocks.extend((0..count).map(|_| (None, elements_of(u))));
+            continue;
+        };
+        if page_bits > 0 && elements_of(u) > 1 << page_bits {
+            return Err(H5Error::unsupported("paged extensible array data blocks"));
+        }
+        let block = file.read_meta(*super_address, 4 + 1 + 1 + o + offset_bytes + count * o + 4).await?;
+        verify_checksum(&block)?;
+        let mut c = file.cursor(&block);
+        c.signature(b"EASB", "extensible array secondary block")?;
+        c.skip((2 + o + offset_bytes) as usize)?;
+        for _ in 0..count {
+            data_blocks.push((c.offset()?, elements_of(u)));
+        }
+    }
+    for (block, elements) in data_blocks {
+        if next >= chunks {
+            break;
+        }
+        let Some(block) = block else {
+            next += elements;
+            continue;
+        };
+        if page_bits > 0 && elements > 1 << page_bits {
+            return Err(H5Error::unsupported("paged extensible array data blocks"));
+        }
+        let header = 4 + 1 + 1 + o + offset_bytes;
+        let bytes = file.read_meta(block, header + elements * element_size + 4).await?;
+        verify_checksum(&bytes)?;
+        let mut c = file.cursor(&bytes);
+        c.signature(b"EADB", "extensible array data block")?;
+        c.seek(header as usize)?;
+        for _ in 0..elements {
+            if next >= chunks {
+                break;
+            }
+            push_entry(&mut c, client, element_size, chunk_bytes, vec![next * chunk[0]], &mut out)?;
+            next += 1;
         }
     }
     Ok(out)

@@ -193,13 +193,13 @@ impl FractalHeap {
     }
 }
 
-struct Record {
-    kind: u8,
-    data: Bytes,
+pub(crate) struct Record {
+    pub kind: u8,
+    pub data: Bytes,
 }
 
 /// All records of a v2 B-tree, in order.
-async fn btree_v2_records(file: &Hdf5File, address: u64) -> H5Result<Vec<Record>> {
+pub(crate) async fn btree_v2_records(file: &Hdf5File, address: u64) -> H5Result<Vec<Record>> {
     let o = u64::from(file.offset_size);
     let l = u64::from(file.length_size);
     let head = file.read_meta(address, 4 + 1 + 1 + 4 + 2 + 2 + 1 + 1 + o + 2 + l + 4).await?;
