@@ -67,6 +67,9 @@ def types(path):
         f.create_dataset("extensible_gzip", data=np.arange(50_001, dtype=np.int32), chunks=(64,), maxshape=(None,), compression="gzip", shuffle=True)
         f.create_dataset("btree2", data=np.arange(300 * 70, dtype=np.float32).reshape(300, 70), chunks=(16, 16), maxshape=(None, None))
         f.create_dataset("btree2_gzip", data=np.arange(300 * 70, dtype=np.int16).reshape(300, 70), chunks=(16, 16), maxshape=(None, None), compression="gzip")
+        conf = (np.arange(12_345 * 5) % 7 - 1).astype(np.int8).reshape(12_345, 5)
+        f.create_dataset("extensible_2d", data=conf, chunks=(1000, 5), maxshape=(None, 5), compression="gzip", shuffle=True)
+        f.create_dataset("extensible_2d_split", data=np.arange(333 * 10, dtype=np.float64).reshape(333, 10), chunks=(50, 4), maxshape=(None, 10))
         f.create_dataset("paged_fixed", data=np.arange(2_000_000, dtype=np.int32), chunks=(100,))
         f.create_dataset("paged_fixed_gzip", data=np.arange(200_000, dtype=np.int64), chunks=(10,), compression="gzip")
 

@@ -74,6 +74,8 @@ pub enum ChunkIndex {
 pub struct DatasetInfo {
     pub path: String,
     pub shape: Vec<u64>,
+    /// Maximum dimensions, `u64::MAX` where unlimited.
+    pub max_shape: Vec<u64>,
     pub dtype: Dtype,
     pub layout: LayoutInfo,
     pub filters: Vec<Filter>,
@@ -302,7 +304,7 @@ impl Hdf5File {
 
 fn describe(file: &Hdf5File, header: &ObjectHeader, path: &str) -> H5Result<DatasetInfo> {
     let space = header.find(DATASPACE).ok_or_else(|| H5Error::malformed("dataset without a dataspace"))?;
-    let shape = message::dataspace(&space.data, file)?.unwrap_or_else(|| vec![0]);
+    let (shape, max_shape) = message::dataspace_with_max(&space.data, file)?.unwrap_or_else(|| (vec![0], vec![0]));
     let dtype = message::header_datatype(header, file)?;
     if dtype == Dtype::VarString && file.offset_size != 8 {
         return Err(H5Error::unsupported("variable-length strings with non-8-byte offsets"));
@@ -314,7 +316,7 @@ fn describe(file: &Hdf5File, header: &ObjectHeader, path: &str) -> H5Result<Data
     let layout = header.find(LAYOUT).ok_or_else(|| H5Error::malformed("dataset without a layout"))?;
     let layout = parse_layout(file, &layout.data, shape.len())?;
     let fill = message::fill_value(header, file)?;
-    Ok(DatasetInfo { path: path.to_owned(), shape, dtype, layout, filters, fill })
+    Ok(DatasetInfo { path: path.to_owned(), shape, max_shape, dtype, layout, filters, fill })
 }
 
 fn parse_layout(file: &Hdf5File, data: &Bytes, rank: usize) -> H5Result<LayoutInfo> {
@@ -602,7 +604,8 @@ async fn btree_v2_chunks(
     Ok(out)
 }
 
-/// Chunks indexed by an extensible array (one unlimited dimension). 1-D datasets only: element i is chunk i.
+/// Chunks indexed by an extensible array (one unlimited dimension). HDF5 numbers the chunks with the unlimited
+/// dimension slowest; when that is the first dimension (rows that grow) this is C order over the chunk grid.
 async fn extensible_array(
     file: &Hdf5File,
     info: &DatasetInfo,
@@ -610,9 +613,12 @@ async fn extensible_array(
     address: u64,
     chunk_bytes: u64,
 ) -> H5Result<Vec<ChunkRef>> {
-    if chunk.len() != 1 {
-        return Err(H5Error::unsupported("extensible array chunk index of a multi-dimensional dataset"));
+    if info.max_shape.iter().skip(1).any(|m| *m == u64::MAX) {
+        return Err(H5Error::unsupported(
+            "extensible array chunk index with an unlimited dimension other than the first",
+        ));
     }
+    let grid_offsets = grid(&info.shape, chunk);
     let (o, l) = (u64::from(file.offset_size), u64::from(file.length_size));
     let head = file.read_meta(address, 4 + 1 + 1 + 6 + 6 * l + o + 4).await?;
     verify_checksum(&head)?;
@@ -645,7 +651,8 @@ async fn extensible_array(
     let data_pointers = 2 * (min_data_pointers - 1);
     let super_pointers = super_blocks.saturating_sub(index_super_blocks);
     let offset_bytes = u64::from(max_bits.div_ceil(8));
-    let chunks = info.shape.first().copied().unwrap_or(0).div_ceil(chunk[0]);
+    let chunks = grid_offsets.len() as u64;
+    let offset_of = |i: u64| grid_offsets.get(i as usize).cloned().unwrap_or_default();
     let index_len = 4 + 1 + 1 + o + index_elements * element_size + (data_pointers + super_pointers) * o + 4;
     let index = file.read_meta(index_block, index_len).await?;
     verify_checksum(&index)?;
@@ -658,7 +665,7 @@ async fn extensible_array(
         if next >= chunks {
             break;
         }
-        push_entry(&mut c, client, element_size, chunk_bytes, vec![next * chunk[0]], &mut out)?;
+        push_entry(&mut c, client, element_size, chunk_bytes, offset_of(next), &mut out)?;
         next += 1;
     }
     c.seek((4 + 1 + 1 + o + index_elements * element_size) as usize)?;
@@ -713,7 +720,7 @@ async fn extensible_array(
             if next >= chunks {
                 break;
             }
-            push_entry(&mut c, client, element_size, chunk_bytes, vec![next * chunk[0]], &mut out)?;
+            push_entry(&mut c, client, element_size, chunk_bytes, offset_of(next), &mut out)?;
             next += 1;
         }
     }

@@ -98,10 +98,15 @@ impl ObjectHeader {
 
 /// Dimensions of a dataspace; `None` for a null dataspace (no elements).
 pub(crate) fn dataspace(data: &[u8], file: &Hdf5File) -> H5Result<Option<Vec<u64>>> {
+    Ok(dataspace_with_max(data, file)?.map(|(dims, _)| dims))
+}
+
+/// Dimensions and maximum dimensions (`u64::MAX` for unlimited) of a dataspace.
+pub(crate) fn dataspace_with_max(data: &[u8], file: &Hdf5File) -> H5Result<Option<(Vec<u64>, Vec<u64>)>> {
     let mut c = file.cursor(data);
     let version = c.u8()?;
     let rank = usize::from(c.u8()?);
-    let _flags = c.u8()?;
+    let flags = c.u8()?;
     match version {
         1 => c.skip(5)?,
         2 => {
@@ -111,7 +116,20 @@ pub(crate) fn dataspace(data: &[u8], file: &Hdf5File) -> H5Result<Option<Vec<u64
         }
         other => return Err(H5Error::unsupported(format!("dataspace message version {other}"))),
     }
-    (0..rank).map(|_| c.length()).collect::<H5Result<Vec<_>>>().map(Some)
+    let dims = (0..rank).map(|_| c.length()).collect::<H5Result<Vec<_>>>()?;
+    let max = if flags & 1 != 0 {
+        (0..rank)
+            .map(|_| c.length().map(|m| if m == file_all_ones(file) { u64::MAX } else { m }))
+            .collect::<H5Result<Vec<_>>>()?
+    } else {
+        dims.clone()
+    };
+    Ok(Some((dims, max)))
+}
+
+/// The "unlimited" value of a length field.
+fn file_all_ones(file: &Hdf5File) -> u64 {
+    if file.length_size >= 8 { u64::MAX } else { (1u64 << (8 * u32::from(file.length_size))) - 1 }
 }
 
 /// Decodes a datatype message (its size is returned by the cursor position for attributes).
