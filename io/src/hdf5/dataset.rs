@@ -414,7 +414,7 @@ struct ChunkRef {
 
 async fn chunk_list(file: &Hdf5File, info: &DatasetInfo, chunk: &[u64], index: &ChunkIndex) -> H5Result<Vec<ChunkRef>> {
     let element = info.dtype.size() as u64;
-    let chunk_bytes = chunk.iter().product::<u64>() * element;
+    let chunk_bytes = chunk_size(chunk, element as usize)? as u64;
     match index {
         ChunkIndex::BTreeV1(None)
         | ChunkIndex::Implicit(None)
@@ -445,12 +445,12 @@ async fn chunk_list(file: &Hdf5File, info: &DatasetInfo, chunk: &[u64], index: &
             if !info.filters.is_empty() {
                 return Err(H5Error::malformed("implicit chunk index with filters"));
             }
-            Ok(grid(&info.shape, chunk)
+            Ok(grid(&info.shape, chunk)?
                 .into_iter()
                 .enumerate()
                 .map(|(i, offset)| ChunkRef {
                     offset,
-                    address: address + i as u64 * chunk_bytes,
+                    address: address.saturating_add((i as u64).saturating_mul(chunk_bytes)),
                     size: chunk_bytes,
                     mask: 0,
                 })
@@ -462,10 +462,31 @@ async fn chunk_list(file: &Hdf5File, info: &DatasetInfo, chunk: &[u64], index: &
 }
 
 /// Chunk origins in C order over the whole dataspace.
-fn grid(shape: &[u64], chunk: &[u64]) -> Vec<Vec<u64>> {
+/// One read returns at most this many bytes: larger selections come from corrupt dataspaces, or must be read
+/// in row ranges.
+const MAX_SELECTION_BYTES: u64 = 4 << 30;
+
+/// HDF5 chunks hold at most 4 GiB.
+fn chunk_size(chunk: &[u64], element: usize) -> H5Result<usize> {
+    chunk
+        .iter()
+        .try_fold(element as u64, |acc, d| acc.checked_mul(*d))
+        .filter(|bytes| *bytes <= 1 << 32)
+        .map(|bytes| bytes as usize)
+        .ok_or_else(|| H5Error::malformed(format!("chunk of {chunk:?} elements of {element} bytes exceeds 4 GiB")))
+}
+
+/// Chunks in a grid at most: more come from corrupt dimensions, not real files.
+const MAX_CHUNKS: u64 = 1 << 26;
+
+/// Chunk origins in C order over the whole dataspace.
+fn grid(shape: &[u64], chunk: &[u64]) -> H5Result<Vec<Vec<u64>>> {
     let counts: Vec<u64> = shape.iter().zip(chunk).map(|(s, c)| s.div_ceil((*c).max(1))).collect();
-    let total: u64 = counts.iter().product();
-    (0..total)
+    let total =
+        counts.iter().try_fold(1u64, |acc, c| acc.checked_mul(*c)).filter(|t| *t <= MAX_CHUNKS).ok_or_else(|| {
+            H5Error::malformed(format!("dataspace {shape:?} in chunks of {chunk:?} has implausibly many chunks"))
+        })?;
+    Ok((0..total)
         .map(|mut linear| {
             let mut offset = vec![0; counts.len()];
             for d in (0..counts.len()).rev() {
@@ -474,7 +495,7 @@ fn grid(shape: &[u64], chunk: &[u64]) -> Vec<Vec<u64>> {
             }
             offset
         })
-        .collect()
+        .collect())
 }
 
 async fn fixed_array(
@@ -495,10 +516,10 @@ async fn fixed_array(
     let count = c.length()?;
     let data_block = c.offset()?;
     let Some(data_block) = data_block else { return Ok(Vec::new()) };
-    if count > (1 << 32) || entry_size == 0 {
+    if count > (1 << 32) || entry_size == 0 || page_bits >= 32 {
         return Err(H5Error::malformed("fixed array with an implausible size"));
     }
-    let offsets = grid(&info.shape, chunk);
+    let offsets = grid(&info.shape, chunk)?;
     let header = 4 + 1 + 1 + o;
     let mut out = Vec::new();
     let paged = page_bits > 0 && count > (1u64 << page_bits);
@@ -618,7 +639,7 @@ async fn extensible_array(
             "extensible array chunk index with an unlimited dimension other than the first",
         ));
     }
-    let grid_offsets = grid(&info.shape, chunk);
+    let grid_offsets = grid(&info.shape, chunk)?;
     let (o, l) = (u64::from(file.offset_size), u64::from(file.length_size));
     let head = file.read_meta(address, 4 + 1 + 1 + 6 + 6 * l + o + 4).await?;
     verify_checksum(&head)?;
@@ -640,6 +661,7 @@ async fn extensible_array(
         || !min_data_pointers.is_power_of_two()
         || max_bits > 64
         || element_size == 0
+        || page_bits >= 32
     {
         return Err(H5Error::malformed("extensible array with invalid parameters"));
     }
@@ -683,6 +705,10 @@ async fn extensible_array(
     for (s, super_address) in super_addresses.iter().enumerate() {
         let u = index_super_blocks + s as u64;
         let count = blocks_of(u);
+        // Enough data blocks for every chunk: corrupt counts must not make us list billions.
+        if data_blocks.iter().map(|(_, n)| n).sum::<u64>() >= chunks {
+            break;
+        }
         let Some(super_address) = super_address else {
             data_blocks.extend((0..count).map(|_| (None, elements_of(u))));
             continue;
@@ -734,30 +760,36 @@ async fn read(file: &Hdf5File, info: &DatasetInfo, rows: Option<Range<u64>>) -> 
     if rows.start > rows.end || rows.end > shape[0] {
         return Err(H5Error::malformed(format!("rows {}..{} outside 0..{}", rows.start, rows.end, shape[0])));
     }
-    let row_elements: u64 = shape[1..].iter().product();
-    let count = (rows.end - rows.start) * row_elements;
+    let too_large = || H5Error::malformed(format!("dataspace {shape:?} is too large"));
+    let row_elements = shape[1..].iter().try_fold(1u64, |acc, d| acc.checked_mul(*d)).ok_or_else(too_large)?;
+    let count = (rows.end - rows.start).checked_mul(row_elements).ok_or_else(too_large)?;
     let out_bytes = count
         .checked_mul(element as u64)
-        .filter(|b| *b <= 1 << 36)
+        .filter(|b| *b <= MAX_SELECTION_BYTES)
         .ok_or_else(|| H5Error::malformed(format!("selection of {count} elements is too large to read at once")))?
         as usize;
     let mut out = match &info.fill {
         Some(fill) if fill.len() == element => fill.repeat(count as usize),
         _ => vec![0u8; out_bytes],
     };
-    let row_bytes = row_elements * element as u64;
+    let row_bytes = row_elements.saturating_mul(element as u64);
     match &info.layout {
         LayoutInfo::Compact(data) => {
-            let start = (rows.start * row_bytes) as usize;
-            let slice = data
-                .get(start..start + out_bytes)
+            let start = usize::try_from(rows.start.saturating_mul(row_bytes)).unwrap_or(usize::MAX);
+            let slice = start
+                .checked_add(out_bytes)
+                .and_then(|end| data.get(start..end))
                 .ok_or_else(|| H5Error::malformed("compact data shorter than its dataspace"))?;
             out.copy_from_slice(slice);
         }
         LayoutInfo::Contiguous { address: None, .. } => {}
         LayoutInfo::Contiguous { address: Some(address), .. } => {
             if out_bytes > 0 {
-                let start = address + rows.start * row_bytes;
+                let start = rows
+                    .start
+                    .checked_mul(row_bytes)
+                    .and_then(|o| address.checked_add(o))
+                    .ok_or_else(|| H5Error::malformed("address overflow"))?;
                 let data = file.read_raw(std::slice::from_ref(&(start..start + out_bytes as u64))).await?;
                 out.copy_from_slice(&data[0]);
             }
@@ -772,11 +804,19 @@ async fn read(file: &Hdf5File, info: &DatasetInfo, rows: Option<Range<u64>>) -> 
                 .into_iter()
                 .filter(|c| c.offset.first().is_some_and(|o| *o < rows.end && o + chunk[0] > rows.start))
                 .collect();
-            let ranges: Vec<_> = chunks.iter().map(|c| c.address..c.address + c.size).collect();
+            let ranges: Vec<_> = chunks.iter().map(|c| c.address..c.address.saturating_add(c.size)).collect();
             let raw = file.read_raw(&ranges).await?;
-            let chunk_bytes = (chunk.iter().product::<u64>() as usize) * element;
+            let chunk_bytes = chunk_size(chunk, element)?;
             let decoded = decode_chunks(&info.filters, &chunks, raw, chunk_bytes)?;
             for (chunk_ref, data) in chunks.iter().zip(decoded) {
+                let inside = chunk_ref.offset.len() == shape.len()
+                    && chunk_ref.offset.iter().zip(&shape).zip(chunk).all(|((o, s), c)| o < s && o % c == 0);
+                if !inside {
+                    return Err(H5Error::malformed(format!(
+                        "chunk at {:?} does not lie on the chunk grid of the dataspace {shape:?}",
+                        chunk_ref.offset
+                    )));
+                }
                 if data.len() < chunk_bytes {
                     return Err(H5Error::malformed(format!(
                         "chunk at {:?} holds {} of {chunk_bytes} bytes",

@@ -194,8 +194,14 @@ impl Hdf5File {
 
     /// Reads raw data ranges (chunks), coalesced, bypassing the metadata cache.
     pub(crate) async fn read_raw(&self, ranges: &[std::ops::Range<u64>]) -> H5Result<Vec<Bytes>> {
-        let shifted: Vec<_> = ranges.iter().map(|r| self.base + r.start..self.base + r.end).collect();
         let size = self.source.size();
+        let shifted = ranges
+            .iter()
+            .map(|r| match (self.base.checked_add(r.start), self.base.checked_add(r.end)) {
+                (Some(start), Some(end)) if start <= end => Ok(start..end),
+                _ => Err(H5Error::malformed(format!("data range {}..{} is invalid", r.start, r.end))),
+            })
+            .collect::<H5Result<Vec<_>>>()?;
         if let Some(bad) = shifted.iter().find(|r| r.end > size) {
             return Err(H5Error::malformed(format!(
                 "data at {}..{} lies past the end of the {size}-byte file (truncated?)",
@@ -237,7 +243,10 @@ impl Hdf5File {
             c.seek(header_len)?;
             let chunk_size = c.uint(size_bytes)?;
             header_len += size_bytes;
-            let block = self.read_meta(address, header_len as u64 + chunk_size + 4).await?;
+            let total = chunk_size
+                .checked_add(header_len as u64 + 4)
+                .ok_or_else(|| H5Error::malformed("object header size overflow"))?;
+            let block = self.read_meta(address, total).await?;
             verify_checksum(&block)?;
             let body = block.slice(header_len..header_len + chunk_size as usize);
             message::parse_v2_messages(&body, flags, self, &mut messages, &mut pending)?;
@@ -266,7 +275,9 @@ impl Hdf5File {
             let _count = c.u16()?;
             c.skip(4)?;
             let size = u64::from(c.u32()?);
-            let body = self.read_meta(address + 16, size).await?;
+            let body = self
+                .read_meta(address.checked_add(16).ok_or_else(|| H5Error::malformed("address overflow"))?, size)
+                .await?;
             message::parse_v1_messages(&body, self, &mut messages, &mut pending)?;
             let mut seen = HashSet::new();
             while let Some((at, len)) = pending.pop() {

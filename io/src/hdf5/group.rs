@@ -89,7 +89,8 @@ async fn symbol_node(file: &Hdf5File, address: u64, heap: &Bytes, out: &mut Vec<
     c.signature(b"SNOD", "symbol table node")?;
     c.skip(2)?;
     let count = usize::from(c.u16()?);
-    let body = file.read_meta(address + 8, (count * entry_size) as u64).await?;
+    let body_at = address.checked_add(8).ok_or_else(|| H5Error::malformed("address overflow"))?;
+    let body = file.read_meta(body_at, (count * entry_size) as u64).await?;
     let mut c = file.cursor(&body);
     for _ in 0..count {
         let name_offset = c.length_or_offset()?;
@@ -135,7 +136,8 @@ pub(crate) async fn btree_v1(file: &Hdf5File, root: u64, dims: usize) -> H5Resul
             other => return Err(H5Error::malformed(format!("v1 B-tree node type {other}"))),
         };
         let body_len = (entries * (key_size + offset) + key_size) as u64;
-        let body = file.read_meta(address + head_len as u64, body_len).await?;
+        let body_at = address.checked_add(head_len as u64).ok_or_else(|| H5Error::malformed("address overflow"))?;
+        let body = file.read_meta(body_at, body_len).await?;
         let mut c = file.cursor(&body);
         let mut children = Vec::with_capacity(entries);
         for _ in 0..entries {

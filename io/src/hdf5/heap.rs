@@ -67,7 +67,15 @@ impl FractalHeap {
         c.u16()?;
         let root = c.offset()?;
         let root_rows = u64::from(c.u16()?);
-        if table_width == 0 || start_block == 0 || !start_block.is_power_of_two() || max_direct_block > 1 << 32 {
+        // Real heaps have a width of a few and rows well under 64; larger values would loop for hours.
+        if table_width == 0
+            || table_width > 4096
+            || root_rows > 64
+            || start_block == 0
+            || !start_block.is_power_of_two()
+            || max_direct_block > 1 << 32
+            || max_direct_block < start_block
+        {
             return Err(H5Error::malformed("fractal heap with an invalid doubling table"));
         }
         let offset_bytes = max_heap_bits.div_ceil(8) as usize;
@@ -113,10 +121,10 @@ impl FractalHeap {
         let (block, block_offset, block_size) = self.locate(file, offset).await?;
         let header = 5 + u64::from(file.offset_size) + self.offset_bytes as u64;
         let within = offset - block_offset;
-        if within < header || within + length > block_size {
+        if within < header || within.checked_add(length).is_none_or(|end| end > block_size) {
             return Err(H5Error::malformed(format!("heap object {offset}+{length} outside its direct block")));
         }
-        file.read_meta(block + within, length).await
+        file.read_meta(block.checked_add(within).ok_or_else(|| H5Error::malformed("address overflow"))?, length).await
     }
 
     /// A huge object: its address and length are in the ID when it is long enough, else in the huge-object
@@ -156,7 +164,13 @@ impl FractalHeap {
         let mut rows = self.root_rows;
         for _ in 0..64 {
             // Rows of the doubling table: sizes start, start, 2·start, 4·start, …
-            let row_size = |row: u64| if row == 0 { self.start_block } else { self.start_block << (row - 1) };
+            let row_size = |row: u64| {
+                if row == 0 {
+                    self.start_block
+                } else {
+                    self.start_block.checked_shl((row - 1) as u32).unwrap_or(u64::MAX)
+                }
+            };
             let max_direct_rows = (self.max_direct_block / self.start_block).trailing_zeros() as u64 + 2;
             let direct_rows = rows.min(max_direct_rows);
             let o = u64::from(file.offset_size);
@@ -167,10 +181,10 @@ impl FractalHeap {
             for row in 0..rows {
                 let size = row_size(row);
                 for _ in 0..self.table_width {
-                    if offset >= start && offset < start + size {
+                    if offset >= start && offset - start < size {
                         found = Some((row, entry, start, size));
                     }
-                    start += size;
+                    start = start.saturating_add(size);
                     entry += 1;
                 }
                 if found.is_some() {
@@ -187,7 +201,9 @@ impl FractalHeap {
             }
             block = child;
             block_offset = child_offset;
-            rows = (size / self.start_block).trailing_zeros() as u64 + 1 - (self.table_width.trailing_zeros() as u64);
+            rows = ((size / self.start_block).trailing_zeros() as u64 + 1)
+                .saturating_sub(self.table_width.trailing_zeros() as u64)
+                .min(64);
         }
         Err(H5Error::malformed("fractal heap indirect blocks nest too deeply"))
     }
@@ -215,7 +231,7 @@ pub(crate) async fn btree_v2_records(file: &Hdf5File, address: u64) -> H5Result<
     let root = c.offset()?;
     let root_records = u64::from(c.u16()?);
     let Some(root) = root else { return Ok(Vec::new()) };
-    if record_size == 0 || !(16..=1 << 20).contains(&node_size) {
+    if record_size == 0 || !(16..=1 << 20).contains(&node_size) || depth > 16 {
         return Err(H5Error::malformed("v2 B-tree with an invalid node size"));
     }
     // Bytes needed for "number of records" fields: enough for the most records a node can hold.
@@ -227,9 +243,9 @@ pub(crate) async fn btree_v2_records(file: &Hdf5File, address: u64) -> H5Result<
         let pointer = o as usize
             + bytes_for(max_records[level as usize - 1])
             + if level > 1 { bytes_for(total_max[level as usize - 1]) } else { 0 };
-        let fit = (node_size - 10 - pointer as u64) / (record_size + pointer) as u64;
+        let fit = (node_size - 10).saturating_sub(pointer as u64) / (record_size + pointer) as u64;
         max_records.push(fit);
-        total_max.push((fit + 1) * total_max[level as usize - 1] + fit);
+        total_max.push((fit + 1).saturating_mul(total_max[level as usize - 1]).saturating_add(fit));
     }
     let mut out = Vec::new();
     let mut seen = HashSet::new();

@@ -294,8 +294,13 @@ async fn attribute(file: &Hdf5File, data: &[u8]) -> H5Result<(String, AttributeV
         Err(H5Error::Unsupported(what)) => return Ok((name, AttributeValue::Unsupported(what))),
         Err(e) => return Err(e),
     };
-    let count: u64 = dataspace(space_bytes, file)?.map_or(0, |dims| dims.iter().product());
-    let bytes = c.take(c.remaining().min(count as usize * dtype.size()))?;
+    let count = dataspace(space_bytes, file)?
+        .map_or(Some(0), |dims| dims.iter().try_fold(1u64, |acc, d| acc.checked_mul(*d)))
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| H5Error::malformed("attribute dataspace too large"))?;
+    let bytes = c.take(c.remaining().min(count.saturating_mul(dtype.size())))?;
+    // An attribute cannot hold more elements than its bytes.
+    let count = count.min(bytes.len() / dtype.size().max(1));
     let values = super::dataset::decode_values(file, &dtype, bytes, count as usize).await?;
     Ok((name, values.into_attribute()))
 }

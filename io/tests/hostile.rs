@@ -1,0 +1,127 @@
+//! Hostile input: real files with bytes flipped, ranges overwritten and tails cut, read end to end. Every
+//! mutant must end in Ok or an error — never a panic, never a hang (each read runs under a time limit).
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use floe_io::hdf5::{Hdf5File, NodeKind};
+use floe_io::source::MemorySource;
+use floe_io::{ColumnSelection, DatasetOptions, ReadOptions};
+use futures::StreamExt;
+
+const MUTANTS_PER_FILE: u64 = 150;
+const TIME_LIMIT: Duration = Duration::from_secs(20);
+
+/// SplitMix64: the same mutants on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+fn mutate(original: &[u8], rng: &mut Rng) -> Vec<u8> {
+    let mut bytes = original.to_vec();
+    match rng.below(4) {
+        0 => {
+            for _ in 0..1 + rng.below(8) {
+                let at = rng.below(bytes.len());
+                bytes[at] ^= 1 << rng.below(8);
+            }
+        }
+        1 => {
+            let at = rng.below(bytes.len());
+            let len = (1 + rng.below(16)).min(bytes.len() - at);
+            bytes[at..at + len].fill(0xFF);
+        }
+        2 => {
+            // Metadata lives mostly near the start: hit it harder.
+            let at = rng.below(bytes.len().min(4096));
+            bytes[at] = rng.next() as u8;
+        }
+        _ => bytes.truncate(rng.below(bytes.len())),
+    }
+    bytes
+}
+
+/// Walks the file and reads every dataset and attribute it can.
+async fn read_hdf5_everything(bytes: Vec<u8>) {
+    let Ok(file) = Hdf5File::open(Arc::new(MemorySource::new("mutant.h5", Bytes::from(bytes)))).await else { return };
+    let Ok(nodes) = file.walk().await else { return };
+    for node in nodes.iter().take(400) {
+        let _ = file.attributes(&node.path).await;
+        if node.kind == NodeKind::Dataset
+            && let Ok(info) = file.dataset(&node.path).await
+        {
+            let _ = file.read(&info, None).await;
+        }
+    }
+}
+
+async fn read_parquet_everything(bytes: Vec<u8>) {
+    let source = Arc::new(MemorySource::new("mutant.parquet", Bytes::from(bytes)));
+    let Ok(layer) = floe_io::layer::Layer::from_source(source, &DatasetOptions::default()).await else { return };
+    let read = ReadOptions { columns: ColumnSelection::AllNumeric, ..ReadOptions::default() };
+    let map = Arc::new(|batch: floe_io::PointBatch| batch.num_rows());
+    let Ok(mut stream) = layer.stream_map(&read, 2, Arc::default(), Default::default(), map) else { return };
+    while let Some(item) = stream.next().await {
+        if item.is_err() {
+            break;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mutated_files_end_in_errors_not_panics_or_hangs() {
+    let shared = common::shared_geoparquet();
+    let hdf5 = [
+        shared.join("../hdf5/real/icesat2vegr__atl08_clip.h5"),
+        shared.join("../hdf5/conformance/groups.hdf5"),
+        shared.join("../hdf5/conformance/test_compressed_chunked_datasets_earliest.hdf5"),
+        shared.join("../hdf5/conformance/test_attribute_with_creation_order.hdf5"),
+        common::fixtures().join("hdf5/types.h5"),
+        common::fixtures().join("hdf5/chunk_indexes.h5"),
+    ];
+    let parquet = [
+        shared.join("natural-earth_cities_geo.parquet"),
+        shared.join("atl06_10rows.geoparquet"),
+        common::fixtures().join("covering.parquet"),
+    ];
+    let mut rng = Rng(std::env::var("FLOE_MUTATION_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5EED));
+    let mut runs = 0;
+    for path in &hdf5 {
+        let original = std::fs::read(path).unwrap();
+        for i in 0..MUTANTS_PER_FILE {
+            let mutant = mutate(&original, &mut rng);
+            let outcome = tokio::time::timeout(TIME_LIMIT, tokio::spawn(read_hdf5_everything(mutant))).await;
+            let joined = outcome
+                .unwrap_or_else(|_| panic!("{} mutant {i}: read did not finish in {TIME_LIMIT:?}", path.display()));
+            assert!(joined.is_ok(), "{} mutant {i}: panicked: {:?}", path.display(), joined.err());
+            runs += 1;
+        }
+    }
+    for path in &parquet {
+        let original = std::fs::read(path).unwrap();
+        for i in 0..MUTANTS_PER_FILE {
+            let mutant = mutate(&original, &mut rng);
+            let outcome = tokio::time::timeout(TIME_LIMIT, tokio::spawn(read_parquet_everything(mutant))).await;
+            let joined = outcome
+                .unwrap_or_else(|_| panic!("{} mutant {i}: read did not finish in {TIME_LIMIT:?}", path.display()));
+            assert!(joined.is_ok(), "{} mutant {i}: panicked: {:?}", path.display(), joined.err());
+            runs += 1;
+        }
+    }
+    assert_eq!(runs, 9 * MUTANTS_PER_FILE);
+}
