@@ -10,14 +10,7 @@ use crate::cli::{Basemap, RenderArgs, parse_range, parse_size};
 use crate::load::{LoadEvent, default_colour_column, open_dataset, parallelism, run_load};
 use crate::points::{PreparedBatch, ValueColumn, percentile_range};
 use crate::progress_bar::ProgressBar;
-
-/// Background colours: sea for the coastline basemap, white without one.
-pub const SEA: [u8; 4] = [222, 232, 242, 255];
-pub const COAST: [u8; 4] = [90, 107, 123, 255];
-pub const PLAIN: [u8; 4] = [255, 255, 255, 255];
-
-/// The value of every point of a layer without a value column: the middle of the default (0, 1) range.
-pub const UNIFORM_VALUE: f32 = 0.5;
+use crate::style::{COAST, PLAIN, SEA, UNIFORM_VALUE};
 
 struct LoadedLayer {
     column: Option<ValueColumn>,

@@ -5,16 +5,23 @@
 //! paint-callback glue.
 
 pub mod basemap;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod cmd_cat;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod cmd_info;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod cmd_render;
 pub mod load;
 pub mod points;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod progress_bar;
+pub mod style;
 pub mod viewer;
 
 /// The multi-threaded tokio runtime that runs loads (object_store needs tokio).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(crate::load::parallelism())

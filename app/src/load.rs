@@ -19,7 +19,13 @@ pub async fn open_dataset(input: &str, options: &DatasetOptions) -> Result<Layer
         let source = MemorySource::new(SAMPLE_NAME, sample_geoparquet().into());
         return Layer::from_source(Arc::new(source), options).await;
     }
-    Layer::open(input, options).await
+    #[cfg(not(target_arch = "wasm32"))]
+    return Layer::open(input, options).await;
+    #[cfg(target_arch = "wasm32")]
+    Err(IoError::Source {
+        location: input.to_owned(),
+        message: "opening files in the browser is not available yet".into(),
+    })
 }
 
 /// The value columns a layer offers, with the units the file gives them.
@@ -108,7 +114,7 @@ pub async fn run_load(
     emit(LoadEvent::Finished);
 }
 
-/// Worker threads for decoding: one per core.
+/// Worker threads for decoding: one per core (one task at a time in the browser).
 pub fn parallelism() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get())
+    if cfg!(target_arch = "wasm32") { 1 } else { std::thread::available_parallelism().map_or(2, |n| n.get()) }
 }

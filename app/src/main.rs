@@ -1,9 +1,17 @@
 //! The `floe` binary: the viewer by default, `floe info` and `floe render` without a window.
 
+#[cfg(not(target_arch = "wasm32"))]
 use clap::Parser;
+#[cfg(not(target_arch = "wasm32"))]
 use floe::cli::{Cli, Command};
+#[cfg(not(target_arch = "wasm32"))]
 use floe::viewer::{AppOptions, FloeApp};
 
+/// The browser entry point is the `floe-web` crate.
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
 fn main() {
     // `floe cat … | head`: a closed stdout ends the program quietly instead of with a panic message.
     let default_hook = std::panic::take_hook();
@@ -27,6 +35,7 @@ fn main() {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn run_viewer(args: floe::cli::ViewArgs) -> anyhow::Result<()> {
     let cmap = match &args.cmap {
         Some(name) => {

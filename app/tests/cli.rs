@@ -107,7 +107,7 @@ fn render_whole_sample_with_coastline() {
     let coloured = pixels.chunks(4).filter(|p| magma.iter().any(|c| c[..] == p[..])).count();
     // Three beam pairs along a 160 km track, 3 px points: a few hundred opaque pixels in magma colours.
     assert!(coloured > 250, "{coloured} pixels in magma colours");
-    assert_eq!(pixels[..4], floe::cmd_render::SEA[..], "sea-coloured background with the coastline basemap");
+    assert_eq!(pixels[..4], floe::style::SEA[..], "sea-coloured background with the coastline basemap");
 }
 
 fn read_png(path: &std::path::Path) -> (usize, Vec<u8>) {

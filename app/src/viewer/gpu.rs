@@ -19,7 +19,7 @@ impl FloeGpu {
     pub fn install(render_state: &egui_wgpu::RenderState) {
         let renderer = ScatterRenderer::new(&render_state.device, render_state.target_format);
         let coastline =
-            renderer.create_lines(&render_state.device, &crate::basemap::coastline_world(), crate::cmd_render::COAST);
+            renderer.create_lines(&render_state.device, &crate::basemap::coastline_world(), crate::style::COAST);
         render_state.renderer.write().callback_resources.insert(FloeGpu {
             renderer,
             layers: HashMap::new(),

@@ -110,7 +110,7 @@ impl Layer {
     /// Takes what the loading task produced, spending at most `budget` on it so the UI stays responsive.
     /// Returns an error message the first time loading fails.
     pub fn drain_events(&mut self, budget: std::time::Duration) -> Option<String> {
-        let start = std::time::Instant::now();
+        let start = web_time::Instant::now();
         let mut failure = None;
         let mut received_batch = false;
         while let LoadState::Loading { events, .. } = &self.state {
@@ -192,7 +192,7 @@ impl Layer {
         let Some(range) = self.chunk_ranges.get(chunk) else { return std::borrow::Cow::Borrowed(&[]) };
         match self.colour_values().get(range.clone()) {
             Some(values) if self.colour_column.is_some() => std::borrow::Cow::Borrowed(values),
-            _ => std::borrow::Cow::Owned(vec![crate::cmd_render::UNIFORM_VALUE; range.len()]),
+            _ => std::borrow::Cow::Owned(vec![crate::style::UNIFORM_VALUE; range.len()]),
         }
     }
 

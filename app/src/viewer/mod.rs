@@ -34,6 +34,7 @@ pub struct AppOptions {
 
 pub struct FloeApp {
     options: AppOptions,
+    #[cfg(not(target_arch = "wasm32"))]
     runtime: Arc<tokio::runtime::Runtime>,
     pub layers: Vec<Layer>,
     pub selected: usize,
@@ -49,7 +50,7 @@ pub struct FloeApp {
     map_size_points: egui::Vec2,
     /// The view follows the first data until the user moves the map.
     auto_zoom: bool,
-    last_frame: Option<std::time::Instant>,
+    last_frame: Option<web_time::Instant>,
     frame_ms: f32,
 }
 
@@ -58,13 +59,19 @@ impl FloeApp {
         if let Some(render_state) = cc.wgpu_render_state.as_ref() {
             FloeGpu::install(render_state);
         }
+        #[cfg(not(target_arch = "wasm32"))]
         let runtime = Arc::new(crate::runtime()?);
+        if let Some(render_state) = cc.wgpu_render_state.as_ref() {
+            let info = render_state.adapter.get_info();
+            log::info!("floe: rendering with {:?} on {} ({:?})", info.backend, info.name, info.device_type);
+        }
         let tiles = options.tiles.then(|| HttpTiles::new(walkers::sources::OpenStreetMap, cc.egui_ctx.clone()));
         let mut map_memory = MapMemory::default();
         // Zoom bounds are valid constants: setting them cannot fail.
         let _ = map_memory.set_zoom(3.0);
         let mut app = Self {
             options: options.clone(),
+            #[cfg(not(target_arch = "wasm32"))]
             runtime,
             layers: Vec::new(),
             selected: 0,
@@ -102,7 +109,7 @@ impl FloeApp {
         let input = input.to_owned();
         let dataset_options = self.options.dataset.clone();
         let ctx = ctx.clone();
-        self.runtime.spawn(async move {
+        let task = async move {
             let emit = |event: LoadEvent| {
                 let delivered = sender.send(event).is_ok();
                 ctx.request_repaint();
@@ -114,7 +121,11 @@ impl FloeApp {
                     emit(LoadEvent::Failed(e));
                 }
             }
-        });
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        self.runtime.spawn(task);
+        #[cfg(target_arch = "wasm32")]
+        wasm_bindgen_futures::spawn_local(task);
     }
 
     fn remove_layer(&mut self, index: usize, render_state: Option<&egui_wgpu::RenderState>) {
@@ -192,7 +203,7 @@ impl FloeApp {
         let tiles = self.tiles.as_mut().map(|t| t as &mut dyn walkers::Tiles);
         let start = walkers::lon_lat(-121.9, 45.2);
         // Under the tiles: where they cannot be fetched, the coastline basemap shows on sea colour, not black.
-        let [r, g, b, _] = crate::cmd_render::SEA;
+        let [r, g, b, _] = crate::style::SEA;
         ui.painter().rect_filled(ui.available_rect_before_wrap(), 0.0, egui::Color32::from_rgb(r, g, b));
         let response =
             walkers::Map::new(tiles, &mut self.map_memory, start).show(ui, |ui, response, projector, _memory| {
@@ -232,7 +243,7 @@ impl FloeApp {
 impl eframe::App for FloeApp {
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
-        let now = std::time::Instant::now();
+        let now = web_time::Instant::now();
         if let Some(last) = self.last_frame.replace(now) {
             self.frame_ms = 0.9 * self.frame_ms + 0.1 * (now - last).as_secs_f32() * 1000.0;
         }

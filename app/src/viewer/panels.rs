@@ -10,6 +10,7 @@ pub fn top_bar_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             ui.strong("Floe");
             ui.separator();
+            #[cfg(not(target_arch = "wasm32"))]
             if ui.button("Open file…").clicked() {
                 let picked = rfd::FileDialog::new()
                     .add_filter(

@@ -1,0 +1,49 @@
+//! `floe-web`: the browser entry point. Starts the same `FloeApp` as the desktop on the page's canvas.
+//!
+//! `?backend=webgl` forces WebGL2 (headless browsers may offer a WebGPU adapter that cannot present);
+//! otherwise egui-wgpu prefers WebGPU and falls back to WebGL2. The chosen backend is logged once.
+
+#[cfg(target_arch = "wasm32")]
+mod web {
+    use eframe::wasm_bindgen::JsCast as _;
+    use floe::viewer::{AppOptions, FloeApp};
+    use wasm_bindgen::prelude::wasm_bindgen;
+
+    fn query(name: &str) -> Option<String> {
+        let search = web_sys::window()?.location().search().ok()?;
+        web_sys::UrlSearchParams::new_with_str(&search).ok()?.get(name)
+    }
+
+    #[wasm_bindgen(start)]
+    pub fn start() {
+        eframe::WebLogger::init(log::LevelFilter::Info).ok();
+        let mut web_options = eframe::WebOptions::default();
+        if query("backend").as_deref() == Some("webgl") {
+            let mut setup = egui_wgpu::WgpuSetupCreateNew::without_display_handle();
+            setup.instance_descriptor.backends = floe_render::wgpu::Backends::GL;
+            web_options.wgpu_options.wgpu_setup = egui_wgpu::WgpuSetup::CreateNew(setup);
+        }
+        let options = AppOptions {
+            color: query("color"),
+            cmap: query("cmap").and_then(|name| floe_render::Colormap::from_name(&name)),
+            tiles: query("tiles").as_deref() != Some("off"),
+            ..AppOptions::default()
+        };
+        wasm_bindgen_futures::spawn_local(async move {
+            let Some(canvas) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("floe_canvas"))
+                .and_then(|c| c.dyn_into::<web_sys::HtmlCanvasElement>().ok())
+            else {
+                log::error!("floe: no <canvas id=\"floe_canvas\"> on the page");
+                return;
+            };
+            let started = eframe::WebRunner::new()
+                .start(canvas, web_options, Box::new(|cc| Ok(Box::new(FloeApp::new(cc, options)?))))
+                .await;
+            if let Err(e) = started {
+                log::error!("floe: the viewer could not start: {e:?}");
+            }
+        });
+    }
+}
