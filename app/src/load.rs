@@ -19,13 +19,7 @@ pub async fn open_dataset(input: &str, options: &DatasetOptions) -> Result<Layer
         let source = MemorySource::new(SAMPLE_NAME, sample_geoparquet().into());
         return Layer::from_source(Arc::new(source), options).await;
     }
-    #[cfg(not(target_arch = "wasm32"))]
-    return Layer::open(input, options).await;
-    #[cfg(target_arch = "wasm32")]
-    Err(IoError::Source {
-        location: input.to_owned(),
-        message: "opening files in the browser is not available yet".into(),
-    })
+    Layer::open(input, options).await
 }
 
 /// The value columns a layer offers, with the units the file gives them.

@@ -127,6 +127,15 @@ impl Layer {
     }
 }
 
+#[cfg(target_arch = "wasm32")]
+impl Layer {
+    /// Opens an `http(s)://` or `s3://` file in the browser, by range requests.
+    pub async fn open(input: &str, options: &DatasetOptions) -> Result<Self> {
+        let source = crate::web_source::HttpSource::open(input).await?;
+        Self::from_source(Arc::new(source), options).await
+    }
+}
+
 #[cfg(not(target_arch = "wasm32"))]
 impl Layer {
     /// Opens a path or URL: a dataset directory / S3 prefix, or one file of either format.

@@ -20,6 +20,8 @@ pub mod partition;
 pub mod progress;
 pub mod sample;
 pub mod source;
+#[cfg(target_arch = "wasm32")]
+pub mod web_source;
 pub mod wkb;
 
 pub use batch::PointBatch;

@@ -14,6 +14,13 @@ mod web {
         web_sys::UrlSearchParams::new_with_str(&search).ok()?.get(name)
     }
 
+    /// Every value of a repeatable parameter (`?url=a&url=b`).
+    fn query_all(name: &str) -> Vec<String> {
+        let Some(search) = web_sys::window().and_then(|w| w.location().search().ok()) else { return Vec::new() };
+        let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else { return Vec::new() };
+        params.get_all(name).iter().filter_map(|v| v.as_string()).collect()
+    }
+
     #[wasm_bindgen(start)]
     pub fn start() {
         eframe::WebLogger::init(log::LevelFilter::Info).ok();
@@ -24,6 +31,7 @@ mod web {
             web_options.wgpu_options.wgpu_setup = egui_wgpu::WgpuSetup::CreateNew(setup);
         }
         let options = AppOptions {
+            inputs: query_all("url"),
             color: query("color"),
             cmap: query("cmap").and_then(|name| floe_render::Colormap::from_name(&name)),
             tiles: query("tiles").as_deref() != Some("off"),
