@@ -37,7 +37,6 @@ struct FractalHeap {
     length_bytes: usize,
     root: Option<u64>,
     root_rows: u64,
-    checksummed_blocks: bool,
     filtered: bool,
 }
 
@@ -51,7 +50,7 @@ impl FractalHeap {
         c.skip(1)?;
         let id_length = usize::from(c.u16()?);
         let filter_length = c.u16()?;
-        let flags = c.u8()?;
+        c.skip(1)?; // flags: direct-block checksums are not verified (the objects are parsed with bounds checks)
         let max_managed = u64::from(c.u32()?);
         c.length()?;
         let huge_btree = c.offset()?;
@@ -90,7 +89,6 @@ impl FractalHeap {
             length_bytes: length_bits.div_ceil(8) as usize,
             root,
             root_rows,
-            checksummed_blocks: flags & 0x02 != 0,
             filtered: filter_length > 0,
         })
     }
@@ -196,7 +194,6 @@ impl FractalHeap {
             let child = file.read_meta(block + header + entry * o, o).await?;
             let child = file.cursor(&child).offset()?.ok_or_else(|| H5Error::malformed("missing heap block"))?;
             if row < direct_rows {
-                let _ = self.checksummed_blocks;
                 return Ok((child, child_offset, size));
             }
             block = child;
