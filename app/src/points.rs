@@ -5,9 +5,7 @@ use std::ops::Range;
 use std::sync::{Arc, OnceLock};
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{
-    Float64Type, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
-};
+use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::{DataType, TimeUnit};
 use floe_io::{LonLatBox, PointBatch};
@@ -148,46 +146,25 @@ fn reference_for(value: f64) -> f64 {
 
 /// Any numeric, boolean or timestamp array as f64 (timestamps in seconds since 1970; null → NaN).
 pub fn to_f64(array: &ArrayRef) -> Vec<f64> {
-    let seconds = |unit: &TimeUnit| match unit {
-        TimeUnit::Second => 1.0,
-        TimeUnit::Millisecond => 1e-3,
-        TimeUnit::Microsecond => 1e-6,
-        TimeUnit::Nanosecond => 1e-9,
+    let values = match array.data_type() {
+        DataType::Timestamp(unit, _) => timestamps_as_seconds(array, unit),
+        _ => arrow_cast_f64(array),
     };
-    let with_nulls = |raw: Vec<f64>| -> Vec<f64> {
-        raw.into_iter().enumerate().map(|(i, v)| if array.is_null(i) { f64::NAN } else { v }).collect()
+    values.unwrap_or_else(|| vec![f64::NAN; array.len()])
+}
+
+/// Seconds since 1970. Whole seconds and the fraction are converted apart so nanoseconds survive in f64.
+fn timestamps_as_seconds(array: &ArrayRef, unit: &TimeUnit) -> Option<Vec<f64>> {
+    let per_second: i64 = match unit {
+        TimeUnit::Second => 1,
+        TimeUnit::Millisecond => 1_000,
+        TimeUnit::Microsecond => 1_000_000,
+        TimeUnit::Nanosecond => 1_000_000_000,
     };
-    match array.data_type() {
-        DataType::Timestamp(unit, _) => {
-            let scale = seconds(unit);
-            let raw: Vec<f64> = match unit {
-                TimeUnit::Second => {
-                    array.as_primitive::<TimestampSecondType>().values().iter().map(|v| *v as f64).collect()
-                }
-                TimeUnit::Millisecond => {
-                    array.as_primitive::<TimestampMillisecondType>().values().iter().map(|v| *v as f64).collect()
-                }
-                TimeUnit::Microsecond => {
-                    array.as_primitive::<TimestampMicrosecondType>().values().iter().map(|v| *v as f64).collect()
-                }
-                TimeUnit::Nanosecond => {
-                    // Split seconds and the rest so nanosecond timestamps keep their precision in f64.
-                    array
-                        .as_primitive::<TimestampNanosecondType>()
-                        .values()
-                        .iter()
-                        .map(|v| (v / 1_000_000_000) as f64 + (v % 1_000_000_000) as f64 * 1e-9)
-                        .collect()
-                }
-            };
-            let scale = if matches!(unit, TimeUnit::Nanosecond) { 1.0 } else { scale };
-            with_nulls(raw.into_iter().map(|v| v * scale).collect())
-        }
-        _ => match arrow_cast_f64(array) {
-            Some(values) => values,
-            None => vec![f64::NAN; array.len()],
-        },
-    }
+    let ints = arrow_cast::cast(array, &DataType::Int64).ok()?;
+    let ints = ints.as_primitive_opt::<Int64Type>()?;
+    let seconds = |v: i64| v.div_euclid(per_second) as f64 + v.rem_euclid(per_second) as f64 / per_second as f64;
+    Some(ints.iter().map(|v| v.map_or(f64::NAN, seconds)).collect())
 }
 
 fn arrow_cast_f64(array: &ArrayRef) -> Option<Vec<f64>> {

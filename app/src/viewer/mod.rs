@@ -134,10 +134,10 @@ impl FloeApp {
         }
         let mut layer = self.layers.remove(index);
         layer.cancel();
-        if let Some(gpu) = render_state.and_then(|rs| {
-            rs.renderer.write().callback_resources.get_mut::<FloeGpu>().map(|g| g.layers.remove(&layer.id))
-        }) {
-            drop(gpu);
+        if let Some(render_state) = render_state
+            && let Some(gpu) = render_state.renderer.write().callback_resources.get_mut::<FloeGpu>()
+        {
+            gpu.layers.remove(&layer.id);
         }
         self.selected = self.selected.min(self.layers.len().saturating_sub(1));
     }
