@@ -6,6 +6,8 @@ Oracles come from pyarrow and shapely, independent of Floe's own decoder:
   (lon/lat, polygons at their bbox centre) and the values of the numeric columns at sampled rows.
 - covering.parquet: 20 row groups of WKB points sorted west→east with a bbox covering column (pruning).
 - hive/: year=/month= partitioned plain lon/lat Parquet (partition pruning).
+- codec_{snappy,gzip,lz4,brotli,zstd}.parquet: the same 5000 points in each compression users meet, with a
+  large string column a reader that only draws points must not fetch (lazy local reads in the browser).
 - nulls.parquet: null geometries and NaN coordinates (must be skipped and counted).
 - bad/: a truncated file, a non-Parquet file, a file with no geometry, a projected CRS.
 """
@@ -138,6 +140,30 @@ def covering(out):
     write_atomic(plain, out / "no_covering.parquet", row_group_size=per_group, compression="snappy", write_statistics=False)
 
 
+CODECS = ["snappy", "gzip", "lz4", "brotli", "zstd"]
+CODEC_ROWS = 5000
+
+
+def codecs(out):
+    xs = [-120.0 + 40.0 * i / CODEC_ROWS for i in range(CODEC_ROWS)]
+    ys = [30.0 + 20.0 * ((i * 7919) % CODEC_ROWS) / CODEC_ROWS for i in range(CODEC_ROWS)]
+    # Incompressible text: random letters from a fixed linear congruential sequence.
+    state, notes = 12345, []
+    for _ in range(CODEC_ROWS):
+        chars = []
+        for _ in range(400):
+            state = (state * 1103515245 + 12345) % 2**31
+            chars.append(chr(97 + state % 26))
+        notes.append("".join(chars))
+    table = pa.table({
+        "height": pa.array([0.5 * i for i in range(CODEC_ROWS)], pa.float64()),
+        "geometry": pa.array([wkb_point(x, y) for x, y in zip(xs, ys)], pa.binary()),
+        "notes": pa.array(notes),
+    }).replace_schema_metadata({"geo": geo_metadata()})
+    for codec in CODECS:
+        write_atomic(table, out / f"codec_{codec}.parquet", row_group_size=1000, compression=codec)
+
+
 def hive(out):
     root = out / "hive"
     for year in (2020, 2021, 2022):
@@ -178,6 +204,7 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     oracle_geoparquet(out)
     covering(out)
+    codecs(out)
     hive(out)
     nulls(out)
     bad(out)

@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""Browser test of the static site in dist/: serves it on loopback and opens it in headless Chromium twice,
-once on the WebGL2 path (?backend=webgl) and once on the WebGPU path. For each: the console names the
-expected backend and shows no panic, and the screenshot shows the sample's points in viridis colours in
-the map area. Prints 'N passed, N failed'."""
+"""Browser test of the static site in dist/: serves it on loopback and opens it in headless Chromium.
+- Both backends (WebGL2 via ?backend=webgl, WebGPU): the console names the backend and shows no panic, the
+  screenshot shows the sample's points in viridis colours in the map area.
+- ?url= from another origin (Range + CORS): GeoParquet in all five compressions and a real ATL06 granule load
+  with the right point counts; servers that ignore Range or omit CORS give clear errors; a memory budget
+  stops loading with a message and keeps what was loaded on screen.
+- Local files by drag and drop and by the file picker: read through Blob.slice, never whole.
+Prints 'N passed, N failed'."""
 import functools
 import http.server
+import re
 import subprocess
 import sys
 import tempfile
@@ -14,6 +19,9 @@ from pathlib import Path
 
 DIST = Path(sys.argv[1] if len(sys.argv) > 1 else "dist").resolve()
 FIXTURES = Path(sys.argv[2] if len(sys.argv) > 2 else "target/fixtures").resolve()
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+CODECS = ["snappy", "gzip", "lz4", "brotli", "zstd"]
+ATL06 = "hdf5/real/hrt__ATL06_subset_by_shapefile_reference.h5"
 CHROMIUM = "/usr/bin/chromium"
 COMMON = ["--headless", "--no-sandbox", "--disable-quic", "--no-first-run", "--disable-background-networking",
           "--disable-component-update", "--disable-sync", "--enable-logging=stderr", "--v=0",
@@ -25,9 +33,42 @@ PATHS = {
 }
 
 
+# Appended to index.html as /handover.html: hands the page a local file (?file=URL) by a synthetic drop on
+# the canvas or through the file input (?via=pick), as a user's drag or pick would.
+HANDOVER = """<script type="module">
+const params = new URLSearchParams(location.search);
+const url = params.get("file"), via = params.get("via");
+const bytes = await (await fetch(url)).arrayBuffer();
+const file = new File([bytes], url.split("/").pop());
+const transfer = new DataTransfer();
+transfer.items.add(file);
+for (let i = 0; i < 200 && !document.getElementById("floe_file_input"); i++) await new Promise(r => setTimeout(r, 50));
+if (via === "pick") {
+  const input = document.getElementById("floe_file_input");
+  input.files = transfer.files;
+  input.dispatchEvent(new Event("change"));
+} else {
+  const drop = new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true});
+  document.getElementById("floe_canvas").dispatchEvent(drop);
+}
+console.log(`test: handed over ${file.name} (${file.size} bytes) by ${via}`);
+</script>"""
+
+
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
+
+    def do_GET(self):
+        if self.path.startswith("/handover.html"):
+            body = (DIST / "index.html").read_text().replace("</body>", HANDOVER + "</body>").encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
 
 
 class DataHandler(http.server.BaseHTTPRequestHandler):
@@ -50,7 +91,7 @@ class DataHandler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         mode, _, name = self.path.lstrip("/").partition("/")
-        path = FIXTURES / name
+        path = SHARED / name.removeprefix("shared/") if name.startswith("shared/") else FIXTURES / name
         if not path.is_file():
             self.send_response(404)
             self.cors(mode)
@@ -125,19 +166,34 @@ def viridis_like(r, g, b):
     return (g > r + 30 and b > 60 and abs(g - b) < 90) or (r > 150 and g > 180 and b < 90) or (b > r + 40 and r > 50 and g < 60)
 
 
-def browse(flags, query):
-    """Opens index.html{query} (DATA in the query is the data server's address); returns (console, screenshot)."""
+def browse(flags, query, page="index.html"):
+    """Opens {page}{query} (DATA in the query is the data server's address); returns (console, screenshot)."""
     site = serve()
     data = http.server.ThreadingHTTPServer(("127.0.0.1", 0), DataHandler)
     threading.Thread(target=data.serve_forever, daemon=True).start()
     shot = Path(tempfile.mkdtemp()) / "page.png"
     query = query.replace("DATA", f"http://127.0.0.1:{data.server_port}")
-    url = f"http://127.0.0.1:{site.server_port}/index.html{query}"
+    url = f"http://127.0.0.1:{site.server_port}/{page}{query}"
     command = [CHROMIUM, *COMMON, *flags, f"--user-data-dir={tempfile.mkdtemp()}", f"--screenshot={shot}", url]
     result = subprocess.run(command, capture_output=True, text=True, timeout=180)
     site.shutdown()
     data.shutdown()
     return result.stderr, shot
+
+
+def console(log):
+    """The page's console messages (Chromium logs them with :CONSOLE and the message in quotes)."""
+    return [l for l in log.splitlines() if ":CONSOLE" in l]
+
+
+def loaded(log, name):
+    """(points, bytes read, file size) from the viewer's 'NAME: N points loaded in T ms[; read B of S bytes…]'."""
+    for line in console(log):
+        match = re.search(re.escape(name) + r": (\d+) points loaded in (\d+) ms(?:; read (\d+) of (\d+) bytes)?", line)
+        if match:
+            points, _, read, size = match.groups()
+            return int(points), int(read or 0), int(size or 0)
+    return None
 
 
 def map_pixels(shot):
@@ -165,6 +221,48 @@ def url_cases():
         found = any(expected in l and ":CONSOLE" in l for l in log.splitlines())
         print(f"{mode}: {'clear error in the console' if found else 'FAIL no error containing ' + repr(expected)}")
         results.append(found)
+    return results
+
+
+def format_cases():
+    """Every compression and an ICESat-2 granule by ?url=, in one page: each reports its point count."""
+    urls = "&".join(f"url=DATA/ok/codec_{codec}.parquet" for codec in CODECS) + f"&url=DATA/ok/shared/{ATL06}"
+    log, shot = browse(PATHS["webgl"][0], f"?backend=webgl&tiles=off&{urls}")
+    results = []
+    for name, want in [*((f"codec_{codec}.parquet", 5000) for codec in CODECS), (ATL06.rsplit("/", 1)[1], 6108)]:
+        got = loaded(log, name)
+        ok = got is not None and got[0] == want
+        print(f"url {name}: {'%d points' % got[0] if got else 'FAIL not loaded'} (want {want})")
+        results.append(ok)
+    errors = [l for l in console(log) if "cannot read" in l or "panicked" in l or "unsupported" in l]
+    if errors:
+        print(f"formats: FAIL {errors[0][:300]}")
+        results.append(False)
+    return results
+
+
+def memory_budget_case():
+    """covering.parquet (20 row groups × 1000 points, 16 bytes each) with a 0.05 MB budget: stops, keeps what fits."""
+    log, shot = browse(PATHS["webgl"][0], "?backend=webgl&tiles=off&memory_mb=0.05&url=DATA/ok/covering.parquet")
+    stopped = [l for l in console(log) if "loading stopped at the memory budget" in l]
+    coloured = map_pixels(shot) if shot.exists() else 0
+    print(f"memory budget: {'message in the console' if stopped else 'FAIL no message'}; {coloured} coloured pixels")
+    return [bool(stopped) and coloured > 20]
+
+
+def local_file_cases():
+    """A dropped and a picked file are read by slices: the notes column (most of the file) is never read."""
+    results = []
+    for via in ["drop", "pick"]:
+        log, shot = browse(PATHS["webgl"][0], f"?backend=webgl&tiles=off&via={via}&file=DATA/ok/codec_zstd.parquet",
+                           page="handover.html")
+        got = loaded(log, "codec_zstd.parquet")
+        ok = got is not None and got[0] == 5000 and 0 < got[1] * 5 < got[2]
+        detail = f"{got[0]} points, read {got[1]} of {got[2]} bytes" if got else "FAIL not loaded"
+        print(f"local file by {via}: {detail}")
+        if not ok:
+            print(f"local file by {via}: FAIL console: {console(log)[-5:]}")
+        results.append(ok)
     return results
 
 
@@ -196,7 +294,9 @@ def run(name):
                 coloured += viridis_like(r, g, b)
         if coloured < 300:
             failures.append(f"only {coloured} viridis-coloured pixels in the map area")
-        print(f"{name}: {coloured} viridis-coloured map pixels; screenshot {shot}")
+        first = [l for l in console(log) if "first points on screen" in l]
+        timing = re.search(r"on screen (\d+) ms", first[0]).group(1) + " ms to first points" if first else ""
+        print(f"{name}: {coloured} viridis-coloured map pixels; {timing}; screenshot {shot}")
     for failure in failures:
         print(f"{name}: FAIL {failure}")
     return not failures
@@ -209,7 +309,7 @@ def main():
             passed += 1
         else:
             failed += 1
-    for ok in url_cases():
+    for ok in [*url_cases(), *format_cases(), *memory_budget_case(), *local_file_cases()]:
         passed += ok
         failed += not ok
     print(f"{passed} passed, {failed} failed")

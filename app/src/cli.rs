@@ -55,6 +55,9 @@ pub struct ViewArgs {
     /// Do not fetch OpenStreetMap tiles; draw the embedded coastline only.
     #[arg(long)]
     pub offline: bool,
+    /// Stop loading once the points in memory reach this many megabytes (default: no limit).
+    #[arg(long, value_name = "MB")]
+    pub memory_mb: Option<u64>,
     #[command(flatten)]
     pub input: InputArgs,
 }

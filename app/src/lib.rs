@@ -30,3 +30,16 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()
         .map_err(|e| anyhow::anyhow!("cannot start the loading threads: {e}"))
 }
+
+/// Milliseconds since the page started loading (browser) or since the viewer started (desktop).
+pub fn time_since_start_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        static START: std::sync::OnceLock<web_time::Instant> = std::sync::OnceLock::new();
+        START.get_or_init(web_time::Instant::now).elapsed().as_secs_f64() * 1000.0
+    }
+}

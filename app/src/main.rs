@@ -49,6 +49,7 @@ fn run_viewer(args: floe::cli::ViewArgs) -> anyhow::Result<()> {
         cmap,
         tiles: !args.offline,
         dataset: args.input.dataset_options()?,
+        memory_budget: args.memory_mb.map(|mb| mb.saturating_mul(1_000_000)),
     };
     let native_options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default().with_inner_size([1280.0, 800.0]).with_title("Floe"),

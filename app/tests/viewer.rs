@@ -87,3 +87,33 @@ fn granule_layer_has_beam_toggles() {
     harness.render().expect("render");
     assert_eq!(harness.state().points_drawn(), 3055 + 986);
 }
+
+#[test]
+fn memory_budget_stops_loading_and_keeps_what_is_loaded() {
+    const BUDGET: u64 = 100_000;
+    let options = AppOptions { tiles: false, memory_budget: Some(BUDGET), ..AppOptions::default() };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(960.0, 640.0))
+        .wgpu()
+        .build_eframe(|cc| FloeApp::new(cc, options).expect("app starts"));
+    for _ in 0..500 {
+        harness.step();
+        if harness.state().layers.first().is_some_and(|l| !l.is_loading()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    harness.run_steps(3);
+    let layer = &harness.state().layers[0];
+    let floe::viewer::LoadState::Stopped(message) = &layer.state else { panic!("loading did not stop at the budget") };
+    assert!(
+        message.starts_with("sample: ATL08 h_canopy (synthetic): loading stopped at the memory budget: "),
+        "{message}"
+    );
+    assert!(layer.rows_loaded > 0 && layer.rows_loaded < 9000, "{} rows loaded", layer.rows_loaded);
+    assert!(layer.memory_bytes() <= BUDGET, "{} bytes held", layer.memory_bytes());
+    assert_eq!(harness.state().notices, vec![message.clone()]);
+    let rows = layer.rows_loaded;
+    harness.render().expect("render");
+    assert_eq!(harness.state().points_drawn(), rows, "what was loaded is still drawn");
+}

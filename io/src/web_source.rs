@@ -121,3 +121,67 @@ impl ByteSource for HttpSource {
         &self.stats
     }
 }
+
+/// A local file the user picked or dropped. Read slice by slice through `Blob.slice`, so a 2 GB file is never
+/// in memory whole: only the footer, the metadata and the column chunks a load needs.
+pub struct BlobSource {
+    name: String,
+    blob: SendWrapper<web_sys::Blob>,
+    size: u64,
+    stats: Arc<FetchStats>,
+}
+
+impl std::fmt::Debug for BlobSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlobSource").field("name", &self.name).field("size", &self.size).finish()
+    }
+}
+
+impl BlobSource {
+    /// `name` names the file in messages (a `File`'s name; the browser hides its path).
+    pub fn new(name: &str, blob: web_sys::Blob) -> Self {
+        let size = blob.size().max(0.0) as u64;
+        Self { name: name.to_owned(), blob: SendWrapper::new(blob), size, stats: Arc::default() }
+    }
+}
+
+impl ByteSource for BlobSource {
+    fn location(&self) -> &str {
+        &self.name
+    }
+
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn fetch(&self, range: Range<u64>) -> BoxFuture<'_, Result<Bytes>> {
+        let future = SendWrapper::new(async move {
+            let error = |message: String| IoError::Source { location: self.name.clone(), message };
+            if range.start > range.end || range.end > self.size {
+                return Err(error(format!(
+                    "bytes {}..{} lie past the end of the file ({} bytes)",
+                    range.start, range.end, self.size
+                )));
+            }
+            let slice = self
+                .blob
+                .slice_with_f64_and_f64(range.start as f64, range.end as f64)
+                .map_err(|e| error(format!("cannot slice the file: {e:?}")))?;
+            let buffer = JsFuture::from(slice.array_buffer())
+                .await
+                .map_err(|e| error(format!("the browser could not read the file: {e:?}")))?;
+            let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+            self.stats.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.stats.bytes.fetch_add(bytes.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            if bytes.len() as u64 != range.end - range.start {
+                return Err(error(format!("asked for {} bytes, read {}", range.end - range.start, bytes.len())));
+            }
+            Ok(Bytes::from(bytes))
+        });
+        Box::pin(future)
+    }
+
+    fn stats(&self) -> &Arc<FetchStats> {
+        &self.stats
+    }
+}

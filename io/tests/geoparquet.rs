@@ -201,3 +201,23 @@ async fn bad_input_gives_clear_errors() {
         format!("{}: cannot read: no such file or directory", shown("missing.parquet"))
     );
 }
+
+#[tokio::test]
+async fn every_compression_decodes_and_unread_columns_are_not_fetched() {
+    for codec in ["snappy", "gzip", "lz4", "brotli", "zstd"] {
+        let path = fixtures().join(format!("codec_{codec}.parquet"));
+        let read = read_all(path.to_str().unwrap(), &DatasetOptions::default(), &ReadOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("{codec}: {e}"));
+        assert_eq!(read.rows(), 5000, "{codec}");
+        let mut heights: Vec<f64> = read.values("height").into_iter().map(|v| v.unwrap()).collect();
+        heights.sort_by(f64::total_cmp);
+        assert!(heights.iter().enumerate().all(|(i, &h)| h == 0.5 * i as f64), "{codec}: heights 0, 0.5, 1, …");
+        let (lon, lat) = (read.lon(), read.lat());
+        let first = lon.iter().position(|&x| x == -120.0).expect("first point");
+        assert_eq!(lat[first], 30.0, "{codec}");
+        let file = &read.dataset.files[0].file;
+        let fetched = file.byte_source().stats().bytes();
+        assert!(fetched * 5 < file.byte_source().size(), "{codec}: the notes column is not fetched ({fetched} bytes)");
+    }
+}

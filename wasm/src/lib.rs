@@ -21,6 +21,10 @@ mod web {
         params.get_all(name).iter().filter_map(|v| v.as_string()).collect()
     }
 
+    /// Bytes of decoded points the page holds at most (`?memory_mb=` changes it): well inside what a tab may
+    /// allocate on 32-bit wasm, so a big file stops loading with a message instead of crashing the tab.
+    const DEFAULT_MEMORY_BUDGET: u64 = 1_500_000_000;
+
     #[wasm_bindgen(start)]
     pub fn start() {
         eframe::WebLogger::init(log::LevelFilter::Info).ok();
@@ -35,6 +39,11 @@ mod web {
             color: query("color"),
             cmap: query("cmap").and_then(|name| floe_render::Colormap::from_name(&name)),
             tiles: query("tiles").as_deref() != Some("off"),
+            memory_budget: Some(
+                query("memory_mb")
+                    .and_then(|mb| mb.parse::<f64>().ok())
+                    .map_or(DEFAULT_MEMORY_BUDGET, |mb| (mb.max(0.0) * 1e6) as u64),
+            ),
             ..AppOptions::default()
         };
         wasm_bindgen_futures::spawn_local(async move {

@@ -11,10 +11,21 @@ use crate::load::{LoadEvent, default_colour_column};
 use crate::points::{ValueColumn, percentile_range};
 
 pub enum LoadState {
-    Loading { progress: Arc<Progress>, cancel: CancelToken, events: Receiver<LoadEvent> },
+    Loading {
+        progress: Arc<Progress>,
+        cancel: CancelToken,
+        events: Receiver<LoadEvent>,
+    },
     Done,
     Cancelled,
+    /// Loading stopped at the memory budget; what was loaded stays shown.
+    Stopped(String),
     Failed(String),
+}
+
+/// Bytes one loaded point costs: its f32 offsets on the GPU, its colour value there, and one f32 per column here.
+fn point_bytes(columns: usize) -> u64 {
+    12 + 4 * columns as u64
 }
 
 pub struct Layer {
@@ -107,9 +118,15 @@ impl Layer {
         }
     }
 
-    /// Takes what the loading task produced, spending at most `budget` on it so the UI stays responsive.
-    /// Returns an error message the first time loading fails.
-    pub fn drain_events(&mut self, budget: std::time::Duration) -> Option<String> {
+    /// What the loaded points occupy (CPU values and GPU buffers), in bytes.
+    pub fn memory_bytes(&self) -> u64 {
+        self.rows_loaded * point_bytes(self.columns.len())
+    }
+
+    /// Takes what the loading task produced, spending at most `budget` on it so the UI stays responsive and
+    /// at most `memory_left` bytes on new points (loading stops there). Returns a message for the user the
+    /// first time loading fails or stops.
+    pub fn drain_events(&mut self, budget: std::time::Duration, memory_left: &mut u64) -> Option<String> {
         let start = web_time::Instant::now();
         let mut failure = None;
         let mut received_batch = false;
@@ -121,6 +138,13 @@ impl Layer {
                     self.set_columns(columns);
                 }
                 LoadEvent::Batch(batch) => {
+                    let points: u64 = batch.chunks.iter().map(|c| c.len() as u64).sum();
+                    let bytes = points * point_bytes(self.columns.len());
+                    if bytes > *memory_left {
+                        failure = Some(self.stop_at_memory_budget());
+                        break;
+                    }
+                    *memory_left -= bytes;
                     received_batch = true;
                     let first_new = self.values.first().map_or(0, Vec::len);
                     for (column, new_values) in self.values.iter_mut().zip(&batch.values) {
@@ -137,7 +161,7 @@ impl Layer {
                         self.chunk_ranges.push(first_new + range.start..first_new + range.end);
                         self.chunk_beams.push(beam);
                     }
-                    self.rows_loaded += batch.chunks.iter().map(|c| c.len() as u64).sum::<u64>();
+                    self.rows_loaded += points;
                     self.rows_skipped += batch.skipped as u64;
                     self.pending_chunks.extend(batch.chunks);
                     self.bbox = self.bbox.union(&batch.bbox);
@@ -166,6 +190,22 @@ impl Layer {
             self.reset_range();
         }
         failure
+    }
+
+    fn stop_at_memory_budget(&mut self) -> String {
+        if let LoadState::Loading { cancel, .. } = &self.state {
+            cancel.cancel();
+        }
+        let message = format!(
+            "{}: loading stopped at the memory budget: {} of {} points loaded ({:.0} MB) and shown. Open a \
+             smaller area or fewer files.",
+            self.name,
+            self.rows_loaded,
+            self.rows_total.max(self.rows_loaded),
+            self.memory_bytes() as f64 / 1e6
+        );
+        self.state = LoadState::Stopped(message.clone());
+        message
     }
 
     fn set_columns(&mut self, columns: Vec<ValueColumn>) {

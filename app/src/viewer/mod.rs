@@ -6,6 +6,8 @@
 mod gpu;
 mod layer;
 mod panels;
+#[cfg(target_arch = "wasm32")]
+pub mod web_files;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,6 +32,9 @@ pub struct AppOptions {
     /// Fetch OpenStreetMap tiles (off in tests and with `--offline`).
     pub tiles: bool,
     pub dataset: DatasetOptions,
+    /// Bytes of loaded points (all layers) beyond which loading stops; `None`: no limit. The browser sets one
+    /// so a big file stops loading with a message instead of crashing the tab.
+    pub memory_budget: Option<u64>,
 }
 
 pub struct FloeApp {
@@ -52,10 +57,14 @@ pub struct FloeApp {
     auto_zoom: bool,
     last_frame: Option<web_time::Instant>,
     frame_ms: f32,
+    first_points_logged: bool,
 }
 
 impl FloeApp {
     pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> anyhow::Result<Self> {
+        crate::time_since_start_ms();
+        #[cfg(target_arch = "wasm32")]
+        web_files::install(&cc.egui_ctx);
         if let Some(render_state) = cc.wgpu_render_state.as_ref() {
             FloeGpu::install(render_state);
         }
@@ -87,6 +96,7 @@ impl FloeApp {
             auto_zoom: true,
             last_frame: None,
             frame_ms: 0.0,
+            first_points_logged: false,
         };
         let inputs =
             if options.inputs.is_empty() { vec![crate::load::SAMPLE_INPUT.to_owned()] } else { options.inputs };
@@ -96,8 +106,34 @@ impl FloeApp {
         Ok(app)
     }
 
-    /// Starts loading an input as a new layer.
+    /// Starts loading an input (path, URL, `s3://…`, `sample`) as a new layer.
     pub fn open(&mut self, input: &str, ctx: &egui::Context) {
+        let dataset_options = self.options.dataset.clone();
+        let owned_input = input.to_owned();
+        self.start_load(input, None, async move { open_dataset(&owned_input, &dataset_options).await }, ctx);
+    }
+
+    /// Starts loading a file the user picked or dropped on the page. It is read slice by slice.
+    #[cfg(target_arch = "wasm32")]
+    pub fn open_file(&mut self, file: web_sys::File, ctx: &egui::Context) {
+        let name = file.name();
+        let source: Arc<dyn floe_io::source::ByteSource> =
+            Arc::new(floe_io::web_source::BlobSource::new(&name, file.into()));
+        let dataset_options = self.options.dataset.clone();
+        let opened = Arc::clone(&source);
+        let opener = async move { floe_io::layer::Layer::from_source(opened, &dataset_options).await };
+        self.start_load(&name, Some(source), opener, ctx);
+    }
+
+    /// Adds a layer for `input` and runs its load in the background. With `source`, the summary logged at the
+    /// end says how much of the file was read.
+    fn start_load(
+        &mut self,
+        input: &str,
+        source: Option<Arc<dyn floe_io::source::ByteSource>>,
+        opener: impl Future<Output = Result<floe_io::layer::Layer, floe_io::IoError>> + Send + 'static,
+        ctx: &egui::Context,
+    ) {
         let id = self.next_id;
         self.next_id += 1;
         let progress = Arc::new(Progress::default());
@@ -107,19 +143,33 @@ impl FloeApp {
         let colormap = self.options.cmap.unwrap_or_default();
         self.layers.push(Layer::new(id, input, state, self.options.color.clone(), colormap));
         let input = input.to_owned();
-        let dataset_options = self.options.dataset.clone();
         let ctx = ctx.clone();
         let task = async move {
-            let emit = |event: LoadEvent| {
+            let started = web_time::Instant::now();
+            let mut points = 0;
+            let mut finished = false;
+            let mut emit = |event: LoadEvent| {
+                match &event {
+                    LoadEvent::Batch(batch) => points += batch.chunks.iter().map(|c| c.len()).sum::<usize>(),
+                    LoadEvent::Finished => finished = true,
+                    _ => {}
+                }
                 let delivered = sender.send(event).is_ok();
                 ctx.request_repaint();
                 delivered
             };
-            match open_dataset(&input, &dataset_options).await {
+            match opener.await {
                 Ok(dataset) => run_load(dataset, ReadOptions::default(), parallelism(), progress, cancel, emit).await,
                 Err(e) => {
                     emit(LoadEvent::Failed(e));
                 }
+            }
+            if finished {
+                let read = source.map_or(String::new(), |source| {
+                    let stats = source.stats();
+                    format!("; read {} of {} bytes in {} requests", stats.bytes(), source.size(), stats.requests())
+                });
+                log::info!("floe: {input}: {points} points loaded in {} ms{read}", started.elapsed().as_millis());
             }
         };
         #[cfg(not(target_arch = "wasm32"))]
@@ -189,6 +239,10 @@ impl FloeApp {
     }
 
     fn handle_dropped_files(&mut self, ctx: &egui::Context) {
+        #[cfg(target_arch = "wasm32")]
+        for file in web_files::take() {
+            self.open_file(file, ctx);
+        }
         let dropped: Vec<std::path::PathBuf> =
             ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
         for path in dropped {
@@ -247,11 +301,17 @@ impl eframe::App for FloeApp {
         if let Some(last) = self.last_frame.replace(now) {
             self.frame_ms = 0.9 * self.frame_ms + 0.1 * (now - last).as_secs_f32() * 1000.0;
         }
+        let memory_used: u64 = self.layers.iter().map(Layer::memory_bytes).sum();
+        let mut memory_left = self.options.memory_budget.map_or(u64::MAX, |b| b.saturating_sub(memory_used));
         for layer in &mut self.layers {
-            if let Some(message) = layer.drain_events(Duration::from_millis(12)) {
+            if let Some(message) = layer.drain_events(Duration::from_millis(12), &mut memory_left) {
                 log::error!("{message}");
                 self.notices.push(message);
             }
+        }
+        if !self.first_points_logged && self.points_drawn() > 0 {
+            self.first_points_logged = true;
+            log::info!("floe: first points on screen {:.0} ms after the page started", crate::time_since_start_ms());
         }
         if self.auto_zoom && self.layers.first().is_some_and(|l| !l.bbox.is_empty()) {
             self.zoom_to(0);

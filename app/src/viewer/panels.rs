@@ -23,6 +23,10 @@ pub fn top_bar_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
                     app.open(&path.to_string_lossy(), ui.ctx());
                 }
             }
+            #[cfg(target_arch = "wasm32")]
+            if ui.button("Open file…").clicked() {
+                super::web_files::pick();
+            }
             if ui.button("Open URL…").clicked() {
                 app.url_window_open = true;
             }
@@ -84,7 +88,7 @@ pub fn layers_ui(app: &mut FloeApp, ui: &mut egui::Ui) -> Option<usize> {
             ui.add(egui::ProgressBar::new(progress.fraction()).show_percentage());
         }
         match &layer.state {
-            LoadState::Failed(message) => {
+            LoadState::Failed(message) | LoadState::Stopped(message) => {
                 ui.label(RichText::new(message).color(ui.visuals().error_fg_color));
             }
             LoadState::Cancelled => {
