@@ -62,6 +62,16 @@ impl LonLatBox {
         }
     }
 
+    /// The overlap of two boxes (empty when they do not meet).
+    pub fn intersection(&self, other: &Self) -> Self {
+        Self {
+            west: self.west.max(other.west),
+            south: self.south.max(other.south),
+            east: self.east.min(other.east),
+            north: self.north.min(other.north),
+        }
+    }
+
     pub fn contains(&self, lon: f64, lat: f64) -> bool {
         lon >= self.west && lon <= self.east && lat >= self.south && lat <= self.north
     }

@@ -49,6 +49,10 @@ pub enum IoError {
     #[error("{location}: unsupported HDF5 feature: {what} in {object}")]
     Unsupported { location: String, object: String, what: String },
 
+    /// An area-of-interest file that cannot be used.
+    #[error("{location}: not a usable area of interest: {message}")]
+    Aoi { location: String, message: String },
+
     /// Something the caller asked for is malformed (a filter, a URL).
     #[error("{0}")]
     Invalid(String),

@@ -83,13 +83,26 @@ pub struct ReadOptions {
     pub columns: ColumnSelection,
     /// Keep only points inside this box (row groups outside it are never fetched).
     pub bbox: Option<LonLatBox>,
+    /// Keep only points inside these polygons (exact test after pruning by `bbox`; see [`ReadOptions::with_aoi`]).
+    pub aoi: Option<Arc<crate::aoi::Aoi>>,
     /// Rows per emitted batch.
     pub batch_rows: usize,
 }
 
+impl ReadOptions {
+    /// Restricts the read to an AOI: its bounding box prunes row groups and chunks, its polygons pick the rows.
+    pub fn with_aoi(self, aoi: Arc<crate::aoi::Aoi>) -> Self {
+        let bbox = match self.bbox {
+            Some(b) => b.intersection(&aoi.bbox),
+            None => aoi.bbox,
+        };
+        Self { bbox: Some(bbox), aoi: Some(aoi), ..self }
+    }
+}
+
 impl Default for ReadOptions {
     fn default() -> Self {
-        Self { columns: ColumnSelection::AllNumeric, bbox: None, batch_rows: 64 * 1024 }
+        Self { columns: ColumnSelection::AllNumeric, bbox: None, aoi: None, batch_rows: 64 * 1024 }
     }
 }
 
@@ -284,6 +297,7 @@ impl GeoParquetFile {
                     geometry: self.geometry.clone(),
                     value_columns: plan.value_columns.clone(),
                     bbox: options.bbox,
+                    aoi: options.aoi.clone(),
                     first_row: rgs.first().and_then(|&rg| row_starts.get(rg).copied()).unwrap_or(0),
                 };
                 self.partition_stream(
@@ -381,6 +395,7 @@ struct DecodeContext {
     geometry: GeometrySource,
     value_columns: Vec<String>,
     bbox: Option<LonLatBox>,
+    aoi: Option<Arc<crate::aoi::Aoi>>,
     /// Row number (in the file) of the next batch's first row, for error messages.
     first_row: u64,
 }
@@ -495,7 +510,11 @@ impl DecodeContext {
         }
         let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
             .map_err(|e| column_error("lon/lat", e.to_string()))?;
-        Ok(PointBatch { batch, bbox, source: Arc::clone(&self.location), skipped })
+        let batch = PointBatch { batch, bbox, source: Arc::clone(&self.location), skipped };
+        match &self.aoi {
+            Some(aoi) => aoi.filter(batch),
+            None => Ok(batch),
+        }
     }
 }
 

@@ -98,20 +98,24 @@ impl Layer {
         };
         progress.rows_total.fetch_add(granule.num_rows(), Ordering::Relaxed);
         progress.bytes_total.fetch_add(granule.file.byte_source().size(), Ordering::Relaxed);
-        let bbox = options.bbox;
+        let (bbox, aoi) = (options.bbox, options.aoi.clone());
         let streams = granule
             .beams
             .clone()
             .into_iter()
             .map(|beam| {
-                let (granule, progress, cancel, map) =
-                    (Arc::clone(&granule), Arc::clone(&progress), cancel.clone(), Arc::clone(&map));
+                let (granule, progress, cancel, map, aoi) =
+                    (Arc::clone(&granule), Arc::clone(&progress), cancel.clone(), Arc::clone(&map), aoi.clone());
                 futures::stream::once(async move {
                     if cancel.is_cancelled() {
                         return Err(IoError::Cancelled { location: granule.location().to_owned() });
                     }
                     let before = granule.file.byte_source().stats().bytes();
                     let batch = granule.read_beam(&beam, bbox, surface).await?;
+                    let batch = match &aoi {
+                        Some(aoi) => aoi.filter(batch)?,
+                        None => batch,
+                    };
                     let fetched = granule.file.byte_source().stats().bytes().saturating_sub(before);
                     progress.bytes_fetched.fetch_add(fetched, Ordering::Relaxed);
                     progress.rows_loaded.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);

@@ -5,6 +5,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod aoi;
 pub mod batch;
 pub mod bbox;
 pub mod dataset;

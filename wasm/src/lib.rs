@@ -25,9 +25,49 @@ mod web {
     /// allocate on 32-bit wasm, so a big file stops loading with a message instead of crashing the tab.
     const DEFAULT_MEMORY_BUDGET: u64 = 1_500_000_000;
 
+    /// `?bench=decode&url=…`: decodes each file into GPU-ready batches, as the viewer does, without starting the
+    /// viewer (its frames would share the one thread), and logs the time. Used by `scripts/bench-web`.
+    async fn bench_decode(inputs: Vec<String>) {
+        for input in inputs {
+            let started = web_time::Instant::now();
+            let dataset = match floe::load::open_dataset(&input, &floe_io::DatasetOptions::default()).await {
+                Ok(dataset) => dataset,
+                Err(e) => {
+                    log::error!("floe: bench: {e}");
+                    continue;
+                }
+            };
+            let mut points = 0;
+            let mut failure = None;
+            let progress = std::sync::Arc::default();
+            let read = floe_io::ReadOptions::default();
+            floe::load::run_load(dataset, read, 1, progress, floe_io::CancelToken::default(), |event| {
+                match event {
+                    floe::load::LoadEvent::Batch(batch) => {
+                        points += batch.chunks.iter().map(|c| c.len()).sum::<usize>()
+                    }
+                    floe::load::LoadEvent::Failed(e) => failure = Some(e),
+                    _ => {}
+                }
+                true
+            })
+            .await;
+            match failure {
+                Some(e) => log::error!("floe: bench: {e}"),
+                None => {
+                    log::info!("floe: bench {input}: {points} points decoded in {} ms", started.elapsed().as_millis())
+                }
+            }
+        }
+    }
+
     #[wasm_bindgen(start)]
     pub fn start() {
         eframe::WebLogger::init(log::LevelFilter::Info).ok();
+        if query("bench").as_deref() == Some("decode") {
+            wasm_bindgen_futures::spawn_local(bench_decode(query_all("url")));
+            return;
+        }
         let mut web_options = eframe::WebOptions::default();
         if query("backend").as_deref() == Some("webgl") {
             let mut setup = egui_wgpu::WgpuSetupCreateNew::without_display_handle();

@@ -34,8 +34,8 @@ pub fn top_bar_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
         let mut dismissed = None;
         for (index, notice) in app.notices.iter().enumerate() {
             ui.horizontal(|ui| {
-                ui.label(RichText::new(format!("⚠ {notice}")).color(ui.visuals().error_fg_color));
-                if ui.small_button("✕").clicked() {
+                ui.label(RichText::new(notice).color(ui.visuals().error_fg_color));
+                if ui.small_button("Dismiss").clicked() {
                     dismissed = Some(index);
                 }
             });

@@ -1,0 +1,232 @@
+//! Areas of interest: polygons read from GeoJSON (CRS84 lon/lat), and the exact point-in-polygon filter readers
+//! apply after pruning by the AOI's bounding box (row groups, hive partitions, HDF5 chunks).
+
+use std::sync::Arc;
+
+use arrow_array::BooleanArray;
+use geo::{BoundingRect as _, Contains as _, Coord, LineString, MultiPolygon, Point, Polygon};
+use serde_json::Value;
+
+use crate::batch::PointBatch;
+use crate::bbox::LonLatBox;
+use crate::error::{IoError, Result};
+
+/// GeoJSON files beyond this are refused: an AOI is a few polygons, not a dataset.
+const MAX_AOI_BYTES: usize = 64 << 20;
+
+/// One or more polygons (with holes) in lon/lat degrees.
+#[derive(Clone, Debug)]
+pub struct Aoi {
+    /// Where it came from, for messages and the UI.
+    pub name: String,
+    polygons: MultiPolygon<f64>,
+    pub bbox: LonLatBox,
+}
+
+impl Aoi {
+    /// A rectangle (`--bbox W,S,E,N`, or a rectangle drawn on the map).
+    pub fn from_bbox(bbox: LonLatBox) -> Self {
+        let ring = vec![
+            (bbox.west, bbox.south),
+            (bbox.east, bbox.south),
+            (bbox.east, bbox.north),
+            (bbox.west, bbox.north),
+            (bbox.west, bbox.south),
+        ];
+        Self::from_rings("bbox", vec![ring])
+    }
+
+    /// A polygon from its outer ring (lon, lat), closed or not (a polygon drawn on the map).
+    pub fn from_rings(name: &str, outer_rings: Vec<Vec<(f64, f64)>>) -> Self {
+        let polygons = outer_rings.into_iter().map(|ring| Polygon::new(LineString::from(ring), vec![])).collect();
+        Self::new(name, MultiPolygon(polygons))
+    }
+
+    fn new(name: &str, polygons: MultiPolygon<f64>) -> Self {
+        let bbox = polygons
+            .bounding_rect()
+            .map_or(LonLatBox::EMPTY, |r| LonLatBox::new(r.min().x, r.min().y, r.max().x, r.max().y));
+        Self { name: name.to_owned(), polygons, bbox }
+    }
+
+    /// Reads a GeoJSON Polygon, MultiPolygon, Feature, FeatureCollection or GeometryCollection; every polygon
+    /// of it belongs to the AOI.
+    pub fn from_geojson(location: &str, bytes: &[u8]) -> Result<Self> {
+        let error = |message: String| IoError::Aoi { location: location.to_owned(), message };
+        if bytes.len() > MAX_AOI_BYTES {
+            return Err(error(format!("{} bytes is more than the {MAX_AOI_BYTES} an AOI file may have", bytes.len())));
+        }
+        let root: Value = serde_json::from_slice(bytes).map_err(|e| error(format!("not JSON: {e}")))?;
+        check_crs(&root).map_err(error)?;
+        let mut polygons = Vec::new();
+        collect_polygons(&root, &mut polygons, 0).map_err(error)?;
+        if polygons.is_empty() {
+            return Err(error("no Polygon or MultiPolygon geometry in it".into()));
+        }
+        let name = location.rsplit('/').next().unwrap_or(location);
+        Ok(Self::new(name, MultiPolygon(polygons)))
+    }
+
+    pub fn polygons(&self) -> &MultiPolygon<f64> {
+        &self.polygons
+    }
+
+    /// Strictly inside (a point on the boundary is outside, as in shapely's `contains`).
+    pub fn contains(&self, lon: f64, lat: f64) -> bool {
+        self.bbox.contains(lon, lat) && self.polygons.contains(&Point::new(lon, lat))
+    }
+
+    /// Keeps the rows of `batch` inside the AOI.
+    pub fn filter(&self, batch: PointBatch) -> Result<PointBatch> {
+        let (lon, lat) = (batch.lon(), batch.lat());
+        let mut bounds = LonLatBox::EMPTY;
+        let keep: BooleanArray = lon
+            .values()
+            .iter()
+            .zip(lat.values().iter())
+            .map(|(&x, &y)| {
+                let inside = self.contains(x, y);
+                if inside {
+                    bounds.extend(x, y);
+                }
+                Some(inside)
+            })
+            .collect();
+        if keep.true_count() == batch.num_rows() {
+            return Ok(batch);
+        }
+        let filtered = arrow_select::filter::filter_record_batch(&batch.batch, &keep).map_err(|e| IoError::Column {
+            location: batch.source.to_string(),
+            column: "geometry".into(),
+            message: format!("cannot apply the AOI: {e}"),
+        })?;
+        Ok(PointBatch { batch: filtered, bbox: bounds, source: Arc::clone(&batch.source), skipped: batch.skipped })
+    }
+}
+
+/// GeoJSON (RFC 7946) is lon/lat on WGS 84; older files may name a CRS, which must then be that one.
+fn check_crs(root: &Value) -> std::result::Result<(), String> {
+    let Some(name) = root.pointer("/crs/properties/name").and_then(Value::as_str) else { return Ok(()) };
+    let lonlat =
+        ["urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "EPSG:4326", "urn:ogc:def:crs:EPSG::4326"];
+    if lonlat.contains(&name) {
+        Ok(())
+    } else {
+        Err(format!("its CRS is {name}; Floe reads AOIs in lon/lat degrees (CRS84)"))
+    }
+}
+
+fn collect_polygons(value: &Value, out: &mut Vec<Polygon<f64>>, depth: usize) -> std::result::Result<(), String> {
+    if depth > 8 {
+        return Err("geometries nested more than 8 deep".into());
+    }
+    let kind = value.get("type").and_then(Value::as_str).ok_or("an object without a \"type\"")?;
+    let children = |key: &str| value.get(key).and_then(Value::as_array).ok_or(format!("a {kind} without \"{key}\""));
+    match kind {
+        "FeatureCollection" => {
+            for feature in children("features")? {
+                collect_polygons(feature, out, depth + 1)?;
+            }
+        }
+        "GeometryCollection" => {
+            for geometry in children("geometries")? {
+                collect_polygons(geometry, out, depth + 1)?;
+            }
+        }
+        "Feature" => match value.get("geometry") {
+            Some(Value::Null) | None => {}
+            Some(geometry) => collect_polygons(geometry, out, depth + 1)?,
+        },
+        "Polygon" => out.push(polygon(children("coordinates")?)?),
+        "MultiPolygon" => {
+            for rings in children("coordinates")? {
+                out.push(polygon(rings.as_array().ok_or("a MultiPolygon member that is not a list of rings")?)?);
+            }
+        }
+        "Point" | "MultiPoint" | "LineString" | "MultiLineString" => {
+            return Err(format!("a {kind} has no area: an AOI needs Polygon or MultiPolygon geometries"));
+        }
+        other => return Err(format!("unknown GeoJSON type \"{other}\"")),
+    }
+    Ok(())
+}
+
+fn polygon(rings: &[Value]) -> std::result::Result<Polygon<f64>, String> {
+    let mut rings = rings.iter().map(ring);
+    let exterior = rings.next().ok_or("a Polygon without rings")??;
+    let interiors = rings.collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(Polygon::new(exterior, interiors))
+}
+
+fn ring(value: &Value) -> std::result::Result<LineString<f64>, String> {
+    let positions = value.as_array().ok_or("a ring that is not a list of positions")?;
+    if positions.len() < 4 {
+        return Err(format!("a ring of {} positions (a closed ring needs at least 4)", positions.len()));
+    }
+    let coords = positions
+        .iter()
+        .map(|position| {
+            let lon = position.get(0).and_then(Value::as_f64);
+            let lat = position.get(1).and_then(Value::as_f64);
+            match (lon, lat) {
+                (Some(x), Some(y)) if x.abs() <= 360.0 && y.abs() <= 90.0 => Ok(Coord { x, y }),
+                _ => Err(format!("position {position} is not a lon/lat pair in degrees")),
+            }
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(LineString::from(coords))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SQUARE_WITH_HOLE: &str = r#"{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon",
+        "coordinates": [[[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]], [[4, 4], [6, 4], [6, 6], [4, 6], [4, 4]]]}}"#;
+
+    #[test]
+    fn polygons_with_holes_contain_exactly_their_area() {
+        let aoi = Aoi::from_geojson("square.geojson", SQUARE_WITH_HOLE.as_bytes()).unwrap();
+        assert_eq!(aoi.bbox, LonLatBox::new(0.0, 0.0, 10.0, 10.0));
+        assert!(aoi.contains(1.0, 1.0));
+        assert!(!aoi.contains(5.0, 5.0), "in the hole");
+        assert!(!aoi.contains(11.0, 5.0));
+        assert!(!aoi.contains(0.0, 5.0), "on the boundary");
+    }
+
+    #[test]
+    fn bad_aois_are_refused_with_the_reason() {
+        let cases = [
+            (
+                "[1, 2",
+                "a.geojson: not a usable area of interest: not JSON: EOF while parsing a list at line 1 column 5",
+            ),
+            (
+                r#"{"type": "LineString", "coordinates": [[0, 0], [1, 1]]}"#,
+                "a.geojson: not a usable area of interest: a LineString has no area: an AOI needs Polygon or \
+                 MultiPolygon geometries",
+            ),
+            (
+                r#"{"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [0, 0]]]}"#,
+                "a.geojson: not a usable area of interest: a ring of 3 positions (a closed ring needs at least 4)",
+            ),
+            (
+                r#"{"type": "FeatureCollection", "features": []}"#,
+                "a.geojson: not a usable area of interest: no Polygon or MultiPolygon geometry in it",
+            ),
+            (
+                r#"{"type": "Polygon", "crs": {"type": "name", "properties": {"name": "EPSG:3413"}},
+                   "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}"#,
+                "a.geojson: not a usable area of interest: its CRS is EPSG:3413; Floe reads AOIs in lon/lat degrees \
+                 (CRS84)",
+            ),
+            (
+                r#"{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 100], [0, 0]]]}"#,
+                "a.geojson: not a usable area of interest: position [1,100] is not a lon/lat pair in degrees",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(Aoi::from_geojson("a.geojson", text.as_bytes()).unwrap_err().to_string(), expected);
+        }
+    }
+}
