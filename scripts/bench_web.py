@@ -8,8 +8,6 @@ import json
 import re
 import subprocess
 import sys
-import threading
-import http.server
 from pathlib import Path
 
 import numpy as np
@@ -43,18 +41,10 @@ def make(points, codec):
     return path
 
 
-def chromium(query, pattern, wait_ms):
-    """Opens the site in real time until a console line matches `pattern`; returns the console lines."""
-    site = web_test.serve()
-    data = http.server.ThreadingHTTPServer(("127.0.0.1", 0), web_test.DataHandler)
-    threading.Thread(target=data.serve_forever, daemon=True).start()
-    query = query.replace("DATA", f"http://127.0.0.1:{data.server_port}")
-    url = f"http://127.0.0.1:{site.server_port}/index.html{query}"
-    page = Path(__file__).resolve().parent / "bench_web_page.cjs"
-    out = subprocess.run(["node", str(page), url, pattern, str(wait_ms)], capture_output=True, text=True, timeout=300)
-    site.shutdown()
-    data.shutdown()
-    return json.loads(out.stdout) if out.stdout.strip() else [out.stderr]
+def chromium(query, pattern):
+    """Opens the site (WebGL2 path) in real time until a console line matches `pattern`; returns the lines."""
+    lines, _ = web_test.browse(web_test.PATHS["webgl"][0], query, pattern)
+    return lines
 
 
 def main():
@@ -63,7 +53,7 @@ def main():
     web_test.FIXTURES = DATA
     firsts = []
     for _ in range(3):
-        lines = chromium("?backend=webgl&tiles=off", "first points on screen", 30000)
+        lines = chromium("?backend=webgl&tiles=off", "first points on screen")
         match = next((re.search(r"on screen (\d+) ms", l) for l in lines if "first points on screen" in l), None)
         firsts.append(int(match.group(1)) if match else None)
     print(f"time to first points (sample, WebGL2, page start → first frame with points): {firsts} ms")
@@ -72,7 +62,7 @@ def main():
         native = min(json.loads(subprocess.run([decode, str(path)], capture_output=True, text=True, check=True).stdout)["seconds"] for _ in range(3))
         browser = []
         for _ in range(3):
-            lines = chromium(f"?bench=decode&url=DATA/ok/{path.name}", "points decoded in|bench:", 120000)
+            lines = chromium(f"?bench=decode&url=DATA/ok/{path.name}", "points decoded in|bench:")
             found = next((re.search(r": (\d+) points decoded in (\d+) ms", l) for l in lines if "points decoded in" in l), None)
             if found is None or int(found.group(1)) != points:
                 print(f"{codec}: the browser did not load all {points} points: {lines[-3:]}")
