@@ -26,6 +26,38 @@ pub enum Command {
     Render(RenderArgs),
     /// Print the values of an HDF5 dataset.
     Cat(CatArgs),
+    /// Cut an area of interest out of granules and GeoParquet inputs into one GeoParquet file.
+    Subset(SubsetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SubsetArgs {
+    /// Granules (ATL03/06/08) and GeoParquet files or datasets: paths, https:// or s3:// URLs.
+    #[arg(required = true)]
+    pub inputs: Vec<String>,
+    /// The GeoParquet file to write (atomically: it appears only once complete).
+    #[arg(long, short)]
+    pub out: std::path::PathBuf,
+    /// Keep rows inside the polygons of this GeoJSON file (CRS84).
+    #[arg(long, value_name = "FILE.geojson", conflicts_with = "bbox")]
+    pub aoi: Option<String>,
+    /// Keep rows inside this box.
+    #[arg(long, value_name = "W,S,E,N", allow_hyphen_values = true)]
+    pub bbox: Option<String>,
+    /// Columns to write besides latitude and longitude (default: all the input has).
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Vec<String>,
+    /// Beams to keep: names (gt1l) or strengths (strong, weak); default: all.
+    #[arg(long, value_delimiter = ',')]
+    pub beams: Vec<String>,
+    /// UTC time range START..END (either end may be left open).
+    #[arg(long, value_name = "START..END")]
+    pub time: Option<String>,
+    /// Drop rows where this column is null (repeatable); by default every row inside the AOI is kept.
+    #[arg(long = "drop-null", value_name = "COLUMN")]
+    pub drop_null: Vec<String>,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 /// Options shared by every command that opens inputs.

@@ -13,11 +13,14 @@ pub mod cmd_cat;
 pub mod cmd_info;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cmd_render;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cmd_subset;
 pub mod load;
 pub mod points;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod progress_bar;
 pub mod style;
+pub mod time_range;
 pub mod viewer;
 
 /// The multi-threaded tokio runtime that runs loads (object_store needs tokio).

@@ -240,3 +240,96 @@ fn render_draws_a_granule() {
     let coloured = pixels.chunks(4).filter(|p| viridis.iter().any(|c| c[..] == p[..])).count();
     assert!(coloured > 100, "{coloured} pixels in viridis colours");
 }
+
+#[test]
+fn subset_bad_input_exits_non_zero_with_a_clear_message() {
+    let dir = tempdir();
+    let atl06 = granule("hrt__ATL06_subset_by_shapefile_reference.h5");
+    let out = dir.join("never.parquet").to_string_lossy().into_owned();
+    let line = dir.join("line.geojson");
+    std::fs::write(&line, r#"{"type": "LineString", "coordinates": [[0, 0], [1, 1]]}"#).unwrap();
+    let line = line.to_string_lossy().into_owned();
+    fails_with(
+        &["subset", &atl06, "--aoi", &line, "--out", &out],
+        &format!(
+            "error: {line}: not a usable area of interest: a LineString has no area: an AOI needs Polygon or \
+             MultiPolygon geometries"
+        ),
+    );
+    fails_with(
+        &["subset", &atl06, "--bbox", "-16.6,64.8,-16.3,65.0", "--columns", "h_li,nope", "--out", &out],
+        "error: --columns: no column `nope` (columns: latitude, longitude, time, h_li,",
+    );
+    fails_with(
+        &["subset", &atl06, "--time", "2019-05-01..yesterday", "--out", &out],
+        "error: --time: `yesterday` is not a UTC date (2019-05-01) or date-time (2019-05-01T12:30:00Z)",
+    );
+    assert!(!std::path::Path::new(&out).exists(), "no output after a failure");
+}
+
+#[test]
+fn subset_selects_beams_time_and_drops_nulls_on_request() {
+    let dir = tempdir();
+    let atl06 = granule("hrt__ATL06_subset_by_shapefile_reference.h5");
+    let read = |path: &std::path::Path| {
+        let file = std::fs::File::open(path).unwrap();
+        let reader =
+            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
+        let batches: Vec<_> = reader.map(|b| b.unwrap()).collect();
+        arrow_select::concat::concat_batches(&batches[0].schema(), &batches).unwrap()
+    };
+    let all = dir.join("all.parquet");
+    let out = floe(&["subset", &atl06, "--out", all.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // h5py: 986, 987, 1074, 1074, 993, 994 segments per beam.
+    assert!(
+        stdout.starts_with("rows per track: gt1l 986, gt1r 987, gt2l 1074, gt2r 1074, gt3l 993, gt3r 994\n"),
+        "{stdout}"
+    );
+    let all = read(&all);
+    assert_eq!(all.num_rows(), 6108);
+    let h_li_nulls = all.column_by_name("h_li").unwrap().null_count();
+
+    let strong = dir.join("strong.parquet");
+    let out = floe(&["subset", &atl06, "--beams", "strong", "--drop-null", "h_li", "--out", strong.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let strong = read(&strong);
+    let strengths = strong.column_by_name("beam_strength").unwrap();
+    let strengths = strengths.as_any().downcast_ref::<arrow_array::StringArray>().unwrap();
+    assert!(strengths.iter().all(|s| s == Some("strong")));
+    assert_eq!(strong.column_by_name("h_li").unwrap().null_count(), 0);
+    assert!(strong.num_rows() < 6108 - h_li_nulls && strong.num_rows() > 2000, "{} rows", strong.num_rows());
+
+    // An empty time range keeps nothing but still writes a valid, empty file.
+    let none = dir.join("none.parquet");
+    let out = floe(&["subset", &atl06, "--time", "2000-01-01..2000-01-02", "--out", none.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let file = std::fs::File::open(&none).unwrap();
+    let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    assert_eq!(builder.metadata().file_metadata().num_rows(), 0);
+}
+
+#[test]
+fn interrupted_subset_leaves_no_file_that_looks_complete() {
+    let dir = tempdir();
+    let atl06 = granule("hrt__ATL06_subset_by_shapefile_reference.h5");
+    for delay_ms in [5, 20, 40, 60, 80, 120, 200] {
+        let out = dir.join(format!("killed-{delay_ms}.parquet"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_floe"))
+            .args(["subset", &atl06, "--out", out.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        child.kill().ok();
+        child.wait().unwrap();
+        // Either nothing, or the whole file: never a partial one under the final name.
+        if out.exists() {
+            let file = std::fs::File::open(&out).unwrap();
+            let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+                .unwrap_or_else(|e| panic!("killed after {delay_ms} ms: a partial file: {e}"));
+            assert_eq!(builder.metadata().file_metadata().num_rows(), 6108);
+        }
+    }
+}

@@ -85,6 +85,8 @@ pub struct ReadOptions {
     pub bbox: Option<LonLatBox>,
     /// Keep only points inside these polygons (exact test after pruning by `bbox`; see [`ReadOptions::with_aoi`]).
     pub aoi: Option<Arc<crate::aoi::Aoi>>,
+    /// Granules: read only beams whose name (`gt1l`) or strength (`strong`) is listed; empty reads all.
+    pub beams: Vec<String>,
     /// Rows per emitted batch.
     pub batch_rows: usize,
 }
@@ -102,7 +104,7 @@ impl ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        Self { columns: ColumnSelection::AllNumeric, bbox: None, aoi: None, batch_rows: 64 * 1024 }
+        Self { columns: ColumnSelection::AllNumeric, bbox: None, aoi: None, beams: Vec::new(), batch_rows: 64 * 1024 }
     }
 }
 

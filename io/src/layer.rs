@@ -96,12 +96,16 @@ impl Layer {
             Layer::GeoParquet(dataset) => return dataset.stream_map(options, parallelism, progress, cancel, map),
             Layer::Granule { granule, surface, .. } => (Arc::clone(granule), *surface),
         };
-        progress.rows_total.fetch_add(granule.num_rows(), Ordering::Relaxed);
+        let beams: Vec<crate::icesat2::Beam> = granule
+            .beams
+            .iter()
+            .filter(|b| options.beams.is_empty() || options.beams.iter().any(|s| *s == b.name || *s == b.strength))
+            .cloned()
+            .collect();
+        progress.rows_total.fetch_add(beams.iter().map(|b| b.rows).sum(), Ordering::Relaxed);
         progress.bytes_total.fetch_add(granule.file.byte_source().size(), Ordering::Relaxed);
         let (bbox, aoi) = (options.bbox, options.aoi.clone());
-        let streams = granule
-            .beams
-            .clone()
+        let streams = beams
             .into_iter()
             .map(|beam| {
                 let (granule, progress, cancel, map, aoi) =

@@ -24,6 +24,7 @@ pub mod source;
 #[cfg(target_arch = "wasm32")]
 pub mod web_source;
 pub mod wkb;
+pub mod writer;
 
 pub use batch::PointBatch;
 pub use bbox::LonLatBox;

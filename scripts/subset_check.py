@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Checks `floe subset` against an independent computation: h5py reads the real ATL06 subset, shapely picks the
+rows inside a polygon with a hole; the output read back with pyarrow and geopandas must hold exactly those rows
+(per track, in time order) with the same values, fills as nulls, and valid GeoParquet 1.1 metadata.
+Usage: subset_check.py FLOE_BINARY WORKDIR. Prints 'N passed, N failed'."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pyarrow.parquet as pq
+import shapely
+
+ROOT = Path(__file__).resolve().parent.parent
+ATL06 = ROOT.parent / "shared" / "data" / "hdf5" / "real" / "hrt__ATL06_subset_by_shapefile_reference.h5"
+# A pentagon across all six tracks with a hole in it (lon/lat, CRS84).
+OUTER = [[-16.60, 64.85], [-16.30, 64.86], [-16.28, 64.95], [-16.45, 64.98], [-16.62, 64.93], [-16.60, 64.85]]
+HOLE = [[-16.48, 64.89], [-16.40, 64.89], [-16.40, 64.91], [-16.48, 64.91], [-16.48, 64.89]]
+COLUMNS = ["latitude", "longitude", "time", "h_li", "h_li_sigma", "atl06_quality_summary", "track_id", "rgt",
+           "cycle", "spot", "beam_strength"]
+
+results = []
+
+
+def check(name, ok, detail=""):
+    results.append(ok)
+    print(f"{'ok  ' if ok else 'FAIL'} {name}{': ' + detail if detail else ''}")
+
+
+def expected_rows():
+    polygon = shapely.Polygon(OUTER, [HOLE])
+    out = {}
+    with h5py.File(ATL06) as f:
+        for beam in ["gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"]:
+            group = f[beam]["land_ice_segments"]
+            lon, lat = group["longitude"][:], group["latitude"][:]
+            inside = shapely.contains_xy(polygon, lon, lat)
+            values = {}
+            for name in ["h_li", "h_li_sigma", "atl06_quality_summary"]:
+                data = group[name][:][inside].astype(np.float64)
+                fill = group[name].attrs.get("_FillValue")
+                values[name] = [None if fill is not None and v == fill else v for v in data]
+            delta = group["delta_time"][:][inside]
+            order = np.argsort(delta, kind="stable")
+            out[beam] = {"latitude": lat[inside][order], "longitude": lon[inside][order],
+                         **{k: [v[i] for i in order] for k, v in values.items()}}
+    return out
+
+
+def main():
+    floe, work = sys.argv[1], Path(sys.argv[2])
+    work.mkdir(parents=True, exist_ok=True)
+    aoi = work / "iceland_aoi.geojson"
+    aoi.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [OUTER, HOLE]}}]}))
+    out = work / "atl06_subset.parquet"
+    run = subprocess.run([floe, "subset", str(ATL06), "--aoi", str(aoi), "--out", str(out)], capture_output=True, text=True)
+    check("floe subset exits 0", run.returncode == 0, run.stderr.strip()[-300:])
+    print(run.stdout.strip())
+    if run.returncode != 0:
+        return
+    expected = expected_rows()
+    table = pq.read_table(out)
+    check("columns", table.column_names == COLUMNS + ["geometry", "bbox"], str(table.column_names))
+    tracks = table["track_id"].to_pylist()
+    for beam, want in expected.items():
+        rows = [i for i, t in enumerate(tracks) if t == beam]
+        got_lat = np.array(table["latitude"].to_pylist(), dtype=float)[rows]
+        ok = len(rows) == len(want["latitude"]) and np.array_equal(got_lat, want["latitude"])
+        check(f"{beam}: {len(want['latitude'])} rows inside the polygon, same latitudes in time order", ok, f"got {len(rows)}")
+        for name in ["h_li", "h_li_sigma", "atl06_quality_summary"]:
+            got = [table[name][i].as_py() for i in rows]
+            same = len(got) == len(want[name]) and all(
+                (a is None and b is None) or (a is not None and b is not None and float(a) == float(b))
+                for a, b in zip(got, want[name]))
+            nulls = sum(v is None for v in want[name])
+            check(f"{beam}: {name} values ({nulls} fills as nulls)", same)
+    check("rows ordered by track", tracks == sorted(tracks))
+    metadata = pq.read_metadata(out)
+    geo = json.loads(metadata.metadata[b"geo"])
+    column = geo["columns"]["geometry"]
+    lon, lat = np.array(table["longitude"].to_pylist()), np.array(table["latitude"].to_pylist())
+    check("geo metadata: 1.1.0, WKB, Point, covering",
+          geo["version"] == "1.1.0" and column["encoding"] == "WKB" and column["geometry_types"] == ["Point"]
+          and column["covering"]["bbox"]["xmin"] == ["bbox", "xmin"])
+    check("geo bbox = data bounds", column["bbox"] == [lon.min(), lat.min(), lon.max(), lat.max()], str(column["bbox"]))
+    check("zstd", all(metadata.row_group(0).column(i).compression == "ZSTD" for i in range(metadata.num_columns)))
+    import geopandas
+    frame = geopandas.read_parquet(out)
+    check("geopandas: CRS is OGC:CRS84", frame.crs is not None and frame.crs.to_string() == "OGC:CRS84", str(frame.crs))
+    check("geopandas: geometry = (longitude, latitude)",
+          np.array_equal(frame.geometry.x.to_numpy(), lon) and np.array_equal(frame.geometry.y.to_numpy(), lat))
+    check("geopandas: h_li as pyarrow has it", frame["h_li"].isna().sum() == table["h_li"].null_count)
+
+
+if __name__ == "__main__":
+    main()
+    passed = sum(results)
+    print(f"{passed} passed, {len(results) - passed} failed")
+    sys.exit(0 if results and all(results) else 1)
