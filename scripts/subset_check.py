@@ -93,6 +93,8 @@ def main():
     check("geopandas: geometry = (longitude, latitude)",
           np.array_equal(frame.geometry.x.to_numpy(), lon) and np.array_equal(frame.geometry.y.to_numpy(), lat))
     check("geopandas: h_li as pyarrow has it", frame["h_li"].isna().sum() == table["h_li"].null_count)
+    qa = subprocess.run([floe, "qa", str(out), "--source", str(ATL06), "--aoi", str(aoi)], capture_output=True, text=True)
+    check("floe qa --source passes the output", qa.returncode == 0, qa.stdout[-600:] + qa.stderr[-300:])
 
 
 if __name__ == "__main__":

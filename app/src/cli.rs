@@ -28,6 +28,24 @@ pub enum Command {
     Cat(CatArgs),
     /// Cut an area of interest out of granules and GeoParquet inputs into one GeoParquet file.
     Subset(SubsetArgs),
+    /// Check a GeoParquet file or dataset (e.g. a granule conversion): metadata, layout, values, and rows
+    /// against the source granules.
+    Qa(QaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct QaArgs {
+    /// A GeoParquet file, or a directory of them.
+    pub input: String,
+    /// Source granules the file was converted from (repeatable): rows and values are compared per beam.
+    #[arg(long = "source", value_name = "GRANULE.h5")]
+    pub sources: Vec<String>,
+    /// The AOI the file was cut with: only source rows inside it are expected (GeoJSON, CRS84).
+    #[arg(long, value_name = "FILE.geojson")]
+    pub aoi: Option<String>,
+    /// Print the checks as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

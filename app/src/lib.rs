@@ -12,6 +12,8 @@ pub mod cmd_cat;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cmd_info;
 #[cfg(not(target_arch = "wasm32"))]
+pub mod cmd_qa;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod cmd_render;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cmd_subset;

@@ -333,3 +333,59 @@ fn interrupted_subset_leaves_no_file_that_looks_complete() {
         }
     }
 }
+
+#[test]
+fn qa_flags_each_fault_and_passes_good_files() {
+    let qa = fixtures().join("qa");
+    let source = granule("hrt__ATL06_subset_by_shapefile_reference.h5");
+    let run = |file: &str| {
+        let path = qa.join(file).to_string_lossy().into_owned();
+        let out = floe(&["qa", &path, "--source", &source]);
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (code, stdout) = run("good.parquet");
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.contains("pass  gt2l rows                   1074 rows; source 1074 in the same time window; 0 missing")
+    );
+    let faults = [
+        ("missing_geo.parquet", "FAIL  geo metadata                no `geo` key in the Parquet footer: not GeoParquet"),
+        ("wrong_version.parquet", "FAIL  version                     \"0.4.0\" is not a GeoParquet version"),
+        ("wrong_bbox.parquet", "FAIL  bbox                        declared [-16.4, 64.9, -16.3, 65.0], data ["),
+        (
+            "wrong_types.parquet",
+            "FAIL  geometry_types              declared [\"Polygon\"], but the data has [\"Point\"]",
+        ),
+        ("fills_not_nulled.parquet", "FAIL  fill values                 h_li: 2143 values are 3.4028234663852886e38"),
+        ("swapped_lonlat.parquet", "FAIL  lon/lat                     the geometry holds (latitude, longitude)"),
+        (
+            "dropped_rows.parquet",
+            "FAIL  gt1l rows                   887 rows; source 986 in the same time window; 99 missing",
+        ),
+    ];
+    for (file, expected) in faults {
+        let (code, stdout) = run(file);
+        assert_eq!(code, Some(1), "{file}: {stdout}");
+        assert!(stdout.contains(expected), "{file}: expected `{expected}` in\n{stdout}");
+    }
+
+    // The shared GeoParquet files pass, except the one that is plain Parquet with lon/lat columns.
+    let shared_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/geoparquet");
+    let mut names: Vec<String> = std::fs::read_dir(&shared_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".parquet"))
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 10);
+    for name in names {
+        let out = floe(&["qa", &shared(&name)]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if name == "atl06_TestParquetFile_001.parquet" {
+            assert_eq!(out.status.code(), Some(1), "{name}: {stdout}");
+            assert!(stdout.contains("FAIL  geo metadata       no `geo` key"), "{stdout}");
+        } else {
+            assert_eq!(out.status.code(), Some(0), "{name}: {stdout}");
+        }
+    }
+}

@@ -19,6 +19,7 @@ pub mod layer;
 mod parquet_source;
 pub mod partition;
 pub mod progress;
+pub mod qa;
 pub mod sample;
 pub mod source;
 #[cfg(target_arch = "wasm32")]
