@@ -83,7 +83,8 @@ pub fn run(args: &SubsetArgs) -> anyhow::Result<()> {
     let all = arrow_select::concat::concat_batches(&schema, &batches).context("joining the inputs' rows")?;
     let sorted = sort_by_track_and_time(&all)?;
     let selected = select_columns(&sorted, &args.columns)?;
-    let summary = floe_io::writer::write_geoparquet_file(&args.out, &selected.schema(), &[selected.clone()])?;
+    let summary =
+        floe_io::writer::write_geoparquet_file(&args.out, &selected.schema(), std::slice::from_ref(&selected))?;
 
     println!("{}", rows_per_track(&selected));
     println!(

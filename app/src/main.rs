@@ -27,8 +27,8 @@ fn main() {
         Some(Command::Info(args)) => floe::cmd_info::run(args),
         Some(Command::Render(args)) => floe::cmd_render::run(args),
         Some(Command::Cat(args)) => floe::cmd_cat::run(args),
-        Some(Command::Subset(args)) => floe::cmd_subset::run(&args),
-        Some(Command::Qa(args)) => floe::cmd_qa::run(&args),
+        Some(Command::Subset(args)) => floe::cmd_subset::run(args),
+        Some(Command::Qa(args)) => floe::cmd_qa::run(args),
         None => run_viewer(cli.view),
     };
     if let Err(error) = result {
