@@ -172,9 +172,10 @@ pub fn style_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
         let (mut lo_value, mut hi_value) = (column.value_of(lo), column.value_of(hi));
         let speed = ((hi_value - lo_value).abs() / 200.0).max(1e-6);
         ui.horizontal(|ui| {
-            ui.label("Range");
-            let lo_changed = ui.add(egui::DragValue::new(&mut lo_value).speed(speed)).changed();
-            let hi_changed = ui.add(egui::DragValue::new(&mut hi_value).speed(speed)).changed();
+            let label = ui.label("Range").id;
+            // Labelled for screen readers (and kittest's accessibility check).
+            let lo_changed = ui.add(egui::DragValue::new(&mut lo_value).speed(speed)).labelled_by(label).changed();
+            let hi_changed = ui.add(egui::DragValue::new(&mut hi_value).speed(speed)).labelled_by(label).changed();
             if lo_changed || hi_changed {
                 layer.style.value_range = (column.gpu_of(lo_value), column.gpu_of(hi_value));
                 layer.range_user_set = true;
