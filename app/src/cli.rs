@@ -108,6 +108,9 @@ pub struct ViewArgs {
     /// Stop loading once the points in memory reach this many megabytes (default: no limit).
     #[arg(long, value_name = "MB")]
     pub memory_mb: Option<u64>,
+    /// Load only points inside the polygons of this GeoJSON file (also: open or drop a .geojson file).
+    #[arg(long, value_name = "FILE.geojson")]
+    pub aoi: Option<String>,
     #[command(flatten)]
     pub input: InputArgs,
 }

@@ -52,6 +52,14 @@ fn run_viewer(args: floe::cli::ViewArgs) -> anyhow::Result<()> {
         tiles: !args.offline,
         dataset: args.input.dataset_options()?,
         memory_budget: args.memory_mb.map(|mb| mb.saturating_mul(1_000_000)),
+        aoi: match &args.aoi {
+            Some(path) => {
+                let bytes =
+                    std::fs::read(path).map_err(|e| anyhow::anyhow!("{path}: cannot read the AOI file: {e}"))?;
+                Some(std::sync::Arc::new(floe_io::aoi::Aoi::from_geojson(path, &bytes)?))
+            }
+            None => None,
+        },
     };
     let native_options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default().with_inner_size([1280.0, 800.0]).with_title("Floe"),

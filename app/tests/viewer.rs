@@ -117,3 +117,56 @@ fn memory_budget_stops_loading_and_keeps_what_is_loaded() {
     harness.render().expect("render");
     assert_eq!(harness.state().points_drawn(), rows, "what was loaded is still drawn");
 }
+
+#[test]
+fn aoi_limits_loading_to_its_polygon() {
+    // A box over the middle of the sample's tracks, as GeoJSON.
+    let (west, south, east, north) = (-122.3, 44.7, -121.6, 45.1);
+    let geojson = format!(
+        r#"{{"type": "Polygon", "coordinates": [[[{west}, {south}], [{east}, {south}], [{east}, {north}], [{west}, {north}], [{west}, {south}]]]}}"#
+    );
+    let aoi = floe_io::aoi::Aoi::from_geojson("box.geojson", geojson.as_bytes()).unwrap();
+    // Independent count: every sample point, filtered by plain comparisons.
+    let runtime = floe::runtime().unwrap();
+    let expected = runtime.block_on(async {
+        use futures::TryStreamExt as _;
+        let layer = floe::load::open_dataset("sample", &floe_io::DatasetOptions::default()).await.unwrap();
+        let identity: std::sync::Arc<dyn Fn(floe_io::PointBatch) -> floe_io::PointBatch + Send + Sync> =
+            std::sync::Arc::new(|b| b);
+        let progress = std::sync::Arc::default();
+        let stream = layer
+            .stream_map(&floe_io::ReadOptions::default(), 1, progress, floe_io::CancelToken::default(), identity)
+            .unwrap();
+        let batches: Vec<floe_io::PointBatch> = stream.try_collect().await.unwrap();
+        batches
+            .iter()
+            .flat_map(|b| {
+                b.lon().values().iter().zip(b.lat().values().iter()).map(|(x, y)| (*x, *y)).collect::<Vec<_>>()
+            })
+            .filter(|(x, y)| *x > west && *x < east && *y > south && *y < north)
+            .count() as u64
+    });
+    assert!(expected > 1000 && expected < 8000, "the box cuts the tracks: {expected}");
+    let options = AppOptions { tiles: false, aoi: Some(std::sync::Arc::new(aoi)), ..AppOptions::default() };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(960.0, 640.0))
+        .wgpu()
+        .build_eframe(|cc| FloeApp::new(cc, options).expect("app starts"));
+    for _ in 0..500 {
+        harness.step();
+        if harness.state().layers.first().is_some_and(|l| !l.is_loading()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    harness.run_steps(3);
+    let layer = &harness.state().layers[0];
+    assert!(matches!(layer.state, floe::viewer::LoadState::Done));
+    assert_eq!(layer.rows_loaded, expected);
+    assert!(layer.bbox.south > south && layer.bbox.north < north);
+    // The outline is drawn in its own colour over the map.
+    let image = harness.render().expect("render");
+    image.save(std::env::temp_dir().join("floe-aoi-test.png")).expect("save screenshot");
+    let outline = image.pixels().filter(|p| p.0[0] == 255 && p.0[1] == 80 && p.0[2] == 40).count();
+    assert!(outline > 100, "AOI outline pixels: {outline}");
+}

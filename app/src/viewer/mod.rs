@@ -35,6 +35,8 @@ pub struct AppOptions {
     /// Bytes of loaded points (all layers) beyond which loading stops; `None`: no limit. The browser sets one
     /// so a big file stops loading with a message instead of crashing the tab.
     pub memory_budget: Option<u64>,
+    /// Load only points inside this area of interest (outlined on the map).
+    pub aoi: Option<Arc<floe_io::aoi::Aoi>>,
 }
 
 pub struct FloeApp {
@@ -108,9 +110,36 @@ impl FloeApp {
 
     /// Starts loading an input (path, URL, `s3://…`, `sample`) as a new layer.
     pub fn open(&mut self, input: &str, ctx: &egui::Context) {
+        #[cfg(not(target_arch = "wasm32"))]
+        if input.ends_with(".geojson") || input.ends_with(".json") {
+            match std::fs::read(input)
+                .map_err(|e| format!("{input}: cannot read: {e}"))
+                .and_then(|bytes| floe_io::aoi::Aoi::from_geojson(input, &bytes).map_err(|e| e.to_string()))
+            {
+                Ok(aoi) => self.set_aoi(Some(Arc::new(aoi)), ctx),
+                Err(message) => {
+                    log::error!("{message}");
+                    self.notices.push(message);
+                }
+            }
+            return;
+        }
         let dataset_options = self.options.dataset.clone();
         let owned_input = input.to_owned();
         self.start_load(input, None, async move { open_dataset(&owned_input, &dataset_options).await }, ctx);
+    }
+
+    /// Sets (or clears) the area of interest and reloads every layer through it.
+    pub fn set_aoi(&mut self, aoi: Option<Arc<floe_io::aoi::Aoi>>, ctx: &egui::Context) {
+        self.options.aoi = aoi;
+        let locations: Vec<String> = self.layers.iter().map(|l| l.location.clone()).collect();
+        while !self.layers.is_empty() {
+            self.remove_layer(0, None);
+        }
+        self.auto_zoom = true;
+        for location in locations {
+            self.open(&location, ctx);
+        }
     }
 
     /// Starts loading a file the user picked or dropped on the page. It is read slice by slice.
@@ -144,6 +173,10 @@ impl FloeApp {
         self.layers.push(Layer::new(id, input, state, self.options.color.clone(), colormap));
         let input = input.to_owned();
         let ctx = ctx.clone();
+        let read = match &self.options.aoi {
+            Some(aoi) => ReadOptions::default().with_aoi(Arc::clone(aoi)),
+            None => ReadOptions::default(),
+        };
         let task = async move {
             let started = web_time::Instant::now();
             let mut points = 0;
@@ -159,7 +192,7 @@ impl FloeApp {
                 delivered
             };
             match opener.await {
-                Ok(dataset) => run_load(dataset, ReadOptions::default(), parallelism(), progress, cancel, emit).await,
+                Ok(dataset) => run_load(dataset, read, parallelism(), progress, cancel, emit).await,
                 Err(e) => {
                     emit(LoadEvent::Failed(e));
                 }
@@ -252,6 +285,7 @@ impl FloeApp {
 
     fn map_ui(&mut self, ui: &mut egui::Ui) {
         let layer_ids: Vec<u64> = self.layers.iter().filter(|l| l.style.visible).map(|l| l.id).collect();
+        let aoi = self.options.aoi.clone();
         let points_drawn = Arc::clone(&self.points_drawn);
         let ppp = ui.ctx().pixels_per_point();
         let tiles = self.tiles.as_mut().map(|t| t as &mut dyn walkers::Tiles);
@@ -274,6 +308,9 @@ impl FloeApp {
                 };
                 let callback = MapCallback { camera, layer_ids, coastline: true, points_drawn };
                 ui.painter().add(egui_wgpu::Callback::new_paint_callback(rect, callback));
+                if let Some(aoi) = &aoi {
+                    aoi_outline_ui(ui, aoi, projector);
+                }
                 let cursor = response.hover_pos().map(|p| {
                     let position = projector.unproject(p.to_vec2());
                     (position.x(), position.y())
@@ -342,6 +379,18 @@ impl eframe::App for FloeApp {
         panels::open_url_ui(self, &ctx);
         if self.layers.iter().any(Layer::is_loading) {
             ctx.request_repaint_after(Duration::from_millis(100));
+        }
+    }
+}
+
+/// The AOI's rings as closed lines over the map.
+fn aoi_outline_ui(ui: &egui::Ui, aoi: &floe_io::aoi::Aoi, projector: &walkers::Projector<'_>) {
+    let stroke = egui::Stroke::new(2.0, egui::Color32::from_rgb(255, 80, 40));
+    for polygon in aoi.polygons() {
+        for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+            let points: Vec<egui::Pos2> =
+                ring.coords().map(|c| projector.project(lon_lat(c.x, c.y)).to_pos2()).collect();
+            ui.painter().add(egui::Shape::line(points, stroke));
         }
     }
 }

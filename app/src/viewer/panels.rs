@@ -17,6 +17,7 @@ pub fn top_bar_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
                         "GeoParquet, Parquet, ICESat-2 HDF5",
                         &["parquet", "geoparquet", "pq", "h5", "hdf5", "he5"],
                     )
+                    .add_filter("Area of interest (GeoJSON)", &["geojson", "json"])
                     .add_filter("All files", &["*"])
                     .pick_files();
                 for path in picked.unwrap_or_default() {
