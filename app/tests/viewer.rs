@@ -6,20 +6,26 @@ use egui_kittest::kittest::Queryable;
 use floe::viewer::{AppOptions, FloeApp};
 use floe_render::Colormap;
 
-#[test]
-fn viewer_opens_sample_shows_legend_and_changes_colormap() {
+/// The viewer with `options`, stepped until its first layer stops loading, plus a few frames for the uploads.
+fn loaded_viewer(options: AppOptions) -> Harness<'static, FloeApp> {
     let mut harness = Harness::builder()
         .with_size(egui::vec2(960.0, 640.0))
         .wgpu()
-        .build_eframe(|cc| FloeApp::new(cc, AppOptions { tiles: false, ..AppOptions::default() }).expect("app starts"));
+        .build_eframe(|cc| FloeApp::new(cc, options).expect("app starts"));
     for _ in 0..500 {
         harness.step();
-        if harness.state().layers.first().is_some_and(|l| !l.is_loading() && l.uploaded_chunks > 0) {
+        if harness.state().layers.first().is_some_and(|l| !l.is_loading()) {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     harness.run_steps(3);
+    harness
+}
+
+#[test]
+fn viewer_opens_sample_shows_legend_and_changes_colormap() {
+    let mut harness = loaded_viewer(AppOptions { tiles: false, ..AppOptions::default() });
     let layer = &harness.state().layers[0];
     assert!(matches!(layer.state, floe::viewer::LoadState::Done), "sample loaded");
     assert_eq!(layer.rows_loaded + layer.rows_skipped, 9600);
@@ -55,18 +61,7 @@ fn granule_layer_has_beam_toggles() {
         .join("../../shared/data/hdf5/real/hrt__ATL06_subset_by_shapefile_reference.h5");
     let options =
         AppOptions { tiles: false, inputs: vec![granule.to_string_lossy().into_owned()], ..AppOptions::default() };
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(960.0, 640.0))
-        .wgpu()
-        .build_eframe(|cc| FloeApp::new(cc, options).expect("app starts"));
-    for _ in 0..500 {
-        harness.step();
-        if harness.state().layers.first().is_some_and(|l| !l.is_loading()) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    harness.run_steps(3);
+    let mut harness = loaded_viewer(options);
     let layer = &harness.state().layers[0];
     assert!(matches!(layer.state, floe::viewer::LoadState::Done), "granule loaded");
     assert_eq!(layer.beams.len(), 6);
@@ -92,18 +87,7 @@ fn granule_layer_has_beam_toggles() {
 fn memory_budget_stops_loading_and_keeps_what_is_loaded() {
     const BUDGET: u64 = 100_000;
     let options = AppOptions { tiles: false, memory_budget: Some(BUDGET), ..AppOptions::default() };
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(960.0, 640.0))
-        .wgpu()
-        .build_eframe(|cc| FloeApp::new(cc, options).expect("app starts"));
-    for _ in 0..500 {
-        harness.step();
-        if harness.state().layers.first().is_some_and(|l| !l.is_loading()) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    harness.run_steps(3);
+    let mut harness = loaded_viewer(options);
     let layer = &harness.state().layers[0];
     let floe::viewer::LoadState::Stopped(message) = &layer.state else { panic!("loading did not stop at the budget") };
     assert!(
@@ -148,18 +132,7 @@ fn aoi_limits_loading_to_its_polygon() {
     });
     assert!(expected > 1000 && expected < 8000, "the box cuts the tracks: {expected}");
     let options = AppOptions { tiles: false, aoi: Some(std::sync::Arc::new(aoi)), ..AppOptions::default() };
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(960.0, 640.0))
-        .wgpu()
-        .build_eframe(|cc| FloeApp::new(cc, options).expect("app starts"));
-    for _ in 0..500 {
-        harness.step();
-        if harness.state().layers.first().is_some_and(|l| !l.is_loading()) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    harness.run_steps(3);
+    let mut harness = loaded_viewer(options);
     let layer = &harness.state().layers[0];
     assert!(matches!(layer.state, floe::viewer::LoadState::Done));
     assert_eq!(layer.rows_loaded, expected);
