@@ -22,6 +22,7 @@ pub mod points;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod progress_bar;
 pub mod style;
+pub mod subset;
 pub mod time_range;
 pub mod viewer;
 

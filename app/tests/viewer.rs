@@ -142,4 +142,24 @@ fn aoi_limits_loading_to_its_polygon() {
     image.save(std::env::temp_dir().join("floe-aoi-test.png")).expect("save screenshot");
     let outline = image.pixels().filter(|p| p.0[0] == 255 && p.0[1] == 80 && p.0[2] == 40).count();
     assert!(outline > 100, "AOI outline pixels: {outline}");
+
+    // "Export selection…": the points inside the AOI, every column, to GeoParquet.
+    let path = std::env::temp_dir().join(format!("floe-export-{}.parquet", std::process::id()));
+    harness.state_mut().export_selection(path.clone(), None);
+    for _ in 0..500 {
+        harness.step();
+        if harness.state().notices.iter().any(|n| n.starts_with("Export")) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let expected_notice = format!("Exported {expected} rows to {}", path.display());
+    assert_eq!(harness.state().notices, vec![expected_notice]);
+    let file = std::fs::File::open(&path).unwrap();
+    let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    assert_eq!(builder.metadata().file_metadata().num_rows() as u64, expected);
+    let names: Vec<String> = builder.schema().fields().iter().map(|f| f.name().clone()).collect();
+    assert!(names.starts_with(&["latitude".to_owned(), "longitude".to_owned()]), "{names:?}");
+    assert!(names.contains(&"h_canopy".to_owned()) && names.ends_with(&["geometry".to_owned(), "bbox".to_owned()]));
+    std::fs::remove_file(&path).ok();
 }

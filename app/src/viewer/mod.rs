@@ -60,6 +60,8 @@ pub struct FloeApp {
     last_frame: Option<web_time::Instant>,
     frame_ms: f32,
     first_points_logged: bool,
+    /// Messages of finished exports, handed from the export task to the UI.
+    finished_exports: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl FloeApp {
@@ -99,6 +101,7 @@ impl FloeApp {
             last_frame: None,
             frame_ms: 0.0,
             first_points_logged: false,
+            finished_exports: Arc::default(),
         };
         let inputs =
             if options.inputs.is_empty() { vec![crate::load::SAMPLE_INPUT.to_owned()] } else { options.inputs };
@@ -127,6 +130,36 @@ impl FloeApp {
         let dataset_options = self.options.dataset.clone();
         let owned_input = input.to_owned();
         self.start_load(input, None, async move { open_dataset(&owned_input, &dataset_options).await }, ctx);
+    }
+
+    /// Saves what one layer (or every layer) holds inside the AOI to a GeoParquet file, in the background: the
+    /// inputs are read again through the AOI with all their columns, exactly as `floe subset` does.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn export_selection(&mut self, path: std::path::PathBuf, layer: Option<usize>) {
+        let inputs = match layer {
+            Some(index) => self.layers.get(index).map(|l| vec![l.location.clone()]).unwrap_or_default(),
+            None => self.layers.iter().map(|l| l.location.clone()).collect(),
+        };
+        let request = crate::subset::Request {
+            inputs,
+            aoi: self.options.aoi.clone(),
+            dataset: self.options.dataset.clone(),
+            ..crate::subset::Request::default()
+        };
+        let finished = Arc::clone(&self.finished_exports);
+        self.runtime.spawn(async move {
+            let written = crate::subset::run(&request, |_, _| Box::new(|| {})).await.and_then(|subset| {
+                let batch = subset.batch;
+                Ok(floe_io::writer::write_geoparquet_file(&path, &batch.schema(), std::slice::from_ref(&batch))?)
+            });
+            let message = match written {
+                Ok(summary) => format!("Exported {} rows to {}", summary.rows, path.display()),
+                Err(e) => format!("Export to {} failed: {e:#}", path.display()),
+            };
+            if let Ok(mut finished) = finished.lock() {
+                finished.push(message);
+            }
+        });
     }
 
     /// Sets (or clears) the area of interest and reloads every layer through it.
@@ -343,6 +376,12 @@ impl eframe::App for FloeApp {
         for layer in &mut self.layers {
             if let Some(message) = layer.drain_events(Duration::from_millis(12), &mut memory_left) {
                 log::error!("{message}");
+                self.notices.push(message);
+            }
+        }
+        if let Ok(mut finished) = self.finished_exports.lock() {
+            for message in finished.drain(..) {
+                log::info!("floe: {message}");
                 self.notices.push(message);
             }
         }

@@ -31,6 +31,16 @@ pub fn top_bar_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
             if ui.button("Open URL…").clicked() {
                 app.url_window_open = true;
             }
+            #[cfg(not(target_arch = "wasm32"))]
+            if !app.layers.is_empty()
+                && ui
+                    .button("Export selection…")
+                    .on_hover_text("Every layer's points inside the AOI, to GeoParquet")
+                    .clicked()
+                && let Some(path) = save_parquet_dialog()
+            {
+                app.export_selection(path, None);
+            }
         });
         let mut dismissed = None;
         for (index, notice) in app.notices.iter().enumerate() {
@@ -45,6 +55,11 @@ pub fn top_bar_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
             app.notices.remove(index);
         }
     });
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn save_parquet_dialog() -> Option<std::path::PathBuf> {
+    rfd::FileDialog::new().add_filter("GeoParquet", &["parquet"]).set_file_name("selection.parquet").save_file()
 }
 
 pub fn open_url_ui(app: &mut FloeApp, ctx: &egui::Context) {
@@ -73,6 +88,8 @@ pub fn layers_ui(app: &mut FloeApp, ui: &mut egui::Ui) -> Option<usize> {
     ui.heading("Layers");
     let mut removed = None;
     let mut zoom = None;
+    #[cfg(not(target_arch = "wasm32"))]
+    let mut exported = None;
     for (index, layer) in app.layers.iter_mut().enumerate() {
         ui.horizontal(|ui| {
             ui.checkbox(&mut layer.style.visible, "show");
@@ -110,6 +127,10 @@ pub fn layers_ui(app: &mut FloeApp, ui: &mut egui::Ui) -> Option<usize> {
             if ui.button("Remove").clicked() {
                 removed = Some(index);
             }
+            #[cfg(not(target_arch = "wasm32"))]
+            if ui.button("Export…").on_hover_text("This layer's points inside the AOI, to GeoParquet").clicked() {
+                exported = Some(index);
+            }
         });
         ui.add_space(4.0);
     }
@@ -119,6 +140,12 @@ pub fn layers_ui(app: &mut FloeApp, ui: &mut egui::Ui) -> Option<usize> {
     if let Some(index) = zoom {
         app.auto_zoom = false;
         app.zoom_to(index);
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    if let Some(index) = exported
+        && let Some(path) = save_parquet_dialog()
+    {
+        app.export_selection(path, Some(index));
     }
     removed
 }
