@@ -163,3 +163,35 @@ fn aoi_limits_loading_to_its_polygon() {
     assert!(names.contains(&"h_canopy".to_owned()) && names.ends_with(&["geometry".to_owned(), "bbox".to_owned()]));
     std::fs::remove_file(&path).ok();
 }
+
+#[test]
+fn qa_panel_checks_the_layer_and_shows_histograms() {
+    let mut harness = loaded_viewer(AppOptions { tiles: false, ..AppOptions::default() });
+    harness.get_by_label("QA").click();
+    harness.run_steps(2);
+    harness.get_by_label("Run checks").click();
+    for _ in 0..500 {
+        harness.step();
+        if !harness.state().qa_reports.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    harness.run_steps(2);
+    let id = harness.state().layers[0].id;
+    let report = harness.state().qa_reports[&id].as_ref().expect("the sample is checked");
+    assert!(report.passed(), "{:?}", report.checks);
+    let geometry_types = report.checks.iter().find(|c| c.name == "geometry_types").expect("geometry check");
+    assert_eq!(geometry_types.detail, "declared [\"Point\"], data has [\"Point\"]");
+    harness.get_by_label("pass geo metadata");
+    // One histogram per loaded column, its label counting values and nulls as the layer holds them.
+    let layer = &harness.state().layers[0];
+    let h_canopy = layer.columns.iter().position(|c| c.name == "h_canopy").unwrap();
+    let values = layer.column_values(h_canopy);
+    let nulls = values.iter().filter(|v| !v.is_finite()).count();
+    let label = format!("h_canopy [m]: {} values, {nulls} null, ", values.len() - nulls);
+    assert!(nulls > 0, "the sample has null canopy heights");
+    harness.get_by_label_contains(&label);
+    let image = harness.render().expect("render");
+    image.save(std::env::temp_dir().join("floe-qa-panel.png")).expect("save screenshot");
+}

@@ -223,6 +223,11 @@ impl Layer {
         self.columns = columns;
     }
 
+    /// The loaded values of column `index` (NaN where null), in upload order.
+    pub fn column_values(&self, index: usize) -> &[f32] {
+        self.values.get(index).map_or(&[], Vec::as_slice)
+    }
+
     pub fn colour_values(&self) -> &[f32] {
         self.colour_column.and_then(|c| self.values.get(c)).map_or(&[], Vec::as_slice)
     }

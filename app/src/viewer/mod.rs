@@ -6,6 +6,7 @@
 mod gpu;
 mod layer;
 mod panels;
+mod qa_panel;
 #[cfg(target_arch = "wasm32")]
 pub mod web_files;
 
@@ -62,6 +63,9 @@ pub struct FloeApp {
     first_points_logged: bool,
     /// Messages of finished exports, handed from the export task to the UI.
     finished_exports: Arc<std::sync::Mutex<Vec<String>>>,
+    qa_results: qa_panel::QaResults,
+    /// The last QA report of each layer (by id), or why it could not run.
+    pub qa_reports: std::collections::HashMap<u64, Result<floe_io::qa::Report, String>>,
 }
 
 impl FloeApp {
@@ -102,6 +106,8 @@ impl FloeApp {
             frame_ms: 0.0,
             first_points_logged: false,
             finished_exports: Arc::default(),
+            qa_results: Arc::default(),
+            qa_reports: std::collections::HashMap::new(),
         };
         let inputs =
             if options.inputs.is_empty() { vec![crate::load::SAMPLE_INPUT.to_owned()] } else { options.inputs };
@@ -409,6 +415,8 @@ impl eframe::App for FloeApp {
                 panels::style_ui(self, ui);
                 ui.separator();
                 panels::legend_ui(self, ui);
+                ui.separator();
+                qa_panel::qa_ui(self, ui);
             });
         });
         if let Some(index) = removed {
