@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Arc;
 
 use anyhow::Context as _;
 use arrow_array::cast::AsArray as _;
@@ -90,7 +89,6 @@ fn read_sources(inputs: &[String], aoi: Option<&floe_io::aoi::Aoi>) -> anyhow::R
         let floe_io::layer::Layer::Granule { granule, surface, .. } = layer else {
             anyhow::bail!("{input}: --source must be an ICESat-2 granule (HDF5)");
         };
-        let granule = Arc::clone(&granule);
         for beam in &granule.beams {
             let batch = runtime.block_on(granule.read_beam(beam, aoi.map(|a| a.bbox), surface))?;
             let batch = match aoi {
@@ -103,8 +101,7 @@ fn read_sources(inputs: &[String], aoi: Option<&floe_io::aoi::Aoi>) -> anyhow::R
                 &DataType::Timestamp(arrow_schema::TimeUnit::Nanosecond, None),
             )?;
             let time = time.as_primitive::<arrow_array::types::TimestampNanosecondType>();
-            let keep: Vec<Option<i64>> = time.iter().collect();
-            track.times.extend(keep.iter().map(|t| t.unwrap_or(i64::MIN)));
+            track.times.extend(time.iter().map(|t| t.unwrap_or(i64::MIN)));
             for field in batch.batch.schema().fields() {
                 let name = field.name();
                 if ["lon", "lat", "time", "spot", "rgt", "cycle"].contains(&name.as_str())

@@ -67,9 +67,8 @@ pub async fn run(
         }
         let progress = Arc::new(Progress::default());
         let done = on_input(input, Arc::clone(&progress));
-        let identity: Arc<dyn Fn(PointBatch) -> PointBatch + Send + Sync> = Arc::new(|batch| batch);
         let batches: Result<Vec<PointBatch>, floe_io::IoError> =
-            match layer.stream_map(&read, parallelism(), Arc::clone(&progress), CancelToken::default(), identity) {
+            match layer.stream(&read, parallelism(), Arc::clone(&progress), CancelToken::default()) {
                 Ok(stream) => stream.try_collect().await,
                 Err(e) => Err(e),
             };

@@ -115,12 +115,9 @@ fn aoi_limits_loading_to_its_polygon() {
     let expected = runtime.block_on(async {
         use futures::TryStreamExt as _;
         let layer = floe::load::open_dataset("sample", &floe_io::DatasetOptions::default()).await.unwrap();
-        let identity: std::sync::Arc<dyn Fn(floe_io::PointBatch) -> floe_io::PointBatch + Send + Sync> =
-            std::sync::Arc::new(|b| b);
         let progress = std::sync::Arc::default();
-        let stream = layer
-            .stream_map(&floe_io::ReadOptions::default(), 1, progress, floe_io::CancelToken::default(), identity)
-            .unwrap();
+        let stream =
+            layer.stream(&floe_io::ReadOptions::default(), 1, progress, floe_io::CancelToken::default()).unwrap();
         let batches: Vec<floe_io::PointBatch> = stream.try_collect().await.unwrap();
         batches
             .iter()

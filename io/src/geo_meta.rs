@@ -117,7 +117,7 @@ fn parse_column(name: &str, column: &Value) -> Result<GeoColumn, String> {
     Ok(GeoColumn { name: name.to_owned(), encoding, geometry_types, crs, bbox, covering })
 }
 
-fn parse_covering(bbox: &Value) -> Result<BboxCovering, String> {
+pub(crate) fn parse_covering(bbox: &Value) -> Result<BboxCovering, String> {
     let path = |key: &str| -> Result<Vec<String>, String> {
         bbox.get(key)
             .and_then(Value::as_array)
@@ -132,7 +132,7 @@ fn parse_covering(bbox: &Value) -> Result<BboxCovering, String> {
 const LONLAT_CODES: &[(&str, &str)] =
     &[("OGC", "CRS84"), ("OGC", "CRS84h"), ("EPSG", "4326"), ("EPSG", "4979"), ("EPSG", "7912"), ("EPSG", "9989")];
 
-fn classify_crs(crs: &Value) -> CrsKind {
+pub(crate) fn classify_crs(crs: &Value) -> CrsKind {
     // Some writers store "EPSG:4326" as a plain string instead of PROJJSON.
     if let Some(text) = crs.as_str() {
         let (authority, code) = text.split_once(':').unwrap_or(("", text));

@@ -83,6 +83,17 @@ impl Layer {
         }
     }
 
+    /// Streams the layer's points as they are read (see [`Dataset::stream`]).
+    pub fn stream(
+        &self,
+        options: &ReadOptions,
+        parallelism: usize,
+        progress: Arc<Progress>,
+        cancel: CancelToken,
+    ) -> Result<BoxStream<'static, Result<PointBatch>>> {
+        self.stream_map(options, parallelism, progress, cancel, Arc::new(|batch| batch))
+    }
+
     /// Streams the layer's points through `map` on the decoding workers (see [`Dataset::stream_map`]).
     pub fn stream_map<T: Send + 'static>(
         &self,

@@ -12,6 +12,8 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::geo_meta::CrsKind;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
@@ -137,14 +139,14 @@ pub fn check_file(name: &str, data: Bytes, sources: &BTreeMap<String, SourceTrac
         .as_ref()
         .is_some_and(|(_, c)| c.get("encoding").and_then(Value::as_str).is_some_and(|e| e.eq_ignore_ascii_case("wkb")));
     // The covering's root column and its four children by name (files may store them in any order).
-    let covering: Option<(String, [String; 4])> =
-        primary.as_ref().and_then(|(_, c)| c.pointer("/covering/bbox")).and_then(|b| {
-            let path = |k: &str| {
-                let path = b.get(k).and_then(Value::as_array)?;
-                Some((path.first()?.as_str()?.to_owned(), path.get(1)?.as_str()?.to_owned()))
-            };
-            let [xmin, ymin, xmax, ymax] = [path("xmin")?, path("ymin")?, path("xmax")?, path("ymax")?];
-            Some((xmin.0, [xmin.1, ymin.1, xmax.1, ymax.1]))
+    let covering: Option<(String, [String; 4])> = primary
+        .as_ref()
+        .and_then(|(_, c)| c.pointer("/covering/bbox"))
+        .and_then(|b| crate::geo_meta::parse_covering(b).ok())
+        .and_then(|paths| {
+            let child = |path: &[String]| path.get(1).cloned();
+            let root = paths.xmin.first()?.clone();
+            Some((root, [child(&paths.xmin)?, child(&paths.ymin)?, child(&paths.xmax)?, child(&paths.ymax)?]))
         });
     let covering_root = covering.as_ref().map(|(root, _)| root.clone());
     let covering_children = covering.as_ref().map(|(_, children)| children.clone());
@@ -211,22 +213,16 @@ fn check_crs(report: &mut Report, crs: Option<&Value>) {
     match crs {
         None => report.push("crs", Status::Pass, "absent: OGC:CRS84"),
         Some(Value::Null) => report.push("crs", Status::Warn, "null: the CRS is unknown"),
-        Some(Value::Object(object)) => {
-            let id = object.get("id").map(|id| {
-                let authority = id.get("authority").and_then(Value::as_str).unwrap_or("?");
-                let code = id.get("code").map(|c| c.to_string().trim_matches('"').to_owned()).unwrap_or_default();
-                format!("{authority}:{code}")
-            });
+        Some(crs @ Value::Object(object)) => {
             let kind = object.get("type").and_then(Value::as_str).unwrap_or("?");
-            match id.as_deref() {
-                Some("OGC:CRS84" | "EPSG:4326" | "EPSG:4979" | "EPSG:7912" | "OGC:CRS84h") => {
-                    report.push("crs", Status::Pass, format!("PROJJSON {}", id.unwrap_or_default()))
+            // The reader's classification; a geographic CRS it does not know by code is still lon/lat.
+            match crate::geo_meta::classify_crs(crs) {
+                CrsKind::LonLat(name) => report.push("crs", Status::Pass, format!("PROJJSON {name}")),
+                CrsKind::Unsupported(name) if kind.starts_with("Geographic") => {
+                    report.push("crs", Status::Pass, format!("PROJJSON {kind} {name}"))
                 }
-                _ if kind.starts_with("Geographic") => {
-                    report.push("crs", Status::Pass, format!("PROJJSON {kind} {}", id.unwrap_or_default()))
-                }
-                _ => {
-                    report.push("crs", Status::Warn, format!("PROJJSON {kind} {}: not lon/lat", id.unwrap_or_default()))
+                other => {
+                    report.push("crs", Status::Warn, format!("PROJJSON {kind} {}: not lon/lat", other.display_name()))
                 }
             }
         }

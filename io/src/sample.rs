@@ -127,24 +127,6 @@ pub fn sample_batch() -> RecordBatch {
     RecordBatch::try_new(Arc::new(schema), columns).expect("sample schema matches its columns")
 }
 
-/// The `geo` metadata of the sample: GeoParquet 1.1 with a bbox covering.
-fn sample_geo_metadata(bbox: [f64; 4]) -> String {
-    serde_json::json!({
-        "version": "1.1.0",
-        "primary_column": "geometry",
-        "columns": {"geometry": {
-            "encoding": "WKB",
-            "geometry_types": ["Point"],
-            "bbox": bbox,
-            "covering": {"bbox": {
-                "xmin": ["bbox", "xmin"], "ymin": ["bbox", "ymin"],
-                "xmax": ["bbox", "xmax"], "ymax": ["bbox", "ymax"]
-            }}
-        }}
-    })
-    .to_string()
-}
-
 /// The sample as GeoParquet bytes: one row group per beam, snappy (decodable everywhere, wasm included).
 pub fn sample_geoparquet() -> Vec<u8> {
     let batch = sample_batch();
@@ -163,7 +145,7 @@ pub fn sample_geoparquet() -> Vec<u8> {
         .set_max_row_group_row_count(Some(SEGMENTS_PER_BEAM))
         .set_key_value_metadata(Some(vec![parquet::file::metadata::KeyValue::new(
             "geo".to_owned(),
-            sample_geo_metadata(bbox.to_array()),
+            crate::writer::geo_metadata(bbox),
         )]))
         .build();
     let mut bytes = Vec::new();
