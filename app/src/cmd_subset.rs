@@ -23,7 +23,7 @@ pub fn run(args: &SubsetArgs) -> anyhow::Result<()> {
         (None, None) => None,
     };
     let request = Request {
-        inputs: args.inputs.clone(),
+        inputs: args.inputs.iter().map(|i| crate::load::Input::Named(i.clone())).collect(),
         aoi,
         beams: args.beams.clone(),
         time: args.time.as_deref().map(TimeRange::parse).transpose()?,

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use floe_io::layer::Layer;
 use floe_io::sample::{SAMPLE_NAME, sample_geoparquet};
-use floe_io::source::MemorySource;
+use floe_io::source::{ByteSource, MemorySource};
 use floe_io::{CancelToken, DatasetOptions, IoError, PointBatch, Progress, ReadOptions};
 use futures::StreamExt;
 
@@ -12,6 +12,57 @@ use crate::points::{Ingest, PreparedBatch, ValueColumn};
 
 /// The input name of the embedded sample.
 pub const SAMPLE_INPUT: &str = "sample";
+
+/// What a layer reads: an input by name (path, URL, `s3://…`, `sample`), or a file already open as a byte source
+/// (one picked or dropped in the browser, which has no name to open again).
+#[derive(Clone, Debug)]
+pub enum Input {
+    Named(String),
+    Source(Arc<dyn ByteSource>),
+}
+
+/// QA reads a file whole; in the browser (one 4 GB wasm memory) files beyond this are refused instead.
+#[cfg(target_arch = "wasm32")]
+const MAX_WHOLE_FILE_BYTES: u64 = 1 << 30;
+
+impl Input {
+    pub fn name(&self) -> &str {
+        match self {
+            Input::Named(name) => name,
+            Input::Source(source) => source.location(),
+        }
+    }
+
+    pub async fn open(&self, options: &DatasetOptions) -> Result<Layer, IoError> {
+        match self {
+            Input::Named(name) => open_dataset(name, options).await,
+            Input::Source(source) => Layer::from_source(Arc::clone(source), options).await,
+        }
+    }
+
+    /// The whole file, for the QA checks (which look at every byte of the footer, pages and values).
+    pub async fn read_all(&self) -> Result<bytes::Bytes, IoError> {
+        let source: Arc<dyn ByteSource> = match self {
+            Input::Named(name) if name == SAMPLE_INPUT => return Ok(sample_geoparquet().into()),
+            #[cfg(not(target_arch = "wasm32"))]
+            Input::Named(name) => Arc::new(floe_io::source::open_input(name).await?),
+            #[cfg(target_arch = "wasm32")]
+            Input::Named(name) => Arc::new(floe_io::web_source::HttpSource::open(name).await?),
+            Input::Source(source) => Arc::clone(source),
+        };
+        #[cfg(target_arch = "wasm32")]
+        if source.size() > MAX_WHOLE_FILE_BYTES {
+            return Err(IoError::Source {
+                location: source.location().to_owned(),
+                message: format!(
+                    "{} bytes is more than the browser can check at once ({MAX_WHOLE_FILE_BYTES}); run `floe qa` on it",
+                    source.size()
+                ),
+            });
+        }
+        source.fetch(0..source.size()).await
+    }
+}
 
 /// Opens a GeoParquet file or dataset, an ICESat-2 granule (local, URL, S3), or the embedded sample.
 pub async fn open_dataset(input: &str, options: &DatasetOptions) -> Result<Layer, IoError> {

@@ -12,7 +12,7 @@ use floe_io::layer::Layer;
 use floe_io::{CancelToken, ColumnSelection, DatasetOptions, PointBatch, Progress, ReadOptions};
 use futures::TryStreamExt as _;
 
-use crate::load::{open_dataset, parallelism};
+use crate::load::{Input, parallelism};
 use crate::time_range::TimeRange;
 
 /// Output names of the reader's columns: SlideRule's and ICESat-2's own names.
@@ -24,7 +24,7 @@ const GRANULE_TAIL: &[&str] = &["track_id", "rgt", "cycle", "spot", "beam_streng
 /// What to cut out of which inputs.
 #[derive(Clone, Debug, Default)]
 pub struct Request {
-    pub inputs: Vec<String>,
+    pub inputs: Vec<Input>,
     pub aoi: Option<Arc<Aoi>>,
     /// Beam names or strengths; empty keeps all.
     pub beams: Vec<String>,
@@ -50,7 +50,8 @@ pub async fn run(
     let mut parts = Vec::new();
     let mut bytes_read = 0;
     for input in &request.inputs {
-        let layer = open_dataset(input, &request.dataset).await?;
+        let layer = input.open(&request.dataset).await?;
+        let input = input.name();
         let columns = match &layer {
             Layer::Granule { .. } => ColumnSelection::AllNumeric,
             Layer::GeoParquet(dataset) => ColumnSelection::Named(
@@ -75,9 +76,9 @@ pub async fn run(
         done();
         let is_granule = matches!(layer, Layer::Granule { .. });
         for batch in batches? {
-            let batch = output_columns(&batch.batch, is_granule).with_context(|| input.clone())?;
+            let batch = output_columns(&batch.batch, is_granule).with_context(|| input.to_owned())?;
             let batch = filter_rows(&batch, request.time.as_ref(), &request.drop_null, &request.beams)
-                .with_context(|| input.clone())?;
+                .with_context(|| input.to_owned())?;
             parts.push(batch);
         }
         bytes_read += progress.snapshot().bytes_fetched;

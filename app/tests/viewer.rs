@@ -23,6 +23,35 @@ fn loaded_viewer(options: AppOptions) -> Harness<'static, FloeApp> {
     harness
 }
 
+/// Every point of the embedded sample, read without the viewer.
+fn sample_lonlats() -> Vec<(f64, f64)> {
+    use futures::TryStreamExt as _;
+    let runtime = floe::runtime().unwrap();
+    runtime.block_on(async {
+        let layer = floe::load::open_dataset("sample", &floe_io::DatasetOptions::default()).await.unwrap();
+        let progress = std::sync::Arc::default();
+        let stream =
+            layer.stream(&floe_io::ReadOptions::default(), 1, progress, floe_io::CancelToken::default()).unwrap();
+        let batches: Vec<floe_io::PointBatch> = stream.try_collect().await.unwrap();
+        batches
+            .iter()
+            .flat_map(|b| b.lon().values().iter().zip(b.lat().values().iter()).map(|(x, y)| (*x, *y)))
+            .collect()
+    })
+}
+
+/// Steps until the first layer has loaded again (after an AOI change reloads it).
+fn wait_loaded(harness: &mut Harness<'static, FloeApp>) {
+    for _ in 0..500 {
+        harness.step();
+        if harness.state().layers.first().is_some_and(|l| !l.is_loading()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    harness.run_steps(3);
+}
+
 #[test]
 fn viewer_opens_sample_shows_legend_and_changes_colormap() {
     let mut harness = loaded_viewer(AppOptions { tiles: false, ..AppOptions::default() });
@@ -111,22 +140,8 @@ fn aoi_limits_loading_to_its_polygon() {
     );
     let aoi = floe_io::aoi::Aoi::from_geojson("box.geojson", geojson.as_bytes()).unwrap();
     // Independent count: every sample point, filtered by plain comparisons.
-    let runtime = floe::runtime().unwrap();
-    let expected = runtime.block_on(async {
-        use futures::TryStreamExt as _;
-        let layer = floe::load::open_dataset("sample", &floe_io::DatasetOptions::default()).await.unwrap();
-        let progress = std::sync::Arc::default();
-        let stream =
-            layer.stream(&floe_io::ReadOptions::default(), 1, progress, floe_io::CancelToken::default()).unwrap();
-        let batches: Vec<floe_io::PointBatch> = stream.try_collect().await.unwrap();
-        batches
-            .iter()
-            .flat_map(|b| {
-                b.lon().values().iter().zip(b.lat().values().iter()).map(|(x, y)| (*x, *y)).collect::<Vec<_>>()
-            })
-            .filter(|(x, y)| *x > west && *x < east && *y > south && *y < north)
-            .count() as u64
-    });
+    let expected =
+        sample_lonlats().iter().filter(|(x, y)| *x > west && *x < east && *y > south && *y < north).count() as u64;
     assert!(expected > 1000 && expected < 8000, "the box cuts the tracks: {expected}");
     let options = AppOptions { tiles: false, aoi: Some(std::sync::Arc::new(aoi)), ..AppOptions::default() };
     let mut harness = loaded_viewer(options);
@@ -191,4 +206,108 @@ fn qa_panel_checks_the_layer_and_shows_histograms() {
     harness.get_by_label_contains(&label);
     let image = harness.render().expect("render");
     image.save(std::env::temp_dir().join("floe-qa-panel.png")).expect("save screenshot");
+}
+
+/// Where the status bar says the pointer is, with the pointer at `pos`.
+fn lonlat_under(harness: &mut Harness<'static, FloeApp>, pos: egui::Pos2) -> (f64, f64) {
+    harness.hover_at(pos);
+    harness.run_steps(2);
+    harness.state().cursor_lonlat().expect("the pointer is over the map")
+}
+
+fn click_at(harness: &mut Harness<'static, FloeApp>, pos: egui::Pos2) {
+    harness.hover_at(pos);
+    harness.step();
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        harness.step();
+    }
+}
+
+#[test]
+fn drawing_a_rectangle_or_a_polygon_on_the_map_sets_the_aoi() {
+    let mut harness = loaded_viewer(AppOptions { tiles: false, ..AppOptions::default() });
+    let points = sample_lonlats();
+    harness.get_by_label("None: layers load whole. Draw one, or open a .geojson.");
+
+    // Esc leaves the tool without an AOI.
+    harness.get_by_label("Draw rectangle").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().aoi_drawing.tool, floe::viewer::DrawTool::Rectangle);
+    harness.get_by_label("Drag a rectangle on the map. Right-drag pans; Esc cancels.");
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+    assert_eq!(harness.state().aoi_drawing.tool, floe::viewer::DrawTool::Off);
+
+    // A rectangle dragged from one corner to the other: its box is what the status bar showed at the corners.
+    let (from, to) = (egui::pos2(520.0, 180.0), egui::pos2(800.0, 430.0));
+    let (lon_a, lat_a) = lonlat_under(&mut harness, from);
+    let (lon_b, lat_b) = lonlat_under(&mut harness, to);
+    harness.get_by_label("Draw rectangle").click();
+    harness.run_steps(2);
+    harness.hover_at(from);
+    harness.step();
+    harness.drag_at(from);
+    harness.step();
+    for step in 1..=4 {
+        harness.hover_at(from + (to - from) * step as f32 / 4.0);
+        harness.step();
+    }
+    let image = harness.render().expect("render");
+    let in_progress = image.pixels().filter(|p| p.0[0] == 255 && p.0[1] == 80 && p.0[2] == 40).count();
+    assert!(in_progress > 200, "the rectangle is drawn while dragging: {in_progress} pixels");
+    harness.drop_at(to);
+    harness.step();
+    let aoi = harness.state().aoi().expect("a drawn AOI");
+    assert_eq!(aoi.name, "drawn rectangle");
+    let (west, east, south, north) = (lon_a.min(lon_b), lon_a.max(lon_b), lat_a.min(lat_b), lat_a.max(lat_b));
+    assert_eq!(aoi.bbox, floe_io::LonLatBox::new(west, south, east, north));
+    wait_loaded(&mut harness);
+    let expected = points.iter().filter(|(x, y)| *x > west && *x < east && *y > south && *y < north).count() as u64;
+    assert!(expected > 500 && expected < 9000, "the rectangle cuts the tracks: {expected}");
+    assert_eq!(harness.state().layers[0].rows_loaded, expected);
+    harness.get_by_label_contains("drawn rectangle: lon ");
+    image.save(std::env::temp_dir().join("floe-draw-rectangle.png")).expect("save screenshot");
+
+    // Clear loads the layer whole again.
+    harness.get_by_label("Clear").click();
+    wait_loaded(&mut harness);
+    assert!(harness.state().aoi().is_none());
+    assert_eq!(harness.state().layers[0].rows_loaded + harness.state().layers[0].rows_skipped, 9600);
+
+    // A triangle clicked corner by corner and closed by a click on its first corner.
+    let corners = [egui::pos2(480.0, 160.0), egui::pos2(840.0, 260.0), egui::pos2(560.0, 480.0)];
+    let lonlats: Vec<(f64, f64)> = corners.iter().map(|c| lonlat_under(&mut harness, *c)).collect();
+    harness.get_by_label("Draw polygon").click();
+    harness.run_steps(2);
+    for corner in corners {
+        click_at(&mut harness, corner);
+    }
+    assert!(harness.state().aoi().is_none(), "three corners do not close the polygon by themselves");
+    harness.hover_at(egui::pos2(700.0, 400.0));
+    harness.step();
+    let image = harness.render().expect("render");
+    image.save(std::env::temp_dir().join("floe-draw-polygon.png")).expect("save screenshot");
+    click_at(&mut harness, corners[0] + egui::vec2(3.0, -2.0));
+    let aoi = harness.state().aoi().expect("a drawn polygon");
+    assert_eq!(aoi.name, "drawn polygon");
+    let ring: Vec<(f64, f64)> = aoi.polygons().0[0].exterior().coords().map(|c| (c.x, c.y)).collect();
+    assert_eq!(ring, vec![lonlats[0], lonlats[1], lonlats[2], lonlats[0]]);
+    wait_loaded(&mut harness);
+    // Independent count: strictly inside the triangle when on the same side of all three edges.
+    let side = |(ax, ay): (f64, f64), (bx, by): (f64, f64), (px, py): (f64, f64)| {
+        (bx - ax) * (py - ay) - (by - ay) * (px - ax)
+    };
+    let inside = |p: (f64, f64)| {
+        let s = [side(lonlats[0], lonlats[1], p), side(lonlats[1], lonlats[2], p), side(lonlats[2], lonlats[0], p)];
+        s.iter().all(|v| *v > 0.0) || s.iter().all(|v| *v < 0.0)
+    };
+    let expected = points.iter().filter(|p| inside(**p)).count() as u64;
+    assert!(expected > 300 && expected < 9000, "the triangle cuts the tracks: {expected}");
+    assert_eq!(harness.state().layers[0].rows_loaded, expected);
 }

@@ -67,6 +67,26 @@ impl Aoi {
         Ok(Self::new(name, MultiPolygon(polygons)))
     }
 
+    /// The AOI as a GeoJSON FeatureCollection of one MultiPolygon feature named after it: what `floe subset
+    /// --aoi` and [`Aoi::from_geojson`] read back.
+    pub fn to_geojson(&self) -> String {
+        let ring = |ring: &LineString<f64>| Value::from(ring.coords().map(|c| vec![c.x, c.y]).collect::<Vec<_>>());
+        let polygons: Vec<Value> = self
+            .polygons
+            .iter()
+            .map(|p| std::iter::once(p.exterior()).chain(p.interiors()).map(ring).collect())
+            .collect();
+        let collection = serde_json::json!({
+            "type": "FeatureCollection",
+            "features": [{
+                "type": "Feature",
+                "properties": {"name": self.name},
+                "geometry": {"type": "MultiPolygon", "coordinates": polygons},
+            }],
+        });
+        collection.to_string()
+    }
+
     pub fn polygons(&self) -> &MultiPolygon<f64> {
         &self.polygons
     }
@@ -192,6 +212,24 @@ mod tests {
         assert!(!aoi.contains(5.0, 5.0), "in the hole");
         assert!(!aoi.contains(11.0, 5.0));
         assert!(!aoi.contains(0.0, 5.0), "on the boundary");
+    }
+
+    #[test]
+    fn geojson_written_reads_back_as_the_same_area() {
+        let aoi = Aoi::from_geojson("square.geojson", SQUARE_WITH_HOLE.as_bytes()).unwrap();
+        let text = aoi.to_geojson();
+        let expected = serde_json::json!({"type": "FeatureCollection", "features": [{"type": "Feature",
+            "properties": {"name": "square.geojson"}, "geometry": {"type": "MultiPolygon", "coordinates": [[
+                [[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0], [0.0, 0.0]],
+                [[4.0, 4.0], [6.0, 4.0], [6.0, 6.0], [4.0, 6.0], [4.0, 4.0]]]]}}]});
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), expected);
+        let back = Aoi::from_geojson("back.geojson", text.as_bytes()).unwrap();
+        assert_eq!(back.polygons(), aoi.polygons());
+        // A drawn rectangle's ring is closed and its corners are the box's.
+        let drawn = Aoi::from_bbox(LonLatBox::new(-1.5, 2.0, 3.0, 4.25));
+        let back = Aoi::from_geojson("drawn.geojson", drawn.to_geojson().as_bytes()).unwrap();
+        assert_eq!(back.bbox, LonLatBox::new(-1.5, 2.0, 3.0, 4.25));
+        assert!(back.contains(0.0, 3.0) && !back.contains(3.5, 3.0));
     }
 
     #[test]

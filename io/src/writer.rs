@@ -125,8 +125,7 @@ pub fn write_geoparquet<W: std::io::Write + Send>(
     Ok(WriteSummary { rows, row_groups: metadata.num_row_groups(), bytes: 0, bbox: bounds })
 }
 
-/// [`write_geoparquet`] to a file, atomically: the rows go to a hidden temporary file next to `path`, which is
-/// renamed to `path` only once complete, so an interrupted write never leaves a file that looks finished.
+/// [`write_geoparquet`] to a file, atomically (see [`write_file_atomically`]).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn write_geoparquet_file(
     path: &std::path::Path,
@@ -134,19 +133,33 @@ pub fn write_geoparquet_file(
     batches: &[RecordBatch],
 ) -> Result<WriteSummary> {
     let location = path.display().to_string();
+    let (mut summary, bytes) = write_file_atomically(path, |out| write_geoparquet(out, &location, schema, batches))?;
+    summary.bytes = bytes;
+    Ok(summary)
+}
+
+/// Writes a file atomically: `write` fills a hidden temporary file next to `path`, which is synced and renamed to
+/// `path` only once complete, so an interrupted write never leaves a file that looks finished. Returns what
+/// `write` returned and the file's size.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn write_file_atomically<T>(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<T>,
+) -> Result<(T, u64)> {
+    let location = path.display().to_string();
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
     let temp = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
     let result = (|| {
         let file = std::fs::File::create(&temp)
             .map_err(|e| error(&location, format!("cannot create {}: {e}", temp.display())))?;
         let mut out = std::io::BufWriter::new(file);
-        let mut summary = write_geoparquet(&mut out, &location, schema, batches)?;
+        let written = write(&mut out)?;
         let file = out.into_inner().map_err(|e| error(&location, format!("write failed: {}", e.error())))?;
         file.sync_all().map_err(|e| error(&location, format!("write failed: {e}")))?;
-        summary.bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
         std::fs::rename(&temp, path)
             .map_err(|e| error(&location, format!("cannot move the finished file into place: {e}")))?;
-        Ok(summary)
+        Ok((written, bytes))
     })();
     if result.is_err() {
         // The error already says what failed; a temp file that cannot be removed changes nothing about it.

@@ -7,7 +7,7 @@ use std::sync::mpsc::Receiver;
 use floe_io::{CancelToken, LonLatBox, Progress, ProgressSnapshot};
 use floe_render::{Colormap, LayerStyle, PointChunk};
 
-use crate::load::{LoadEvent, default_colour_column};
+use crate::load::{Input, LoadEvent, default_colour_column};
 use crate::points::{ValueColumn, percentile_range};
 
 pub enum LoadState {
@@ -32,8 +32,8 @@ pub struct Layer {
     pub id: u64,
     /// Short name shown in the panel: the file name.
     pub name: String,
-    /// What the user opened: path, URL or `sample`.
-    pub location: String,
+    /// What the user opened: path, URL, `sample`, or a file picked in the browser.
+    pub input: Input,
     pub columns: Vec<ValueColumn>,
     pub colour_column: Option<usize>,
     /// Per column, one value per loaded point, in upload order.
@@ -67,7 +67,8 @@ pub struct Layer {
 }
 
 impl Layer {
-    pub fn new(id: u64, location: &str, state: LoadState, colour: Option<String>, colormap: Colormap) -> Self {
+    pub fn new(id: u64, input: Input, state: LoadState, colour: Option<String>, colormap: Colormap) -> Self {
+        let location = input.name();
         let name = if location == crate::load::SAMPLE_INPUT {
             floe_io::sample::SAMPLE_NAME.to_owned()
         } else {
@@ -76,7 +77,7 @@ impl Layer {
         Self {
             id,
             name,
-            location: location.to_owned(),
+            input,
             columns: Vec::new(),
             colour_column: None,
             values: Vec::new(),

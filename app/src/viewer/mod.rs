@@ -3,6 +3,7 @@
 //! Loading runs on a tokio runtime; batches arrive over a channel and are uploaded a few per frame, so the
 //! first row groups are on screen while the rest stream in and the UI never waits.
 
+mod aoi_draw;
 mod gpu;
 mod layer;
 mod panels;
@@ -18,9 +19,10 @@ use floe_io::{CancelToken, DatasetOptions, Progress, ReadOptions};
 use floe_render::{Camera, Colormap, world_from_lonlat};
 use walkers::{HttpTiles, MapMemory, lon_lat};
 
+pub use aoi_draw::DrawTool;
 pub use layer::{Layer, LoadState};
 
-use crate::load::{LoadEvent, open_dataset, parallelism, run_load};
+use crate::load::{Input, LoadEvent, parallelism, run_load};
 use gpu::{FloeGpu, MapCallback};
 
 /// How the viewer starts.
@@ -38,6 +40,17 @@ pub struct AppOptions {
     pub memory_budget: Option<u64>,
     /// Load only points inside this area of interest (outlined on the map).
     pub aoi: Option<Arc<floe_io::aoi::Aoi>>,
+}
+
+/// The file name of an export in the browser.
+#[cfg(target_arch = "wasm32")]
+const EXPORT_NAME: &str = "selection.parquet";
+
+/// A background task's result for the UI thread.
+enum Finished {
+    Notice(String),
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    Aoi(floe_io::aoi::Aoi),
 }
 
 pub struct FloeApp {
@@ -61,11 +74,12 @@ pub struct FloeApp {
     last_frame: Option<web_time::Instant>,
     frame_ms: f32,
     first_points_logged: bool,
-    /// Messages of finished exports, handed from the export task to the UI.
-    finished_exports: Arc<std::sync::Mutex<Vec<String>>>,
+    /// What background tasks (exports, AOI files read in the browser) hand to the UI.
+    finished: Arc<std::sync::Mutex<Vec<Finished>>>,
     qa_results: qa_panel::QaResults,
     /// The last QA report of each layer (by id), or why it could not run.
     pub qa_reports: std::collections::HashMap<u64, Result<floe_io::qa::Report, String>>,
+    pub aoi_drawing: aoi_draw::AoiDrawing,
 }
 
 impl FloeApp {
@@ -105,9 +119,10 @@ impl FloeApp {
             last_frame: None,
             frame_ms: 0.0,
             first_points_logged: false,
-            finished_exports: Arc::default(),
+            finished: Arc::default(),
             qa_results: Arc::default(),
             qa_reports: std::collections::HashMap::new(),
+            aoi_drawing: aoi_draw::AoiDrawing::default(),
         };
         let inputs =
             if options.inputs.is_empty() { vec![crate::load::SAMPLE_INPUT.to_owned()] } else { options.inputs };
@@ -133,18 +148,20 @@ impl FloeApp {
             }
             return;
         }
-        let dataset_options = self.options.dataset.clone();
-        let owned_input = input.to_owned();
-        self.start_load(input, None, async move { open_dataset(&owned_input, &dataset_options).await }, ctx);
+        self.start_load(Input::Named(input.to_owned()), ctx);
     }
 
     /// Saves what one layer (or every layer) holds inside the AOI to a GeoParquet file, in the background: the
-    /// inputs are read again through the AOI with all their columns, exactly as `floe subset` does.
-    #[cfg(not(target_arch = "wasm32"))]
-    pub fn export_selection(&mut self, path: std::path::PathBuf, layer: Option<usize>) {
+    /// inputs are read again through the AOI with all their columns, exactly as `floe subset` does. On the desktop
+    /// the file goes to `path`; in the browser it is downloaded as `selection.parquet`.
+    pub fn export_selection(
+        &mut self,
+        #[cfg(not(target_arch = "wasm32"))] path: std::path::PathBuf,
+        layer: Option<usize>,
+    ) {
         let inputs = match layer {
-            Some(index) => self.layers.get(index).map(|l| vec![l.location.clone()]).unwrap_or_default(),
-            None => self.layers.iter().map(|l| l.location.clone()).collect(),
+            Some(index) => self.layers.get(index).map(|l| vec![l.input.clone()]).unwrap_or_default(),
+            None => self.layers.iter().map(|l| l.input.clone()).collect(),
         };
         let request = crate::subset::Request {
             inputs,
@@ -152,56 +169,88 @@ impl FloeApp {
             dataset: self.options.dataset.clone(),
             ..crate::subset::Request::default()
         };
-        let finished = Arc::clone(&self.finished_exports);
-        self.runtime.spawn(async move {
-            let written = crate::subset::run(&request, |_, _| Box::new(|| {})).await.and_then(|subset| {
-                let batch = subset.batch;
-                Ok(floe_io::writer::write_geoparquet_file(&path, &batch.schema(), std::slice::from_ref(&batch))?)
-            });
+        let finished = Arc::clone(&self.finished);
+        let task = async move {
+            let subset = crate::subset::run(&request, |_, _| Box::new(|| {})).await;
+            #[cfg(not(target_arch = "wasm32"))]
+            let (written, destination) = (
+                subset.and_then(|subset| {
+                    let batch = subset.batch;
+                    Ok(floe_io::writer::write_geoparquet_file(&path, &batch.schema(), std::slice::from_ref(&batch))?)
+                }),
+                path.display().to_string(),
+            );
+            #[cfg(target_arch = "wasm32")]
+            let (written, destination) = (
+                subset.and_then(|subset| {
+                    let batch = subset.batch;
+                    let mut bytes = Vec::new();
+                    let summary = floe_io::writer::write_geoparquet(
+                        &mut bytes,
+                        EXPORT_NAME,
+                        &batch.schema(),
+                        std::slice::from_ref(&batch),
+                    )?;
+                    web_files::download(EXPORT_NAME, &bytes, "application/vnd.apache.parquet")
+                        .map_err(anyhow::Error::msg)?;
+                    Ok(summary)
+                }),
+                format!("{EXPORT_NAME} (downloaded)"),
+            );
             let message = match written {
-                Ok(summary) => format!("Exported {} rows to {}", summary.rows, path.display()),
-                Err(e) => format!("Export to {} failed: {e:#}", path.display()),
+                Ok(summary) => format!("Exported {} rows to {destination}", summary.rows),
+                Err(e) => format!("Export to {destination} failed: {e:#}"),
             };
             if let Ok(mut finished) = finished.lock() {
-                finished.push(message);
+                finished.push(Finished::Notice(message));
             }
-        });
+        };
+        self.spawn(task);
     }
 
     /// Sets (or clears) the area of interest and reloads every layer through it.
     pub fn set_aoi(&mut self, aoi: Option<Arc<floe_io::aoi::Aoi>>, ctx: &egui::Context) {
         self.options.aoi = aoi;
-        let locations: Vec<String> = self.layers.iter().map(|l| l.location.clone()).collect();
+        let inputs: Vec<Input> = self.layers.iter().map(|l| l.input.clone()).collect();
         while !self.layers.is_empty() {
             self.remove_layer(0, None);
         }
         self.auto_zoom = true;
-        for location in locations {
-            self.open(&location, ctx);
+        for input in inputs {
+            self.start_load(input, ctx);
         }
     }
 
-    /// Starts loading a file the user picked or dropped on the page. It is read slice by slice.
+    /// Starts loading a file the user picked or dropped on the page: a `.geojson` becomes the AOI, anything else
+    /// a layer read slice by slice.
     #[cfg(target_arch = "wasm32")]
     pub fn open_file(&mut self, file: web_sys::File, ctx: &egui::Context) {
         let name = file.name();
         let source: Arc<dyn floe_io::source::ByteSource> =
             Arc::new(floe_io::web_source::BlobSource::new(&name, file.into()));
-        let dataset_options = self.options.dataset.clone();
-        let opened = Arc::clone(&source);
-        let opener = async move { floe_io::layer::Layer::from_source(opened, &dataset_options).await };
-        self.start_load(&name, Some(source), opener, ctx);
+        if name.ends_with(".geojson") || name.ends_with(".json") {
+            let finished = Arc::clone(&self.finished);
+            let ctx = ctx.clone();
+            self.spawn(async move {
+                let read = Input::Source(source).read_all().await.map_err(|e| e.to_string());
+                let aoi =
+                    read.and_then(|bytes| floe_io::aoi::Aoi::from_geojson(&name, &bytes).map_err(|e| e.to_string()));
+                if let Ok(mut finished) = finished.lock() {
+                    finished.push(match aoi {
+                        Ok(aoi) => Finished::Aoi(aoi),
+                        Err(message) => Finished::Notice(message),
+                    });
+                }
+                ctx.request_repaint();
+            });
+            return;
+        }
+        self.start_load(Input::Source(source), ctx);
     }
 
-    /// Adds a layer for `input` and runs its load in the background. With `source`, the summary logged at the
-    /// end says how much of the file was read.
-    fn start_load(
-        &mut self,
-        input: &str,
-        source: Option<Arc<dyn floe_io::source::ByteSource>>,
-        opener: impl Future<Output = Result<floe_io::layer::Layer, floe_io::IoError>> + Send + 'static,
-        ctx: &egui::Context,
-    ) {
+    /// Adds a layer for `input` and runs its load in the background. For an open source, the summary logged at
+    /// the end says how much of the file was read.
+    fn start_load(&mut self, input: Input, ctx: &egui::Context) {
         let id = self.next_id;
         self.next_id += 1;
         let progress = Arc::new(Progress::default());
@@ -209,13 +258,13 @@ impl FloeApp {
         let (sender, events) = std::sync::mpsc::channel();
         let state = LoadState::Loading { progress: Arc::clone(&progress), cancel: cancel.clone(), events };
         let colormap = self.options.cmap.unwrap_or_default();
-        self.layers.push(Layer::new(id, input, state, self.options.color.clone(), colormap));
-        let input = input.to_owned();
+        self.layers.push(Layer::new(id, input.clone(), state, self.options.color.clone(), colormap));
         let ctx = ctx.clone();
         let read = match &self.options.aoi {
             Some(aoi) => ReadOptions::default().with_aoi(Arc::clone(aoi)),
             None => ReadOptions::default(),
         };
+        let dataset_options = self.options.dataset.clone();
         let task = async move {
             let started = web_time::Instant::now();
             let mut points = 0;
@@ -230,24 +279,28 @@ impl FloeApp {
                 ctx.request_repaint();
                 delivered
             };
-            match opener.await {
+            match input.open(&dataset_options).await {
                 Ok(dataset) => run_load(dataset, read, parallelism(), progress, cancel, emit).await,
                 Err(e) => {
                     emit(LoadEvent::Failed(e));
                 }
             }
             if finished {
-                let read = source.map_or(String::new(), |source| {
-                    let stats = source.stats();
-                    format!("; read {} of {} bytes in {} requests", stats.bytes(), source.size(), stats.requests())
-                });
-                log::info!("floe: {input}: {points} points loaded in {} ms{read}", started.elapsed().as_millis());
+                let read = match &input {
+                    Input::Source(source) => {
+                        let stats = source.stats();
+                        format!("; read {} of {} bytes in {} requests", stats.bytes(), source.size(), stats.requests())
+                    }
+                    Input::Named(_) => String::new(),
+                };
+                log::info!(
+                    "floe: {}: {points} points loaded in {} ms{read}",
+                    input.name(),
+                    started.elapsed().as_millis()
+                );
             }
         };
-        #[cfg(not(target_arch = "wasm32"))]
-        self.runtime.spawn(task);
-        #[cfg(target_arch = "wasm32")]
-        wasm_bindgen_futures::spawn_local(task);
+        self.spawn(task);
     }
 
     fn remove_layer(&mut self, index: usize, render_state: Option<&egui_wgpu::RenderState>) {
@@ -328,12 +381,21 @@ impl FloeApp {
         let points_drawn = Arc::clone(&self.points_drawn);
         let ppp = ui.ctx().pixels_per_point();
         let tiles = self.tiles.as_mut().map(|t| t as &mut dyn walkers::Tiles);
+        let drawing = &mut self.aoi_drawing;
+        // While a rectangle is drawn, the primary button draws and the others pan.
+        let pan_buttons = if drawing.captures_drag() {
+            egui::DragPanButtons::SECONDARY | egui::DragPanButtons::MIDDLE
+        } else {
+            egui::DragPanButtons::PRIMARY
+        };
         let start = walkers::lon_lat(-121.9, 45.2);
         // Under the tiles: where they cannot be fetched, the coastline basemap shows on sea colour, not black.
         let [r, g, b, _] = crate::style::SEA;
         ui.painter().rect_filled(ui.available_rect_before_wrap(), 0.0, egui::Color32::from_rgb(r, g, b));
-        let response =
-            walkers::Map::new(tiles, &mut self.map_memory, start).show(ui, |ui, response, projector, _memory| {
+        let response = walkers::Map::new(tiles, &mut self.map_memory, start)
+            .drag_pan_buttons(pan_buttons)
+            .double_click_to_zoom(drawing.tool == DrawTool::Off)
+            .show(ui, |ui, response, projector, _memory| {
                 let rect = response.rect;
                 let centre = projector.unproject(rect.center().to_vec2());
                 let camera = Camera {
@@ -350,6 +412,7 @@ impl FloeApp {
                 if let Some(aoi) = &aoi {
                     aoi_outline_ui(ui, aoi, projector);
                 }
+                let drawn = drawing.map_ui(ui, response, projector);
                 let cursor = response.hover_pos().map(|p| {
                     let position = projector.unproject(p.to_vec2());
                     (position.x(), position.y())
@@ -359,9 +422,13 @@ impl FloeApp {
                     cursor,
                     response.dragged()
                         || response.contains_pointer() && ui.input(|i| i.smooth_scroll_delta != egui::Vec2::ZERO),
+                    drawn,
                 )
             });
-        let (rect, cursor, user_moved) = response.inner;
+        let (rect, cursor, user_moved, drawn) = response.inner;
+        if let Some(aoi) = drawn {
+            self.set_aoi(Some(Arc::new(aoi)), ui.ctx());
+        }
         self.map_size_points = rect.size();
         self.cursor_lonlat = cursor;
         if user_moved {
@@ -385,10 +452,14 @@ impl eframe::App for FloeApp {
                 self.notices.push(message);
             }
         }
-        if let Ok(mut finished) = self.finished_exports.lock() {
-            for message in finished.drain(..) {
-                log::info!("floe: {message}");
-                self.notices.push(message);
+        let finished = self.finished.lock().map(|mut f| std::mem::take(&mut *f)).unwrap_or_default();
+        for finished in finished {
+            match finished {
+                Finished::Notice(message) => {
+                    log::info!("floe: {message}");
+                    self.notices.push(message);
+                }
+                Finished::Aoi(aoi) => self.set_aoi(Some(Arc::new(aoi)), &ctx),
             }
         }
         if !self.first_points_logged && self.points_drawn() > 0 {
@@ -416,6 +487,8 @@ impl eframe::App for FloeApp {
                 ui.separator();
                 panels::legend_ui(self, ui);
                 ui.separator();
+                aoi_draw::aoi_ui(self, ui);
+                ui.separator();
                 qa_panel::qa_ui(self, ui);
             });
         });
@@ -432,7 +505,7 @@ impl eframe::App for FloeApp {
 
 /// The AOI's rings as closed lines over the map.
 fn aoi_outline_ui(ui: &egui::Ui, aoi: &floe_io::aoi::Aoi, projector: &walkers::Projector<'_>) {
-    let stroke = egui::Stroke::new(2.0, egui::Color32::from_rgb(255, 80, 40));
+    let stroke = egui::Stroke::new(2.0, aoi_draw::OUTLINE);
     for polygon in aoi.polygons() {
         for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
             let points: Vec<egui::Pos2> =
@@ -442,9 +515,29 @@ fn aoi_outline_ui(ui: &egui::Ui, aoi: &floe_io::aoi::Aoi, projector: &walkers::P
     }
 }
 
-/// Points drawn in the last frame.
 impl FloeApp {
+    /// Runs a background task: on the loading threads on the desktop, on the page's event loop in the browser.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
+        self.runtime.spawn(task);
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn spawn(&self, task: impl Future<Output = ()> + 'static) {
+        wasm_bindgen_futures::spawn_local(task);
+    }
+
+    /// Points drawn in the last frame.
     pub fn points_drawn(&self) -> u64 {
         self.points_drawn.load(Ordering::Relaxed)
+    }
+
+    /// Where the pointer is on the map, as the status bar shows it.
+    pub fn cursor_lonlat(&self) -> Option<(f64, f64)> {
+        self.cursor_lonlat
+    }
+
+    pub fn aoi(&self) -> Option<&floe_io::aoi::Aoi> {
+        self.options.aoi.as_deref()
     }
 }

@@ -31,15 +31,13 @@ pub fn top_bar_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
             if ui.button("Open URL…").clicked() {
                 app.url_window_open = true;
             }
-            #[cfg(not(target_arch = "wasm32"))]
             if !app.layers.is_empty()
                 && ui
                     .button("Export selection…")
                     .on_hover_text("Every layer's points inside the AOI, to GeoParquet")
                     .clicked()
-                && let Some(path) = save_parquet_dialog()
             {
-                app.export_selection(path, None);
+                export(app, None);
             }
         });
         let mut dismissed = None;
@@ -57,9 +55,17 @@ pub fn top_bar_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
     });
 }
 
-#[cfg(not(target_arch = "wasm32"))]
-fn save_parquet_dialog() -> Option<std::path::PathBuf> {
-    rfd::FileDialog::new().add_filter("GeoParquet", &["parquet"]).set_file_name("selection.parquet").save_file()
+/// Exports one layer's or every layer's points inside the AOI: to a file the user picks on the desktop, as a
+/// download in the browser.
+fn export(app: &mut FloeApp, layer: Option<usize>) {
+    #[cfg(not(target_arch = "wasm32"))]
+    if let Some(path) =
+        rfd::FileDialog::new().add_filter("GeoParquet", &["parquet"]).set_file_name("selection.parquet").save_file()
+    {
+        app.export_selection(path, layer);
+    }
+    #[cfg(target_arch = "wasm32")]
+    app.export_selection(layer);
 }
 
 pub fn open_url_ui(app: &mut FloeApp, ctx: &egui::Context) {
@@ -88,12 +94,11 @@ pub fn layers_ui(app: &mut FloeApp, ui: &mut egui::Ui) -> Option<usize> {
     ui.heading("Layers");
     let mut removed = None;
     let mut zoom = None;
-    #[cfg(not(target_arch = "wasm32"))]
     let mut exported = None;
     for (index, layer) in app.layers.iter_mut().enumerate() {
         ui.horizontal(|ui| {
             ui.checkbox(&mut layer.style.visible, "show");
-            if ui.selectable_label(app.selected == index, &layer.name).on_hover_text(&layer.location).clicked() {
+            if ui.selectable_label(app.selected == index, &layer.name).on_hover_text(layer.input.name()).clicked() {
                 app.selected = index;
             }
         });
@@ -127,7 +132,6 @@ pub fn layers_ui(app: &mut FloeApp, ui: &mut egui::Ui) -> Option<usize> {
             if ui.button("Remove").clicked() {
                 removed = Some(index);
             }
-            #[cfg(not(target_arch = "wasm32"))]
             if ui.button("Export…").on_hover_text("This layer's points inside the AOI, to GeoParquet").clicked() {
                 exported = Some(index);
             }
@@ -141,11 +145,8 @@ pub fn layers_ui(app: &mut FloeApp, ui: &mut egui::Ui) -> Option<usize> {
         app.auto_zoom = false;
         app.zoom_to(index);
     }
-    #[cfg(not(target_arch = "wasm32"))]
-    if let Some(index) = exported
-        && let Some(path) = save_parquet_dialog()
-    {
-        app.export_selection(path, Some(index));
+    if let Some(index) = exported {
+        export(app, Some(index));
     }
     removed
 }

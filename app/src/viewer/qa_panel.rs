@@ -6,6 +6,7 @@ use egui::{Color32, RichText};
 use floe_io::qa::{Report, Status};
 
 use super::FloeApp;
+use crate::load::Input;
 
 /// Bins of each column histogram.
 const BINS: usize = 40;
@@ -13,31 +14,31 @@ const BINS: usize = 40;
 /// Checks finished in the background, by layer id.
 pub type QaResults = Arc<Mutex<Vec<(u64, Result<Report, String>)>>>;
 
-/// The file behind a layer as bytes: the embedded sample, or a local file.
-fn layer_bytes(location: &str) -> Result<Vec<u8>, String> {
-    if location == crate::load::SAMPLE_INPUT {
-        return Ok(floe_io::sample::sample_geoparquet());
-    }
-    if location.contains("://") {
-        return Err(format!("{location}: QA reads local files; download it or run `floe qa` on a copy"));
-    }
-    std::fs::read(location).map_err(|e| format!("{location}: cannot read: {e}"))
-}
-
-/// Runs the checks off the UI thread; the report lands in `results`.
-fn start_checks(location: String, id: u64, results: QaResults, ctx: egui::Context) {
-    let run = move || {
-        let report =
-            layer_bytes(&location).map(|bytes| floe_io::qa::check_file(&location, bytes.into(), &Default::default()));
+/// Reads the layer's whole file (local, URL, S3, or a file picked in the browser) and runs the checks off the UI
+/// thread; the report lands in `results`.
+fn start_checks(app: &FloeApp, input: Input, id: u64, ctx: egui::Context) {
+    let results = Arc::clone(&app.qa_results);
+    app.spawn(async move {
+        let report = match input.read_all().await {
+            Ok(bytes) => check(input.name().to_owned(), bytes).await,
+            Err(e) => Err(e.to_string()),
+        };
         if let Ok(mut results) = results.lock() {
             results.push((id, report));
         }
         ctx.request_repaint();
-    };
-    #[cfg(not(target_arch = "wasm32"))]
-    std::thread::spawn(run);
-    #[cfg(target_arch = "wasm32")]
-    run();
+    });
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+async fn check(name: String, bytes: bytes::Bytes) -> Result<Report, String> {
+    let checked = tokio::task::spawn_blocking(move || floe_io::qa::check_file(&name, bytes, &Default::default()));
+    checked.await.map_err(|e| format!("the checks stopped: {e}"))
+}
+
+#[cfg(target_arch = "wasm32")]
+async fn check(name: String, bytes: bytes::Bytes) -> Result<Report, String> {
+    Ok(floe_io::qa::check_file(&name, bytes, &Default::default()))
 }
 
 pub fn qa_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
@@ -49,7 +50,7 @@ pub fn qa_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
     let Some(layer) = app.layers.get(app.selected) else { return };
     egui::CollapsingHeader::new("QA").default_open(false).show(ui, |ui| {
         if ui.button("Run checks").on_hover_text("floe qa on this layer's file").clicked() {
-            start_checks(layer.location.clone(), layer.id, Arc::clone(&app.qa_results), ui.ctx().clone());
+            start_checks(app, layer.input.clone(), layer.id, ui.ctx().clone());
         }
         match app.qa_reports.get(&layer.id) {
             Some(Ok(report)) => {

@@ -1,5 +1,5 @@
-//! Local files in the browser: the "Open file…" picker (a hidden `<input type=file>`) and drag and drop onto
-//! the page. Both hand over `File` handles, never bytes: eframe's own drop handler reads whole files into
+//! Local files in the browser: the "Open file…" picker (a hidden `<input type=file>`), drag and drop onto
+//! the page, and downloads of what the viewer writes (exports, AOIs). Both hand over `File` handles, never bytes: eframe's own drop handler reads whole files into
 //! memory, so ours runs first (capture phase) and keeps the drop from reaching it.
 
 use std::cell::RefCell;
@@ -36,7 +36,7 @@ pub fn install(ctx: &egui::Context) {
     };
     input.set_type("file");
     input.set_multiple(true);
-    input.set_accept(".parquet,.geoparquet,.pq,.h5,.hdf5,.he5");
+    input.set_accept(".parquet,.geoparquet,.pq,.h5,.hdf5,.he5,.geojson,.json");
     input.set_id(INPUT_ID);
     // Attribute setters on a fresh element cannot fail.
     let _ = input.set_attribute("style", "display:none");
@@ -90,4 +90,36 @@ pub fn pick() {
 /// The files picked or dropped since the last call.
 pub fn take() -> Vec<web_sys::File> {
     PENDING.with(|pending| std::mem::take(&mut *pending.borrow_mut()))
+}
+
+/// Hands `bytes` to the browser as a download named `name` (a Blob URL clicked through a temporary link).
+pub fn download(name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
+    let failed = |what: &str, e: wasm_bindgen::JsValue| format!("{name}: cannot download: {what}: {e:?}");
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(|e| failed("creating the blob", e))?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| failed("creating its URL", e))?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| format!("{name}: no document"))?;
+    let link = document
+        .create_element("a")
+        .map_err(|e| failed("creating a link", e))?
+        .dyn_into::<web_sys::HtmlAnchorElement>()
+        .map_err(|e| failed("creating a link", e.into()))?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    log::info!("floe: downloaded {name} ({} bytes)", bytes.len());
+    // Revoked a minute later, not at once: the browser may still be reading the blob for the download.
+    let revoke = Closure::once_into_js(move || {
+        if let Err(e) = web_sys::Url::revoke_object_url(&url) {
+            log::warn!("floe: cannot release a download URL: {e:?}");
+        }
+    });
+    let window = web_sys::window().ok_or_else(|| format!("{name}: no window"))?;
+    window
+        .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000)
+        .map_err(|e| failed("scheduling its release", e))?;
+    Ok(())
 }

@@ -1,0 +1,202 @@
+//! Drawing an area of interest on the map (a rectangle by dragging, a polygon by clicking its corners) and the
+//! AOI section of the side panel: what is set, draw, clear, save as GeoJSON.
+
+use std::sync::Arc;
+
+use egui::{Color32, Key, PointerButton, Pos2, Rect, Stroke};
+use floe_io::LonLatBox;
+use floe_io::aoi::Aoi;
+use walkers::{Projector, lon_lat};
+
+use super::FloeApp;
+
+/// The AOI outline colour, drawn and in progress.
+pub const OUTLINE: Color32 = Color32::from_rgb(255, 80, 40);
+
+/// A drawn rectangle smaller than this (ui points, either side) is taken for a slip and ignored.
+const MIN_RECTANGLE_SIZE: f32 = 4.0;
+
+/// A click this close to the first corner closes the polygon; this close to the last one it is the second
+/// click of a double-click, not a new corner.
+const SNAP_DISTANCE: f32 = 8.0;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DrawTool {
+    #[default]
+    Off,
+    Rectangle,
+    Polygon,
+}
+
+#[derive(Debug, Default)]
+pub struct AoiDrawing {
+    pub tool: DrawTool,
+    /// Rectangle: the corner where the drag started. Polygon: the corners clicked so far.
+    corners_lonlat: Vec<(f64, f64)>,
+}
+
+impl AoiDrawing {
+    pub fn start(&mut self, tool: DrawTool) {
+        self.tool = tool;
+        self.corners_lonlat.clear();
+    }
+
+    /// Whether primary-button drags must draw instead of panning the map.
+    pub fn captures_drag(&self) -> bool {
+        self.tool == DrawTool::Rectangle
+    }
+
+    /// What the user is told while drawing.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self.tool {
+            DrawTool::Off => None,
+            DrawTool::Rectangle => Some("Drag a rectangle on the map. Right-drag pans; Esc cancels."),
+            DrawTool::Polygon => Some(
+                "Click the corners. Double-click, Enter or a click on the first corner closes it; Backspace removes \
+                 the last corner; Esc cancels.",
+            ),
+        }
+    }
+
+    /// Handles this frame's pointer and keys on the map and draws the shape in progress. Returns the AOI when
+    /// the user finishes one.
+    pub fn map_ui(&mut self, ui: &egui::Ui, response: &egui::Response, projector: &Projector<'_>) -> Option<Aoi> {
+        if self.tool == DrawTool::Off {
+            return None;
+        }
+        if ui.input(|i| i.key_pressed(Key::Escape)) {
+            self.start(DrawTool::Off);
+            return None;
+        }
+        let lonlat_at = |p: Pos2| {
+            let position = projector.unproject(p.to_vec2());
+            (position.x(), position.y())
+        };
+        let ui_at = |(lon, lat): (f64, f64)| projector.project(lon_lat(lon, lat)).to_pos2();
+        let stroke = Stroke::new(2.0, OUTLINE);
+        let painter = ui.painter();
+        let pointer = ui.input(|i| i.pointer.latest_pos());
+        let finished = match self.tool {
+            DrawTool::Off => None,
+            DrawTool::Rectangle => {
+                if response.drag_started_by(PointerButton::Primary)
+                    && let Some(origin) = ui.input(|i| i.pointer.press_origin())
+                {
+                    self.corners_lonlat = vec![lonlat_at(origin)];
+                }
+                let start = self.corners_lonlat.first().copied();
+                let (Some(start), Some(pointer)) = (start, pointer) else { return None };
+                let rect = Rect::from_two_pos(ui_at(start), pointer);
+                painter.rect_stroke(rect, 0.0, stroke, egui::StrokeKind::Middle);
+                if !response.drag_stopped() {
+                    return None;
+                }
+                self.corners_lonlat.clear();
+                if rect.width() < MIN_RECTANGLE_SIZE || rect.height() < MIN_RECTANGLE_SIZE {
+                    return None;
+                }
+                let end = lonlat_at(pointer);
+                let bbox =
+                    LonLatBox::new(start.0.min(end.0), start.1.min(end.1), start.0.max(end.0), start.1.max(end.1));
+                let mut aoi = Aoi::from_bbox(bbox);
+                aoi.name = "drawn rectangle".into();
+                Some(aoi)
+            }
+            DrawTool::Polygon => {
+                if ui.input(|i| i.key_pressed(Key::Backspace)) {
+                    self.corners_lonlat.pop();
+                }
+                let mut close = ui.input(|i| i.key_pressed(Key::Enter)) || response.double_clicked();
+                if response.clicked_by(PointerButton::Primary)
+                    && let Some(click) = response.interact_pointer_pos()
+                {
+                    let near = |corner: &(f64, f64)| ui_at(*corner).distance(click) < SNAP_DISTANCE;
+                    if self.corners_lonlat.len() >= 3 && self.corners_lonlat.first().is_some_and(near) {
+                        close = true;
+                    } else if !self.corners_lonlat.last().is_some_and(near) {
+                        self.corners_lonlat.push(lonlat_at(click));
+                    }
+                }
+                let mut outline: Vec<Pos2> = self.corners_lonlat.iter().map(|c| ui_at(*c)).collect();
+                for corner in &outline {
+                    painter.circle_stroke(*corner, 4.0, stroke);
+                }
+                outline.extend(pointer.filter(|_| response.hovered()));
+                painter.add(egui::Shape::line(outline, stroke));
+                if !(close && self.corners_lonlat.len() >= 3) {
+                    return None;
+                }
+                let mut ring = std::mem::take(&mut self.corners_lonlat);
+                ring.extend(ring.first().copied());
+                Some(Aoi::from_rings("drawn polygon", vec![ring]))
+            }
+        };
+        self.tool = DrawTool::Off;
+        finished
+    }
+}
+
+/// The AOI section of the side panel.
+pub fn aoi_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
+    ui.heading("Area of interest");
+    match &app.options.aoi {
+        Some(aoi) => {
+            let b = aoi.bbox;
+            ui.label(format!("{}: lon {:.4}…{:.4}, lat {:.4}…{:.4}", aoi.name, b.west, b.east, b.south, b.north));
+        }
+        None => {
+            ui.label("None: layers load whole. Draw one, or open a .geojson.");
+        }
+    }
+    let tool = app.aoi_drawing.tool;
+    let mut cleared = false;
+    ui.horizontal_wrapped(|ui| {
+        for (wanted, label) in [(DrawTool::Rectangle, "Draw rectangle"), (DrawTool::Polygon, "Draw polygon")] {
+            if ui.selectable_label(tool == wanted, label).clicked() {
+                app.aoi_drawing.start(if tool == wanted { DrawTool::Off } else { wanted });
+            }
+        }
+        if app.options.aoi.is_some() {
+            cleared = ui.button("Clear").on_hover_text("Load the layers whole again").clicked();
+            if ui.button("Save…").on_hover_text("The AOI as GeoJSON, for floe subset --aoi").clicked()
+                && let Some(aoi) = &app.options.aoi
+            {
+                save_aoi(app, &Arc::clone(aoi));
+            }
+        }
+    });
+    if let Some(hint) = app.aoi_drawing.hint() {
+        ui.label(hint);
+    }
+    if cleared {
+        app.set_aoi(None, ui.ctx());
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn save_aoi(app: &mut FloeApp, aoi: &Aoi) {
+    let Some(path) =
+        rfd::FileDialog::new().add_filter("GeoJSON", &["geojson"]).set_file_name("aoi.geojson").save_file()
+    else {
+        return;
+    };
+    let text = aoi.to_geojson();
+    let written = floe_io::writer::write_file_atomically(&path, |out| {
+        std::io::Write::write_all(out, text.as_bytes()).map_err(|e| floe_io::IoError::Source {
+            location: path.display().to_string(),
+            message: format!("write failed: {e}"),
+        })
+    });
+    app.notices.push(match written {
+        Ok(_) => format!("Saved the AOI to {}", path.display()),
+        Err(e) => e.to_string(),
+    });
+}
+
+#[cfg(target_arch = "wasm32")]
+fn save_aoi(app: &mut FloeApp, aoi: &Aoi) {
+    if let Err(message) = super::web_files::download("aoi.geojson", aoi.to_geojson().as_bytes(), "application/geo+json")
+    {
+        app.notices.push(message);
+    }
+}
