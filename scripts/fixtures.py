@@ -4,7 +4,8 @@
 Oracles come from pyarrow and shapely, independent of Floe's own decoder:
 - oracle_geoparquet.json: for every file in ../shared/data/geoparquet, the rows, the drawable points
   (lon/lat, polygons at their bbox centre) and the values of the numeric columns at sampled rows.
-- covering.parquet: 20 row groups of WKB points sorted west→east with a bbox covering column (pruning).
+- covering.parquet: 20 row groups of WKB points sorted west→east with a bbox covering column (pruning), and
+  covering_aoi.geojson, a triangle over part of them.
 - hive/: year=/month= partitioned plain lon/lat Parquet (partition pruning).
 - codec_{snappy,gzip,lz4,brotli,zstd}.parquet: the same 5000 points in each compression users meet, with a
   large string column a reader that only draws points must not fetch (lazy local reads in the browser).
@@ -135,6 +136,9 @@ def covering(out):
     cover = {"bbox": {k: ["bbox", k] for k in ["xmin", "ymin", "xmax", "ymax"]}}
     table = table.replace_schema_metadata({"geo": geo_metadata({"covering": cover, "bbox": [min(xs), min(ys), max(xs), max(ys)]})})
     write_atomic(table, out / "covering.parquet", row_group_size=per_group, compression="snappy")
+    # A triangle over part of them: the AOI of the browser's AOI and export test.
+    aoi = {"type": "Polygon", "coordinates": [[[-100, -30], [-20, -30], [-60, 30], [-100, -30]]]}
+    (out / "covering_aoi.geojson").write_text(json.dumps(aoi))
     # The same points without a covering column or usable stats: a full scan.
     plain = pa.table({"value": value, "geometry": geometry}).replace_schema_metadata({"geo": geo_metadata()})
     write_atomic(plain, out / "no_covering.parquet", row_group_size=per_group, compression="snappy", write_statistics=False)

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Uploads test fixtures to the loopback S3 API server (moto) at $AWS_ENDPOINT: bucket `floe-public`,
-with a public-read policy, holding covering.parquet and the hive/ dataset."""
+with a public-read policy, holding covering.parquet, the hive/ dataset, an ATL03 granule and two QA fixtures (qa/)."""
 import json
 import os
 import sys
@@ -24,4 +24,6 @@ for path in sorted((fixtures / "hive").rglob("*")):
     if path.is_file():
         key = "hive/" + path.relative_to(fixtures / "hive").as_posix()
         s3.upload_file(str(path), "floe-public", key, ExtraArgs=public)
+for name in ["good.parquet", "dropped_rows.parquet"]:
+    s3.upload_file(str(fixtures / "qa" / name), "floe-public", "qa/" + name, ExtraArgs=public)
 print("s3 fixtures uploaded to", endpoint)

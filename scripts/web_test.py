@@ -6,6 +6,8 @@
   with the right point counts; servers that ignore Range or omit CORS give clear errors; a memory budget
   stops loading with a message and keeps what was loaded on screen.
 - Local files by drag and drop and by the file picker: read through Blob.slice, never whole.
+- An AOI picked as .geojson limits loading to it; the QA panel checks the layer; "Export selection…" downloads the
+  points inside as GeoParquet.
 Prints 'N passed, N failed'."""
 import functools
 import http.server
@@ -165,9 +167,10 @@ def viridis_like(r, g, b):
     return (g > r + 30 and b > 60 and abs(g - b) < 90) or (r > 150 and g > 180 and b < 90) or (b > r + 40 and r > 50 and g < 60)
 
 
-def browse(flags, query, wait_for, count=1, page="index.html"):
+def browse(flags, query, wait_for, count=1, page="index.html", steps=(), downloads=None):
     """Opens {page}{query} (DATA in the query is the data server's address) in real time until `count` console
-    lines match the regex `wait_for` (60 s at most); returns (console lines, screenshot)."""
+    lines match the regex `wait_for` (60 s at most), then runs `steps` (web_page.cjs: clicks and further waits,
+    downloads saved in `downloads`); returns (console lines, screenshot)."""
     site = serve()
     data = http.server.ThreadingHTTPServer(("127.0.0.1", 0), DataHandler)
     threading.Thread(target=data.serve_forever, daemon=True).start()
@@ -175,7 +178,9 @@ def browse(flags, query, wait_for, count=1, page="index.html"):
     query = query.replace("DATA", f"http://127.0.0.1:{data.server_port}")
     url = f"http://127.0.0.1:{site.server_port}/{page}{query}"
     script = Path(__file__).resolve().parent / "web_page.cjs"
-    command = ["node", str(script), url, wait_for + "|panicked", str(count), "60000", str(shot), json.dumps(flags)]
+    steps = [{**s, "wait": s["wait"] + "|panicked"} if "wait" in s else s for s in steps]
+    command = ["node", str(script), url, wait_for + "|panicked", str(count), "60000", str(shot), json.dumps(flags),
+               json.dumps(steps), str(downloads or "")]
     env = {**os.environ, "NODE_PATH": str(Path.home() / ".cache" / "floe-tools" / "node_modules")}
     result = subprocess.run(command, capture_output=True, text=True, timeout=180, env=env)
     site.shutdown()
@@ -276,6 +281,55 @@ def local_file_cases():
     return results
 
 
+# Where the side panel's QA header, its "Run checks" button and the top bar's "Export selection…" are on a
+# 1024×700 page with one GeoParquet layer and an AOI loaded (egui lays them out the same way every time).
+QA_HEADER, RUN_CHECKS, EXPORT_SELECTION = [35, 537], [65, 560], [300, 12]
+
+
+def aoi_export_qa_case():
+    """A .geojson picked in the browser becomes the AOI: covering.parquet reloads with exactly the points shapely
+    finds strictly inside the triangle. The QA panel checks the file; "Export selection…" downloads the points as
+    GeoParquet, which pyarrow reads back with the same values."""
+    import pyarrow.parquet as pq
+    import shapely
+    import shapely.geometry
+
+    table = pq.read_table(FIXTURES / "covering.parquet")
+    bbox = table["bbox"].combine_chunks()
+    xs, ys = bbox.field("xmin").to_numpy(), bbox.field("ymin").to_numpy()
+    triangle = shapely.geometry.shape(json.loads((FIXTURES / "covering_aoi.geojson").read_text()))
+    inside = shapely.contains_xy(triangle, xs, ys)
+    expected = int(inside.sum())
+    expected_values = sorted(table["value"].to_numpy()[inside].tolist())
+    downloads = Path(tempfile.mkdtemp())
+    steps = [{"click": QA_HEADER}, {"sleep": 400}, {"click": RUN_CHECKS}, {"wait": "QA of"},
+             {"click": EXPORT_SELECTION}, {"wait": "Exported|Export to"}]
+    log, shot = browse(PATHS["webgl"][0],
+                       "?backend=webgl&tiles=off&url=DATA/ok/covering.parquet&via=pick&file=DATA/ok/covering_aoi.geojson",
+                       f"covering.parquet: {expected} points loaded in|cannot read|not a usable", page="handover.html",
+                       steps=steps, downloads=downloads)
+    results = []
+    got = loaded(log, "covering.parquet")
+    print(f"AOI picked in the browser: {got[0] if got else 'FAIL no'} points loaded (shapely: {expected})")
+    results.append(got is not None and got[0] == expected)
+    qa = [l for l in log if "QA of" in l]
+    print(f"QA panel in the browser: {qa[0].split('floe: ')[-1] if qa else 'FAIL no report'}")
+    results.append(bool(qa) and re.search(r"covering.parquet: \d+ checks, 0 failed", qa[0]) is not None)
+    exported = downloads / "selection.parquet"
+    ok = exported.exists()
+    if ok:
+        back = pq.read_table(exported)
+        metadata = pq.read_metadata(exported).metadata or {}
+        values = sorted(back["value"].to_pylist())
+        ok = back.num_rows == expected and values == expected_values and b"geo" in metadata
+        print(f"export in the browser: {back.num_rows} rows, values {'equal' if values == expected_values else 'DIFFER'}"
+              f", geo metadata {'present' if b'geo' in metadata else 'MISSING'}")
+    else:
+        print(f"export in the browser: FAIL no download; console: {[l for l in log if 'xport' in l][-2:]}")
+    results.append(ok)
+    return results
+
+
 def run(name):
     """The sample on one backend: the backend line, no panic, viridis points in the map area."""
     flags, query, backend = PATHS[name]
@@ -307,7 +361,7 @@ def main():
             passed += 1
         else:
             failed += 1
-    for ok in [*url_cases(), *format_cases(), *memory_budget_case(), *local_file_cases()]:
+    for ok in [*url_cases(), *format_cases(), *memory_budget_case(), *local_file_cases(), *aoi_export_qa_case()]:
         passed += ok
         failed += not ok
     print(f"{passed} passed, {failed} failed")

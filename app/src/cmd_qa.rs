@@ -2,12 +2,12 @@
 //! whether rows were lost or changed. Exit 0 when every check passes (warnings allowed), 1 otherwise.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use anyhow::Context as _;
 use arrow_array::cast::AsArray as _;
 use arrow_schema::DataType;
 use floe_io::qa::{Report, SourceTrack, Status, check_file};
+use floe_io::source::ByteSource as _;
 
 use crate::cli::QaArgs;
 
@@ -19,20 +19,15 @@ pub fn run(args: &QaArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let sources = read_sources(&args.sources, aoi.as_ref())?;
-    let path = Path::new(&args.input);
-    let mut files = Vec::new();
-    if path.is_dir() {
-        collect_parquet(path, &mut files)?;
-        anyhow::ensure!(!files.is_empty(), "{}: no .parquet files in the dataset", args.input);
-    } else {
-        files.push(path.to_path_buf());
-    }
+    let runtime = crate::runtime()?;
+    let sources = read_sources(&runtime, &args.sources, aoi.as_ref())?;
+    // A file, or every Parquet file of a dataset directory / S3 prefix; local, https:// or s3://.
+    let listing = runtime.block_on(floe_io::dataset::list_files(&args.input, &[]))?;
     let mut reports = Vec::new();
-    for file in &files {
-        let name = file.display().to_string();
-        let data = std::fs::read(file).with_context(|| format!("{name}: cannot read"))?;
-        reports.push(check_file(&name, data.into(), &sources));
+    for (source, _) in &listing.files {
+        let name = source.location().to_owned();
+        let data = runtime.block_on(source.fetch(0..source.size()))?;
+        reports.push(check_file(&name, data, &sources));
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&reports)?);
@@ -59,31 +54,14 @@ fn print_table(report: &Report) {
     }
 }
 
-fn collect_parquet(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> anyhow::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .with_context(|| format!("{}: cannot list", dir.display()))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for entry in entries {
-        if entry.is_dir() {
-            collect_parquet(&entry, out)?;
-        } else if entry.extension().is_some_and(|e| e == "parquet") {
-            out.push(entry);
-        }
-    }
-    Ok(())
-}
-
 /// Every beam of every source granule (rows inside `aoi` only, when given), keyed by track name, with its
 /// numeric variables.
-fn read_sources(inputs: &[String], aoi: Option<&floe_io::aoi::Aoi>) -> anyhow::Result<BTreeMap<String, SourceTrack>> {
+fn read_sources(
+    runtime: &tokio::runtime::Runtime,
+    inputs: &[String],
+    aoi: Option<&floe_io::aoi::Aoi>,
+) -> anyhow::Result<BTreeMap<String, SourceTrack>> {
     let mut tracks: BTreeMap<String, SourceTrack> = BTreeMap::new();
-    if inputs.is_empty() {
-        return Ok(tracks);
-    }
-    let runtime = crate::runtime()?;
     for input in inputs {
         let layer = runtime.block_on(floe_io::layer::Layer::open(input, &floe_io::DatasetOptions::default()))?;
         let floe_io::layer::Layer::Granule { granule, surface, .. } = layer else {

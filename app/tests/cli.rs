@@ -369,6 +369,33 @@ fn qa_flags_each_fault_and_passes_good_files() {
         assert!(stdout.contains(expected), "{file}: expected `{expected}` in\n{stdout}");
     }
 
+    // A directory is a dataset: every file gets its report, and one failing file fails the run.
+    let out = floe(&["qa", &qa.to_string_lossy()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1));
+    let headers: Vec<&str> = stdout.lines().filter(|l| !l.starts_with(' ')).collect();
+    assert_eq!(headers.len(), 8, "{stdout}");
+    assert!(headers.iter().all(|h| h.starts_with(&*qa.to_string_lossy()) && h.ends_with(".parquet")), "{headers:?}");
+
+    // The same checks on an S3 prefix (the loopback S3 server ./scripts/test starts).
+    if std::env::var_os("AWS_ENDPOINT").is_some() {
+        let out = floe(&["qa", "s3://floe-public/qa/", "--source", &source]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{stdout}");
+        let headers: Vec<&str> = stdout.lines().filter(|l| !l.starts_with(' ')).collect();
+        assert_eq!(headers, ["s3://floe-public/qa/dropped_rows.parquet", "s3://floe-public/qa/good.parquet"]);
+        assert!(
+            stdout
+                .contains("FAIL  gt1l rows                   887 rows; source 986 in the same time window; 99 missing")
+        );
+        assert!(
+            stdout
+                .contains("pass  gt1l rows                   986 rows; source 986 in the same time window; 0 missing")
+        );
+    } else {
+        assert!(std::env::var_os("FLOE_REQUIRE_S3").is_none(), "FLOE_REQUIRE_S3 is set but AWS_ENDPOINT is not");
+    }
+
     // The shared GeoParquet files pass, except the one that is plain Parquet with lon/lat columns.
     let shared_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/geoparquet");
     let mut names: Vec<String> = std::fs::read_dir(&shared_dir)

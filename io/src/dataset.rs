@@ -217,76 +217,101 @@ pub(crate) fn merge<T: Send + 'static>(
 }
 
 #[cfg(not(target_arch = "wasm32"))]
+pub use native::{Listing, list_files};
+
+#[cfg(not(target_arch = "wasm32"))]
 mod native {
     use super::*;
-    use crate::partition::{parse_segment, passes};
-    use crate::source::StoreLocation;
+    use crate::partition::{PartitionFilter, parse_segment, passes};
+    use crate::source::{StoreLocation, StoreSource};
     use object_store::path::Path;
 
     /// Extensions of the files a dataset directory contributes.
     const PARQUET_EXTENSIONS: &[&str] = &["parquet", "geoparquet", "pq", "parq"];
 
+    /// The files of an input: itself when it is one file (path, `http(s)://` URL, `s3://` object), else the
+    /// Parquet files of a hive directory / S3 prefix, with their partition values. Partitions the filters reject
+    /// are never listed.
+    pub struct Listing {
+        pub files: Vec<(StoreSource, Vec<(String, String)>)>,
+        /// Prefixes that were listed; empty for a single file.
+        pub listed_prefixes: Vec<String>,
+    }
+
+    pub async fn list_files(input: &str, filters: &[PartitionFilter]) -> Result<Listing> {
+        let location = StoreLocation::parse(input)?;
+        let single = |source| Listing { files: vec![(source, vec![])], listed_prefixes: vec![] };
+        let is_file_url = input.starts_with("http://") || input.starts_with("https://");
+        if is_file_url || (!location.is_local_dir && !input.starts_with("s3://")) {
+            return Ok(single(location.open(&location.path, input.to_owned()).await?));
+        }
+        if !location.is_local_dir && !input.ends_with('/') {
+            // An S3 key that is not an object may be a prefix: then list it.
+            if let Some(source) = location.open_if_exists(&location.path, input.to_owned()).await? {
+                return Ok(single(source));
+            }
+        }
+        let mut listed = Listing { files: vec![], listed_prefixes: vec![] };
+        let mut pending: Vec<(Path, Vec<(String, String)>)> = vec![(location.path.clone(), vec![])];
+        while let Some((prefix, partition)) = pending.pop() {
+            let listing = location.store.list_with_delimiter(Some(&prefix)).await.map_err(|e| IoError::Source {
+                location: format!("{input} ({prefix})"),
+                message: crate::source::native_describe(&e),
+            })?;
+            listed.listed_prefixes.push(prefix.to_string());
+            let mut children: Vec<(Path, Vec<(String, String)>)> = Vec::new();
+            for child in listing.common_prefixes {
+                let Some(segment) = child.filename() else { continue };
+                let Some((key, value)) = parse_segment(segment) else { continue };
+                if passes(filters, &key, &value) {
+                    let mut values = partition.clone();
+                    values.push((key, value));
+                    children.push((child, values));
+                }
+            }
+            children.sort_by(|a, b| b.0.as_ref().cmp(a.0.as_ref()));
+            pending.extend(children);
+            let mut objects = listing.objects;
+            objects.sort_by(|a, b| a.location.as_ref().cmp(b.location.as_ref()));
+            for object in objects {
+                let name = object.location.filename().unwrap_or_default();
+                let wanted = !name.starts_with(['.', '_'])
+                    && name.rsplit_once('.').is_some_and(|(_, ext)| PARQUET_EXTENSIONS.contains(&ext));
+                if !wanted {
+                    continue;
+                }
+                let display = display_child(input, &location.path, &object.location);
+                listed.files.push((location.open(&object.location, display).await?, partition.clone()));
+            }
+        }
+        if listed.files.is_empty() {
+            return Err(IoError::Source {
+                location: input.to_owned(),
+                message: if filters.is_empty() {
+                    "no Parquet files found".into()
+                } else {
+                    "no Parquet files match the partition filters".into()
+                },
+            });
+        }
+        Ok(listed)
+    }
+
     impl Dataset {
         /// Opens a file path, `http(s)://` URL or `s3://` object, or a hive directory / S3 prefix.
         pub async fn open(input: &str, options: &DatasetOptions) -> Result<Self> {
-            let location = StoreLocation::parse(input)?;
-            let is_file_url = input.starts_with("http://") || input.starts_with("https://");
-            if is_file_url || (!location.is_local_dir && !input.starts_with("s3://")) {
-                let source = location.open(&location.path, input.to_owned()).await?;
+            let mut listing = list_files(input, &options.partition_filters).await?;
+            if listing.listed_prefixes.is_empty()
+                && let Some((source, _)) = listing.files.pop()
+            {
                 return Self::from_source(Arc::new(source), options).await;
             }
-            if !location.is_local_dir && !input.ends_with('/') {
-                // An S3 key that is not an object may be a prefix: then list it.
-                if let Some(source) = location.open_if_exists(&location.path, input.to_owned()).await? {
-                    return Self::from_source(Arc::new(source), options).await;
-                }
+            let mut files = Vec::with_capacity(listing.files.len());
+            for (source, partition) in listing.files {
+                let file = GeoParquetFile::open(Arc::new(source), &options.open).await?;
+                files.push(DatasetFile { file, partition });
             }
-            let mut dataset = Self { location: input.to_owned(), files: vec![], listed_prefixes: vec![] };
-            let mut pending: Vec<(Path, Vec<(String, String)>)> = vec![(location.path.clone(), vec![])];
-            while let Some((prefix, partition)) = pending.pop() {
-                let listing = location.store.list_with_delimiter(Some(&prefix)).await.map_err(|e| IoError::Source {
-                    location: format!("{input} ({prefix})"),
-                    message: crate::source::native_describe(&e),
-                })?;
-                dataset.listed_prefixes.push(prefix.to_string());
-                let mut children: Vec<(Path, Vec<(String, String)>)> = Vec::new();
-                for child in listing.common_prefixes {
-                    let Some(segment) = child.filename() else { continue };
-                    let Some((key, value)) = parse_segment(segment) else { continue };
-                    if passes(&options.partition_filters, &key, &value) {
-                        let mut values = partition.clone();
-                        values.push((key, value));
-                        children.push((child, values));
-                    }
-                }
-                children.sort_by(|a, b| b.0.as_ref().cmp(a.0.as_ref()));
-                pending.extend(children);
-                let mut objects = listing.objects;
-                objects.sort_by(|a, b| a.location.as_ref().cmp(b.location.as_ref()));
-                for object in objects {
-                    let name = object.location.filename().unwrap_or_default();
-                    let wanted = !name.starts_with(['.', '_'])
-                        && name.rsplit_once('.').is_some_and(|(_, ext)| PARQUET_EXTENSIONS.contains(&ext));
-                    if !wanted {
-                        continue;
-                    }
-                    let display = display_child(input, &location.path, &object.location);
-                    let source = location.open(&object.location, display).await?;
-                    let file = GeoParquetFile::open(Arc::new(source), &options.open).await?;
-                    dataset.files.push(DatasetFile { file, partition: partition.clone() });
-                }
-            }
-            if dataset.files.is_empty() {
-                return Err(IoError::Source {
-                    location: input.to_owned(),
-                    message: if options.partition_filters.is_empty() {
-                        "no Parquet files found".into()
-                    } else {
-                        "no Parquet files match the partition filters".into()
-                    },
-                });
-            }
-            Ok(dataset)
+            Ok(Self { location: input.to_owned(), files, listed_prefixes: listing.listed_prefixes })
         }
     }
 

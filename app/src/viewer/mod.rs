@@ -71,7 +71,6 @@ pub struct FloeApp {
     map_size_points: egui::Vec2,
     /// The view follows the first data until the user moves the map.
     auto_zoom: bool,
-    last_frame: Option<web_time::Instant>,
     frame_ms: f32,
     first_points_logged: bool,
     /// What background tasks (exports, AOI files read in the browser) hand to the UI.
@@ -116,7 +115,6 @@ impl FloeApp {
             cursor_lonlat: None,
             map_size_points: egui::vec2(800.0, 600.0),
             auto_zoom: true,
-            last_frame: None,
             frame_ms: 0.0,
             first_points_logged: false,
             finished: Arc::default(),
@@ -440,9 +438,9 @@ impl FloeApp {
 impl eframe::App for FloeApp {
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
-        let now = web_time::Instant::now();
-        if let Some(last) = self.last_frame.replace(now) {
-            self.frame_ms = 0.9 * self.frame_ms + 0.1 * (now - last).as_secs_f32() * 1000.0;
+        // The UI's own time per frame: the time between frames would count idle waits while nothing repaints.
+        if let Some(cpu_seconds) = frame.info().cpu_usage {
+            self.frame_ms = 0.9 * self.frame_ms + 0.1 * cpu_seconds * 1000.0;
         }
         let memory_used: u64 = self.layers.iter().map(Layer::memory_bytes).sum();
         let mut memory_left = self.options.memory_budget.map_or(u64::MAX, |b| b.saturating_sub(memory_used));

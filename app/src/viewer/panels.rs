@@ -283,7 +283,7 @@ pub fn status_bar_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
             ui.separator();
             ui.monospace(format!("{} points drawn", app.points_drawn()));
             ui.separator();
-            ui.monospace(format!("{:.1} ms/frame", app.frame_ms));
+            ui.monospace(format!("{:.1} ms CPU/frame", app.frame_ms));
         });
     });
 }

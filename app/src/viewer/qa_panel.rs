@@ -23,6 +23,16 @@ fn start_checks(app: &FloeApp, input: Input, id: u64, ctx: egui::Context) {
             Ok(bytes) => check(input.name().to_owned(), bytes).await,
             Err(e) => Err(e.to_string()),
         };
+        if let Ok(report) = &report {
+            let count = |status| report.checks.iter().filter(|c| c.status == status).count();
+            log::info!(
+                "floe: QA of {}: {} checks, {} failed, {} warnings",
+                input.name(),
+                report.checks.len(),
+                count(Status::Fail),
+                count(Status::Warn)
+            );
+        }
         if let Ok(mut results) = results.lock() {
             results.push((id, report));
         }
