@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Checks `floe subset` against an independent computation: h5py reads the real ATL06 subset, shapely picks the
 rows inside a polygon with a hole; the output read back with pyarrow and geopandas must hold exactly those rows
-(per track, in time order) with the same values, fills as nulls, and valid GeoParquet 1.1 metadata.
+(per track, in time order) with the same values, fills as nulls, and valid GeoParquet 1.1 metadata. The real
+ATL03 subset cut by --bbox and the real ATL08 subset taken whole get the same row and value comparison with their
+own default columns.
 Usage: subset_check.py FLOE_BINARY WORKDIR. Prints 'N passed, N failed'."""
 import json
 import subprocess
@@ -14,7 +16,10 @@ import pyarrow.parquet as pq
 import shapely
 
 ROOT = Path(__file__).resolve().parent.parent
-ATL06 = ROOT.parent / "shared" / "data" / "hdf5" / "real" / "hrt__ATL06_subset_by_shapefile_reference.h5"
+REAL = ROOT.parent / "shared" / "data" / "hdf5" / "real"
+ATL06 = REAL / "hrt__ATL06_subset_by_shapefile_reference.h5"
+ATL03 = REAL / "hts__ATL03_gt1l.h5"
+ATL08 = REAL / "icesat2vegr__atl08_clip.h5"
 # A pentagon across all six tracks with a hole in it (lon/lat, CRS84).
 OUTER = [[-16.60, 64.85], [-16.30, 64.86], [-16.28, 64.95], [-16.45, 64.98], [-16.62, 64.93], [-16.60, 64.85]]
 HOLE = [[-16.48, 64.89], [-16.40, 64.89], [-16.40, 64.91], [-16.48, 64.91], [-16.48, 64.89]]
@@ -97,8 +102,61 @@ def main():
     check("floe qa --source passes the output", qa.returncode == 0, qa.stdout[-600:] + qa.stderr[-300:])
 
 
+def same_values(got, want):
+    return len(got) == len(want) and all(
+        (a is None and b is None) or (a is not None and b is not None and float(a) == float(b)) for a, b in zip(got, want))
+
+
+def granule_case(floe, work, product, granule, beam, group, variables, extra_args, inside):
+    """Subsets one beam of a real granule; the output must hold exactly the rows `inside(lon, lat)` selects, in
+    time order, with each variable's values (fills as nulls) and the product's default columns."""
+    out = work / f"{product}_subset.parquet"
+    run = subprocess.run([floe, "subset", str(granule), "--out", str(out), *extra_args], capture_output=True, text=True)
+    check(f"{product}: floe subset exits 0", run.returncode == 0, run.stderr.strip()[-300:])
+    if run.returncode != 0:
+        return
+    with h5py.File(granule) as f:
+        g = f[beam][group]
+        lat_name, lon_name = ("lat_ph", "lon_ph") if product == "atl03" else ("latitude", "longitude")
+        lon, lat = g[lon_name][:], g[lat_name][:]
+        keep = inside(lon, lat)
+        order = np.argsort(g["delta_time"][:][keep], kind="stable")
+        want = {}
+        for name, path in variables.items():
+            data = g[path][:]
+            data = data[:, 0] if data.ndim == 2 else data  # signal_conf_ph: the land column, Floe's default
+            fill = g[path].attrs.get("_FillValue")
+            values = data[keep][order].astype(np.float64)
+            want[name] = [None if fill is not None and v == fill else v for v in values]
+    table = pq.read_table(out)
+    columns = ["latitude", "longitude", "time", *variables, "track_id", "rgt", "cycle", "spot", "beam_strength",
+               "geometry", "bbox"]
+    check(f"{product}: default columns", table.column_names == columns, str(table.column_names))
+    got_lat = np.array(table["latitude"].to_pylist(), dtype=float)
+    check(f"{product}: {len(order)} rows inside, same latitudes in time order",
+          table.num_rows == len(order) and np.array_equal(got_lat, lat[keep][order]), f"got {table.num_rows}")
+    check(f"{product}: track_id {beam}", set(table["track_id"].to_pylist()) == {beam})
+    for name, values in want.items():
+        nulls = sum(v is None for v in values)
+        check(f"{product}: {name} values ({nulls} fills as nulls)", same_values(table[name].to_pylist(), values))
+
+
+def granule_cases(floe, work):
+    # ATL03: a box over part of the photons; strictly inside, as the AOI filter is.
+    west, south, east, north = 95.07, 87.295, 95.11, 87.298
+    granule_case(floe, work, "atl03", ATL03, "gt1l", "heights",
+                 {"h_ph": "h_ph", "quality_ph": "quality_ph", "signal_conf_ph": "signal_conf_ph"}, ["--bbox", f"{west},{south},{east},{north}"],
+                 lambda lon, lat: (lon > west) & (lon < east) & (lat > south) & (lat < north))
+    # ATL08: the whole clip (no AOI keeps every row).
+    granule_case(floe, work, "atl08", ATL08, "gt1r", "land_segments",
+                 {"h_canopy": "canopy/h_canopy", "h_te_best_fit": "terrain/h_te_best_fit",
+                  "canopy_openness": "canopy/canopy_openness"}, [],
+                 lambda lon, lat: np.ones(len(lon), dtype=bool))
+
+
 if __name__ == "__main__":
     main()
+    granule_cases(sys.argv[1], Path(sys.argv[2]))
     passed = sum(results)
     print(f"{passed} passed, {len(results) - passed} failed")
     sys.exit(0 if results and all(results) else 1)
