@@ -54,13 +54,21 @@ pub async fn run(
         let input = input.name();
         let columns = match &layer {
             Layer::Granule { .. } => ColumnSelection::AllNumeric,
-            Layer::GeoParquet(dataset) => ColumnSelection::Named(
-                dataset
+            Layer::GeoParquet(dataset) => {
+                // Every file's columns, then the hive partition keys (`year=2021/` → a `year` column).
+                let mut names: Vec<String> = Vec::new();
+                let file_columns = dataset
                     .files
-                    .first()
-                    .map(|f| f.file.attribute_fields().iter().map(|f| f.name().clone()).collect())
-                    .unwrap_or_default(),
-            ),
+                    .iter()
+                    .flat_map(|f| f.file.attribute_fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>());
+                let partition_keys = dataset.partition_columns().into_iter().map(|(key, _)| key);
+                for name in file_columns.chain(partition_keys) {
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+                ColumnSelection::Named(names)
+            }
         };
         let mut read = ReadOptions { columns, beams: request.beams.clone(), ..ReadOptions::default() };
         if let Some(aoi) = &request.aoi {

@@ -268,6 +268,35 @@ fn subset_bad_input_exits_non_zero_with_a_clear_message() {
 }
 
 #[test]
+fn subset_of_a_hive_dataset_keeps_partition_values_as_columns() {
+    let dir = tempdir();
+    let hive = fixtures().join("hive");
+    let out_path = dir.join("hive.parquet");
+    let args = ["subset", hive.to_str().unwrap(), "--filter", "year>=2021", "--bbox", "-45.0,62.0,-44.9,63.0"];
+    let out = floe(&[&args[..], &["--out", out_path.to_str().unwrap()]].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let file = std::fs::File::open(&out_path).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
+    let batches: Vec<_> = reader.map(|b| b.unwrap()).collect();
+    let table = arrow_select::concat::concat_batches(&batches[0].schema(), &batches).unwrap();
+    let names: Vec<String> = table.schema().fields().iter().map(|f| f.name().clone()).collect();
+    assert_eq!(names, ["latitude", "longitude", "h_li", "year", "month", "geometry", "bbox"]);
+    // Each part has 10 + month rows at lon -45.00, -44.99, …: 9 lie strictly inside the box; 2 years × 3 months.
+    assert_eq!(table.num_rows(), 54);
+    let column =
+        |name: &str| arrow_cast::cast(table.column_by_name(name).unwrap(), &arrow_schema::DataType::Float64).unwrap();
+    let (h_li, year, month) = (column("h_li"), column("year"), column("month"));
+    let f64s =
+        |a: &arrow_array::ArrayRef| a.as_any().downcast_ref::<arrow_array::Float64Array>().unwrap().values().to_vec();
+    let (h_li, year, month) = (f64s(&h_li), f64s(&year), f64s(&month));
+    // The fixture's h_li is year * 100 + month of the file it came from.
+    for row in 0..54 {
+        assert_eq!(h_li[row], year[row] * 100.0 + month[row], "row {row}");
+        assert!(year[row] >= 2021.0, "row {row}: the filter leaves out 2020");
+    }
+}
+
+#[test]
 fn subset_selects_beams_time_and_drops_nulls_on_request() {
     let dir = tempdir();
     let atl06 = granule("hrt__ATL06_subset_by_shapefile_reference.h5");
