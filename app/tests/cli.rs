@@ -268,6 +268,33 @@ fn subset_bad_input_exits_non_zero_with_a_clear_message() {
 }
 
 #[test]
+fn subset_of_a_granule_on_s3_equals_the_local_subset() {
+    if std::env::var_os("AWS_ENDPOINT").is_none() {
+        assert!(std::env::var_os("FLOE_REQUIRE_S3").is_none(), "FLOE_REQUIRE_S3 is set but AWS_ENDPOINT is not");
+        return;
+    }
+    let dir = tempdir();
+    // scripts/s3_setup.py uploads the real ATL03 subset as granules/atl03.h5.
+    let (local, remote) = (dir.join("local.parquet"), dir.join("s3.parquet"));
+    let bbox = "95.07,87.295,95.11,87.298";
+    for (input, out) in
+        [(granule("hts__ATL03_gt1l.h5"), &local), ("s3://floe-public/granules/atl03.h5".into(), &remote)]
+    {
+        let result = floe(&["subset", &input, "--bbox", bbox, "--out", out.to_str().unwrap()]);
+        assert!(result.status.success(), "{input}: {}", String::from_utf8_lossy(&result.stderr));
+        let stdout = String::from_utf8_lossy(&result.stdout);
+        assert!(stdout.starts_with("rows per track: gt1l 664\n"), "{input}: {stdout}");
+    }
+    let read = |path: &std::path::Path| {
+        let file = std::fs::File::open(path).unwrap();
+        let reader =
+            parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
+        reader.map(|b| b.unwrap()).collect::<Vec<_>>()
+    };
+    assert_eq!(read(&local), read(&remote));
+}
+
+#[test]
 fn subset_of_a_hive_dataset_keeps_partition_values_as_columns() {
     let dir = tempdir();
     let hive = fixtures().join("hive");
