@@ -125,7 +125,7 @@ fn memory_budget_stops_loading_and_keeps_what_is_loaded() {
     );
     assert!(layer.rows_loaded > 0 && layer.rows_loaded < 9000, "{} rows loaded", layer.rows_loaded);
     assert!(layer.memory_bytes() <= BUDGET, "{} bytes held", layer.memory_bytes());
-    assert_eq!(harness.state().notices, vec![message.clone()]);
+    assert_eq!(harness.state().notices, vec![floe::viewer::Notice::error(message.clone())]);
     let rows = layer.rows_loaded;
     harness.render().expect("render");
     assert_eq!(harness.state().points_drawn(), rows, "what was loaded is still drawn");
@@ -160,13 +160,13 @@ fn aoi_limits_loading_to_its_polygon() {
     harness.state_mut().export_selection(path.clone(), None);
     for _ in 0..500 {
         harness.step();
-        if harness.state().notices.iter().any(|n| n.starts_with("Export")) {
+        if harness.state().notices.iter().any(|n| n.text.starts_with("Export")) {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     let expected_notice = format!("Exported {expected} rows to {}", path.display());
-    assert_eq!(harness.state().notices, vec![expected_notice]);
+    assert_eq!(harness.state().notices, vec![floe::viewer::Notice::info(expected_notice)]);
     let file = std::fs::File::open(&path).unwrap();
     let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
     assert_eq!(builder.metadata().file_metadata().num_rows() as u64, expected);

@@ -8,7 +8,7 @@ use floe_io::LonLatBox;
 use floe_io::aoi::Aoi;
 use walkers::{Projector, lon_lat};
 
-use super::FloeApp;
+use super::{FloeApp, Notice};
 
 /// The AOI outline colour, drawn and in progress.
 pub const OUTLINE: Color32 = Color32::from_rgb(255, 80, 40);
@@ -187,9 +187,9 @@ fn save_aoi(app: &mut FloeApp, aoi: &Aoi) {
             message: format!("write failed: {e}"),
         })
     });
-    app.notices.push(match written {
-        Ok(_) => format!("Saved the AOI to {}", path.display()),
-        Err(e) => e.to_string(),
+    app.notify(match written {
+        Ok(_) => Notice::info(format!("Saved the AOI to {}", path.display())),
+        Err(e) => Notice::error(e.to_string()),
     });
 }
 
@@ -197,6 +197,6 @@ fn save_aoi(app: &mut FloeApp, aoi: &Aoi) {
 fn save_aoi(app: &mut FloeApp, aoi: &Aoi) {
     if let Err(message) = super::web_files::download("aoi.geojson", aoi.to_geojson().as_bytes(), "application/geo+json")
     {
-        app.notices.push(message);
+        app.notify(Notice::error(message));
     }
 }

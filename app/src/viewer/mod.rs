@@ -46,9 +46,26 @@ pub struct AppOptions {
 #[cfg(target_arch = "wasm32")]
 const EXPORT_NAME: &str = "selection.parquet";
 
+/// A message at the top of the window until dismissed: an error, or news of finished work (an export).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub is_error: bool,
+}
+
+impl Notice {
+    pub fn error(text: String) -> Self {
+        Self { text, is_error: true }
+    }
+
+    pub fn info(text: String) -> Self {
+        Self { text, is_error: false }
+    }
+}
+
 /// A background task's result for the UI thread.
 enum Finished {
-    Notice(String),
+    Notice(Notice),
     #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
     Aoi(floe_io::aoi::Aoi),
 }
@@ -64,8 +81,8 @@ pub struct FloeApp {
     tiles: Option<HttpTiles>,
     url_input: String,
     url_window_open: bool,
-    /// Errors shown to the user until dismissed.
-    pub notices: Vec<String>,
+    /// Messages shown at the top of the window until dismissed.
+    pub notices: Vec<Notice>,
     points_drawn: Arc<AtomicU64>,
     cursor_lonlat: Option<(f64, f64)>,
     map_size_points: egui::Vec2,
@@ -139,10 +156,7 @@ impl FloeApp {
                 .and_then(|bytes| floe_io::aoi::Aoi::from_geojson(input, &bytes).map_err(|e| e.to_string()))
             {
                 Ok(aoi) => self.set_aoi(Some(Arc::new(aoi)), ctx),
-                Err(message) => {
-                    log::error!("{message}");
-                    self.notices.push(message);
-                }
+                Err(message) => self.notify(Notice::error(message)),
             }
             return;
         }
@@ -195,12 +209,12 @@ impl FloeApp {
                 }),
                 format!("{EXPORT_NAME} (downloaded)"),
             );
-            let message = match written {
-                Ok(summary) => format!("Exported {} rows to {destination}", summary.rows),
-                Err(e) => format!("Export to {destination} failed: {e:#}"),
+            let notice = match written {
+                Ok(summary) => Notice::info(format!("Exported {} rows to {destination}", summary.rows)),
+                Err(e) => Notice::error(format!("Export to {destination} failed: {e:#}")),
             };
             if let Ok(mut finished) = finished.lock() {
-                finished.push(Finished::Notice(message));
+                finished.push(Finished::Notice(notice));
             }
         };
         self.spawn(task);
@@ -236,7 +250,7 @@ impl FloeApp {
                 if let Ok(mut finished) = finished.lock() {
                     finished.push(match aoi {
                         Ok(aoi) => Finished::Aoi(aoi),
-                        Err(message) => Finished::Notice(message),
+                        Err(message) => Finished::Notice(Notice::error(message)),
                     });
                 }
                 ctx.request_repaint();
@@ -444,19 +458,19 @@ impl eframe::App for FloeApp {
         }
         let memory_used: u64 = self.layers.iter().map(Layer::memory_bytes).sum();
         let mut memory_left = self.options.memory_budget.map_or(u64::MAX, |b| b.saturating_sub(memory_used));
+        let mut stopped = Vec::new();
         for layer in &mut self.layers {
             if let Some(message) = layer.drain_events(Duration::from_millis(12), &mut memory_left) {
-                log::error!("{message}");
-                self.notices.push(message);
+                stopped.push(message);
             }
+        }
+        for message in stopped {
+            self.notify(Notice::error(message));
         }
         let finished = self.finished.lock().map(|mut f| std::mem::take(&mut *f)).unwrap_or_default();
         for finished in finished {
             match finished {
-                Finished::Notice(message) => {
-                    log::info!("floe: {message}");
-                    self.notices.push(message);
-                }
+                Finished::Notice(notice) => self.notify(notice),
                 Finished::Aoi(aoi) => self.set_aoi(Some(Arc::new(aoi)), &ctx),
             }
         }
@@ -514,6 +528,16 @@ fn aoi_outline_ui(ui: &egui::Ui, aoi: &floe_io::aoi::Aoi, projector: &walkers::P
 }
 
 impl FloeApp {
+    /// Shows a notice and logs it (the console is where the browser tests and bug reports read it).
+    pub fn notify(&mut self, notice: Notice) {
+        if notice.is_error {
+            log::error!("{}", notice.text);
+        } else {
+            log::info!("floe: {}", notice.text);
+        }
+        self.notices.push(notice);
+    }
+
     /// Runs a background task: on the loading threads on the desktop, on the page's event loop in the browser.
     #[cfg(not(target_arch = "wasm32"))]
     fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {

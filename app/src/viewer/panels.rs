@@ -43,7 +43,9 @@ pub fn top_bar_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
         let mut dismissed = None;
         for (index, notice) in app.notices.iter().enumerate() {
             ui.horizontal(|ui| {
-                ui.label(RichText::new(notice).color(ui.visuals().error_fg_color));
+                let colour =
+                    if notice.is_error { ui.visuals().error_fg_color } else { ui.visuals().strong_text_color() };
+                ui.label(RichText::new(&notice.text).color(colour));
                 if ui.small_button("Dismiss").clicked() {
                     dismissed = Some(index);
                 }
