@@ -424,6 +424,25 @@ fn qa_flags_each_fault_and_passes_good_files() {
         assert_eq!(code, Some(1), "{file}: {stdout}");
         assert!(stdout.contains(expected), "{file}: expected `{expected}` in\n{stdout}");
     }
+    // The dropped rows are named by time: the fixture drops every 10th row from the 4th on, so the first missing
+    // gt1l row is the 4th of gt1l in time order in good.parquet.
+    let good = std::fs::File::open(qa.join("good.parquet")).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(good).unwrap().build().unwrap();
+    let mut gt1l_times = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        let tracks =
+            arrow_cast::cast(batch.column_by_name("track_id").unwrap(), &arrow_schema::DataType::Utf8).unwrap();
+        let tracks = tracks.as_any().downcast_ref::<arrow_array::StringArray>().unwrap();
+        let time = arrow_cast::cast(batch.column_by_name("time").unwrap(), &arrow_schema::DataType::Int64).unwrap();
+        let time = time.as_any().downcast_ref::<arrow_array::Int64Array>().unwrap();
+        gt1l_times.extend((0..batch.num_rows()).filter(|&i| tracks.value(i) == "gt1l").map(|i| time.value(i)));
+    }
+    gt1l_times.sort_unstable();
+    let fourth = arrow_array::temporal_conversions::timestamp_ns_to_datetime(gt1l_times[3]).unwrap();
+    let (_, stdout) = run("dropped_rows.parquet");
+    let expected = format!("99 missing, 0 extra; missing at {}, ", fourth.format("%Y-%m-%dT%H:%M:%S%.9fZ"));
+    assert!(stdout.contains(&expected), "expected `{expected}` in\n{stdout}");
 
     // A directory is a dataset: every file gets its report, and one failing file fails the run.
     let out = floe(&["qa", &qa.to_string_lossy()]);

@@ -520,13 +520,21 @@ fn check_against_sources(report: &mut Report, all: &RecordBatch, sources: &BTree
             (0..source.times.len()).filter(|&i| (start..=end).contains(&source.times[i])).collect();
         let in_file: HashSet<i64> = times.iter().copied().collect();
         let in_source: HashSet<i64> = window.iter().map(|&i| source.times[i]).collect();
-        let missing = window.iter().filter(|&&i| !in_file.contains(&source.times[i])).count();
-        let extra = times.iter().filter(|t| !in_source.contains(t)).count();
-        let detail = format!(
-            "{} rows; source {} in the same time window; {missing} missing, {extra} extra",
+        let missing: Vec<i64> = window.iter().map(|&i| source.times[i]).filter(|t| !in_file.contains(t)).collect();
+        let extra: Vec<i64> = times.iter().copied().filter(|t| !in_source.contains(t)).collect();
+        let mut detail = format!(
+            "{} rows; source {} in the same time window; {} missing, {} extra",
             rows.len(),
-            window.len()
+            window.len(),
+            missing.len(),
+            extra.len()
         );
+        for (what, list) in [("missing", &missing), ("extra", &extra)] {
+            if !list.is_empty() {
+                detail.push_str(&format!("; {what} at {}", utc_times(list)));
+            }
+        }
+        let (missing, extra) = (missing.len(), extra.len());
         report.push(&format!("{track} rows"), if missing + extra > 0 { Status::Fail } else { Status::Pass }, detail);
         let position: HashMap<i64, usize> = window.iter().map(|&i| (source.times[i], i)).collect();
         for (name, values) in &source.variables {
@@ -554,6 +562,26 @@ fn check_against_sources(report: &mut Report, all: &RecordBatch, sources: &BTree
             format!("file {start}..{end} ns, source {source_start:?}..{source_end:?} ns"),
         );
     }
+}
+
+/// Rows named by their time, which is what identifies a row of a track in both the granule and the output:
+/// the first few, in time order, as UTC.
+fn utc_times(times: &[i64]) -> String {
+    const SHOWN: usize = 5;
+    let mut sorted = times.to_vec();
+    sorted.sort_unstable();
+    let mut text: Vec<String> = sorted
+        .iter()
+        .take(SHOWN)
+        .map(|&t| match arrow_array::temporal_conversions::timestamp_ns_to_datetime(t) {
+            Some(time) => time.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string(),
+            None => format!("{t} ns"),
+        })
+        .collect();
+    if sorted.len() > SHOWN {
+        text.push(format!("… ({} more)", sorted.len() - SHOWN));
+    }
+    text.join(", ")
 }
 
 /// (count, min, max, mean), comparing f32-stored values at f32 precision.
