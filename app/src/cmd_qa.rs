@@ -68,11 +68,7 @@ fn read_sources(
             anyhow::bail!("{input}: --source must be an ICESat-2 granule (HDF5)");
         };
         for beam in &granule.beams {
-            let batch = runtime.block_on(granule.read_beam(beam, aoi.map(|a| a.bbox), surface))?;
-            let batch = match aoi {
-                Some(aoi) => aoi.filter(batch)?,
-                None => batch,
-            };
+            let batch = runtime.block_on(granule.read_beam(beam, None, aoi, surface))?;
             let track = tracks.entry(beam.name.clone()).or_default();
             let time = arrow_cast::cast(
                 batch.batch.column_by_name("time").context("source batch without time")?,

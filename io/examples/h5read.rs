@@ -42,7 +42,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let before = source.stats().bytes();
     let aoi_start = Instant::now();
     let beam = granule.beams.first().ok_or("no beams")?.clone();
-    let batch = granule.read_beam(&beam, Some(aoi), Surface::Land).await?;
+    let batch = granule.read_beam(&beam, Some(aoi), None, Surface::Land).await?;
     let aoi_seconds = aoi_start.elapsed().as_secs_f64();
     let aoi_bytes = source.stats().bytes() - before;
     let mut beam_bytes = 0u64;

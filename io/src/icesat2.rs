@@ -211,10 +211,21 @@ impl Granule {
         attrs.into_iter().find(|(k, _)| k == "units").and_then(|(_, v)| first_string(&v))
     }
 
-    /// Reads one beam (rows inside `bbox` only, when given) as one batch.
-    pub async fn read_beam(&self, beam: &Beam, bbox: Option<LonLatBox>, surface: Surface) -> Result<PointBatch> {
+    /// Reads one beam as one batch: the rows inside `bbox` and `aoi` (strictly inside its polygons), when given.
+    /// Coordinates are read first; every other variable only in the runs of rows that were kept.
+    pub async fn read_beam(
+        &self,
+        beam: &Beam,
+        bbox: Option<LonLatBox>,
+        aoi: Option<&crate::aoi::Aoi>,
+        surface: Surface,
+    ) -> Result<PointBatch> {
         let group = format!("/{}/{}", beam.name, self.product.group());
         let (lon_name, lat_name) = self.product.coordinates();
+        let bbox = match (bbox, aoi) {
+            (Some(b), Some(a)) => Some(b.intersection(&a.bbox)),
+            (b, a) => b.or(a.map(|a| a.bbox)),
+        };
         // ATL03: the 20 m segment index narrows the photon rows before any photon is read.
         let candidates = match (self.product, bbox) {
             (Product::Atl03, Some(b)) => self.atl03_photon_range(&beam.name, b).await?,
@@ -223,55 +234,45 @@ impl Granule {
         let offset = candidates.as_ref().map_or(0, |r| r.start);
         let lon = self.read_f64(&format!("{group}/{lon_name}"), candidates.clone()).await?;
         let lat = self.read_f64(&format!("{group}/{lat_name}"), candidates.clone()).await?;
-        let mut keep: Vec<bool> = lon
-            .iter()
-            .zip(&lat)
-            .map(|(x, y)| x.is_finite() && y.is_finite() && x.abs() <= 360.0 && y.abs() <= 90.0)
+        let valid = |x: f64, y: f64| x.is_finite() && y.is_finite() && x.abs() <= 360.0 && y.abs() <= 90.0;
+        let skipped = lon.iter().zip(&lat).filter(|(x, y)| !valid(**x, **y)).count();
+        let selected: Vec<usize> = (0..lon.len().min(lat.len()))
+            .filter(|&i| {
+                let (x, y) = (lon[i], lat[i]);
+                valid(x, y) && bbox.is_none_or(|b| b.contains(x, y)) && aoi.is_none_or(|a| a.contains(x, y))
+            })
             .collect();
-        let skipped = keep.iter().filter(|k| !**k).count();
-        if let Some(b) = bbox {
-            for ((k, x), y) in keep.iter_mut().zip(&lon).zip(&lat) {
-                *k = *k && b.contains(*x, *y);
-            }
-        }
-        // Only the row range that holds selected points is read from the other variables.
-        let first = keep.iter().position(|k| *k).unwrap_or(0) as u64;
-        let last = keep.iter().rposition(|k| *k).map_or(0, |i| i as u64 + 1);
-        let local_rows = first..last.max(first);
-        let selected: Vec<usize> = (local_rows.start as usize..local_rows.end as usize).filter(|&i| keep[i]).collect();
-        let rows = offset + local_rows.start..offset + local_rows.end;
-        let pick = |values: &[f64]| -> Vec<f64> { selected.iter().map(|&i| values[i]).collect() };
-        let (lon, lat) = (pick(&lon), pick(&lat));
-        let local: Vec<usize> = selected.iter().map(|&i| i - local_rows.start as usize).collect();
+        let runs = row_runs(&selected, offset);
+        let (lon, lat): (Vec<f64>, Vec<f64>) = selected.iter().map(|&i| (lon[i], lat[i])).unzip();
         let mut fields = vec![Field::new("lon", DataType::Float64, false), Field::new("lat", DataType::Float64, false)];
         let mut columns: Vec<ArrayRef> =
             vec![Arc::new(Float64Array::from(lon.clone())), Arc::new(Float64Array::from(lat.clone()))];
-        let delta = self.read_f64(&format!("{group}/delta_time"), Some(rows.clone())).await?;
-        let time: Vec<Option<i64>> = local
-            .iter()
-            .map(|&i| {
+        let mut time: Vec<Option<i64>> = Vec::with_capacity(selected.len());
+        for run in &runs {
+            let delta = self.read_f64(&format!("{group}/delta_time"), Some(run.rows.clone())).await?;
+            time.extend(run.picked.iter().map(|&i| {
                 let d = delta.get(i).copied().filter(|d| d.is_finite() && d.abs() < 1e12)?;
                 // Whole seconds and the fraction apart: f64 nanoseconds since 1970 would lose ~200 ns.
                 let whole = d.floor();
                 let base = (GPS_EPOCH_UNIX + self.sdp_epoch.round() - LEAP_SECONDS) as i64 + whole as i64;
                 let epoch_fraction = self.sdp_epoch - self.sdp_epoch.round();
                 Some(base * 1_000_000_000 + ((d - whole + epoch_fraction) * 1e9).round() as i64)
-            })
-            .collect();
+            }));
+        }
         fields.push(Field::new("time", DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())), true));
         columns.push(Arc::new(TimestampNanosecondArray::from(time).with_timezone("UTC")));
         for (name, path) in self.product.variables() {
             let path = format!("{group}/{path}");
-            let array = match self.read_variable(&path, rows.clone(), &local, surface).await {
+            let array = match self.read_variable(&path, &runs, surface).await {
                 Ok(array) => array,
                 // A variable missing in this release or subset: the column is all null.
-                Err(IoError::NotFound { .. }) => Arc::new(Float32Array::from(vec![None::<f32>; local.len()])),
+                Err(IoError::NotFound { .. }) => Arc::new(Float32Array::from(vec![None::<f32>; selected.len()])),
                 Err(e) => return Err(e),
             };
             fields.push(Field::new(*name, array.data_type().clone(), true));
             columns.push(array);
         }
-        let n = local.len();
+        let n = selected.len();
         fields.push(Field::new("gt", DataType::Utf8, false));
         columns.push(Arc::new(StringArray::from(vec![beam.name.as_str(); n])));
         fields.push(Field::new("beam_strength", DataType::Utf8, false));
@@ -337,56 +338,117 @@ impl Granule {
     }
 
     /// A variable's selected rows as an Arrow array, `_FillValue` as null; 2-D variables give one column.
-    async fn read_variable(
-        &self,
-        path: &str,
-        rows: std::ops::Range<u64>,
-        local: &[usize],
-        surface: Surface,
-    ) -> Result<ArrayRef> {
+    async fn read_variable(&self, path: &str, runs: &[RowRun], surface: Surface) -> Result<ArrayRef> {
         let info = self.file.dataset(path).await?;
         let fill = self.file.attributes(path).await?.into_iter().find(|(k, _)| k == "_FillValue").map(|(_, v)| v);
         let width = info.shape.get(1).copied().unwrap_or(1) as usize;
         let column = if width > 1 { (surface as usize).min(width - 1) } else { 0 };
-        let values = self.file.read(&info, Some(rows)).await?;
+        // With no rows kept, an empty read still gives the variable's type (beams must agree on it).
+        let empty = [RowRun { rows: 0..0, picked: Vec::new() }];
+        let runs = if runs.is_empty() { &empty[..] } else { runs };
+        let mut parts = Vec::with_capacity(runs.len());
+        for run in runs {
+            parts.push(self.file.read(&info, Some(run.rows.clone())).await?);
+        }
         let index = |i: usize| i * width + column;
         let fill_f64 = match &fill {
             Some(AttributeValue::Numbers(v)) => v.first().copied(),
             Some(AttributeValue::Integers(v)) => v.first().map(|v| *v as f64),
             _ => None,
         };
+        let rows: usize = runs.iter().map(|r| r.picked.len()).sum();
+        let mixed = || IoError::Column {
+            location: self.location().to_owned(),
+            column: path.to_owned(),
+            message: "its type changes between chunks".into(),
+        };
         macro_rules! pick {
-            ($v:expr, $array:ty) => {{
-                let picked: Vec<_> = local
-                    .iter()
-                    .map(|&i| $v.get(index(i)).copied().filter(|x| fill_f64.is_none_or(|f| (*x as f64) != f)))
-                    .collect();
+            ($variant:ident, $array:ty) => {{
+                let mut picked = Vec::with_capacity(rows);
+                for (run, values) in runs.iter().zip(&parts) {
+                    let Values::$variant(v) = values else { return Err(mixed()) };
+                    picked.extend(
+                        run.picked
+                            .iter()
+                            .map(|&i| v.get(index(i)).copied().filter(|x| fill_f64.is_none_or(|f| (*x as f64) != f))),
+                    );
+                }
                 Arc::new(<$array>::from(picked)) as ArrayRef
             }};
         }
-        Ok(match &values {
-            Values::F32(v) => pick!(v, Float32Array),
-            Values::F64(v) => pick!(v, Float64Array),
-            Values::I8(v) => pick!(v, Int8Array),
-            Values::I16(v) => pick!(v, Int16Array),
-            Values::I32(v) => pick!(v, Int32Array),
-            Values::I64(v) => pick!(v, Int64Array),
-            Values::U8(v) => pick!(v, UInt8Array),
-            Values::U16(v) => pick!(v, UInt16Array),
-            Values::U32(v) => pick!(v, UInt32Array),
-            Values::U64(v) => pick!(v, UInt64Array),
-            Values::Str(_) => {
+        Ok(match parts.first() {
+            Some(Values::F32(_)) => pick!(F32, Float32Array),
+            Some(Values::F64(_)) => pick!(F64, Float64Array),
+            Some(Values::I8(_)) => pick!(I8, Int8Array),
+            Some(Values::I16(_)) => pick!(I16, Int16Array),
+            Some(Values::I32(_)) => pick!(I32, Int32Array),
+            Some(Values::I64(_)) => pick!(I64, Int64Array),
+            Some(Values::U8(_)) => pick!(U8, UInt8Array),
+            Some(Values::U16(_)) => pick!(U16, UInt16Array),
+            Some(Values::U32(_)) => pick!(U32, UInt32Array),
+            Some(Values::U64(_)) => pick!(U64, UInt64Array),
+            Some(Values::Str(_)) => {
                 return Err(IoError::Column {
                     location: self.location().to_owned(),
                     column: path.to_owned(),
                     message: "text variable".into(),
                 });
             }
+            None => return Err(mixed()),
         })
     }
+}
+
+/// Rows closer than this are read in one run: a chunk is ~10,000 rows, so a smaller gap would fetch the same chunk
+/// twice instead of skipping any.
+const RUN_GAP_ROWS: usize = 10_000;
+
+/// A run of rows read from each variable: the rows (absolute in the dataset) and the offsets of the kept rows in
+/// them.
+#[derive(Debug, PartialEq)]
+struct RowRun {
+    rows: std::ops::Range<u64>,
+    picked: Vec<usize>,
+}
+
+/// Groups kept rows (`selected`: ascending, relative to `offset`) into runs separated by gaps of at least
+/// [`RUN_GAP_ROWS`].
+fn row_runs(selected: &[usize], offset: u64) -> Vec<RowRun> {
+    let mut runs: Vec<RowRun> = Vec::new();
+    let mut start = 0;
+    for (position, &row) in selected.iter().enumerate() {
+        let next = selected.get(position + 1);
+        if next.is_none_or(|&n| n - row >= RUN_GAP_ROWS) {
+            let (first, last) = (selected[start], row);
+            runs.push(RowRun {
+                rows: offset + first as u64..offset + last as u64 + 1,
+                picked: selected[start..=position].iter().map(|&i| i - first).collect(),
+            });
+            start = position + 1;
+        }
+    }
+    runs
 }
 
 /// Whether bytes start with the HDF5 signature.
 pub fn is_hdf5(head: &[u8]) -> bool {
     head.starts_with(b"\x89HDF\r\n\x1a\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_rows_group_into_runs_split_at_large_gaps() {
+        assert_eq!(row_runs(&[], 7), vec![]);
+        let selected = [3, 4, 9, 9 + RUN_GAP_ROWS - 1, 9 + 2 * RUN_GAP_ROWS + 5];
+        assert_eq!(
+            row_runs(&selected, 100),
+            vec![
+                RowRun { rows: 103..100 + 9 + RUN_GAP_ROWS as u64, picked: vec![0, 1, 6, 6 + RUN_GAP_ROWS - 1] },
+                RowRun { rows: 114 + 2 * RUN_GAP_ROWS as u64..115 + 2 * RUN_GAP_ROWS as u64, picked: vec![0] },
+            ]
+        );
+    }
 }

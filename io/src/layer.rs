@@ -116,6 +116,9 @@ impl Layer {
         progress.rows_total.fetch_add(beams.iter().map(|b| b.rows).sum(), Ordering::Relaxed);
         progress.bytes_total.fetch_add(granule.file.byte_source().size(), Ordering::Relaxed);
         let (bbox, aoi) = (options.bbox, options.aoi.clone());
+        // Beams read concurrently share the file's counter: progress takes its growth since now, never the sum of
+        // per-beam differences (which would count a neighbour's bytes twice).
+        let baseline = granule.file.byte_source().stats().bytes();
         let streams = beams
             .into_iter()
             .map(|beam| {
@@ -125,14 +128,9 @@ impl Layer {
                     if cancel.is_cancelled() {
                         return Err(IoError::Cancelled { location: granule.location().to_owned() });
                     }
-                    let before = granule.file.byte_source().stats().bytes();
-                    let batch = granule.read_beam(&beam, bbox, surface).await?;
-                    let batch = match &aoi {
-                        Some(aoi) => aoi.filter(batch)?,
-                        None => batch,
-                    };
-                    let fetched = granule.file.byte_source().stats().bytes().saturating_sub(before);
-                    progress.bytes_fetched.fetch_add(fetched, Ordering::Relaxed);
+                    let batch = granule.read_beam(&beam, bbox, aoi.as_deref(), surface).await?;
+                    let fetched = granule.file.byte_source().stats().bytes().saturating_sub(baseline);
+                    progress.bytes_fetched.fetch_max(fetched, Ordering::Relaxed);
                     progress.rows_loaded.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
                     progress.rows_skipped.fetch_add(batch.skipped as u64, Ordering::Relaxed);
                     let filtered = beam.rows.saturating_sub(batch.num_rows() as u64 + batch.skipped as u64);

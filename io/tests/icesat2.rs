@@ -36,7 +36,7 @@ async fn products_match_h5py() {
             let want = &beams[&beam.name];
             assert_eq!(beam.strength, want["strength"], "{name} {}", beam.name);
             assert_eq!(beam.rows, want["rows"].as_u64().unwrap(), "{name} {}", beam.name);
-            let batch = granule.read_beam(beam, None, Surface::Land).await.unwrap();
+            let batch = granule.read_beam(beam, None, None, Surface::Land).await.unwrap();
             assert_eq!(batch.num_rows() as u64, beam.rows);
             let lon = batch.lon();
             assert_eq!(lon.value(0), want["lon"][0].as_f64().unwrap());
@@ -71,7 +71,7 @@ async fn products_match_h5py() {
 async fn known_values_of_the_atl06_subset() {
     let granule = granule("hrt__ATL06_subset_by_shapefile_reference.h5").await;
     assert_eq!((granule.rgt, granule.cycle, granule.release.as_deref()), (Some(611), Some(16), Some("006")));
-    let batch = granule.read_beam(&granule.beams[0], None, Surface::Land).await.unwrap();
+    let batch = granule.read_beam(&granule.beams[0], None, None, Surface::Land).await.unwrap();
     let h_li = batch.column("h_li").unwrap().as_primitive::<Float32Type>();
     // h5py: h_li[:3] = [894.1698, 890.473, fill]; delta_time[0] = 144540679.0498519 s after the SDP epoch.
     assert_eq!((h_li.value(0), h_li.value(1), h_li.is_null(2)), (894.1698, 890.473, true));
@@ -88,7 +88,7 @@ async fn aoi_reads_fewer_bytes_and_the_same_rows() {
     let full = Granule::open(full_source.clone()).await.unwrap();
     let mut all = Vec::new();
     for beam in &full.beams {
-        all.push(full.read_beam(beam, None, Surface::Land).await.unwrap());
+        all.push(full.read_beam(beam, None, None, Surface::Land).await.unwrap());
     }
     let aoi_source = Arc::new(MemorySource::new("aoi", bytes));
     let aoi_granule = Granule::open(aoi_source.clone()).await.unwrap();
@@ -98,7 +98,7 @@ async fn aoi_reads_fewer_bytes_and_the_same_rows() {
     let aoi = LonLatBox::new(-180.0, south, 180.0, south + (north - south) / 10.0);
     let mut selected = 0;
     for (beam, whole) in aoi_granule.beams.iter().zip(&all) {
-        let part = aoi_granule.read_beam(beam, Some(aoi), Surface::Land).await.unwrap();
+        let part = aoi_granule.read_beam(beam, Some(aoi), None, Surface::Land).await.unwrap();
         let expected: Vec<f64> = whole
             .lat()
             .iter()
@@ -124,7 +124,7 @@ async fn bad_granules_give_clear_errors() {
     let error = match Granule::open(Arc::new(truncated)).await {
         Ok(g) => {
             let beam = g.beams.first().cloned().expect("a beam");
-            g.read_beam(&beam, None, Surface::Land).await.unwrap_err()
+            g.read_beam(&beam, None, None, Surface::Land).await.unwrap_err()
         }
         Err(e) => e,
     };
@@ -176,7 +176,7 @@ async fn signal_confidence_follows_the_surface_type() {
     // h5py: signal_conf_ph[0] = [-1, 4, 4, -1, -1] (land, ocean, sea ice, land ice, inland water).
     for (surface, expected) in [(Surface::Land, -1), (Surface::Ocean, 4), (Surface::SeaIce, 4), (Surface::LandIce, -1)]
     {
-        let batch = granule.read_beam(&granule.beams[0], None, surface).await.unwrap();
+        let batch = granule.read_beam(&granule.beams[0], None, None, surface).await.unwrap();
         let conf = batch.column("signal_conf_ph").unwrap().as_primitive::<arrow_array::types::Int8Type>();
         assert_eq!((conf.len(), conf.value(0)), (2909, expected), "{surface:?}");
     }

@@ -106,8 +106,8 @@ async fn http_granule_reads_match_local_reads() {
     let remote = floe_io::icesat2::Granule::open(std::sync::Arc::new(remote)).await.unwrap();
     assert_eq!(remote.beams.len(), 6);
     for (a, b) in local.beams.iter().zip(&remote.beams) {
-        let x = local.read_beam(a, None, floe_io::icesat2::Surface::Land).await.unwrap();
-        let y = remote.read_beam(b, None, floe_io::icesat2::Surface::Land).await.unwrap();
+        let x = local.read_beam(a, None, None, floe_io::icesat2::Surface::Land).await.unwrap();
+        let y = remote.read_beam(b, None, None, floe_io::icesat2::Surface::Land).await.unwrap();
         assert_eq!(x.batch, y.batch, "{}", a.name);
     }
     let stats = remote.file.byte_source().stats();
@@ -191,8 +191,8 @@ async fn s3_unsigned_reads_and_prefix_datasets() {
     let local = floe_io::source::open_input(local_path.to_str().unwrap()).await.unwrap();
     let local = floe_io::icesat2::Granule::open(std::sync::Arc::new(local)).await.unwrap();
     let surface = floe_io::icesat2::Surface::Land;
-    let remote_beam = granule.read_beam(&granule.beams[0], None, surface).await.unwrap();
-    let local_beam = local.read_beam(&local.beams[0], None, surface).await.unwrap();
+    let remote_beam = granule.read_beam(&granule.beams[0], None, None, surface).await.unwrap();
+    let local_beam = local.read_beam(&local.beams[0], None, None, surface).await.unwrap();
     assert_eq!(remote_beam.batch, local_beam.batch);
 
     let missing =
