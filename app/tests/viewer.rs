@@ -157,7 +157,8 @@ fn aoi_limits_loading_to_its_polygon() {
 
     // "Export selection…": the points inside the AOI, every column, to GeoParquet.
     let path = std::env::temp_dir().join(format!("floe-export-{}.parquet", std::process::id()));
-    harness.state_mut().export_selection(path.clone(), None);
+    let ctx = harness.ctx.clone();
+    harness.state_mut().export_selection(path.clone(), None, &ctx);
     for _ in 0..500 {
         harness.step();
         if harness.state().notices.iter().any(|n| n.text.starts_with("Export")) {

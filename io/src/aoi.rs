@@ -12,7 +12,7 @@ use crate::bbox::LonLatBox;
 use crate::error::{IoError, Result};
 
 /// GeoJSON files beyond this are refused: an AOI is a few polygons, not a dataset.
-const MAX_AOI_BYTES: usize = 64 << 20;
+pub const MAX_AOI_BYTES: usize = 64 << 20;
 
 /// One or more polygons (with holes) in lon/lat degrees.
 #[derive(Clone, Debug)]
@@ -53,9 +53,7 @@ impl Aoi {
     /// of it belongs to the AOI.
     pub fn from_geojson(location: &str, bytes: &[u8]) -> Result<Self> {
         let error = |message: String| IoError::Aoi { location: location.to_owned(), message };
-        if bytes.len() > MAX_AOI_BYTES {
-            return Err(error(format!("{} bytes is more than the {MAX_AOI_BYTES} an AOI file may have", bytes.len())));
-        }
+        check_size(location, bytes.len() as u64)?;
         let root: Value = serde_json::from_slice(bytes).map_err(|e| error(format!("not JSON: {e}")))?;
         check_crs(&root).map_err(error)?;
         let mut polygons = Vec::new();
@@ -122,6 +120,15 @@ impl Aoi {
         })?;
         Ok(PointBatch { batch: filtered, bbox: bounds, source: Arc::clone(&batch.source), skipped: batch.skipped })
     }
+}
+
+/// Refuses an AOI file too large to be one, before it is read.
+pub fn check_size(location: &str, bytes: u64) -> Result<()> {
+    if bytes > MAX_AOI_BYTES as u64 {
+        let message = format!("{bytes} bytes is more than the {MAX_AOI_BYTES} an AOI file may have");
+        return Err(IoError::Aoi { location: location.to_owned(), message });
+    }
+    Ok(())
 }
 
 /// GeoJSON (RFC 7946) is lon/lat on WGS 84; older files may name a CRS, which must then be that one.

@@ -151,8 +151,10 @@ impl FloeApp {
     pub fn open(&mut self, input: &str, ctx: &egui::Context) {
         #[cfg(not(target_arch = "wasm32"))]
         if input.ends_with(".geojson") || input.ends_with(".json") {
-            match std::fs::read(input)
-                .map_err(|e| format!("{input}: cannot read: {e}"))
+            let size = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
+            match floe_io::aoi::check_size(input, size)
+                .map_err(|e| e.to_string())
+                .and_then(|()| std::fs::read(input).map_err(|e| format!("{input}: cannot read: {e}")))
                 .and_then(|bytes| floe_io::aoi::Aoi::from_geojson(input, &bytes).map_err(|e| e.to_string()))
             {
                 Ok(aoi) => self.set_aoi(Some(Arc::new(aoi)), ctx),
@@ -170,6 +172,7 @@ impl FloeApp {
         &mut self,
         #[cfg(not(target_arch = "wasm32"))] path: std::path::PathBuf,
         layer: Option<usize>,
+        ctx: &egui::Context,
     ) {
         let inputs = match layer {
             Some(index) => self.layers.get(index).map(|l| vec![l.input.clone()]).unwrap_or_default(),
@@ -182,6 +185,7 @@ impl FloeApp {
             ..crate::subset::Request::default()
         };
         let finished = Arc::clone(&self.finished);
+        let ctx = ctx.clone();
         let task = async move {
             let subset = crate::subset::run(&request, |_, _| Box::new(|| {})).await;
             #[cfg(not(target_arch = "wasm32"))]
@@ -216,6 +220,7 @@ impl FloeApp {
             if let Ok(mut finished) = finished.lock() {
                 finished.push(Finished::Notice(notice));
             }
+            ctx.request_repaint();
         };
         self.spawn(task);
     }
@@ -244,7 +249,10 @@ impl FloeApp {
             let finished = Arc::clone(&self.finished);
             let ctx = ctx.clone();
             self.spawn(async move {
-                let read = Input::Source(source).read_all().await.map_err(|e| e.to_string());
+                let read = match floe_io::aoi::check_size(&name, source.size()) {
+                    Ok(()) => Input::Source(source).read_all().await.map_err(|e| e.to_string()),
+                    Err(e) => Err(e.to_string()),
+                };
                 let aoi =
                     read.and_then(|bytes| floe_io::aoi::Aoi::from_geojson(&name, &bytes).map_err(|e| e.to_string()));
                 if let Ok(mut finished) = finished.lock() {

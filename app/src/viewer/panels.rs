@@ -37,7 +37,7 @@ pub fn top_bar_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
                     .on_hover_text("Every layer's points inside the AOI, to GeoParquet")
                     .clicked()
             {
-                export(app, None);
+                export(app, None, ui.ctx());
             }
         });
         let mut dismissed = None;
@@ -59,15 +59,15 @@ pub fn top_bar_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
 
 /// Exports one layer's or every layer's points inside the AOI: to a file the user picks on the desktop, as a
 /// download in the browser.
-fn export(app: &mut FloeApp, layer: Option<usize>) {
+fn export(app: &mut FloeApp, layer: Option<usize>, ctx: &egui::Context) {
     #[cfg(not(target_arch = "wasm32"))]
     if let Some(path) =
         rfd::FileDialog::new().add_filter("GeoParquet", &["parquet"]).set_file_name("selection.parquet").save_file()
     {
-        app.export_selection(path, layer);
+        app.export_selection(path, layer, ctx);
     }
     #[cfg(target_arch = "wasm32")]
-    app.export_selection(layer);
+    app.export_selection(layer, ctx);
 }
 
 pub fn open_url_ui(app: &mut FloeApp, ctx: &egui::Context) {
@@ -148,7 +148,7 @@ pub fn layers_ui(app: &mut FloeApp, ui: &mut egui::Ui) -> Option<usize> {
         app.zoom_to(index);
     }
     if let Some(index) = exported {
-        export(app, Some(index));
+        export(app, Some(index), ui.ctx());
     }
     removed
 }
