@@ -444,6 +444,17 @@ fn qa_flags_each_fault_and_passes_good_files() {
     let expected = format!("99 missing, 0 extra; missing at {}, ", fourth.format("%Y-%m-%dT%H:%M:%S%.9fZ"));
     assert!(stdout.contains(&expected), "expected `{expected}` in\n{stdout}");
 
+    // A granule given as the file to check is named for what it is.
+    let out = floe(&["qa", &source]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "{source}\n  FAIL  parquet  an HDF5 file (an ICESat-2 granule?), not Parquet: QA checks conversion outputs; \
+             give the granule as --source to compare an output with it\n"
+        )
+    );
+
     // A directory is a dataset: every file gets its report, and one failing file fails the run.
     let out = floe(&["qa", &qa.to_string_lossy()]);
     let stdout = String::from_utf8_lossy(&out.stdout);

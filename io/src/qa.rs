@@ -72,6 +72,12 @@ struct Rows {
 /// granules' rows; empty skips the comparison.
 pub fn check_file(name: &str, data: Bytes, sources: &BTreeMap<String, SourceTrack>) -> Report {
     let mut report = Report { file: name.to_owned(), checks: Vec::new() };
+    if crate::icesat2::is_hdf5(&data) {
+        let detail = "an HDF5 file (an ICESat-2 granule?), not Parquet: QA checks conversion outputs; give the \
+                      granule as --source to compare an output with it";
+        report.push("parquet", Status::Fail, detail);
+        return report;
+    }
     let builder = match ParquetRecordBatchReaderBuilder::try_new(data.clone()) {
         Ok(builder) => builder,
         Err(e) => {
