@@ -7,39 +7,11 @@ import sys
 import time
 from pathlib import Path
 
-import h5py
-import numpy as np
+import synthetic_granules
 
 floe_bin, photons = sys.argv[1], int(sys.argv[2])
 path = Path("bench-data") / f"atl03_geo_{photons}.h5"
-path.parent.mkdir(exist_ok=True)
-BEAMS = ["gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"]
-if not path.exists():
-    rng = np.random.default_rng(3)
-    tmp = path.with_suffix(".tmp")
-    with h5py.File(tmp, "w", libver=("v108", "v108")) as f:
-        f.attrs["short_name"] = np.bytes_("ATL03")
-        f.create_dataset("ancillary_data/atlas_sdp_gps_epoch", data=np.array([1198800018.0]))
-        for i, gt in enumerate(BEAMS):
-            f[gt] if gt in f else f.create_group(gt)
-            f[gt].attrs["atlas_beam_type"] = np.bytes_("strong" if gt.endswith("r") else "weak")
-            h = f.create_group(f"{gt}/heights")
-            t = np.linspace(0.0, 1.0, photons)
-            gz = dict(chunks=(10_000,), compression="gzip", compression_opts=6)
-            lat = -60.0 - 20.0 * t + rng.normal(0, 1e-5, photons)
-            lon = -45.0 + 2.0 * t + 0.03 * i + rng.normal(0, 1e-5, photons)
-            h.create_dataset("lat_ph", data=lat, **gz)
-            h.create_dataset("lon_ph", data=lon, **gz)
-            starts = np.arange(0, photons, 20)  # 20 m segments of 20 photons
-            geo = f.create_group(f"{gt}/geolocation")
-            geo.create_dataset("ph_index_beg", data=(starts + 1).astype(np.int64), **gz)
-            geo.create_dataset("segment_ph_cnt", data=np.full(starts.size, 20, np.int32), **gz)
-            geo.create_dataset("reference_photon_lat", data=lat[starts], **gz)
-            geo.create_dataset("reference_photon_lon", data=lon[starts], **gz)
-            h.create_dataset("h_ph", data=(1500 + 300 * np.sin(30 * t) + rng.normal(0, 2, photons)).astype(np.float32), **gz)
-            h.create_dataset("delta_time", data=1.2e8 + 400 * t, **gz)
-            h.create_dataset("quality_ph", data=np.zeros(photons, np.int8), shuffle=True, **gz)
-    tmp.rename(path)
+synthetic_granules.atl03(path, photons)
 path.read_bytes()  # page cache
 
 PEER = """

@@ -10,73 +10,11 @@ import sys
 import time
 from pathlib import Path
 
-import h5py
-import numpy as np
+import synthetic_granules
 
 ROOT = Path(__file__).resolve().parent.parent
 GREENLAND = ROOT.parent / "shared" / "data" / "aoi" / "greenland_aoi.geojson"
-BEAMS = ["gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"]
 DATA = ROOT / "bench-data"
-GZ = dict(chunks=(10_000,), compression="gzip", compression_opts=6)
-
-
-def atl06_granule(segments):
-    granule = DATA / f"atl06_greenland_{segments}.h5"
-    if granule.exists():
-        return granule
-    rng = np.random.default_rng(6)
-    tmp = granule.with_suffix(".tmp")
-    with h5py.File(tmp, "w", libver=("v108", "v108")) as f:
-        f.attrs["short_name"] = np.bytes_("ATL06")
-        f.create_dataset("ancillary_data/atlas_sdp_gps_epoch", data=np.array([1198800018.0]))
-        f.create_dataset("orbit_info/rgt", data=np.array([1234], np.int16))
-        f.create_dataset("orbit_info/cycle_number", data=np.array([15], np.int8))
-        for i, gt in enumerate(BEAMS):
-            g = f.create_group(f"{gt}/land_ice_segments")
-            f[gt].attrs["atlas_beam_type"] = np.bytes_("strong" if gt.endswith("l") else "weak")
-            f[gt].attrs["atlas_spot_number"] = np.bytes_(str(i + 1))
-            t = np.linspace(0.0, 1.0, segments)
-            g.create_dataset("latitude", data=60.0 + 20.0 * t, **GZ)
-            g.create_dataset("longitude", data=-45.3 + 0.5 * t + 0.1 * i, **GZ)
-            g.create_dataset("delta_time", data=1.2e8 + 300 * t, **GZ)
-            h = (1500 + 300 * np.sin(30 * t) + rng.normal(0, 2, segments)).astype(np.float32)
-            h[rng.random(segments) < 0.05] = np.float32(3.4028235e38)
-            g.create_dataset("h_li", data=h, fillvalue=np.float32(3.4028235e38), **GZ)
-            g["h_li"].attrs["_FillValue"] = np.float32(3.4028235e38)
-            g.create_dataset("h_li_sigma", data=np.abs(rng.normal(0.1, 0.05, segments)).astype(np.float32), **GZ)
-            g.create_dataset("atl06_quality_summary", data=(rng.random(segments) < 0.2).astype(np.int8), **GZ)
-    tmp.rename(granule)
-    return granule
-
-
-def atl03_granule(photons):
-    granule = DATA / f"atl03_subset_{photons}.h5"
-    if granule.exists():
-        return granule
-    rng = np.random.default_rng(3)
-    tmp = granule.with_suffix(".tmp")
-    with h5py.File(tmp, "w", libver=("v108", "v108")) as f:
-        f.attrs["short_name"] = np.bytes_("ATL03")
-        f.create_dataset("ancillary_data/atlas_sdp_gps_epoch", data=np.array([1198800018.0]))
-        for i, gt in enumerate(BEAMS):
-            f.create_group(gt).attrs["atlas_beam_type"] = np.bytes_("strong" if gt.endswith("r") else "weak")
-            h = f.create_group(f"{gt}/heights")
-            t = np.linspace(0.0, 1.0, photons)
-            lat = -60.0 - 20.0 * t + rng.normal(0, 1e-5, photons)
-            lon = -45.0 + 2.0 * t + 0.03 * i + rng.normal(0, 1e-5, photons)
-            h.create_dataset("lat_ph", data=lat, **GZ)
-            h.create_dataset("lon_ph", data=lon, **GZ)
-            h.create_dataset("delta_time", data=1.2e8 + 400 * t, **GZ)
-            h.create_dataset("h_ph", data=(1500 + 300 * np.sin(30 * t) + rng.normal(0, 2, photons)).astype(np.float32), **GZ)
-            h.create_dataset("quality_ph", data=np.zeros(photons, np.int8), shuffle=True, **GZ)
-            starts = np.arange(0, photons, 20)  # 20 m segments of 20 photons
-            geo = f.create_group(f"{gt}/geolocation")
-            geo.create_dataset("ph_index_beg", data=(starts + 1).astype(np.int64), **GZ)
-            geo.create_dataset("segment_ph_cnt", data=np.full(starts.size, 20, np.int32), **GZ)
-            geo.create_dataset("reference_photon_lat", data=lat[starts], **GZ)
-            geo.create_dataset("reference_photon_lon", data=lon[starts], **GZ)
-    tmp.rename(granule)
-    return granule
 
 
 # h5py reads each beam's variables whole, geopandas clips to the AOI, sorts by track and time, writes zstd.
@@ -146,14 +84,15 @@ def bench(floe, name, granule, aoi, group, lat, lon, variables, description):
 def main():
     floe, segments, photons = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
     DATA.mkdir(exist_ok=True)
-    bench(floe, "atl06", atl06_granule(segments), GREENLAND, "land_ice_segments", "latitude", "longitude",
+    atl06 = synthetic_granules.atl06(DATA / f"atl06_greenland_{segments}.h5", segments)
+    bench(floe, "atl06", atl06, GREENLAND, "land_ice_segments", "latitude", "longitude",
           "h_li,h_li_sigma,atl06_quality_summary", f"6 beams × {segments:,} segments")
     # A quadrilateral across all six beams around 70° S, ~5 % of each track.
     aoi = DATA / "atl03_aoi.geojson"
     aoi.write_text(json.dumps({"type": "Polygon", "coordinates": [
         [[-44.3, -70.5], [-43.6, -70.4], [-43.7, -69.5], [-44.2, -69.6], [-44.3, -70.5]]]}))
-    bench(floe, "atl03", atl03_granule(photons), aoi, "heights", "lat_ph", "lon_ph", "h_ph,quality_ph",
-          f"6 beams × {photons:,} photons")
+    atl03 = synthetic_granules.atl03(DATA / f"atl03_subset_{photons}.h5", photons)
+    bench(floe, "atl03", atl03, aoi, "heights", "lat_ph", "lon_ph", "h_ph,quality_ph", f"6 beams × {photons:,} photons")
 
 
 if __name__ == "__main__":

@@ -6,20 +6,13 @@ use egui_kittest::kittest::Queryable;
 use floe::viewer::{AppOptions, FloeApp};
 use floe_render::Colormap;
 
-/// The viewer with `options`, stepped until its first layer stops loading, plus a few frames for the uploads.
+/// The viewer with `options`, stepped until its first layer stops loading.
 fn loaded_viewer(options: AppOptions) -> Harness<'static, FloeApp> {
     let mut harness = Harness::builder()
         .with_size(egui::vec2(960.0, 640.0))
         .wgpu()
         .build_eframe(|cc| FloeApp::new(cc, options).expect("app starts"));
-    for _ in 0..500 {
-        harness.step();
-        if harness.state().layers.first().is_some_and(|l| !l.is_loading()) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    harness.run_steps(3);
+    wait_loaded(&mut harness);
     harness
 }
 
@@ -40,7 +33,8 @@ fn sample_lonlats() -> Vec<(f64, f64)> {
     })
 }
 
-/// Steps until the first layer has loaded again (after an AOI change reloads it).
+/// Steps until the first layer has loaded (again, after an AOI change reloads it), plus a few frames for the
+/// uploads.
 fn wait_loaded(harness: &mut Harness<'static, FloeApp>) {
     for _ in 0..500 {
         harness.step();
