@@ -11,6 +11,10 @@ Oracles come from pyarrow and shapely, independent of Floe's own decoder:
   large string column a reader that only draws points must not fetch (lazy local reads in the browser).
 - nulls.parquet: null geometries and NaN coordinates (must be skipped and counted).
 - bad/: a truncated file, a non-Parquet file, a file with no geometry, a projected CRS.
+- mistakes/: what new users hand Floe (issue 10): the GeoParquet spec's linestring, multipoint and polygon
+  examples (written by geopandas, with and without a covering) and their geopandas total_bounds
+  (shapes_oracle.json); points with an undeclared `bbox` struct; a file with two columns named `bbox`; an empty
+  file, a text file named .h5, a directory of HDF5 files, a GEDI-like, an ATL10-like and a plain HDF5 file.
 """
 import json
 import math
@@ -203,6 +207,66 @@ def bad(out):
     write_atomic(points.replace_schema_metadata({"geo": geo_metadata(crs=utm)}), bad / "projected.parquet")
 
 
+def mistakes(out):
+    import geopandas
+    import h5py
+    import numpy as np
+
+    root = out / "mistakes"
+    root.mkdir(exist_ok=True)
+    # The examples of the GeoParquet specification's test data (geoparquet/test_data/generate_test_data.py).
+    shapes = {
+        "linestring": ["LINESTRING (30 10, 10 30, 40 40)", "LINESTRING EMPTY", None],
+        "multipoint": ["MULTIPOINT ((30 10))", "MULTIPOINT ((10 40), (40 30), (20 20), (30 10))", "MULTIPOINT EMPTY", None],
+        "polygon": [
+            "POLYGON ((30 10, 40 40, 20 40, 10 20, 30 10))",
+            "POLYGON ((35 10, 45 45, 15 40, 10 20, 35 10), (20 30, 35 35, 30 20, 20 30))",
+            "POLYGON EMPTY",
+            None,
+        ],
+    }
+    oracle = {}
+    for name, wkts in shapes.items():
+        geometry = geopandas.GeoSeries.from_wkt(wkts, crs="OGC:CRS84")
+        frame = geopandas.GeoDataFrame({"value": np.arange(len(wkts), dtype="float64")}, geometry=geometry)
+        for suffix, covering in [("", False), ("_covering", True)]:
+            path = root / f"{name}{suffix}.parquet"
+            frame.to_parquet(str(path) + ".tmp", write_covering_bbox=covering, schema_version="1.1.0")
+            os.replace(str(path) + ".tmp", path)
+        oracle[name] = [float(v) for v in frame.total_bounds]
+    (root / "shapes_oracle.json").write_text(json.dumps(oracle, indent=1))
+
+    # Points with a `bbox` struct the metadata does not declare as its covering (as older Overture releases).
+    xs, ys = [10.0, 11.0, 12.0], [50.0, 51.0, 52.0]
+    bbox = pa.StructArray.from_arrays([pa.array(xs), pa.array(ys), pa.array(xs), pa.array(ys)], ["xmin", "ymin", "xmax", "ymax"])
+    table = pa.table({"geometry": pa.array([wkb_point(x, y) for x, y in zip(xs, ys)], pa.binary()), "bbox": bbox, "h": pa.array([1.0, 2.0, 3.0])})
+    write_atomic(table.replace_schema_metadata({"geo": geo_metadata()}), root / "undeclared_bbox.parquet")
+    # Two columns named `bbox`: the file `floe subset` used to write for such inputs.
+    doubled = pa.Table.from_arrays([pa.array([wkb_point(x, y) for x, y in zip(xs, ys)], pa.binary()), bbox, bbox], names=["geometry", "bbox", "bbox"])
+    write_atomic(doubled.replace_schema_metadata({"geo": geo_metadata()}), root / "duplicate_columns.parquet")
+
+    (root / "empty.h5").write_bytes(b"")
+    (root / "text.h5").write_text("lon,lat,h\n-45.1,70.2,1200.5\n")
+    granules = root / "granules"
+    granules.mkdir(exist_ok=True)
+
+    def hdf5(path, **root_attrs):
+        with h5py.File(str(path) + ".tmp", "w") as f:
+            for key, value in root_attrs.items():
+                f.attrs[key] = np.bytes_(value)
+            f.create_dataset("data/values", data=np.arange(4.0))
+        os.replace(str(path) + ".tmp", path)
+
+    hdf5(root / "atl10.h5", short_name="ATL10")
+    hdf5(root / "plain.h5")
+    with h5py.File(str(root / "gedi.h5") + ".tmp", "w") as f:
+        f.create_group("METADATA/DatasetIdentification").attrs["shortName"] = np.bytes_("GEDI_L4A")
+        f.create_dataset("BEAM0000/agbd", data=np.arange(4.0))
+    os.replace(str(root / "gedi.h5") + ".tmp", root / "gedi.h5")
+    for i in range(2):
+        hdf5(granules / f"granule_{i}.h5", short_name="ATL06")
+
+
 def main():
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "target" / "fixtures"
     out.mkdir(parents=True, exist_ok=True)
@@ -212,6 +276,7 @@ def main():
     hive(out)
     nulls(out)
     bad(out)
+    mistakes(out)
     print(f"fixtures written to {out}")
 
 

@@ -43,6 +43,10 @@ pub struct QaArgs {
     /// The AOI the file was cut with: only source rows inside it are expected (GeoJSON, CRS84).
     #[arg(long, value_name = "FILE.geojson")]
     pub aoi: Option<String>,
+    /// ATL03: the surface type whose `signal_conf_ph` the file holds (default: what `floe subset` recorded in
+    /// the file, else land).
+    #[arg(long)]
+    pub surface: Option<String>,
     /// Print the checks as JSON.
     #[arg(long)]
     pub json: bool,
@@ -53,13 +57,19 @@ pub struct SubsetArgs {
     /// Granules (ATL03/06/08) and GeoParquet files or datasets: paths, https:// or s3:// URLs.
     #[arg(required = true)]
     pub inputs: Vec<String>,
-    /// The GeoParquet file to write (atomically: it appears only once complete).
+    /// The GeoParquet file to write (atomically: it appears only once complete). Never one of the inputs.
     #[arg(long, short)]
     pub out: std::path::PathBuf,
+    /// Replace OUT if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Write an empty file when no row is selected (otherwise: a message and exit code 3).
+    #[arg(long)]
+    pub allow_empty: bool,
     /// Keep rows inside the polygons of this GeoJSON file (CRS84).
     #[arg(long, value_name = "FILE.geojson", conflicts_with = "bbox")]
     pub aoi: Option<String>,
-    /// Keep rows inside this box.
+    /// Keep rows inside this box (west > east: a box across the antimeridian).
     #[arg(long, value_name = "W,S,E,N", allow_hyphen_values = true)]
     pub bbox: Option<String>,
     /// Columns to write besides latitude and longitude (default: all the input has).
@@ -157,9 +167,12 @@ pub struct RenderArgs {
     /// Inputs to draw (`sample` for the embedded sample).
     #[arg(required = true)]
     pub inputs: Vec<String>,
-    /// Output PNG.
+    /// Output PNG (written atomically; never one of the inputs).
     #[arg(long)]
     pub out: PathBuf,
+    /// Replace OUT if it exists.
+    #[arg(long)]
+    pub force: bool,
     /// Column to colour by (default: a known height column, else the first numeric one).
     #[arg(long)]
     pub color: Option<String>,

@@ -2,18 +2,20 @@
 
 use std::sync::Arc;
 
-use floe_io::hdf5::Hdf5File;
+use floe_io::hdf5::{AttributeValue, Hdf5File, Values};
 
 use crate::cli::CatArgs;
 
 pub fn run(args: &CatArgs) -> anyhow::Result<()> {
     let rows = args.rows.as_deref().map(parse_rows).transpose()?;
     let runtime = crate::runtime()?;
-    let (info, values) = runtime.block_on(async {
+    let (info, values, fill) = runtime.block_on(async {
         let file = Hdf5File::open(Arc::new(floe_io::source::open_input(&args.input).await?)).await?;
         let info = file.dataset(&args.dataset).await?;
         let values = file.read(&info, rows).await?;
-        Ok::<_, floe_io::IoError>((info, values))
+        let attributes = file.attributes(&args.dataset).await.unwrap_or_default();
+        let fill = attributes.into_iter().find(|(name, _)| name == "_FillValue").map(|(_, value)| value);
+        Ok::<_, floe_io::IoError>((info, values, fill))
     })?;
     let width = info.shape.iter().skip(1).product::<u64>().max(1) as usize;
     let text = values.to_strings();
@@ -41,6 +43,10 @@ pub fn run(args: &CatArgs) -> anyhow::Result<()> {
             println!("{}", row.join(" "));
         }
     }
+    // On stderr, so stdout stays the values alone for pipes.
+    if let Some(note) = fill.and_then(|fill| fill_note(&fill, &values, &text)) {
+        eprintln!("{note}");
+    }
     Ok(())
 }
 
@@ -51,4 +57,18 @@ fn parse_rows(text: &str) -> anyhow::Result<std::ops::Range<u64>> {
     let (a, b) = (parse(a)?, parse(b)?);
     anyhow::ensure!(a <= b, "--rows `{text}`: A must not exceed B");
     Ok(a..b)
+}
+
+/// Which printed value is the dataset's `_FillValue` (readers turn it into "no data"), and how often it occurs.
+fn fill_note(fill: &AttributeValue, values: &Values, text: &[String]) -> Option<String> {
+    let fill_text = match (fill, values) {
+        // The attribute holds the fill in the dataset's own type: print it as the values are printed.
+        (AttributeValue::Numbers(v), Values::F32(_)) => Values::F32(vec![*v.first()? as f32]).to_strings().pop()?,
+        (AttributeValue::Numbers(v), _) => Values::F64(vec![*v.first()?]).to_strings().pop()?,
+        (AttributeValue::Integers(v), _) => v.first()?.to_string(),
+        (AttributeValue::Strings(v), _) => v.first()?.clone(),
+        (AttributeValue::Unsupported(_), _) => return None,
+    };
+    let count = text.iter().filter(|t| **t == fill_text).count();
+    Some(format!("_FillValue: {fill_text} (no data; {count} of the {} values printed)", text.len()))
 }

@@ -1,15 +1,16 @@
 //! `floe qa`: checks GeoParquet conversion outputs (metadata, layout, values) and, given the source granules,
 //! whether rows were lost or changed. Exit 0 when every check passes (warnings allowed), 1 otherwise.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::Context as _;
-use arrow_array::cast::AsArray as _;
-use arrow_schema::DataType;
+use floe_io::icesat2::Surface;
 use floe_io::qa::{Report, SourceTrack, Status, check_file};
 use floe_io::source::ByteSource as _;
 
 use crate::cli::QaArgs;
+use crate::load::Input;
+use crate::qa_sources::read_sources;
 
 pub fn run(args: &QaArgs) -> anyhow::Result<()> {
     let aoi = match &args.aoi {
@@ -19,15 +20,30 @@ pub fn run(args: &QaArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
+    let surface = match &args.surface {
+        Some(name) => Some(Surface::parse(name).ok_or_else(|| {
+            anyhow::anyhow!("--surface `{name}`: expected land, ocean, sea-ice, land-ice or inland-water")
+        })?),
+        None => None,
+    };
     let runtime = crate::runtime()?;
-    let sources = read_sources(&runtime, &args.sources, aoi.as_ref())?;
+    // The granules are read once per surface type the outputs were made for (ATL03 `signal_conf_ph`).
+    let mut sources: HashMap<Surface, BTreeMap<String, SourceTrack>> = HashMap::new();
     // A file, or every Parquet file of a dataset directory / S3 prefix; local, https:// or s3://.
     let listing = runtime.block_on(floe_io::dataset::list_files(&args.input, &[]))?;
     let mut reports = Vec::new();
     for (source, _) in &listing.files {
         let name = source.location().to_owned();
         let data = runtime.block_on(source.fetch(0..source.size()))?;
-        reports.push(check_file(&name, data, &sources));
+        let surface = surface.or_else(|| floe_io::qa::recorded_surface(&data)).unwrap_or_default();
+        let tracks = match sources.entry(surface) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                let inputs: Vec<Input> = args.sources.iter().map(|s| Input::Named(s.clone())).collect();
+                entry.insert(runtime.block_on(read_sources(&inputs, aoi.as_ref(), surface))?)
+            }
+        };
+        reports.push(check_file(&name, data, tracks));
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&reports)?);
@@ -52,43 +68,4 @@ fn print_table(report: &Report) {
         };
         println!("  {status}  {:width$}  {}", check.name, check.detail);
     }
-}
-
-/// Every beam of every source granule (rows inside `aoi` only, when given), keyed by track name, with its
-/// numeric variables.
-fn read_sources(
-    runtime: &tokio::runtime::Runtime,
-    inputs: &[String],
-    aoi: Option<&floe_io::aoi::Aoi>,
-) -> anyhow::Result<BTreeMap<String, SourceTrack>> {
-    let mut tracks: BTreeMap<String, SourceTrack> = BTreeMap::new();
-    for input in inputs {
-        let layer = runtime.block_on(floe_io::layer::Layer::open(input, &floe_io::DatasetOptions::default()))?;
-        let floe_io::layer::Layer::Granule { granule, surface, .. } = layer else {
-            anyhow::bail!("{input}: --source must be an ICESat-2 granule (HDF5)");
-        };
-        for beam in &granule.beams {
-            let batch = runtime.block_on(granule.read_beam(beam, None, aoi, surface))?;
-            let track = tracks.entry(beam.name.clone()).or_default();
-            let time = arrow_cast::cast(
-                batch.batch.column_by_name("time").context("source batch without time")?,
-                &DataType::Timestamp(arrow_schema::TimeUnit::Nanosecond, None),
-            )?;
-            let time = time.as_primitive::<arrow_array::types::TimestampNanosecondType>();
-            track.times.extend(time.iter().map(|t| t.unwrap_or(i64::MIN)));
-            for field in batch.batch.schema().fields() {
-                let name = field.name();
-                if ["lon", "lat", "time", "spot", "rgt", "cycle"].contains(&name.as_str())
-                    || !field.data_type().is_numeric()
-                {
-                    continue;
-                }
-                let Some(column) = batch.batch.column_by_name(name) else { continue };
-                let values = arrow_cast::cast(column, &DataType::Float64)?;
-                let values = values.as_primitive::<arrow_array::types::Float64Type>();
-                track.variables.entry(name.clone()).or_default().extend(values.iter());
-            }
-        }
-    }
-    Ok(tracks)
 }

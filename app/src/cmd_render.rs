@@ -22,6 +22,10 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         let names: Vec<&str> = Colormap::ALL.iter().map(|c| c.name()).collect();
         anyhow::anyhow!("unknown colormap `{}` (available: {})", args.cmap, names.join(", "))
     })?;
+    let is_png = args.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    anyhow::ensure!(is_png, "{}: floe render writes PNG images: name the output *.png", args.out.display());
+    let inputs: Vec<&str> = args.inputs.iter().map(String::as_str).collect();
+    crate::output::check(&args.out, &inputs, args.force).map_err(|r| anyhow::anyhow!(r.cli_message(&args.out)))?;
     let size = parse_size(&args.size)?;
     let range = args.range.as_deref().map(parse_range).transpose()?;
     let bbox = args.bbox.as_deref().map(LonLatBox::parse).transpose().map_err(anyhow::Error::msg)?;
@@ -71,6 +75,19 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         None if !data_bbox.is_empty() => data_bbox,
         None => anyhow::bail!("nothing to draw: no input has points with a valid geometry"),
     };
+    if let Some(bbox) = bbox.filter(|_| data_bbox.is_empty()) {
+        let request = crate::subset::Request {
+            inputs: args.inputs.iter().map(|i| crate::load::Input::Named(i.clone())).collect(),
+            dataset: options.clone(),
+            ..crate::subset::Request::default()
+        };
+        let extent = runtime.block_on(crate::subset::data_extent(&request))?;
+        eprintln!(
+            "warning: no points inside the bbox {}; the data lie in {} (W,S,E,N): the image shows the basemap only",
+            bbox.to_text(),
+            extent.to_text()
+        );
+    }
     let camera = Camera::fit_lonlat_box(view_bbox.to_array(), size, 1.0, if bbox.is_some() { 0.0 } else { 0.05 });
 
     let mut headless = Headless::new().context("cannot render without a GPU adapter")?;
@@ -86,6 +103,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
             _ => percentile_range(&values, 2.0, 98.0).unwrap_or((0.0, 1.0)),
         };
         if let Some(column) = &layer.column {
+            warn_if_constant(column, &values, &options);
             println!(
                 "{}: {} from {} to {} ({colormap})",
                 column.label(),
@@ -110,8 +128,33 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     let background = if args.basemap == Basemap::Coastline { SEA } else { PLAIN };
     let refs: Vec<_> = gpu_layers.iter().collect();
     let image = headless.render(&camera, background, lines.as_ref(), &refs)?;
-    image.save_png(&args.out).with_context(|| format!("cannot write {}", args.out.display()))?;
+    let png = image.to_png().with_context(|| format!("{}: cannot encode the PNG", args.out.display()))?;
+    floe_io::writer::write_file_atomically(&args.out, |out| {
+        std::io::Write::write_all(out, &png)
+            .map_err(|e| floe_io::IoError::Write { location: args.out.display().to_string(), message: e.to_string() })
+    })?;
     let points: u64 = gpu_layers.iter().map(|l| l.num_points()).sum();
     println!("wrote {} ({}x{}, {points} points)", args.out.display(), size[0], size[1]);
     Ok(())
+}
+
+/// A colour column with one value everywhere draws one colour: say so, and for ATL03 `signal_conf_ph` (−1, "not
+/// considered", wherever the chosen surface type does not apply) name the option that picks another surface.
+fn warn_if_constant(column: &ValueColumn, values: &[f32], options: &floe_io::DatasetOptions) {
+    let mut finite = values.iter().copied().filter(|v| v.is_finite());
+    let Some(first) = finite.next() else { return };
+    if finite.any(|v| v != first) {
+        return;
+    }
+    let value = column.format(column.value_of(first));
+    if column.name == "signal_conf_ph" {
+        eprintln!(
+            "warning: signal_conf_ph is {value} at every point for the {} surface (-1: not considered for that \
+             surface); pick the surface these photons are over with --surface ocean, sea-ice, land-ice or \
+             inland-water",
+            options.surface.name()
+        );
+    } else {
+        eprintln!("warning: {} is {value} at every point: the map shows one colour", column.label());
+    }
 }

@@ -14,18 +14,24 @@ use crate::time_range::TimeRange;
 
 pub fn run(args: &SubsetArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    // Before anything is read: a run that ends by destroying its own input must never start.
+    let mut inputs: Vec<&str> = args.inputs.iter().map(String::as_str).collect();
+    inputs.extend(args.aoi.as_deref());
+    crate::output::check(&args.out, &inputs, args.force).map_err(|r| anyhow::anyhow!(r.cli_message(&args.out)))?;
     let aoi = match (&args.aoi, &args.bbox) {
         (Some(path), _) => {
             let bytes = std::fs::read(path).with_context(|| format!("{path}: cannot read the AOI file"))?;
             Some(Arc::new(Aoi::from_geojson(path, &bytes)?))
         }
-        (None, Some(text)) => Some(Arc::new(Aoi::from_bbox(LonLatBox::parse(text).map_err(anyhow::Error::msg)?))),
+        (None, Some(text)) => {
+            Some(Arc::new(Aoi::from_boxes(&LonLatBox::parse_boxes(text).map_err(anyhow::Error::msg)?)))
+        }
         (None, None) => None,
     };
     let request = Request {
         inputs: args.inputs.iter().map(|i| crate::load::Input::Named(i.clone())).collect(),
         aoi,
-        beams: args.beams.clone(),
+        beams: floe_io::icesat2::parse_beams(&args.beams).map_err(|e| anyhow::anyhow!("--beams: {e}"))?,
         time: args.time.as_deref().map(TimeRange::parse).transpose()?,
         drop_null: args.drop_null.clone(),
         columns: args.columns.clone(),
@@ -37,6 +43,16 @@ pub fn run(args: &SubsetArgs) -> anyhow::Result<()> {
         Box::new(move || bar.finish())
     }))?;
     let selected = subset.batch;
+    if selected.num_rows() == 0 {
+        let why = runtime.block_on(why_empty(&request, args, subset.rows_in_aoi, subset.time_span))?;
+        if !args.allow_empty {
+            return Err(crate::output::EmptyOutput(format!(
+                "{why}: nothing written (--allow-empty writes an empty file)"
+            ))
+            .into());
+        }
+        eprintln!("warning: {why}");
+    }
     let summary =
         floe_io::writer::write_geoparquet_file(&args.out, &selected.schema(), std::slice::from_ref(&selected))?;
     println!("{}", rows_per_track(&selected));
@@ -51,4 +67,45 @@ pub fn run(args: &SubsetArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Says why a subset came out empty: the AOI missed the data (and where the data lie), the time window missed
+/// the rows inside the AOI (and when they were taken), or the beam and null filters left nothing.
+async fn why_empty(
+    request: &Request,
+    args: &SubsetArgs,
+    rows_in_aoi: u64,
+    time_span: Option<(i64, i64)>,
+) -> anyhow::Result<String> {
+    if rows_in_aoi == 0 {
+        let extent = crate::subset::data_extent(request).await?;
+        if extent.is_empty() {
+            return Ok("the inputs hold no rows with a position".to_owned());
+        }
+        let area = if args.aoi.is_some() { "the AOI" } else { "the bbox" };
+        let mut why = format!("no rows inside {area}; the data lie in {} (W,S,E,N)", extent.to_text());
+        if let Some(aoi) = &request.aoi {
+            let b = aoi.bbox;
+            let swapped = LonLatBox::new(b.south, b.west, b.north, b.east);
+            if swapped.intersects(&extent) && !b.intersects(&extent) {
+                why.push_str(&format!(
+                    "; {area} lies in {} and would meet the data with longitude and latitude swapped: \
+                     GeoJSON and --bbox take longitude first",
+                    b.to_text()
+                ));
+            }
+        }
+        return Ok(why);
+    }
+    if let (Some(time), Some((first, last))) = (&args.time, time_span) {
+        let window = request.time.as_ref().map(|t| (t.start_ns, t.end_ns));
+        if window.is_some_and(|(start, end)| last < start || first >= end) {
+            return Ok(format!(
+                "no rows in the time window {time}; the {rows_in_aoi} rows inside the area were taken from {} to {}",
+                floe_io::utc_text(first),
+                floe_io::utc_text(last)
+            ));
+        }
+    }
+    Ok(format!("none of the {rows_in_aoi} rows inside the area is left after --time, --beams and --drop-null"))
 }

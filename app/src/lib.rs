@@ -18,9 +18,12 @@ pub mod cmd_render;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cmd_subset;
 pub mod load;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod output;
 pub mod points;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod progress_bar;
+pub mod qa_sources;
 pub mod style;
 pub mod subset;
 pub mod time_range;

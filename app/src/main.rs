@@ -33,7 +33,8 @@ fn main() {
     };
     if let Err(error) = result {
         eprintln!("error: {error:#}");
-        std::process::exit(1);
+        let empty = error.downcast_ref::<floe::output::EmptyOutput>().is_some();
+        std::process::exit(if empty { floe::output::EmptyOutput::EXIT_CODE } else { 1 });
     }
 }
 

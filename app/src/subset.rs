@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use floe_io::aoi::Aoi;
+use floe_io::icesat2::Surface;
 use floe_io::layer::Layer;
 use floe_io::{CancelToken, ColumnSelection, DatasetOptions, PointBatch, Progress, ReadOptions};
 use futures::TryStreamExt as _;
@@ -39,6 +40,10 @@ pub struct Request {
 pub struct Subset {
     pub batch: RecordBatch,
     pub bytes_read: u64,
+    /// Rows inside the AOI (or all rows without one), before the time, beam and null filters.
+    pub rows_in_aoi: u64,
+    /// The UTC nanosecond span of those rows' `time`, to say where a `--time` window missed.
+    pub time_span: Option<(i64, i64)>,
 }
 
 /// Reads every input through the request's filters. `on_input` is told when an input starts (with its progress)
@@ -49,18 +54,25 @@ pub async fn run(
 ) -> anyhow::Result<Subset> {
     let mut parts = Vec::new();
     let mut bytes_read = 0;
+    let mut rows_in_aoi = 0;
+    let mut time_span = None;
     for input in &request.inputs {
         let layer = input.open(&request.dataset).await?;
         let input = input.name();
         let columns = match &layer {
             Layer::Granule { .. } => ColumnSelection::AllNumeric,
             Layer::GeoParquet(dataset) => {
+                refuse_non_points(dataset)?;
                 // Every file's columns, then the hive partition keys (`year=2021/` → a `year` column).
                 let mut names: Vec<String> = Vec::new();
-                let file_columns = dataset
-                    .files
-                    .iter()
-                    .flat_map(|f| f.file.attribute_fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>());
+                let file_columns = dataset.files.iter().flat_map(|f| {
+                    f.file
+                        .attribute_fields()
+                        .into_iter()
+                        .filter(|f| !is_undeclared_covering(f))
+                        .map(|f| f.name().clone())
+                        .collect::<Vec<_>>()
+                });
                 let partition_keys = dataset.partition_columns().into_iter().map(|(key, _)| key);
                 for name in file_columns.chain(partition_keys) {
                     if !names.contains(&name) {
@@ -82,9 +94,16 @@ pub async fn run(
                 Err(e) => Err(e),
             };
         done();
-        let is_granule = matches!(layer, Layer::Granule { .. });
+        let surface = match &layer {
+            Layer::Granule { surface, .. } => Some(*surface),
+            Layer::GeoParquet(_) => None,
+        };
         for batch in batches? {
-            let batch = output_columns(&batch.batch, is_granule).with_context(|| input.to_owned())?;
+            let batch = output_columns(&batch.batch, surface).with_context(|| input.to_owned())?;
+            rows_in_aoi += batch.num_rows() as u64;
+            if let Some((first, last)) = time_bounds(&batch)? {
+                time_span = Some(time_span.map_or((first, last), |(a, b): (i64, i64)| (a.min(first), b.max(last))));
+            }
             let batch = filter_rows(&batch, request.time.as_ref(), &request.drop_null, &request.beams)
                 .with_context(|| input.to_owned())?;
             parts.push(batch);
@@ -98,12 +117,63 @@ pub async fn run(
     }
     let all = arrow_select::concat::concat_batches(&schema, &batches).context("joining the inputs' rows")?;
     let sorted = sort_by_track_and_time(&all)?;
-    Ok(Subset { batch: select_columns(&sorted, &request.columns)?, bytes_read })
+    Ok(Subset { batch: select_columns(&sorted, &request.columns)?, bytes_read, rows_in_aoi, time_span })
+}
+
+/// The output holds points (a WKB point and its bbox per row): a file of lines or polygons would come out as
+/// their centres, which is not a subset of it.
+fn refuse_non_points(dataset: &floe_io::Dataset) -> anyhow::Result<()> {
+    for file in &dataset.files {
+        let Some(geo) = &file.file.geo else { continue };
+        let others: Vec<&str> = geo
+            .primary
+            .geometry_types
+            .iter()
+            .map(String::as_str)
+            .filter(|t| t.trim_end_matches(" Z") != "Point")
+            .collect();
+        anyhow::ensure!(
+            others.is_empty(),
+            "{}: holds {} geometries; floe subset writes points only and would turn each into its centre: cut \
+             files of lines or polygons with a GIS tool (e.g. geopandas.clip)",
+            file.file.location,
+            others.join(", "),
+        );
+    }
+    Ok(())
+}
+
+/// A `bbox` struct of xmin/ymin/xmax/ymax that the file's metadata does not declare as its covering (older
+/// Overture releases): the output writes its own, so this one is left out rather than written twice.
+fn is_undeclared_covering(field: &Field) -> bool {
+    match field.data_type() {
+        DataType::Struct(children) if field.name() == "bbox" => {
+            let names: Vec<&str> = children.iter().map(|c| c.name().as_str()).collect();
+            ["xmin", "ymin", "xmax", "ymax"].iter().all(|n| names.contains(n))
+        }
+        _ => false,
+    }
+}
+
+/// Where the inputs' points lie, every row read (coordinates only): what an empty result is explained with.
+pub async fn data_extent(request: &Request) -> anyhow::Result<floe_io::LonLatBox> {
+    let mut extent = floe_io::LonLatBox::EMPTY;
+    for input in &request.inputs {
+        let layer = input.open(&request.dataset).await?;
+        let read = ReadOptions { columns: ColumnSelection::Named(Vec::new()), ..ReadOptions::default() };
+        let mut stream = layer.stream(&read, parallelism(), Arc::new(Progress::default()), CancelToken::default())?;
+        while let Some(batch) = stream.try_next().await? {
+            extent = extent.union(&batch.bbox);
+        }
+    }
+    Ok(extent)
 }
 
 /// Renames the reader's columns to the output names and puts latitude, longitude first (and, for granules, the
-/// track columns last).
-fn output_columns(batch: &RecordBatch, is_granule: bool) -> anyhow::Result<RecordBatch> {
+/// track columns last). A granule's `signal_conf_ph` records the surface type it is for (what `floe qa`
+/// compares it with).
+fn output_columns(batch: &RecordBatch, surface: Option<Surface>) -> anyhow::Result<RecordBatch> {
+    let is_granule = surface.is_some();
     let schema = batch.schema();
     let mut named: Vec<(String, ArrayRef)> = schema
         .fields()
@@ -122,10 +192,32 @@ fn output_columns(batch: &RecordBatch, is_granule: bool) -> anyhow::Result<Recor
         _ => 2,
     };
     named.sort_by_key(|(name, _)| rank(name));
-    let fields: Vec<Field> =
-        named.iter().map(|(name, column)| Field::new(name, column.data_type().clone(), true)).collect();
+    let fields: Vec<Field> = named
+        .iter()
+        .map(|(name, column)| {
+            let field = Field::new(name, column.data_type().clone(), true);
+            match surface {
+                Some(surface) if name == "signal_conf_ph" => field.with_metadata(std::collections::HashMap::from([(
+                    floe_io::qa::SURFACE_KEY.to_owned(),
+                    surface.name().to_owned(),
+                )])),
+                _ => field,
+            }
+        })
+        .collect();
     let columns = named.into_iter().map(|(_, column)| column).collect();
     Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)?)
+}
+
+/// The first and last UTC nanosecond of a batch's `time` column.
+fn time_bounds(batch: &RecordBatch) -> anyhow::Result<Option<(i64, i64)>> {
+    let Some(column) = batch.column_by_name("time") else { return Ok(None) };
+    let Ok(ns) = arrow_cast::cast(column, &DataType::Timestamp(TimeUnit::Nanosecond, None)) else { return Ok(None) };
+    let ns = ns.as_any().downcast_ref::<arrow_array::TimestampNanosecondArray>().context("time as nanoseconds")?;
+    Ok(ns.iter().flatten().fold(None, |span, t| match span {
+        None => Some((t, t)),
+        Some((a, b)) => Some((t.min(a), t.max(b))),
+    }))
 }
 
 /// Applies `--time`, `--drop-null` and, for inputs that carry tracks as a column, `--beams`.
@@ -155,22 +247,56 @@ fn filter_rows(
         }
     }
     if !beams.is_empty() {
-        let text =
-            |name: &str| batch.column_by_name(name).and_then(|c| c.as_any().downcast_ref::<StringArray>().cloned());
-        if let (Some(track), strength) = (text("track_id"), text("beam_strength")) {
-            for (row, keep) in keep.iter_mut().enumerate() {
-                let matches = |s: &String| {
-                    track.is_valid(row) && track.value(row) == s
-                        || strength.as_ref().is_some_and(|b| b.is_valid(row) && b.value(row) == s)
-                };
-                *keep &= beams.iter().any(matches);
-            }
+        let wants_names = beams.iter().any(|b| b != "strong" && b != "weak");
+        let wants_strengths = beams.iter().any(|b| b == "strong" || b == "weak");
+        let names = beam_names(batch)?;
+        let strengths = beam_strengths(batch)?;
+        anyhow::ensure!(
+            !wants_names || names.is_some(),
+            "--beams: the input has no beam column (`gt` or `track_id`) to select beams by name"
+        );
+        anyhow::ensure!(
+            !wants_strengths || strengths.is_some(),
+            "--beams: the input has no `beam_strength` or `spot` column to select strong or weak beams by"
+        );
+        for (row, keep) in keep.iter_mut().enumerate() {
+            let name = names.as_ref().and_then(|n| n.get(row).copied().flatten());
+            let strength = strengths.as_ref().and_then(|s| s.get(row).copied().flatten());
+            *keep &= beams.iter().any(|b| Some(b.as_str()) == name || Some(b.as_str()) == strength);
         }
     }
     if keep.iter().all(|k| *k) {
         return Ok(batch.clone());
     }
     Ok(arrow_select::filter::filter_record_batch(batch, &BooleanArray::from(keep))?)
+}
+
+/// Each row's beam name from `track_id` (granules: `gt1l`; SlideRule: the `gt` code 10…60, renamed).
+fn beam_names(batch: &RecordBatch) -> anyhow::Result<Option<Vec<Option<&'static str>>>> {
+    let Some(column) = batch.column_by_name("track_id") else { return Ok(None) };
+    if column.data_type().is_integer() {
+        let codes = arrow_cast::cast(column, &DataType::Int64)?;
+        let codes = codes.as_any().downcast_ref::<arrow_array::Int64Array>().context("beam codes")?;
+        return Ok(Some(codes.iter().map(|c| c.and_then(floe_io::icesat2::beam_name_of_code)).collect()));
+    }
+    let text = arrow_cast::cast(column, &DataType::Utf8)?;
+    let text = text.as_any().downcast_ref::<StringArray>().context("beam names")?;
+    let known = |name: &str| floe_io::icesat2::BEAMS.iter().find(|b| b.eq_ignore_ascii_case(name)).copied();
+    Ok(Some(text.iter().map(|name| name.and_then(known)).collect()))
+}
+
+/// Each row's beam strength from `beam_strength` (granules) or `spot` (1, 3, 5 strong).
+fn beam_strengths(batch: &RecordBatch) -> anyhow::Result<Option<Vec<Option<&'static str>>>> {
+    if let Some(column) = batch.column_by_name("beam_strength") {
+        let text = arrow_cast::cast(column, &DataType::Utf8)?;
+        let text = text.as_any().downcast_ref::<StringArray>().context("beam strengths")?;
+        let strength = |s: &str| ["strong", "weak"].into_iter().find(|k| k.eq_ignore_ascii_case(s));
+        return Ok(Some(text.iter().map(|s| s.and_then(strength)).collect()));
+    }
+    let Some(column) = batch.column_by_name("spot").filter(|c| c.data_type().is_integer()) else { return Ok(None) };
+    let spots = arrow_cast::cast(column, &DataType::Int64)?;
+    let spots = spots.as_any().downcast_ref::<arrow_array::Int64Array>().context("spots")?;
+    Ok(Some(spots.iter().map(|s| s.and_then(floe_io::icesat2::spot_strength)).collect()))
 }
 
 /// The union of the parts' columns, in first-seen order; a column must have one type in every input.
@@ -186,7 +312,7 @@ fn unified_schema(parts: &[RecordBatch]) -> anyhow::Result<Arc<Schema>> {
                     field.data_type()
                 ),
                 Some(_) => {}
-                None => fields.push(Field::new(field.name(), field.data_type().clone(), true)),
+                None => fields.push(field.as_ref().clone().with_nullable(true)),
             }
         }
     }
@@ -213,7 +339,7 @@ fn conform(part: &RecordBatch, schema: &Arc<Schema>) -> anyhow::Result<RecordBat
 /// Rows ordered by track, then time (what a user reading along a track expects, and what keeps row groups small
 /// in space).
 fn sort_by_track_and_time(batch: &RecordBatch) -> anyhow::Result<RecordBatch> {
-    let keys: Vec<arrow_ord::sort::SortColumn> = ["track_id", "time"]
+    let mut keys: Vec<arrow_ord::sort::SortColumn> = ["track_id", "time"]
         .iter()
         .filter_map(|name| batch.column_by_name(name))
         .map(|column| arrow_ord::sort::SortColumn { values: Arc::clone(column), options: None })
@@ -221,6 +347,13 @@ fn sort_by_track_and_time(batch: &RecordBatch) -> anyhow::Result<RecordBatch> {
     if keys.is_empty() || batch.num_rows() == 0 {
         return Ok(batch.clone());
     }
+    // The input order breaks ties (the sort is not stable): the photons of one ATL03 pulse share their time and
+    // keep the granule's order, which is how `floe qa` matches them with the source.
+    let rows = u64::try_from(batch.num_rows()).context("too many rows")?;
+    keys.push(arrow_ord::sort::SortColumn {
+        values: Arc::new(arrow_array::UInt64Array::from_iter_values(0..rows)),
+        options: None,
+    });
     let indices = arrow_ord::sort::lexsort_to_indices(&keys, None)?;
     Ok(arrow_select::take::take_record_batch(batch, &indices)?)
 }

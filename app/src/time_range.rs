@@ -24,6 +24,12 @@ impl TimeRange {
     }
 }
 
+/// Seconds since 1970 of a UTC date or date-time as [`crate::points::format_utc`] writes it (the viewer's time
+/// range boxes); `None` when it is not one.
+pub fn parse_utc_seconds(text: &str) -> Option<f64> {
+    parse_utc_ns(text.trim()).ok().map(|ns| ns as f64 / 1e9)
+}
+
 /// `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS[.fff…][Z]`, UTC.
 fn parse_utc_ns(text: &str) -> anyhow::Result<i64> {
     let bad = || anyhow::anyhow!("--time: `{text}` is not a UTC date (2019-05-01) or date-time (2019-05-01T12:30:00Z)");
@@ -78,6 +84,8 @@ mod tests {
         assert_eq!(TimeRange::parse("..1970-01-02").unwrap().end_ns, 86_400_000_000_000);
         assert_eq!(TimeRange::parse("2000-03-01..").unwrap().start_ns, 951_868_800_000_000_000);
         assert!(TimeRange::parse("2019-05-02..2019-05-01").is_err());
+        assert_eq!(parse_utc_seconds("2021-11-03 10:00:00"), Some(1_635_933_600.0));
+        assert_eq!(parse_utc_seconds("yesterday"), None);
         assert_eq!(
             TimeRange::parse("2019-13-01..").unwrap_err().to_string(),
             "--time: `2019-13-01` is not a UTC date (2019-05-01) or date-time (2019-05-01T12:30:00Z)"

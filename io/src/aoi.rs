@@ -36,6 +36,20 @@ impl Aoi {
         Self::from_rings("bbox", vec![ring])
     }
 
+    /// Boxes as one AOI (a `--bbox` across the antimeridian is two).
+    pub fn from_boxes(boxes: &[LonLatBox]) -> Self {
+        if let [bbox] = boxes {
+            return Self::from_bbox(*bbox);
+        }
+        let rings = boxes
+            .iter()
+            .map(|b| {
+                vec![(b.west, b.south), (b.east, b.south), (b.east, b.north), (b.west, b.north), (b.west, b.south)]
+            })
+            .collect();
+        Self::from_rings("bbox", rings)
+    }
+
     /// A polygon from its outer ring (lon, lat), closed or not (a polygon drawn on the map).
     pub fn from_rings(name: &str, outer_rings: Vec<Vec<(f64, f64)>>) -> Self {
         let polygons = outer_rings.into_iter().map(|ring| Polygon::new(LineString::from(ring), vec![])).collect();

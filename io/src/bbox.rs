@@ -26,8 +26,29 @@ impl LonLatBox {
         Self { west, south, east, north }
     }
 
-    /// Parses `W,S,E,N` as users type it on the command line.
+    /// Parses `W,S,E,N` as users type it on the command line: longitudes within ±180, latitudes within ±90,
+    /// west ≤ east (a box across the antimeridian is [`LonLatBox::parse_boxes`]'s).
     pub fn parse(text: &str) -> Result<Self, String> {
+        let [west, south, east, north] = Self::parse_numbers(text)?;
+        if west > east {
+            return Err(format!(
+                "bbox `{text}`: west is east of east; a box across the antimeridian is two boxes here: draw \
+                 {west},{south},180,{north} and -180,{south},{east},{north}"
+            ));
+        }
+        Ok(Self::new(west, south, east, north))
+    }
+
+    /// Parses `W,S,E,N` where west > east means a box across the antimeridian, returned as its two halves.
+    pub fn parse_boxes(text: &str) -> Result<Vec<Self>, String> {
+        let [west, south, east, north] = Self::parse_numbers(text)?;
+        if west > east {
+            return Ok(vec![Self::new(west, south, 180.0, north), Self::new(-180.0, south, east, north)]);
+        }
+        Ok(vec![Self::new(west, south, east, north)])
+    }
+
+    fn parse_numbers(text: &str) -> Result<[f64; 4], String> {
         let parts: Vec<f64> = text
             .split(',')
             .map(|p| p.trim().parse::<f64>())
@@ -36,10 +57,22 @@ impl LonLatBox {
         let [west, south, east, north] = parts[..] else {
             return Err(format!("bbox `{text}`: expected four numbers W,S,E,N, got {}", parts.len()));
         };
-        if !(west <= east && south <= north) {
-            return Err(format!("bbox `{text}`: west must be ≤ east and south ≤ north"));
+        if !([west, east].iter().all(|x| (-180.0..=180.0).contains(x))) {
+            return Err(format!("bbox `{text}`: longitudes must lie within -180..180 degrees"));
         }
-        Ok(Self::new(west, south, east, north))
+        if !([south, north].iter().all(|y| (-90.0..=90.0).contains(y))) {
+            return Err(format!("bbox `{text}`: latitudes must lie within -90..90 degrees"));
+        }
+        if south > north {
+            return Err(format!("bbox `{text}`: south must be ≤ north"));
+        }
+        Ok([west, south, east, north])
+    }
+
+    /// `W,S,E,N` with up to 6 decimals (about 0.1 m), as `--bbox` takes it.
+    pub fn to_text(&self) -> String {
+        let round = |v: f64| format!("{:.6}", v).trim_end_matches('0').trim_end_matches('.').to_owned();
+        format!("{},{},{},{}", round(self.west), round(self.south), round(self.east), round(self.north))
     }
 
     pub fn is_empty(&self) -> bool {

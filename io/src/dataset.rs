@@ -252,6 +252,7 @@ mod native {
             }
         }
         let mut listed = Listing { files: vec![], listed_prefixes: vec![] };
+        let mut granules = 0;
         let mut pending: Vec<(Path, Vec<(String, String)>)> = vec![(location.path.clone(), vec![])];
         while let Some((prefix, partition)) = pending.pop() {
             let listing = location.store.list_with_delimiter(Some(&prefix)).await.map_err(|e| IoError::Source {
@@ -275,14 +276,27 @@ mod native {
             objects.sort_by(|a, b| a.location.as_ref().cmp(b.location.as_ref()));
             for object in objects {
                 let name = object.location.filename().unwrap_or_default();
-                let wanted = !name.starts_with(['.', '_'])
-                    && name.rsplit_once('.').is_some_and(|(_, ext)| PARQUET_EXTENSIONS.contains(&ext));
+                let extension = name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default();
+                if !name.starts_with(['.', '_']) && ["h5", "hdf5", "he5"].contains(&extension.as_str()) {
+                    granules += 1;
+                }
+                let wanted = !name.starts_with(['.', '_']) && PARQUET_EXTENSIONS.contains(&extension.as_str());
                 if !wanted {
                     continue;
                 }
                 let display = display_child(input, &location.path, &object.location);
                 listed.files.push((location.open(&object.location, display).await?, partition.clone()));
             }
+        }
+        if listed.files.is_empty() && granules > 0 {
+            return Err(IoError::Format {
+                location: input.to_owned(),
+                message: format!(
+                    "a directory of {granules} HDF5 file(s) and no Parquet files: granules are opened one by one, \
+                     so pass them as files (e.g. {}/*.h5)",
+                    input.trim_end_matches('/')
+                ),
+            });
         }
         if listed.files.is_empty() {
             return Err(IoError::Source {

@@ -7,6 +7,21 @@ pub enum IoError {
     #[error("{location}: cannot read: {message}")]
     Source { location: String, message: String },
 
+    /// An output file could not be written (no permission, disk full, a missing directory…).
+    #[error("{location}: cannot write: {message}")]
+    Write { location: String, message: String },
+
+    /// The input is not data Floe reads: an empty file, neither HDF5 nor Parquet, a directory of granules.
+    #[error("{location}: {message}")]
+    Format { location: String, message: String },
+
+    /// A valid HDF5 file that is not one of the ICESat-2 products Floe reads.
+    #[error(
+        "{location}: {what}, not an ICESat-2 product Floe reads (ATL03, ATL06, ATL08); `floe info --tree` lists \
+         its groups and datasets, `floe cat` prints any dataset"
+    )]
+    NotAGranule { location: String, what: String },
+
     /// The bytes are not a (readable) Parquet file.
     #[error("{location}: not a readable Parquet file: {message}")]
     Parquet { location: String, message: String },

@@ -119,6 +119,36 @@ pub struct ReadPlan {
     projection_roots: Vec<usize>,
 }
 
+/// A 0-byte file is said to be empty, not reported as a failed range read.
+pub(crate) fn check_not_empty(source: &dyn ByteSource) -> Result<()> {
+    if source.size() == 0 {
+        return Err(IoError::Format { location: source.location().to_owned(), message: "empty file (0 bytes)".into() });
+    }
+    Ok(())
+}
+
+/// What a file whose footer cannot be read is instead, when it does not start with Parquet's `PAR1` magic
+/// (`None`: it does, so the Parquet error stands).
+async fn not_parquet(location: &str, source: &dyn ByteSource) -> Option<IoError> {
+    let head = source.fetch(0..32.min(source.size())).await.ok()?;
+    if head.starts_with(b"PAR1") {
+        return None;
+    }
+    let message = if crate::icesat2::is_hdf5(&head) {
+        "an HDF5 file, not Parquet: open it as a granule (a file path or URL, not inside a dataset directory)"
+            .to_owned()
+    } else {
+        let text = String::from_utf8_lossy(&head);
+        if text.chars().all(|c| !c.is_control() || c.is_whitespace()) {
+            let first_line = text.lines().next().unwrap_or_default();
+            format!("neither an HDF5 granule nor a Parquet file: it is text starting `{first_line}`")
+        } else {
+            "neither an HDF5 granule nor a Parquet file (no HDF5 signature, no `PAR1` magic)".to_owned()
+        }
+    };
+    Some(IoError::Format { location: location.to_owned(), message })
+}
+
 /// An open (Geo)Parquet file: footer read, geometry found, CRS checked.
 #[derive(Clone, Debug)]
 pub struct GeoParquetFile {
@@ -134,10 +164,15 @@ impl GeoParquetFile {
     /// Reads the footer (one request for most files) and works out where the points are.
     pub async fn open(source: Arc<dyn ByteSource>, options: &OpenOptions) -> Result<Self> {
         let location: Arc<str> = source.location().into();
+        check_not_empty(source.as_ref())?;
         let mut reader = ParquetSource { source };
-        let metadata = ArrowReaderMetadata::load_async(&mut reader, Default::default())
-            .await
-            .map_err(|e| parquet_error(&location, e))?;
+        let metadata = match ArrowReaderMetadata::load_async(&mut reader, Default::default()).await {
+            Ok(metadata) => metadata,
+            // Only a file that fails is looked at again: good files cost no extra request.
+            Err(e) => {
+                return Err(not_parquet(&location, reader.source.as_ref()).await.unwrap_or(parquet_error(&location, e)));
+            }
+        };
         let geo_json = metadata
             .metadata()
             .file_metadata()
@@ -162,6 +197,44 @@ impl GeoParquetFile {
             });
         }
         Ok(Self { location, source: reader, metadata, geo, geometry, crs })
+    }
+
+    /// The full extent of a WKB geometry column, every vertex of every line and polygon counted (the decoded
+    /// batches hold only each geometry's centre). `None` for other encodings or when every geometry is empty.
+    pub async fn geometry_extent(&self) -> Result<Option<LonLatBox>> {
+        let GeometrySource::Wkb { column } = &self.geometry else { return Ok(None) };
+        let Some(root) = self.metadata.schema().index_of(column).ok() else { return Ok(None) };
+        let mask = ProjectionMask::roots(self.metadata.parquet_schema(), [root]);
+        let mut stream = ParquetRecordBatchStreamBuilder::new_with_metadata(self.source.clone(), self.metadata.clone())
+            .with_projection(mask)
+            .build()
+            .map_err(|e| parquet_error(&self.location, e))?;
+        let mut bbox = LonLatBox::EMPTY;
+        let mut row = 0;
+        while let Some(batch) = stream.next().await {
+            let batch = batch.map_err(|e| parquet_error(&self.location, e))?;
+            let values = arrow_cast::cast(batch.column(0), &DataType::Binary).map_err(|e| IoError::Column {
+                location: self.location.to_string(),
+                column: column.clone(),
+                message: format!("not WKB: {e}"),
+            })?;
+            let Some(values) = values.as_any().downcast_ref::<BinaryArray>() else { return Ok(None) };
+            for value in values.iter() {
+                if let Some(bytes) = value {
+                    let extent = crate::wkb::extent(bytes).map_err(|message| IoError::Geometry {
+                        location: self.location.to_string(),
+                        column: column.clone(),
+                        row,
+                        message,
+                    })?;
+                    if let Some([x0, y0, x1, y1]) = extent {
+                        bbox = bbox.union(&LonLatBox::new(x0, y0, x1, y1));
+                    }
+                }
+                row += 1;
+            }
+        }
+        Ok((!bbox.is_empty()).then_some(bbox))
     }
 
     pub fn parquet_metadata(&self) -> &Arc<ParquetMetaData> {

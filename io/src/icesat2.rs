@@ -80,7 +80,7 @@ impl Product {
 }
 
 /// ATL03's `signal_conf_ph` has one column per surface type.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Surface {
     #[default]
     Land = 0,
@@ -101,6 +101,49 @@ impl Surface {
 
     pub fn parse(name: &str) -> Option<Self> {
         Self::NAMES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, s)| *s)
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES.iter().find(|(_, s)| *s == self).map_or("land", |(n, _)| n)
+    }
+}
+
+/// Checks a beam selection (names such as `gt1l`, or `strong`/`weak`; case ignored) and returns it in lower
+/// case. An unknown value is an error naming it, never a selection that matches nothing.
+pub fn parse_beams(values: &[String]) -> Result<Vec<String>, String> {
+    let mut beams = Vec::new();
+    let mut unknown = Vec::new();
+    for value in values.iter().map(|v| v.trim().to_ascii_lowercase()).filter(|v| !v.is_empty()) {
+        if BEAMS.contains(&value.as_str()) || value == "strong" || value == "weak" {
+            if !beams.contains(&value) {
+                beams.push(value);
+            }
+        } else {
+            unknown.push(format!("`{value}`"));
+        }
+    }
+    if unknown.is_empty() {
+        Ok(beams)
+    } else {
+        Err(format!("unknown beam {}: expected {}, strong or weak", unknown.join(", "), BEAMS.join(", ")))
+    }
+}
+
+/// The beam name of a SlideRule `gt` code (10 → gt1l … 60 → gt3r).
+pub fn beam_name_of_code(code: i64) -> Option<&'static str> {
+    if code % 10 != 0 {
+        return None;
+    }
+    usize::try_from(code / 10 - 1).ok().and_then(|i| BEAMS.get(i)).copied()
+}
+
+/// A spot's strength: ATLAS spots 1, 3 and 5 are the strong beams, 2, 4 and 6 the weak ones, whatever the
+/// spacecraft's orientation (which only changes which ground track each spot lies on).
+pub fn spot_strength(spot: i64) -> Option<&'static str> {
+    match spot {
+        1 | 3 | 5 => Some("strong"),
+        2 | 4 | 6 => Some("weak"),
+        _ => None,
     }
 }
 
@@ -145,23 +188,23 @@ impl Granule {
         let find = |attrs: &[(String, AttributeValue)], key: &str| {
             attrs.iter().find(|(k, _)| k == key).and_then(|(_, v)| first_string(v))
         };
-        let short_name =
-            find(&root, "short_name").or_else(|| find(&identification, "shortName")).ok_or_else(|| IoError::Hdf5 {
+        let short_name = find(&root, "short_name").or_else(|| find(&identification, "shortName")).ok_or_else(|| {
+            IoError::NotAGranule {
                 location: location.clone(),
-                object: "/".into(),
-                message: "not an ICESat-2 granule: no `short_name` attribute and no METADATA/DatasetIdentification"
-                    .into(),
-            })?;
+                what: "an HDF5 file without a `short_name` attribute or METADATA/DatasetIdentification".into(),
+            }
+        })?;
         let product = match short_name.as_str() {
             "ATL03" => Product::Atl03,
             "ATL06" => Product::Atl06,
             "ATL08" => Product::Atl08,
             other => {
-                return Err(IoError::Unsupported {
-                    location,
-                    object: "/".into(),
-                    what: format!("ICESat-2 product {other}"),
-                });
+                let what = if other.starts_with("ATL") {
+                    format!("an ICESat-2 {other} granule")
+                } else {
+                    format!("a {other} file")
+                };
+                return Err(IoError::NotAGranule { location, what });
             }
         };
         let release = find(&identification, "VersionID");

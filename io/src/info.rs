@@ -33,7 +33,8 @@ pub struct LayerInfo {
     pub geometry_encoding: String,
     pub geometry_types: Vec<String>,
     pub crs: String,
-    /// Bounds of the data: from row-group statistics when every row group has them, else from a scan.
+    /// Bounds of the data (every vertex of lines and polygons): from row-group statistics of the bbox covering
+    /// or coordinate columns when every row group has them, else from a scan.
     pub bbox: Option<[f64; 4]>,
     pub bbox_source: &'static str,
     /// The bbox written in the `geo` metadata, if any (may be looser than the data).
@@ -67,11 +68,22 @@ pub async fn describe(dataset: &Dataset) -> Result<LayerInfo> {
             columns.push(ColumnInfo { name: field.name().clone(), data_type: field.data_type().to_string(), unit });
         }
     }
-    let (bbox, bbox_source) = match stats_bbox.filter(|b| !b.is_empty() || dataset.num_rows() == 0) {
-        Some(b) => (Some(b), "statistics"),
-        None => (scan_bbox(dataset).await?, "scan"),
-    };
     let geo = first.and_then(|f| f.geo.as_ref());
+    let has_covering = geo.is_some_and(|g| g.primary.covering.is_some());
+    // Lines and polygons reach beyond the centres the reader draws: their extent needs every vertex.
+    let only_points = match geo {
+        Some(geo) => {
+            !geo.primary.geometry_types.is_empty()
+                && geo.primary.geometry_types.iter().all(|t| t.trim_end_matches(" Z") == "Point")
+        }
+        None => true,
+    };
+    let (bbox, bbox_source) = match stats_bbox.filter(|b| !b.is_empty() || dataset.num_rows() == 0) {
+        Some(b) if has_covering => (Some(b), "bbox covering statistics"),
+        Some(b) => (Some(b), "coordinate column statistics"),
+        None if only_points => (scan_bbox(dataset).await?, "scan of the points"),
+        None => (extent_bbox(dataset).await?, "scan of every vertex"),
+    };
     Ok(LayerInfo {
         location: dataset.location.clone(),
         files: dataset.files.len(),
@@ -86,10 +98,20 @@ pub async fn describe(dataset: &Dataset) -> Result<LayerInfo> {
         bbox_source,
         geo_bbox: geo.and_then(|g| g.primary.bbox).map(|b| b.to_array()),
         geo_version: geo.map(|g| g.version.clone()),
-        has_bbox_covering: geo.is_some_and(|g| g.primary.covering.is_some()),
+        has_bbox_covering: has_covering,
         compression: compression.into_iter().collect(),
         partition_columns: dataset.partition_columns().into_iter().map(|(k, _)| k).collect(),
     })
+}
+
+async fn extent_bbox(dataset: &Dataset) -> Result<Option<LonLatBox>> {
+    let mut bbox = LonLatBox::EMPTY;
+    for file in &dataset.files {
+        if let Some(extent) = file.file.geometry_extent().await? {
+            bbox = bbox.union(&extent);
+        }
+    }
+    Ok((!bbox.is_empty()).then_some(bbox))
 }
 
 async fn scan_bbox(dataset: &Dataset) -> Result<Option<LonLatBox>> {

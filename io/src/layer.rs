@@ -24,6 +24,7 @@ pub enum Layer {
 impl Layer {
     /// Opens an already-available file, telling GeoParquet from HDF5 by its signature.
     pub async fn from_source(source: Arc<dyn ByteSource>, options: &DatasetOptions) -> Result<Self> {
+        crate::geoparquet::check_not_empty(source.as_ref())?;
         let head = source.fetch(0..8.min(source.size())).await?;
         if is_hdf5(&head) {
             let granule = Granule::open(source).await?;

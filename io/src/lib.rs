@@ -22,6 +22,7 @@ pub mod progress;
 pub mod qa;
 pub mod sample;
 pub mod source;
+mod time;
 #[cfg(target_arch = "wasm32")]
 pub mod web_source;
 pub mod wkb;
@@ -34,3 +35,4 @@ pub use error::{IoError, Result};
 pub use geoparquet::{ColumnSelection, GeoParquetFile, GeometrySource, OpenOptions, ReadOptions};
 pub use partition::PartitionFilter;
 pub use progress::{CancelToken, Progress, ProgressSnapshot};
+pub use time::utc_text;

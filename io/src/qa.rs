@@ -54,6 +54,17 @@ impl Report {
     }
 }
 
+/// The field-metadata key under which `floe subset` records which surface type's `signal_conf_ph` an ATL03
+/// output holds.
+pub const SURFACE_KEY: &str = "surface";
+
+/// The surface type an output's `signal_conf_ph` column was made for, as recorded by `floe subset`.
+pub fn recorded_surface(data: &Bytes) -> Option<crate::icesat2::Surface> {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(data.clone()).ok()?;
+    let field = builder.schema().field_with_name("signal_conf_ph").ok()?.clone();
+    crate::icesat2::Surface::parse(field.metadata().get(SURFACE_KEY)?)
+}
+
 /// Float values at or beyond this are fill values (3.4028235e38, 1.797e308) that were never turned into nulls.
 const FILL_THRESHOLD: f64 = 1e30;
 
@@ -87,6 +98,7 @@ pub fn check_file(name: &str, data: Bytes, sources: &BTreeMap<String, SourceTrac
     };
     let metadata = builder.metadata().clone();
     let schema = builder.schema().clone();
+    check_column_names(&mut report, &schema);
     let geo_text = metadata
         .file_metadata()
         .key_value_metadata()
@@ -213,6 +225,22 @@ pub fn check_file(name: &str, data: Bytes, sources: &BTreeMap<String, SourceTrac
         }
     }
     report
+}
+
+/// Two columns with one name make the file unreadable for pyarrow ("Multiple matches for FieldRef.Name") and
+/// ambiguous for every other reader.
+fn check_column_names(report: &mut Report, schema: &arrow_schema::Schema) {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for field in schema.fields() {
+        *counts.entry(field.name().as_str()).or_default() += 1;
+    }
+    let repeated: Vec<String> =
+        counts.iter().filter(|(_, n)| **n > 1).map(|(name, n)| format!("`{name}` ({n} times)")).collect();
+    if repeated.is_empty() {
+        report.push("column names", Status::Pass, format!("{} columns, all names unique", schema.fields().len()));
+    } else {
+        report.push("column names", Status::Fail, format!("repeated: {}", repeated.join(", ")));
+    }
 }
 
 fn check_crs(report: &mut Report, crs: Option<&Value>) {
@@ -475,20 +503,44 @@ fn check_values(report: &mut Report, all: &RecordBatch, rows: &Rows, primary: Op
     );
 
     if let Some(time) = &time {
-        let tracks = track_ids(all);
+        let passes = pass_keys(all);
         let mut last: HashMap<String, i64> = HashMap::new();
         let mut backwards = 0;
         for (row, t) in time.iter().enumerate() {
             let Some(t) = t else { continue };
-            let track = tracks.as_ref().and_then(|k| k.get(row).cloned()).unwrap_or_default();
-            if last.insert(track, *t).is_some_and(|previous| previous > *t) {
+            let pass = passes.as_ref().and_then(|k| k.get(row).cloned()).unwrap_or_default();
+            if last.insert(pass, *t).is_some_and(|previous| previous > *t) {
                 backwards += 1;
             }
         }
-        let (first, end) = (time.iter().flatten().min(), time.iter().flatten().max());
-        let detail = format!("{first:?}..{end:?} ns; {backwards} steps back in time within a track");
+        let window = match (time.iter().flatten().min(), time.iter().flatten().max()) {
+            (Some(first), Some(end)) => format!("{} to {}", utc(*first), utc(*end)),
+            _ => "no times".to_owned(),
+        };
+        let detail = format!("{window}; {backwards} steps back in time within a track (one beam of one rgt/cycle)");
         report.push("time", if backwards > 0 { Status::Warn } else { Status::Pass }, detail);
     }
+}
+
+/// A time as UTC, to the nanosecond.
+fn utc(ns: i64) -> String {
+    crate::time::utc_text(ns)
+}
+
+/// Each row's pass: its beam (`track_id`, `gt` or `spot`) with `rgt` and `cycle` where the file has them. A
+/// SlideRule file holds several passes per beam, each in time order of its own.
+fn pass_keys(all: &RecordBatch) -> Option<Vec<String>> {
+    let text = |names: &[&str]| {
+        let column = names.iter().find_map(|n| all.column_by_name(n))?;
+        let text = arrow_cast::cast(column, &DataType::Utf8).ok()?;
+        Some(text.as_string::<i32>().iter().map(|v| v.unwrap_or_default().to_owned()).collect::<Vec<_>>())
+    };
+    let parts: Vec<Vec<String>> =
+        [&["track_id", "gt", "spot"][..], &["rgt"], &["cycle"]].iter().filter_map(|names| text(names)).collect();
+    if parts.is_empty() {
+        return None;
+    }
+    Some((0..all.num_rows()).map(|row| parts.iter().map(|p| p[row].as_str()).collect::<Vec<_>>().join("/")).collect())
 }
 
 fn time_ns(all: &RecordBatch) -> Option<Vec<Option<i64>>> {
@@ -503,17 +555,39 @@ fn track_ids(all: &RecordBatch) -> Option<Vec<String>> {
     Some(text.as_string::<i32>().iter().map(|v| v.unwrap_or_default().to_owned()).collect())
 }
 
-/// Per track: rows missing or extra against the source (matched by time, within the output's time window of
-/// that track, so an AOI subset is not blamed for what lies outside it), and the statistics of shared columns.
+/// A row's identity within a track: its time and its order among the rows of that time. Every photon of one
+/// ATL03 laser pulse shares the pulse's `delta_time`, so time alone would match the wrong photons; segment
+/// products have one row per time and get order 0.
+type RowKey = (i64, u32);
+
+/// The [`RowKey`]s of `times`, in their order.
+fn row_keys(times: impl IntoIterator<Item = i64>) -> Vec<RowKey> {
+    let mut seen: HashMap<i64, u32> = HashMap::new();
+    times
+        .into_iter()
+        .map(|t| {
+            let order = seen.entry(t).or_insert(0);
+            let key = (t, *order);
+            *order += 1;
+            key
+        })
+        .collect()
+}
+
+/// Per track: rows missing or extra against the source (matched by [`RowKey`], within the output's time window
+/// of that track, so an AOI subset is not blamed for what lies outside it), and the statistics of shared
+/// columns over the matched rows.
 fn check_against_sources(report: &mut Report, all: &RecordBatch, sources: &BTreeMap<String, SourceTrack>) {
     let (Some(time), Some(tracks)) = (time_ns(all), track_ids(all)) else {
         report.push("source rows", Status::Fail, "the file has no time and track_id (gt) columns to match rows by");
         return;
     };
     for (track, source) in sources {
-        let rows: Vec<usize> = (0..all.num_rows()).filter(|&i| tracks[i] == *track).collect();
-        let times: Vec<i64> = rows.iter().filter_map(|&i| time[i]).collect();
-        let (Some(&start), Some(&end)) = (times.iter().min(), times.iter().max()) else {
+        // Rows with a time, in file order (the order of photons within a pulse is the granule's).
+        let rows: Vec<usize> = (0..all.num_rows()).filter(|&i| tracks[i] == *track && time[i].is_some()).collect();
+        let file_keys = row_keys(rows.iter().filter_map(|&i| time[i]));
+        let (Some(start), Some(end)) = (file_keys.iter().map(|k| k.0).min(), file_keys.iter().map(|k| k.0).max())
+        else {
             let status = if source.times.is_empty() { Status::Pass } else { Status::Warn };
             report.push(
                 &format!("{track} rows"),
@@ -522,12 +596,14 @@ fn check_against_sources(report: &mut Report, all: &RecordBatch, sources: &BTree
             );
             continue;
         };
+        let source_keys = row_keys(source.times.iter().copied());
         let window: Vec<usize> =
-            (0..source.times.len()).filter(|&i| (start..=end).contains(&source.times[i])).collect();
-        let in_file: HashSet<i64> = times.iter().copied().collect();
-        let in_source: HashSet<i64> = window.iter().map(|&i| source.times[i]).collect();
-        let missing: Vec<i64> = window.iter().map(|&i| source.times[i]).filter(|t| !in_file.contains(t)).collect();
-        let extra: Vec<i64> = times.iter().copied().filter(|t| !in_source.contains(t)).collect();
+            (0..source_keys.len()).filter(|&i| (start..=end).contains(&source_keys[i].0)).collect();
+        let position: HashMap<RowKey, usize> = window.iter().map(|&i| (source_keys[i], i)).collect();
+        let in_file: HashSet<RowKey> = file_keys.iter().copied().collect();
+        let missing: Vec<i64> =
+            window.iter().map(|&i| source_keys[i]).filter(|k| !in_file.contains(k)).map(|k| k.0).collect();
+        let extra: Vec<i64> = file_keys.iter().filter(|k| !position.contains_key(k)).map(|k| k.0).collect();
         let mut detail = format!(
             "{} rows; source {} in the same time window; {} missing, {} extra",
             rows.len(),
@@ -542,7 +618,6 @@ fn check_against_sources(report: &mut Report, all: &RecordBatch, sources: &BTree
         }
         let (missing, extra) = (missing.len(), extra.len());
         report.push(&format!("{track} rows"), if missing + extra > 0 { Status::Fail } else { Status::Pass }, detail);
-        let position: HashMap<i64, usize> = window.iter().map(|&i| (source.times[i], i)).collect();
         for (name, values) in &source.variables {
             let Some(column) = all.column_by_name(name).and_then(|c| arrow_cast::cast(c, &DataType::Float64).ok())
             else {
@@ -551,8 +626,8 @@ fn check_against_sources(report: &mut Report, all: &RecordBatch, sources: &BTree
             let column = column.as_primitive::<arrow_array::types::Float64Type>();
             let mut file_values = Vec::new();
             let mut source_values = Vec::new();
-            for &row in &rows {
-                let Some(&i) = time[row].as_ref().and_then(|t| position.get(t)) else { continue };
+            for (&row, key) in rows.iter().zip(&file_keys) {
+                let Some(&i) = position.get(key) else { continue };
                 file_values.extend(column.is_valid(row).then(|| column.value(row)));
                 source_values.extend(values.get(i).copied().flatten());
             }
@@ -561,11 +636,14 @@ fn check_against_sources(report: &mut Report, all: &RecordBatch, sources: &BTree
             let detail = format!("n/min/max/mean file {a:?}, source {b:?}");
             report.push(&format!("{track} {name}"), if same { Status::Pass } else { Status::Fail }, detail);
         }
-        let (source_start, source_end) = (source.times.iter().min(), source.times.iter().max());
+        let source_window = match (source.times.iter().min(), source.times.iter().max()) {
+            (Some(a), Some(b)) => format!("{} to {}", utc(*a), utc(*b)),
+            _ => "no times".to_owned(),
+        };
         report.push(
             &format!("{track} time"),
             Status::Pass,
-            format!("file {start}..{end} ns, source {source_start:?}..{source_end:?} ns"),
+            format!("file {} to {}, source {source_window}", utc(start), utc(end)),
         );
     }
 }
@@ -576,14 +654,7 @@ fn utc_times(times: &[i64]) -> String {
     const SHOWN: usize = 5;
     let mut sorted = times.to_vec();
     sorted.sort_unstable();
-    let mut text: Vec<String> = sorted
-        .iter()
-        .take(SHOWN)
-        .map(|&t| match arrow_array::temporal_conversions::timestamp_ns_to_datetime(t) {
-            Some(time) => time.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string(),
-            None => format!("{t} ns"),
-        })
-        .collect();
+    let mut text: Vec<String> = sorted.iter().take(SHOWN).map(|&t| utc(t)).collect();
     if sorted.len() > SHOWN {
         text.push(format!("… ({} more)", sorted.len() - SHOWN));
     }

@@ -16,7 +16,7 @@ use parquet::file::properties::WriterProperties;
 
 /// Segments per beam (100 m each: a 160 km pass).
 pub const SEGMENTS_PER_BEAM: usize = 1600;
-pub const BEAMS: [&str; 6] = ["gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"];
+pub use crate::icesat2::BEAMS;
 /// The file name the sample shows under.
 pub const SAMPLE_NAME: &str = "sample: ATL08 h_canopy (synthetic)";
 

@@ -274,10 +274,21 @@ mod native {
             }
             _ if detail.contains("403") => format!("access denied (HTTP 403): {detail}"),
             _ if detail.contains("error sending request") || detail.contains("onnection refused") => {
-                format!("unreachable: {detail}")
+                format!("unreachable: {}", root_cause(e))
             }
-            _ => detail,
+            // One line: object_store's text can span several, with retry counts and request dumps.
+            _ => detail.split_whitespace().collect::<Vec<_>>().join(" "),
         }
+    }
+
+    /// The innermost cause of an error ("Connection refused (os error 111)"), where object_store's own text is a
+    /// paragraph of retry counts, URLs and wrapper names.
+    fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+        let mut cause = e;
+        while let Some(next) = cause.source() {
+            cause = next;
+        }
+        cause.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
     /// One object in an object store.

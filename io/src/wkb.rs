@@ -30,6 +30,15 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, String> {
     Ok(extent.centre())
 }
 
+/// The bounding box `[xmin, ymin, xmax, ymax]` of every coordinate of a WKB value (`None` when empty): the
+/// extent of a line or polygon, where [`decode`] gives only its centre.
+pub fn extent(bytes: &[u8]) -> Result<Option<[f64; 4]>, String> {
+    let mut reader = Reader { bytes, pos: 0 };
+    let mut extent = Extent::default();
+    reader.geometry(&mut extent, 0)?;
+    Ok(extent.min.map(|(x0, y0)| [x0, y0, extent.max.0, extent.max.1]))
+}
+
 /// The 21-byte little-endian 2-D point, or `None` for anything else.
 #[inline]
 pub fn decode_le_point_2d(bytes: &[u8]) -> Option<Decoded> {
@@ -215,6 +224,8 @@ mod tests {
             poly.extend(y.to_le_bytes());
         }
         assert_eq!(decode(&poly).unwrap(), Decoded::LonLat(5.0, 2.0));
+        assert_eq!(extent(&poly).unwrap(), Some([0.0, 0.0, 10.0, 4.0]));
+        assert_eq!(extent(&point_le(f64::NAN, f64::NAN)).unwrap(), None);
     }
 
     #[test]

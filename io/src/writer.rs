@@ -28,7 +28,7 @@ pub struct WriteSummary {
 }
 
 fn error(location: &str, message: String) -> IoError {
-    IoError::Source { location: location.to_owned(), message }
+    IoError::Write { location: location.to_owned(), message }
 }
 
 /// Adds `geometry` (WKB points) and `bbox` (xmin, ymin, xmax, ymax) to `batch`, built from its `longitude` and
@@ -42,6 +42,17 @@ fn with_geometry(batch: &RecordBatch, location: &str, bounds: &mut LonLatBox) ->
             .ok_or_else(|| error(location, format!("the rows to write have no non-null Float64 `{name}` column")))
     };
     let (lon, lat) = (coordinate("longitude")?, coordinate("latitude")?);
+    for name in ["geometry", "bbox"] {
+        if batch.column_by_name(name).is_some() {
+            return Err(error(
+                location,
+                format!(
+                    "the rows to write already have a `{name}` column, the name of the column GeoParquet output \
+                     adds; leave it out (--columns) or rename it"
+                ),
+            ));
+        }
+    }
     let mut wkb = Vec::with_capacity(lon.len() * 21);
     let mut offsets = Vec::with_capacity(lon.len() + 1);
     offsets.push(0i32);
@@ -117,11 +128,11 @@ pub fn write_geoparquet<W: std::io::Write + Send>(
         .map_err(|e| error(location, format!("cannot start writing: {e}")))?;
     let mut rows = 0;
     for batch in &full {
-        writer.write(batch).map_err(|e| error(location, format!("write failed: {e}")))?;
+        writer.write(batch).map_err(|e| error(location, e.to_string()))?;
         rows += batch.num_rows() as u64;
     }
     writer.append_key_value_metadata(parquet::file::metadata::KeyValue::new("geo".into(), geo_metadata(bounds)));
-    let metadata = writer.close().map_err(|e| error(location, format!("write failed: {e}")))?;
+    let metadata = writer.close().map_err(|e| error(location, e.to_string()))?;
     Ok(WriteSummary { rows, row_groups: metadata.num_row_groups(), bytes: 0, bbox: bounds })
 }
 
@@ -138,32 +149,40 @@ pub fn write_geoparquet_file(
     Ok(summary)
 }
 
-/// Writes a file atomically: `write` fills a hidden temporary file next to `path`, which is synced and renamed to
-/// `path` only once complete, so an interrupted write never leaves a file that looks finished. Returns what
-/// `write` returned and the file's size.
+/// Writes a file atomically: `write` fills a temporary file (an unpredictable name from `tempfile`, created
+/// exclusively in `path`'s directory, so a planted symlink is never followed), which is synced and renamed to
+/// `path` only once complete; the directory is synced too, so the rename survives a crash. An interrupted write
+/// never leaves a file that looks finished. Returns what `write` returned and the file's size.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn write_file_atomically<T>(
     path: &std::path::Path,
     write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<T>,
 ) -> Result<(T, u64)> {
     let location = path.display().to_string();
+    let failed = |message: String| IoError::Write { location: location.clone(), message };
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
-    let temp = path.with_file_name(format!(".{name}.{}.partial", std::process::id()));
-    let result = (|| {
-        let file = std::fs::File::create(&temp)
-            .map_err(|e| error(&location, format!("cannot create {}: {e}", temp.display())))?;
-        let mut out = std::io::BufWriter::new(file);
-        let written = write(&mut out)?;
-        let file = out.into_inner().map_err(|e| error(&location, format!("write failed: {}", e.error())))?;
-        file.sync_all().map_err(|e| error(&location, format!("write failed: {e}")))?;
-        let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
-        std::fs::rename(&temp, path)
-            .map_err(|e| error(&location, format!("cannot move the finished file into place: {e}")))?;
-        Ok((written, bytes))
-    })();
-    if result.is_err() {
-        // The error already says what failed; a temp file that cannot be removed changes nothing about it.
-        let _ = std::fs::remove_file(&temp);
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    // Dropping `temp` on any early return removes the temporary file.
+    let temp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".partial")
+        .tempfile_in(&directory)
+        .map_err(|e| failed(format!("cannot create a temporary file in {}: {e}", directory.display())))?;
+    let (temp_file, temp_path) = temp.into_parts();
+    let mut out = std::io::BufWriter::new(temp_file);
+    let written = write(&mut out)?;
+    let file = out.into_inner().map_err(|e| failed(e.error().to_string()))?;
+    file.sync_all().map_err(|e| failed(e.to_string()))?;
+    let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+    drop(file);
+    temp_path.persist(path).map_err(|e| failed(format!("cannot move the finished file into place: {}", e.error)))?;
+    // Syncing the directory makes the rename durable; some file systems cannot sync a directory, and the file
+    // itself is already complete, so a failure here is not worth failing the write for.
+    if let Ok(dir) = std::fs::File::open(&directory) {
+        let _ = dir.sync_all();
     }
-    result
+    Ok((written, bytes))
 }

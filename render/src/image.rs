@@ -1,6 +1,4 @@
-//! RGBA images read back from the GPU, and writing them as PNG atomically.
-
-use std::path::Path;
+//! RGBA images read back from the GPU, and their PNG encoding.
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RgbaImage {
@@ -30,17 +28,5 @@ impl RgbaImage {
             writer.write_image_data(&self.pixels)?;
         }
         Ok(bytes)
-    }
-
-    /// Writes a PNG next to `path` under a temporary name, then renames it: no half-written file is left.
-    pub fn save_png(&self, path: &Path) -> std::io::Result<()> {
-        let bytes = self.to_png().map_err(std::io::Error::other)?;
-        let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out.png".into());
-        let temp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
-        std::fs::write(&temp, &bytes)?;
-        std::fs::rename(&temp, path).inspect_err(|_| {
-            // The rename error is the one reported; a leftover temp file would only add confusion.
-            let _ = std::fs::remove_file(&temp);
-        })
     }
 }

@@ -174,18 +174,18 @@ pub fn aoi_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-fn save_aoi(app: &mut FloeApp, aoi: &Aoi) {
-    let Some(path) =
-        rfd::FileDialog::new().add_filter("GeoJSON", &["geojson"]).set_file_name("aoi.geojson").save_file()
-    else {
-        return;
-    };
+fn save_aoi(app: &mut FloeApp, _aoi: &Aoi) {
+    app.save_dialog = Some(super::SaveDialog::new(super::Purpose::SaveAoi, "aoi.geojson"));
+}
+
+/// Writes the AOI as GeoJSON to a path the "Save as" window checked.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn write_aoi(app: &mut FloeApp, path: &std::path::Path) {
+    let Some(aoi) = app.aoi() else { return };
     let text = aoi.to_geojson();
-    let written = floe_io::writer::write_file_atomically(&path, |out| {
-        std::io::Write::write_all(out, text.as_bytes()).map_err(|e| floe_io::IoError::Source {
-            location: path.display().to_string(),
-            message: format!("write failed: {e}"),
-        })
+    let written = floe_io::writer::write_file_atomically(path, |out| {
+        std::io::Write::write_all(out, text.as_bytes())
+            .map_err(|e| floe_io::IoError::Write { location: path.display().to_string(), message: e.to_string() })
     });
     app.notify(match written {
         Ok(_) => Notice::info(format!("Saved the AOI to {}", path.display())),

@@ -28,6 +28,17 @@ fn point_bytes(columns: usize) -> u64 {
     12 + 4 * columns as u64
 }
 
+/// What the user chose for a layer, carried over when it loads again (through a new AOI): its style, colour
+/// column, a range typed in (in real values: a time column's GPU reference may change) and hidden beams.
+#[derive(Clone, Debug)]
+pub struct LayerChoices {
+    style: LayerStyle,
+    point_size: f32,
+    colour: Option<String>,
+    user_range: Option<(f64, f64)>,
+    hidden_beams: Vec<String>,
+}
+
 pub struct Layer {
     pub id: u64,
     /// Short name shown in the panel: the file name.
@@ -64,6 +75,10 @@ pub struct Layer {
     /// What has been written to this layer's GPU buffers so far.
     pub uploads: floe_render::UploadStats,
     preferred_column: Option<String>,
+    /// A user range to apply once the columns are known (a reload).
+    pending_user_range: Option<(f64, f64)>,
+    /// Beams the user hid before a reload: they stay hidden when they arrive again.
+    hidden_beams: Vec<String>,
 }
 
 impl Layer {
@@ -98,7 +113,35 @@ impl Layer {
             beams_dirty: false,
             uploads: floe_render::UploadStats::default(),
             preferred_column: colour,
+            pending_user_range: None,
+            hidden_beams: Vec::new(),
         }
+    }
+
+    /// The user's choices for this layer, to carry over to its reload.
+    pub fn choices(&self) -> LayerChoices {
+        let user_range = match (self.range_user_set, self.colour_column()) {
+            (true, Some(column)) => {
+                Some((column.value_of(self.style.value_range.0), column.value_of(self.style.value_range.1)))
+            }
+            _ => None,
+        };
+        LayerChoices {
+            style: self.style,
+            point_size: self.point_size,
+            colour: self.colour_column().map(|c| c.name.clone()).or_else(|| self.preferred_column.clone()),
+            user_range,
+            hidden_beams: self.beams.iter().filter(|(_, _, shown)| !shown).map(|(name, _, _)| name.clone()).collect(),
+        }
+    }
+
+    /// Applies the choices of the layer this one reloads (before its data arrive).
+    pub fn restore(&mut self, choices: LayerChoices) {
+        self.style = choices.style;
+        self.point_size = choices.point_size;
+        self.preferred_column = choices.colour;
+        self.pending_user_range = choices.user_range;
+        self.hidden_beams = choices.hidden_beams;
     }
 
     pub fn progress(&self) -> Option<ProgressSnapshot> {
@@ -154,7 +197,8 @@ impl Layer {
                     // Beams keep their first-seen position: chunks refer to them by index.
                     let beam = batch.beam.as_ref().map(|(name, strength)| {
                         self.beams.iter().position(|(n, _, _)| n == name).unwrap_or_else(|| {
-                            self.beams.push((name.clone(), strength.clone(), true));
+                            let shown = !self.hidden_beams.contains(name);
+                            self.beams.push((name.clone(), strength.clone(), shown));
                             self.beams.len() - 1
                         })
                     });
@@ -222,6 +266,12 @@ impl Layer {
                 .or_else(|| default_colour_column(&names));
         }
         self.columns = columns;
+        if let Some((lo, hi)) = self.pending_user_range.take()
+            && let Some(column) = self.colour_column()
+        {
+            self.style.value_range = (column.gpu_of(lo), column.gpu_of(hi));
+            self.range_user_set = true;
+        }
     }
 
     /// The loaded values of column `index` (NaN where null), in upload order.

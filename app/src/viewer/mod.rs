@@ -8,6 +8,8 @@ mod gpu;
 mod layer;
 mod panels;
 mod qa_panel;
+#[cfg(not(target_arch = "wasm32"))]
+mod save_dialog;
 #[cfg(target_arch = "wasm32")]
 pub mod web_files;
 
@@ -21,6 +23,8 @@ use walkers::{HttpTiles, MapMemory, lon_lat};
 
 pub use aoi_draw::DrawTool;
 pub use layer::{Layer, LoadState};
+#[cfg(not(target_arch = "wasm32"))]
+pub use save_dialog::{Purpose, SaveCommand, SaveDialog};
 
 use crate::load::{Input, LoadEvent, parallelism, run_load};
 use gpu::{FloeGpu, MapCallback};
@@ -96,6 +100,11 @@ pub struct FloeApp {
     /// The last QA report of each layer (by id), or why it could not run.
     pub qa_reports: std::collections::HashMap<u64, Result<floe_io::qa::Report, String>>,
     pub aoi_drawing: aoi_draw::AoiDrawing,
+    /// Layers removed while no GPU was at hand: their buffers go at the next sync.
+    retired_layers: Vec<u64>,
+    /// The open "Save as" window (exports, AOI files).
+    #[cfg(not(target_arch = "wasm32"))]
+    pub save_dialog: Option<SaveDialog>,
 }
 
 impl FloeApp {
@@ -138,6 +147,9 @@ impl FloeApp {
             qa_results: Arc::default(),
             qa_reports: std::collections::HashMap::new(),
             aoi_drawing: aoi_draw::AoiDrawing::default(),
+            retired_layers: Vec::new(),
+            #[cfg(not(target_arch = "wasm32"))]
+            save_dialog: None,
         };
         let inputs =
             if options.inputs.is_empty() { vec![crate::load::SAMPLE_INPUT.to_owned()] } else { options.inputs };
@@ -228,14 +240,20 @@ impl FloeApp {
     /// Sets (or clears) the area of interest and reloads every layer through it.
     pub fn set_aoi(&mut self, aoi: Option<Arc<floe_io::aoi::Aoi>>, ctx: &egui::Context) {
         self.options.aoi = aoi;
-        let inputs: Vec<Input> = self.layers.iter().map(|l| l.input.clone()).collect();
+        let reloads: Vec<(Input, layer::LayerChoices)> =
+            self.layers.iter().map(|l| (l.input.clone(), l.choices())).collect();
+        let selected = self.selected;
         while !self.layers.is_empty() {
             self.remove_layer(0, None);
         }
         self.auto_zoom = true;
-        for input in inputs {
+        for (input, choices) in reloads {
             self.start_load(input, ctx);
+            if let Some(layer) = self.layers.last_mut() {
+                layer.restore(choices);
+            }
         }
+        self.selected = selected.min(self.layers.len().saturating_sub(1));
     }
 
     /// Starts loading a file the user picked or dropped on the page: a `.geojson` becomes the AOI, anything else
@@ -329,10 +347,14 @@ impl FloeApp {
         }
         let mut layer = self.layers.remove(index);
         layer.cancel();
-        if let Some(render_state) = render_state
-            && let Some(gpu) = render_state.renderer.write().callback_resources.get_mut::<FloeGpu>()
-        {
-            gpu.layers.remove(&layer.id);
+        match render_state {
+            Some(render_state) => {
+                if let Some(gpu) = render_state.renderer.write().callback_resources.get_mut::<FloeGpu>() {
+                    gpu.layers.remove(&layer.id);
+                }
+            }
+            // Freed at the next GPU sync.
+            None => self.retired_layers.push(layer.id),
         }
         self.selected = self.selected.min(self.layers.len().saturating_sub(1));
     }
@@ -352,6 +374,9 @@ impl FloeApp {
     fn sync_gpu(&mut self, render_state: &egui_wgpu::RenderState, pixels_per_point: f32) {
         let mut renderer = render_state.renderer.write();
         let Some(gpu) = renderer.callback_resources.get_mut::<FloeGpu>() else { return };
+        for id in self.retired_layers.drain(..) {
+            gpu.layers.remove(&id);
+        }
         for layer in &mut self.layers {
             let gpu_layer = gpu
                 .layers
@@ -517,6 +542,8 @@ impl eframe::App for FloeApp {
         }
         egui::CentralPanel::default().frame(egui::Frame::NONE).show(ui, |ui| self.map_ui(ui));
         panels::open_url_ui(self, &ctx);
+        #[cfg(not(target_arch = "wasm32"))]
+        self.save_dialog_ui(&ctx);
         if self.layers.iter().any(Layer::is_loading) {
             ctx.request_repaint_after(Duration::from_millis(100));
         }
@@ -536,6 +563,26 @@ fn aoi_outline_ui(ui: &egui::Ui, aoi: &floe_io::aoi::Aoi, projector: &walkers::P
 }
 
 impl FloeApp {
+    /// The "Save as" window, and what it asks for once a path is chosen.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn save_dialog_ui(&mut self, ctx: &egui::Context) {
+        let Some(dialog) = &mut self.save_dialog else { return };
+        let inputs: Vec<String> = self.layers.iter().map(|l| l.input.name().to_owned()).collect();
+        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        match dialog.show_ui(ctx, &inputs) {
+            SaveCommand::Keep => {}
+            SaveCommand::Close => self.save_dialog = None,
+            SaveCommand::Save(purpose, path) => {
+                self.save_dialog = None;
+                match purpose {
+                    Purpose::Export { layer } => self.export_selection(path, layer, ctx),
+                    Purpose::ExportAndCheck { layer } => qa_panel::export_and_check(self, path, layer, ctx),
+                    Purpose::SaveAoi => aoi_draw::write_aoi(self, &path),
+                }
+            }
+        }
+    }
+
     /// Shows a notice and logs it (the console is where the browser tests and bug reports read it).
     pub fn notify(&mut self, notice: Notice) {
         if notice.is_error {

@@ -57,14 +57,13 @@ pub fn top_bar_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
     });
 }
 
-/// Exports one layer's or every layer's points inside the AOI: to a file the user picks on the desktop, as a
-/// download in the browser.
+/// Exports one layer's or every layer's points inside the AOI: to a file the user names in the "Save as" window
+/// on the desktop, as a download in the browser.
 fn export(app: &mut FloeApp, layer: Option<usize>, ctx: &egui::Context) {
     #[cfg(not(target_arch = "wasm32"))]
-    if let Some(path) =
-        rfd::FileDialog::new().add_filter("GeoParquet", &["parquet"]).set_file_name("selection.parquet").save_file()
     {
-        app.export_selection(path, layer, ctx);
+        let _ = ctx;
+        app.save_dialog = Some(super::SaveDialog::new(super::Purpose::Export { layer }, "selection.parquet"));
     }
     #[cfg(target_arch = "wasm32")]
     app.export_selection(layer, ctx);
@@ -205,8 +204,8 @@ pub fn style_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             let label = ui.label("Range").id;
             // Labelled for screen readers (and kittest's accessibility check).
-            let lo_changed = ui.add(egui::DragValue::new(&mut lo_value).speed(speed)).labelled_by(label).changed();
-            let hi_changed = ui.add(egui::DragValue::new(&mut hi_value).speed(speed)).labelled_by(label).changed();
+            let lo_changed = ui.add(range_box(&mut lo_value, speed, column.is_time)).labelled_by(label).changed();
+            let hi_changed = ui.add(range_box(&mut hi_value, speed, column.is_time)).labelled_by(label).changed();
             if lo_changed || hi_changed {
                 layer.style.value_range = (column.gpu_of(lo_value), column.gpu_of(hi_value));
                 layer.range_user_set = true;
@@ -232,6 +231,16 @@ pub fn style_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
         (true, None) => layer.style.nodata = Some([128, 128, 128, 255]),
         (false, Some(_)) => layer.style.nodata = None,
         _ => {}
+    }
+}
+
+/// One end of the colour range; a time column's is typed and shown as a UTC date-time, as the legend shows it.
+fn range_box(value: &mut f64, speed: f64, is_time: bool) -> egui::DragValue<'_> {
+    let drag = egui::DragValue::new(value).speed(speed);
+    if is_time {
+        drag.custom_formatter(|v, _| crate::points::format_utc(v)).custom_parser(crate::time_range::parse_utc_seconds)
+    } else {
+        drag
     }
 }
 

@@ -51,6 +51,56 @@ async fn check(name: String, bytes: bytes::Bytes) -> Result<Report, String> {
     Ok(floe_io::qa::check_file(&name, bytes, &Default::default()))
 }
 
+/// Writes a granule layer's points inside the AOI to `path` as `floe subset` does, then checks that file against
+/// the granule (`floe qa PATH --source GRANULE`); the report is shown as this layer's.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn export_and_check(app: &mut FloeApp, path: std::path::PathBuf, index: usize, ctx: &egui::Context) {
+    let Some(layer) = app.layers.get(index) else { return };
+    let (id, input) = (layer.id, layer.input.clone());
+    let request = crate::subset::Request {
+        inputs: vec![input.clone()],
+        aoi: app.options.aoi.clone(),
+        dataset: app.options.dataset.clone(),
+        ..crate::subset::Request::default()
+    };
+    let (results, finished, ctx) = (Arc::clone(&app.qa_results), Arc::clone(&app.finished), ctx.clone());
+    app.spawn(async move {
+        let checked = async {
+            let batch = crate::subset::run(&request, |_, _| Box::new(|| {})).await?.batch;
+            let summary = floe_io::writer::write_geoparquet_file(&path, &batch.schema(), std::slice::from_ref(&batch))?;
+            let bytes =
+                bytes::Bytes::from(std::fs::read(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?);
+            let sources =
+                crate::qa_sources::read_sources(&[input], request.aoi.as_deref(), request.dataset.surface).await?;
+            let name = path.display().to_string();
+            let report = tokio::task::spawn_blocking(move || floe_io::qa::check_file(&name, bytes, &sources)).await?;
+            anyhow::Ok((summary.rows, report))
+        };
+        let (notice, report) = match checked.await {
+            Ok((rows, report)) => {
+                let failed = report.checks.iter().filter(|c| c.status == Status::Fail).count();
+                let text = format!(
+                    "Exported {rows} rows to {} and checked them against the granule: {} checks, {failed} failed",
+                    path.display(),
+                    report.checks.len()
+                );
+                (super::Notice::info(text), Ok(report))
+            }
+            Err(e) => {
+                let text = format!("Export and check to {} failed: {e:#}", path.display());
+                (super::Notice::error(text.clone()), Err(text))
+            }
+        };
+        if let Ok(mut results) = results.lock() {
+            results.push((id, report));
+        }
+        if let Ok(mut finished) = finished.lock() {
+            finished.push(super::Finished::Notice(notice));
+        }
+        ctx.request_repaint();
+    });
+}
+
 pub fn qa_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
     if let Ok(mut results) = app.qa_results.lock() {
         for (id, report) in results.drain(..) {
@@ -58,8 +108,21 @@ pub fn qa_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
         }
     }
     let Some(layer) = app.layers.get(app.selected) else { return };
+    let is_granule = !layer.beams.is_empty();
+    let mut export_and_check = false;
     egui::CollapsingHeader::new("QA").default_open(false).show(ui, |ui| {
-        if ui.button("Run checks").on_hover_text("floe qa on this layer's file").clicked() {
+        if is_granule {
+            // QA checks conversion outputs; a granule is what they are checked against.
+            ui.label("QA checks GeoParquet files, such as conversions of a granule. This layer is the granule itself.");
+            #[cfg(not(target_arch = "wasm32"))]
+            if ui
+                .button("Export and check against this granule…")
+                .on_hover_text("floe subset of this layer (inside the AOI), then floe qa OUT --source GRANULE")
+                .clicked()
+            {
+                export_and_check = true;
+            }
+        } else if ui.button("Run checks").on_hover_text("floe qa on this layer's file").clicked() {
             start_checks(app, layer.input.clone(), layer.id, ui.ctx().clone());
         }
         match app.qa_reports.get(&layer.id) {
@@ -84,6 +147,13 @@ pub fn qa_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
             histogram_ui(ui, &column.label(), layer.column_values(index));
         }
     });
+    #[cfg(not(target_arch = "wasm32"))]
+    if export_and_check {
+        let purpose = super::Purpose::ExportAndCheck { layer: app.selected };
+        app.save_dialog = Some(super::SaveDialog::new(purpose, "subset.parquet"));
+    }
+    #[cfg(target_arch = "wasm32")]
+    let _ = export_and_check;
 }
 
 /// A bar per bin between the finite minimum and maximum; NaN (null) values are counted apart.

@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use bytes::Bytes;
 
-use super::file::{Hdf5File, ObjectHeader, verify_checksum};
+use super::file::{Hdf5File, NodeKind, ObjectHeader, verify_checksum};
 use super::filters::{self, Filter};
 use super::heap::GlobalHeaps;
 use super::message::{self, AttributeValue, DATASPACE, FILTER_PIPELINE, LAYOUT};
@@ -196,8 +196,8 @@ impl Values {
             Values::U16(v) => each(v),
             Values::U32(v) => each(v),
             Values::U64(v) => each(v),
-            Values::F32(v) => each(v),
-            Values::F64(v) => each(v),
+            Values::F32(v) => v.iter().map(|x| float_text(*x, f64::from(*x))).collect(),
+            Values::F64(v) => v.iter().map(|x| float_text(*x, *x)).collect(),
             Values::Str(v) => v.clone(),
         }
     }
@@ -210,6 +210,21 @@ impl Values {
             Values::U64(v) => AttributeValue::Integers(v.into_iter().map(|x| x as i64).collect()),
             other => AttributeValue::Integers(other.to_strings().iter().filter_map(|s| s.parse().ok()).collect()),
         }
+    }
+}
+
+/// A float as h5dump shows big and tiny values (`3.4028235e+38`, `1e-07`), in its shortest exact digits: Rust's
+/// plain `Display` would print the fill value 3.4028235e38 as a 39-digit integer.
+fn float_text<T: std::fmt::Display + std::fmt::LowerExp>(value: T, magnitude: f64) -> String {
+    let magnitude = magnitude.abs();
+    if !magnitude.is_finite() || magnitude == 0.0 || (1e-5..1e16).contains(&magnitude) {
+        return value.to_string();
+    }
+    let text = format!("{value:e}");
+    match text.split_once('e') {
+        Some((mantissa, exponent)) if !exponent.starts_with('-') => format!("{mantissa}e+{exponent:0>2}"),
+        Some((mantissa, exponent)) => format!("{mantissa}e-{:0>2}", exponent.trim_start_matches('-')),
+        None => text,
     }
 }
 
@@ -287,6 +302,19 @@ impl Hdf5File {
     pub async fn dataset(&self, path: &str) -> Result<DatasetInfo> {
         let address = self.resolve(path).await?;
         let header = self.object_header(address).await.map_err(|e| e.at(&self.location, path))?;
+        if Hdf5File::kind_of(&header) == NodeKind::Group {
+            let members = self.links_of(address, path).await?;
+            let names: Vec<&str> = members.iter().map(|l| l.name.as_str()).collect();
+            let listed = if names.is_empty() {
+                "it has no members".to_owned()
+            } else {
+                format!("its members are {}", names.join(", "))
+            };
+            return Err(crate::IoError::Format {
+                location: self.location.to_string(),
+                message: format!("{path} is a group, not a dataset; {listed}"),
+            });
+        }
         describe(self, &header, path).map_err(|e| e.at(&self.location, path))
     }
 
