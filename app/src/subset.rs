@@ -377,14 +377,14 @@ fn select_columns(batch: &RecordBatch, wanted: &[String]) -> anyhow::Result<Reco
     Ok(batch.project(&indices)?)
 }
 
-/// "gt1l 512, gt1r 498, …" from the `track_id` column.
+/// "gt1l 512, gt1r 498, …" from the `track_id` column (beam names, or SlideRule's `gt` codes).
 pub fn rows_per_track(batch: &RecordBatch) -> String {
-    let Some(tracks) = batch.column_by_name("track_id").and_then(|c| c.as_any().downcast_ref::<StringArray>()) else {
+    let Ok(Some(names)) = beam_names(batch).map(|n| n.filter(|_| batch.num_rows() > 0)) else {
         return format!("rows: {}", batch.num_rows());
     };
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for track in tracks.iter() {
-        *counts.entry(track.unwrap_or("(none)")).or_default() += 1;
+    for name in names {
+        *counts.entry(name.unwrap_or("(none)")).or_default() += 1;
     }
     let listed: Vec<String> = counts.iter().map(|(track, n)| format!("{track} {n}")).collect();
     format!("rows per track: {}", listed.join(", "))

@@ -306,3 +306,105 @@ fn drawing_a_rectangle_or_a_polygon_on_the_map_sets_the_aoi() {
     assert!(expected > 300 && expected < 9000, "the triangle cuts the tracks: {expected}");
     assert_eq!(harness.state().layers[0].rows_loaded, expected);
 }
+
+fn atl06_granule() -> String {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/hdf5/real/hrt__ATL06_subset_by_shapefile_reference.h5")
+        .to_string_lossy()
+        .into_owned()
+}
+
+#[test]
+fn a_layer_keeps_its_style_and_beams_across_an_aoi_change() {
+    let options = AppOptions { tiles: false, inputs: vec![atl06_granule()], ..AppOptions::default() };
+    let mut harness = loaded_viewer(options);
+    harness.get_by_label("Colour by").click();
+    harness.run_steps(2);
+    harness.get_by_label("h_li_sigma").click();
+    harness.run_steps(2);
+    harness.get_by_label("Colormap").click();
+    harness.run_steps(2);
+    harness.get_by_label("magma").click();
+    harness.run_steps(2);
+    harness.get_by_label("gt1l (weak)").click();
+    harness.run_steps(2);
+    {
+        let layer = &mut harness.state_mut().layers[0];
+        layer.style.value_range = (0.05, 0.25);
+        layer.range_user_set = true;
+        layer.point_size = 7.0;
+    }
+    // A box over the middle of the granule (h5py: latitudes 64.80..65.13).
+    let aoi = floe_io::aoi::Aoi::from_bbox(floe_io::LonLatBox::new(-16.6, 64.9, -16.2, 65.0));
+    let ctx = harness.ctx.clone();
+    harness.state_mut().set_aoi(Some(std::sync::Arc::new(aoi)), &ctx);
+    wait_loaded(&mut harness);
+    let layer = &harness.state().layers[0];
+    assert!(layer.rows_loaded > 0 && layer.rows_loaded < 6108, "{} rows inside the box", layer.rows_loaded);
+    assert_eq!(layer.colour_column().map(|c| c.name.as_str()), Some("h_li_sigma"));
+    assert_eq!(layer.style.colormap, Colormap::Magma);
+    assert_eq!(layer.style.value_range, (0.05, 0.25));
+    assert!(layer.range_user_set);
+    assert_eq!(layer.point_size, 7.0);
+    let hidden: Vec<&str> = layer.beams.iter().filter(|b| !b.2).map(|b| b.0.as_str()).collect();
+    assert_eq!(hidden, ["gt1l"]);
+    let shown: u64 = {
+        let rows = layer.rows_loaded;
+        harness.render().expect("render");
+        rows
+    };
+    assert!(harness.state().points_drawn() < shown, "gt1l stays hidden after the reload");
+}
+
+#[test]
+fn the_save_window_refuses_inputs_and_shows_problems_in_the_window() {
+    let granule = atl06_granule();
+    let options = AppOptions { tiles: false, inputs: vec![granule.clone()], ..AppOptions::default() };
+    let mut harness = loaded_viewer(options);
+    harness.get_by_label("Export selection…").click();
+    harness.run_steps(2);
+    let set_path = |harness: &mut Harness<'static, FloeApp>, path: &str| {
+        harness.state_mut().save_dialog.as_mut().expect("the Save window is open").path = path.to_owned();
+        harness.run_steps(1);
+    };
+    set_path(&mut harness, &granule);
+    harness.get_by_label("Save").click();
+    harness.run_steps(2);
+    harness.get_by_label(&format!(
+        "{granule} is the open input {granule} (the same file): writing it would destroy it. Choose another name."
+    ));
+    set_path(&mut harness, "/nonexistent-floe-folder/out.parquet");
+    harness.get_by_label("Save").click();
+    harness.run_steps(2);
+    harness.get_by_label("The folder /nonexistent-floe-folder does not exist.");
+    let image = harness.render().expect("render");
+    image.save(std::env::temp_dir().join("floe-save-window.png")).expect("save screenshot");
+
+    // An existing file is replaced only after "Replace".
+    let out = std::env::temp_dir().join(format!("floe-save-window-{}.parquet", std::process::id()));
+    std::fs::write(&out, b"keep me").unwrap();
+    set_path(&mut harness, &out.to_string_lossy());
+    harness.get_by_label("Save").click();
+    harness.run_steps(2);
+    harness.get_by_label(&format!("{} exists. Replace it?", out.display()));
+    harness.get_by_label("Keep it").click();
+    harness.run_steps(2);
+    assert_eq!(std::fs::read(&out).unwrap(), b"keep me");
+    harness.get_by_label("Save").click();
+    harness.run_steps(2);
+    harness.get_by_label("Replace").click();
+    for _ in 0..500 {
+        harness.step();
+        if harness.state().notices.iter().any(|n| n.text.starts_with("Export")) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(harness.state().save_dialog.is_none(), "the window closes once the path is taken");
+    assert_eq!(
+        harness.state().notices,
+        vec![floe::viewer::Notice::info(format!("Exported 6108 rows to {}", out.display()))]
+    );
+    assert_eq!(&std::fs::read(&out).unwrap()[..4], b"PAR1");
+    std::fs::remove_file(&out).ok();
+}

@@ -67,7 +67,7 @@ async fn info_reports_bbox_crs_and_encoding() {
     assert_eq!(info.compression, vec!["ZSTD(ZstdLevel(1))".to_owned()]);
     let bbox = info.bbox.unwrap();
     assert!(close(bbox[0], -76.74164516976275) && close(bbox[3], 39.27155760681567), "{bbox:?}");
-    assert_eq!(info.bbox_source, "scan");
+    assert_eq!(info.bbox_source, "scan of the points");
 
     let native = floe_io::Dataset::open(
         dir.join("natural-earth_cities_native.parquet").to_str().unwrap(),
@@ -176,10 +176,7 @@ async fn bad_input_gives_clear_errors() {
     );
     assert_eq!(
         open_error(&p("not_parquet.parquet")).await,
-        format!(
-            "{}: not a readable Parquet file: Parquet error: Invalid Parquet file. Corrupt footer",
-            shown("not_parquet.parquet")
-        )
+        format!("{}: neither an HDF5 granule nor a Parquet file: it is text starting `id,lon,lat`", shown("not_parquet.parquet"))
     );
     assert_eq!(
         open_error(&p("no_geometry.parquet")).await,
