@@ -24,12 +24,12 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     })?;
     let is_png = args.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
     anyhow::ensure!(is_png, "{}: floe render writes PNG images: name the output *.png", args.out.display());
-    let inputs: Vec<&str> = args.inputs.iter().map(String::as_str).collect();
-    crate::output::check(&args.out, &inputs, args.force).map_err(|r| anyhow::anyhow!(r.cli_message(&args.out)))?;
     let size = parse_size(&args.size)?;
     let range = args.range.as_deref().map(parse_range).transpose()?;
     let bbox = args.bbox.as_deref().map(LonLatBox::parse).transpose().map_err(anyhow::Error::msg)?;
     let options = args.options.dataset_options()?;
+    let inputs: Vec<&str> = args.inputs.iter().map(String::as_str).collect();
+    crate::output::check(&args.out, &inputs, args.force).map_err(|r| anyhow::anyhow!(r.cli_message(&args.out)))?;
     let runtime = crate::runtime()?;
 
     let mut layers = Vec::new();
@@ -91,7 +91,8 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     let camera = Camera::fit_lonlat_box(view_bbox.to_array(), size, 1.0, if bbox.is_some() { 0.0 } else { 0.05 });
 
     let mut headless = Headless::new().context("cannot render without a GPU adapter")?;
-    log::info!("rendering on {} ({:?})", headless.adapter_info.name, headless.adapter_info.backend);
+    // Debug, not info: the terminal of `floe render` shows results and problems only (RUST_LOG=debug shows it).
+    log::debug!("rendering on {} ({:?})", headless.adapter_info.name, headless.adapter_info.backend);
     let lines = (args.basemap == Basemap::Coastline)
         .then(|| headless.renderer.create_lines(&headless.device, &crate::basemap::coastline_world(), COAST));
     let mut gpu_layers = Vec::new();

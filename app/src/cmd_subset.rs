@@ -14,10 +14,6 @@ use crate::time_range::TimeRange;
 
 pub fn run(args: &SubsetArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    // Before anything is read: a run that ends by destroying its own input must never start.
-    let mut inputs: Vec<&str> = args.inputs.iter().map(String::as_str).collect();
-    inputs.extend(args.aoi.as_deref());
-    crate::output::check(&args.out, &inputs, args.force).map_err(|r| anyhow::anyhow!(r.cli_message(&args.out)))?;
     let aoi = match (&args.aoi, &args.bbox) {
         (Some(path), _) => {
             let bytes = std::fs::read(path).with_context(|| format!("{path}: cannot read the AOI file"))?;
@@ -37,6 +33,11 @@ pub fn run(args: &SubsetArgs) -> anyhow::Result<()> {
         columns: args.columns.clone(),
         dataset: args.input.dataset_options()?,
     };
+    // After the options are understood, before anything is read: a run that would destroy its own input never
+    // starts.
+    let mut inputs: Vec<&str> = args.inputs.iter().map(String::as_str).collect();
+    inputs.extend(args.aoi.as_deref());
+    crate::output::check(&args.out, &inputs, args.force).map_err(|r| anyhow::anyhow!(r.cli_message(&args.out)))?;
     let runtime = crate::runtime()?;
     let subset = runtime.block_on(crate::subset::run(&request, |input, progress| {
         let bar = ProgressBar::start(input, progress);

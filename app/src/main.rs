@@ -23,6 +23,9 @@ fn main() {
     }));
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn,floe=info")).init();
     let cli = Cli::parse();
+    if matches!(cli.command, Some(Command::Render(_))) {
+        quiet_headless_vulkan();
+    }
     let result = match &cli.command {
         Some(Command::Info(args)) => floe::cmd_info::run(args),
         Some(Command::Render(args)) => floe::cmd_render::run(args),
@@ -69,4 +72,17 @@ fn run_viewer(args: floe::cli::ViewArgs) -> anyhow::Result<()> {
     };
     eframe::run_native("Floe", native_options, Box::new(|cc| Ok(Box::new(FloeApp::new(cc, options)?))))
         .map_err(|e| anyhow::anyhow!("the viewer window failed: {e}"))
+}
+
+/// Mesa's `VK_LAYER_MESA_device_select` connects to Wayland to find the display's GPU, and libwayland prints
+/// "error: XDG_RUNTIME_DIR is invalid or not set" twice where there is none (ssh, containers, CI). A headless render
+/// has no display to match, so the layer is switched off through its documented `NODEVICE_SELECT` variable (its
+/// manifest's `disable_environment`); a value the user set is kept.
+#[cfg(not(target_arch = "wasm32"))]
+fn quiet_headless_vulkan() {
+    if std::env::var_os("NODEVICE_SELECT").is_none() {
+        // SAFETY: called from `main` before any thread is started (no runtime, no renderer, no logger thread), so
+        // nothing can read the environment concurrently.
+        unsafe { std::env::set_var("NODEVICE_SELECT", "1") };
+    }
 }

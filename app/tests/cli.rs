@@ -143,7 +143,10 @@ fn bad_input_exits_non_zero_with_a_clear_message() {
     );
     fails_with(
         &["info", &p("not_parquet.parquet")],
-        &format!("error: {}: neither an HDF5 granule nor a Parquet file: it is text starting `id,lon,lat`", p("not_parquet.parquet")),
+        &format!(
+            "error: {}: neither an HDF5 granule nor a Parquet file: it is text starting `id,lon,lat`",
+            p("not_parquet.parquet")
+        ),
     );
     fails_with(
         &["render", &p("no_geometry.parquet"), "--out", "/tmp/x.png"],
@@ -357,9 +360,10 @@ fn subset_selects_beams_time_and_drops_nulls_on_request() {
     assert_eq!(strong.column_by_name("h_li").unwrap().null_count(), 0);
     assert!(strong.num_rows() < 6108 - h_li_nulls && strong.num_rows() > 2000, "{} rows", strong.num_rows());
 
-    // An empty time range keeps nothing but still writes a valid, empty file.
+    // An empty time range keeps nothing; with --allow-empty it still writes a valid, empty file.
     let none = dir.join("none.parquet");
-    let out = floe(&["subset", &atl06, "--time", "2000-01-01..2000-01-02", "--out", none.to_str().unwrap()]);
+    let out =
+        floe(&["subset", &atl06, "--time", "2000-01-01..2000-01-02", "--allow-empty", "--out", none.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let file = std::fs::File::open(&none).unwrap();
     let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();

@@ -170,7 +170,9 @@ impl GeoParquetFile {
             Ok(metadata) => metadata,
             // Only a file that fails is looked at again: good files cost no extra request.
             Err(e) => {
-                return Err(not_parquet(&location, reader.source.as_ref()).await.unwrap_or(parquet_error(&location, e)));
+                return Err(not_parquet(&location, reader.source.as_ref())
+                    .await
+                    .unwrap_or(parquet_error(&location, e)));
             }
         };
         let geo_json = metadata

@@ -176,7 +176,10 @@ async fn bad_input_gives_clear_errors() {
     );
     assert_eq!(
         open_error(&p("not_parquet.parquet")).await,
-        format!("{}: neither an HDF5 granule nor a Parquet file: it is text starting `id,lon,lat`", shown("not_parquet.parquet"))
+        format!(
+            "{}: neither an HDF5 granule nor a Parquet file: it is text starting `id,lon,lat`",
+            shown("not_parquet.parquet")
+        )
     );
     assert_eq!(
         open_error(&p("no_geometry.parquet")).await,
