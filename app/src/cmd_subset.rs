@@ -79,8 +79,12 @@ async fn why_empty(
     time_span: Option<(i64, i64)>,
 ) -> anyhow::Result<String> {
     if rows_in_aoi == 0 {
+        // Where the rows of the requested beams lie: granules apply --beams as they read.
         let extent = crate::subset::data_extent(request).await?;
-        if extent.is_empty() {
+        if extent.is_empty() && !request.beams.is_empty() {
+            return Ok(format!("the inputs hold no rows of the beams {}", request.beams.join(", ")));
+        }
+        if extent.is_empty() || request.aoi.is_none() {
             return Ok("the inputs hold no rows with a position".to_owned());
         }
         let area = if args.aoi.is_some() { "the AOI" } else { "the bbox" };

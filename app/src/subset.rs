@@ -155,12 +155,17 @@ fn is_undeclared_covering(field: &Field) -> bool {
     }
 }
 
-/// Where the inputs' points lie, every row read (coordinates only): what an empty result is explained with.
+/// Where the inputs' points lie, every row of the requested beams read (coordinates only; granules apply the
+/// beams, GeoParquet inputs are not filtered by them): what an empty result is explained with.
 pub async fn data_extent(request: &Request) -> anyhow::Result<floe_io::LonLatBox> {
     let mut extent = floe_io::LonLatBox::EMPTY;
     for input in &request.inputs {
         let layer = input.open(&request.dataset).await?;
-        let read = ReadOptions { columns: ColumnSelection::Named(Vec::new()), ..ReadOptions::default() };
+        let read = ReadOptions {
+            columns: ColumnSelection::Named(Vec::new()),
+            beams: request.beams.clone(),
+            ..ReadOptions::default()
+        };
         let mut stream = layer.stream(&read, parallelism(), Arc::new(Progress::default()), CancelToken::default())?;
         while let Some(batch) = stream.try_next().await? {
             extent = extent.union(&batch.bbox);

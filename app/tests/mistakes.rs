@@ -54,6 +54,13 @@ fn refused(args: &[&str], expected: &str) {
     assert_eq!(out.status.code(), Some(1), "floe {args:?}");
 }
 
+/// Exit code 3 (nothing selected) and exactly `expected` on stderr.
+fn refused3(args: &[&str], expected: &str) {
+    let out = floe(args);
+    assert_eq!(stderr(&out), format!("{expected}\n"), "floe {args:?}");
+    assert_eq!(out.status.code(), Some(3), "floe {args:?}");
+}
+
 #[test]
 fn an_output_never_replaces_an_input() {
     let dir = scratch("inputs");
@@ -319,6 +326,11 @@ fn empty_results_are_explained_and_exit_3() {
         ),
         "{}",
         stderr(&subset)
+    );
+    // The real ATL03 file holds gt1l only.
+    refused3(
+        &["subset", &shared(ATL03), "--beams", "gt2l", "--out", &out],
+        "error: the inputs hold no rows of the beams gt2l: nothing written (--allow-empty writes an empty file)",
     );
     let subset = floe(&["subset", &granule, "--bbox", "10,40,11,41", "--out", &out, "--allow-empty"]);
     assert!(subset.status.success(), "{}", stderr(&subset));

@@ -408,3 +408,70 @@ fn the_save_window_refuses_inputs_and_shows_problems_in_the_window() {
     assert_eq!(&std::fs::read(&out).unwrap()[..4], b"PAR1");
     std::fs::remove_file(&out).ok();
 }
+
+#[test]
+fn the_qa_panel_of_a_granule_exports_and_checks_against_it() {
+    let granule = atl06_granule();
+    let original = std::fs::read(&granule).unwrap();
+    let options = AppOptions { tiles: false, inputs: vec![granule.clone()], ..AppOptions::default() };
+    // Tall enough for the QA section below six beam toggles: widgets scrolled out of view take no clicks.
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(960.0, 1100.0))
+        .wgpu()
+        .build_eframe(|cc| FloeApp::new(cc, options).expect("app starts"));
+    wait_loaded(&mut harness);
+    harness.get_by_label("QA").click();
+    harness.run_steps(2);
+    harness.get_by_label(
+        "QA checks GeoParquet files, such as conversions of a granule. This layer is the granule itself.",
+    );
+    assert!(harness.query_by_label("Run checks").is_none(), "no checks that can only fail on a granule");
+    harness.get_by_label("Export and check against this granule…").click();
+    harness.run_steps(2);
+    let out = std::env::temp_dir().join(format!("floe-qa-granule-{}.parquet", std::process::id()));
+    std::fs::remove_file(&out).ok();
+    harness.state_mut().save_dialog.as_mut().expect("the Save window is open").path = out.to_string_lossy().into();
+    harness.run_steps(1);
+    harness.get_by_label("Save").click();
+    for _ in 0..1000 {
+        harness.step();
+        if !harness.state().notices.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    harness.run_steps(2);
+    let notice = harness.state().notices.first().expect("a notice").clone();
+    assert!(!notice.is_error, "{}", notice.text);
+    let prefix = format!("Exported 6108 rows to {} and checked them against the granule: ", out.display());
+    assert!(notice.text.starts_with(&prefix) && notice.text.ends_with(", 0 failed"), "{}", notice.text);
+    let id = harness.state().layers[0].id;
+    let report = harness.state().qa_reports[&id].as_ref().expect("a report");
+    assert!(report.checks.iter().any(|c| c.name == "gt1l h_li" && c.status == floe_io::qa::Status::Pass));
+    harness.get_by_label("pass gt1l rows");
+    assert_eq!(std::fs::read(&granule).unwrap(), original, "the granule is untouched");
+    std::fs::remove_file(&out).ok();
+}
+
+#[test]
+fn time_ranges_are_shown_as_utc_dates() {
+    let options = AppOptions {
+        tiles: false,
+        inputs: vec![atl06_granule()],
+        color: Some("time".to_owned()),
+        ..AppOptions::default()
+    };
+    let harness = loaded_viewer(options);
+    assert_eq!(harness.state().layers[0].colour_column().map(|c| c.name.as_str()), Some("time"));
+    // h5py: the granule's segments were taken from 2022-07-31 22:11:18 to 22:11:24 UTC; the legend and both range
+    // boxes show dates, not seconds since 1970.
+    let legend = harness.query_all_by_label_contains("2022-07-31 22:11:").count();
+    assert_eq!(legend, 2, "the legend's two ends");
+    let boxes = harness
+        .query_all(egui_kittest::kittest::By::new().predicate(|node| {
+            node.role() == egui::accesskit::Role::SpinButton
+                && node.value().is_some_and(|v| v.starts_with("2022-07-31 22:11:"))
+        }))
+        .count();
+    assert_eq!(boxes, 2, "the range boxes show UTC date-times");
+}
