@@ -55,7 +55,7 @@ def floe_run(floe, granule, aoi, out):
                "text=True, check=True); print(r.stdout.strip().splitlines()[-1]); "
                "print(json.dumps(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024))")
     seconds, stdout = timed([sys.executable, "-c", wrapper, floe, "subset", str(granule), "--aoi", str(aoi),
-                             "--out", str(out)])
+                             "--out", str(out), "--force"])
     summary, rss = stdout.strip().splitlines()
     return seconds, summary, float(rss)
 

@@ -61,7 +61,7 @@ def main():
     aoi.write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [OUTER, HOLE]}}]}))
     out = work / "atl06_subset.parquet"
-    run = subprocess.run([floe, "subset", str(ATL06), "--aoi", str(aoi), "--out", str(out)], capture_output=True, text=True)
+    run = subprocess.run([floe, "subset", str(ATL06), "--aoi", str(aoi), "--out", str(out), "--force"], capture_output=True, text=True)
     check("floe subset exits 0", run.returncode == 0, run.stderr.strip()[-300:])
     print(run.stdout.strip())
     if run.returncode != 0:
@@ -111,7 +111,7 @@ def granule_case(floe, work, product, granule, beam, group, variables, extra_arg
     """Subsets one beam of a real granule; the output must hold exactly the rows `inside(lon, lat)` selects, in
     time order, with each variable's values (fills as nulls) and the product's default columns."""
     out = work / f"{product}_subset.parquet"
-    run = subprocess.run([floe, "subset", str(granule), "--out", str(out), *extra_args], capture_output=True, text=True)
+    run = subprocess.run([floe, "subset", str(granule), "--out", str(out), "--force", *extra_args], capture_output=True, text=True)
     check(f"{product}: floe subset exits 0", run.returncode == 0, run.stderr.strip()[-300:])
     if run.returncode != 0:
         return
