@@ -1,28 +1,17 @@
 //! `floe`: the desktop viewer and the command line.
 //!
-//! Owns the CLI (`cli`, `cmd_*`), turning point batches into GPU-ready data (`points`, `load`), the embedded
-//! basemap (`basemap`) and the eframe app (`viewer`). Parses no bytes and holds no GPU code beyond the egui
-//! paint-callback glue.
+//! Owns the CLI (`cli/`, one module per command), turning point batches into GPU-ready data (`points`, `load`),
+//! the AOI cut behind `floe subset` and the viewer's exports (`subset`), the guard on every file written
+//! (`output`), the embedded basemap (`basemap`) and the eframe app (`viewer/`). Parses no bytes and holds no GPU
+//! code beyond the egui paint-callback glue.
 
 pub mod basemap;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod cmd_cat;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod cmd_info;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod cmd_qa;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod cmd_render;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod cmd_subset;
 pub mod load;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod output;
 pub mod points;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod progress_bar;
 pub mod qa_sources;
 pub mod style;
 pub mod subset;

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use floe_io::layer::Layer;
+use floe_io::PointSource;
 use floe_io::sample::{SAMPLE_NAME, sample_geoparquet};
 use floe_io::source::{ByteSource, MemorySource};
 use floe_io::{CancelToken, DatasetOptions, IoError, PointBatch, Progress, ReadOptions};
@@ -33,10 +33,10 @@ impl Input {
         }
     }
 
-    pub async fn open(&self, options: &DatasetOptions) -> Result<Layer, IoError> {
+    pub async fn open(&self, options: &DatasetOptions) -> Result<PointSource, IoError> {
         match self {
             Input::Named(name) => open_dataset(name, options).await,
-            Input::Source(source) => Layer::from_source(Arc::clone(source), options).await,
+            Input::Source(source) => PointSource::from_source(Arc::clone(source), options).await,
         }
     }
 
@@ -47,7 +47,7 @@ impl Input {
             #[cfg(not(target_arch = "wasm32"))]
             Input::Named(name) => Arc::new(floe_io::source::open_input(name).await?),
             #[cfg(target_arch = "wasm32")]
-            Input::Named(name) => Arc::new(floe_io::web_source::HttpSource::open(name).await?),
+            Input::Named(name) => Arc::new(floe_io::source::web::HttpSource::open(name).await?),
             Input::Source(source) => Arc::clone(source),
         };
         #[cfg(target_arch = "wasm32")]
@@ -65,16 +65,16 @@ impl Input {
 }
 
 /// Opens a GeoParquet file or dataset, an ICESat-2 granule (local, URL, S3), or the embedded sample.
-pub async fn open_dataset(input: &str, options: &DatasetOptions) -> Result<Layer, IoError> {
+pub async fn open_dataset(input: &str, options: &DatasetOptions) -> Result<PointSource, IoError> {
     if input == SAMPLE_INPUT {
         let source = MemorySource::new(SAMPLE_NAME, sample_geoparquet().into());
-        return Layer::from_source(Arc::new(source), options).await;
+        return PointSource::from_source(Arc::new(source), options).await;
     }
-    Layer::open(input, options).await
+    PointSource::open(input, options).await
 }
 
 /// The value columns a layer offers, with the units the file gives them.
-pub fn value_columns(layer: &Layer, names: &[String]) -> Vec<ValueColumn> {
+pub fn value_columns(layer: &PointSource, names: &[String]) -> Vec<ValueColumn> {
     names
         .iter()
         .map(|name| ValueColumn {
@@ -110,7 +110,7 @@ pub enum LoadEvent {
 /// Streams a dataset, prepares each batch for the GPU and hands it to `emit`. Stops early when `emit`
 /// returns false (nobody listens any more).
 pub async fn run_load(
-    dataset: Layer,
+    dataset: PointSource,
     read: ReadOptions,
     parallelism: usize,
     progress: Arc<Progress>,

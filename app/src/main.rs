@@ -27,11 +27,11 @@ fn main() {
         quiet_headless_vulkan();
     }
     let result = match &cli.command {
-        Some(Command::Info(args)) => floe::cmd_info::run(args),
-        Some(Command::Render(args)) => floe::cmd_render::run(args),
-        Some(Command::Cat(args)) => floe::cmd_cat::run(args),
-        Some(Command::Subset(args)) => floe::cmd_subset::run(args),
-        Some(Command::Qa(args)) => floe::cmd_qa::run(args),
+        Some(Command::Info(args)) => floe::cli::info::run(args),
+        Some(Command::Render(args)) => floe::cli::render::run(args),
+        Some(Command::Cat(args)) => floe::cli::cat::run(args),
+        Some(Command::Subset(args)) => floe::cli::subset::run(args),
+        Some(Command::Qa(args)) => floe::cli::qa::run(args),
         None => run_viewer(cli.view),
     };
     if let Err(error) = result {

@@ -21,7 +21,7 @@ pub async fn read_sources(
     let mut tracks: BTreeMap<String, SourceTrack> = BTreeMap::new();
     for input in inputs {
         let layer = input.open(&floe_io::DatasetOptions::default()).await?;
-        let floe_io::layer::Layer::Granule { granule, .. } = layer else {
+        let floe_io::PointSource::Granule { granule, .. } = layer else {
             anyhow::bail!("{}: --source must be an ICESat-2 granule (HDF5)", input.name());
         };
         for beam in &granule.beams {

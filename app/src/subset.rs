@@ -7,9 +7,9 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use arrow_array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
+use floe_io::PointSource;
 use floe_io::aoi::Aoi;
 use floe_io::icesat2::Surface;
-use floe_io::layer::Layer;
 use floe_io::{CancelToken, ColumnSelection, DatasetOptions, PointBatch, Progress, ReadOptions};
 use futures::TryStreamExt as _;
 
@@ -60,8 +60,8 @@ pub async fn run(
         let layer = input.open(&request.dataset).await?;
         let input = input.name();
         let columns = match &layer {
-            Layer::Granule { .. } => ColumnSelection::AllNumeric,
-            Layer::GeoParquet(dataset) => {
+            PointSource::Granule { .. } => ColumnSelection::AllNumeric,
+            PointSource::GeoParquet(dataset) => {
                 refuse_non_points(dataset)?;
                 // Every file's columns, then the hive partition keys (`year=2021/` → a `year` column).
                 let mut names: Vec<String> = Vec::new();
@@ -95,8 +95,8 @@ pub async fn run(
             };
         done();
         let surface = match &layer {
-            Layer::Granule { surface, .. } => Some(*surface),
-            Layer::GeoParquet(_) => None,
+            PointSource::Granule { surface, .. } => Some(*surface),
+            PointSource::GeoParquet(_) => None,
         };
         for batch in batches? {
             let batch = output_columns(&batch.batch, surface).with_context(|| input.to_owned())?;
@@ -122,7 +122,7 @@ pub async fn run(
 
 /// The output holds points (a WKB point and its bbox per row): a file of lines or polygons would come out as
 /// their centres, which is not a subset of it.
-fn refuse_non_points(dataset: &floe_io::Dataset) -> anyhow::Result<()> {
+fn refuse_non_points(dataset: &floe_io::HiveDataset) -> anyhow::Result<()> {
     for file in &dataset.files {
         let Some(geo) = &file.file.geo else { continue };
         let others: Vec<&str> = geo

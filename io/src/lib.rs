@@ -1,38 +1,36 @@
 //! `floe-io`: bytes → Arrow point batches.
 //!
-//! Sources (local, HTTP(S), S3, memory) → readers (GeoParquet) → `PointBatch` streams with progress and
-//! cancellation. No GUI or GPU dependency; builds for `wasm32-unknown-unknown`.
+//! Sources (`source`: local, HTTP(S), S3, memory, browser) → readers (`geoparquet`, and `hdf5` with the ICESat-2
+//! products on top in `icesat2`) → `PointBatch` streams with progress and cancellation, opened through one
+//! [`PointSource`]. Also AOIs (`aoi`), the QA checks of conversion outputs (`qa`) and the embedded sample. No GUI
+//! or GPU dependency; builds for `wasm32-unknown-unknown`; no `unsafe`.
 
 #![forbid(unsafe_code)]
 
 pub mod aoi;
-pub mod batch;
-pub mod bbox;
-pub mod dataset;
-pub mod error;
-pub mod geo_meta;
+#[cfg(not(target_arch = "wasm32"))]
+mod atomic_file;
+mod batch;
+mod bbox;
+mod error;
 pub mod geoparquet;
 pub mod hdf5;
 pub mod icesat2;
-pub mod info;
-pub mod layer;
-mod parquet_source;
-pub mod partition;
-pub mod progress;
+mod point_source;
+mod progress;
 pub mod qa;
 pub mod sample;
 pub mod source;
 mod time;
-#[cfg(target_arch = "wasm32")]
-pub mod web_source;
-pub mod wkb;
-pub mod writer;
 
+#[cfg(not(target_arch = "wasm32"))]
+pub use atomic_file::write_file_atomically;
 pub use batch::PointBatch;
 pub use bbox::LonLatBox;
-pub use dataset::{Dataset, DatasetOptions};
 pub use error::{IoError, Result};
+pub use geoparquet::hive::{DatasetOptions, HiveDataset};
+pub use geoparquet::partition::PartitionFilter;
 pub use geoparquet::{ColumnSelection, GeoParquetFile, GeometrySource, OpenOptions, ReadOptions};
-pub use partition::PartitionFilter;
+pub use point_source::PointSource;
 pub use progress::{CancelToken, Progress, ProgressSnapshot};
 pub use time::utc_text;

@@ -145,7 +145,7 @@ pub fn sample_geoparquet() -> Vec<u8> {
         .set_max_row_group_row_count(Some(SEGMENTS_PER_BEAM))
         .set_key_value_metadata(Some(vec![parquet::file::metadata::KeyValue::new(
             "geo".to_owned(),
-            crate::writer::geo_metadata(bbox),
+            crate::geoparquet::write::geo_metadata(bbox),
         )]))
         .build();
     let mut bytes = Vec::new();

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use floe_io::{CancelToken, Dataset, DatasetOptions, PointBatch, Progress, ReadOptions};
+use floe_io::{CancelToken, DatasetOptions, HiveDataset, PointBatch, Progress, ReadOptions};
 use futures::StreamExt;
 
 /// `../shared/data/geoparquet` from the repository root.
@@ -29,7 +29,7 @@ pub fn fixtures() -> PathBuf {
 pub struct ReadAll {
     pub batches: Vec<PointBatch>,
     pub progress: floe_io::ProgressSnapshot,
-    pub dataset: Dataset,
+    pub dataset: HiveDataset,
 }
 
 impl ReadAll {
@@ -59,7 +59,7 @@ impl ReadAll {
 }
 
 pub async fn read_all(input: &str, options: &DatasetOptions, read: &ReadOptions) -> floe_io::Result<ReadAll> {
-    let dataset = Dataset::open(input, options).await?;
+    let dataset = HiveDataset::open(input, options).await?;
     let progress = Arc::new(Progress::default());
     // One partition keeps batches in file order, so rows compare by position.
     let mut stream = dataset.stream(read, 1, Arc::clone(&progress), CancelToken::default())?;

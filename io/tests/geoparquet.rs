@@ -54,13 +54,13 @@ async fn every_shared_file_matches_pyarrow() {
 #[tokio::test]
 async fn info_reports_bbox_crs_and_encoding() {
     let dir = shared_geoparquet();
-    let dataset = floe_io::Dataset::open(
+    let dataset = floe_io::HiveDataset::open(
         dir.join("atl03x-surface_TEST_small_GEO.parquet").to_str().unwrap(),
         &DatasetOptions::default(),
     )
     .await
     .unwrap();
-    let info = floe_io::info::describe(&dataset).await.unwrap();
+    let info = floe_io::geoparquet::info::describe(&dataset).await.unwrap();
     assert_eq!(info.crs, "EPSG:7912");
     assert_eq!(info.geometry_encoding, "WKB");
     assert_eq!(info.geo_version.as_deref(), Some("1.0.0"));
@@ -69,13 +69,13 @@ async fn info_reports_bbox_crs_and_encoding() {
     assert!(close(bbox[0], -76.74164516976275) && close(bbox[3], 39.27155760681567), "{bbox:?}");
     assert_eq!(info.bbox_source, "scan of the points");
 
-    let native = floe_io::Dataset::open(
+    let native = floe_io::HiveDataset::open(
         dir.join("natural-earth_cities_native.parquet").to_str().unwrap(),
         &DatasetOptions::default(),
     )
     .await
     .unwrap();
-    let info = floe_io::info::describe(&native).await.unwrap();
+    let info = floe_io::geoparquet::info::describe(&native).await.unwrap();
     assert_eq!(info.geometry_encoding, "point");
     assert_eq!(info.crs, "EPSG:4326");
     assert_eq!(info.bbox.unwrap(), [-175.2205645, -41.2920679923151, 179.2166471, 64.14345946317033]);
@@ -159,7 +159,7 @@ async fn named_columns_only_are_read() {
 }
 
 async fn open_error(path: &std::path::Path) -> String {
-    floe_io::Dataset::open(path.to_str().unwrap(), &DatasetOptions::default()).await.unwrap_err().to_string()
+    floe_io::HiveDataset::open(path.to_str().unwrap(), &DatasetOptions::default()).await.unwrap_err().to_string()
 }
 
 #[tokio::test]

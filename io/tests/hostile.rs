@@ -72,7 +72,7 @@ async fn read_hdf5_everything(bytes: Vec<u8>) {
 
 async fn read_parquet_everything(bytes: Vec<u8>) {
     let source = Arc::new(MemorySource::new("mutant.parquet", Bytes::from(bytes)));
-    let Ok(layer) = floe_io::layer::Layer::from_source(source, &DatasetOptions::default()).await else { return };
+    let Ok(layer) = floe_io::PointSource::from_source(source, &DatasetOptions::default()).await else { return };
     let read = ReadOptions { columns: ColumnSelection::AllNumeric, ..ReadOptions::default() };
     let map = Arc::new(|batch: floe_io::PointBatch| batch.num_rows());
     let Ok(mut stream) = layer.stream_map(&read, 2, Arc::default(), Default::default(), map) else { return };

@@ -117,8 +117,9 @@ async fn http_granule_reads_match_local_reads() {
 #[tokio::test]
 async fn http_errors_are_clear() {
     let base = serve(fixtures());
-    let forbidden =
-        floe_io::Dataset::open(&format!("{base}/forbidden/x.parquet"), &DatasetOptions::default()).await.unwrap_err();
+    let forbidden = floe_io::HiveDataset::open(&format!("{base}/forbidden/x.parquet"), &DatasetOptions::default())
+        .await
+        .unwrap_err();
     assert!(
         forbidden
             .to_string()
@@ -126,13 +127,13 @@ async fn http_errors_are_clear() {
         "{forbidden}"
     );
     let missing =
-        floe_io::Dataset::open(&format!("{base}/nope.parquet"), &DatasetOptions::default()).await.unwrap_err();
+        floe_io::HiveDataset::open(&format!("{base}/nope.parquet"), &DatasetOptions::default()).await.unwrap_err();
     assert_eq!(
         missing.to_string(),
         format!("{base}/nope.parquet: cannot read: not found (HTTP 404 / no such key or file)")
     );
     let unreachable =
-        floe_io::Dataset::open("http://127.0.0.1:9/x.parquet", &DatasetOptions::default()).await.unwrap_err();
+        floe_io::HiveDataset::open("http://127.0.0.1:9/x.parquet", &DatasetOptions::default()).await.unwrap_err();
     assert!(
         unreachable.to_string().starts_with("http://127.0.0.1:9/x.parquet: cannot read: unreachable: "),
         "{unreachable}"
@@ -184,8 +185,8 @@ async fn s3_unsigned_reads_and_prefix_datasets() {
 
     // A granule through the same entry point the viewer uses: told apart from Parquet by its signature.
     let layer =
-        floe_io::layer::Layer::open("s3://floe-public/granules/atl03.h5", &DatasetOptions::default()).await.unwrap();
-    let floe_io::layer::Layer::Granule { granule, .. } = layer else { panic!("an HDF5 granule") };
+        floe_io::PointSource::open("s3://floe-public/granules/atl03.h5", &DatasetOptions::default()).await.unwrap();
+    let floe_io::PointSource::Granule { granule, .. } = layer else { panic!("an HDF5 granule") };
     assert_eq!((granule.product.name(), granule.beams.len(), granule.beams[0].rows), ("ATL03", 1, 2909));
     let local_path = common::shared_geoparquet().join("../hdf5/real/hts__ATL03_gt1l.h5");
     let local = floe_io::source::open_input(local_path.to_str().unwrap()).await.unwrap();
@@ -196,6 +197,6 @@ async fn s3_unsigned_reads_and_prefix_datasets() {
     assert_eq!(remote_beam.batch, local_beam.batch);
 
     let missing =
-        floe_io::Dataset::open("s3://floe-public/missing.parquet", &DatasetOptions::default()).await.unwrap_err();
+        floe_io::HiveDataset::open("s3://floe-public/missing.parquet", &DatasetOptions::default()).await.unwrap_err();
     assert_eq!(missing.to_string(), "s3://floe-public/missing.parquet: cannot read: no Parquet files found");
 }

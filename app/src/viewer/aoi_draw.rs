@@ -183,7 +183,7 @@ fn save_aoi(app: &mut FloeApp, _aoi: &Aoi) {
 pub fn write_aoi(app: &mut FloeApp, path: &std::path::Path) {
     let Some(aoi) = app.aoi() else { return };
     let text = aoi.to_geojson();
-    let written = floe_io::writer::write_file_atomically(path, |out| {
+    let written = floe_io::write_file_atomically(path, |out| {
         std::io::Write::write_all(out, text.as_bytes())
             .map_err(|e| floe_io::IoError::Write { location: path.display().to_string(), message: e.to_string() })
     });

@@ -204,7 +204,11 @@ impl FloeApp {
             let (written, destination) = (
                 subset.and_then(|subset| {
                     let batch = subset.batch;
-                    Ok(floe_io::writer::write_geoparquet_file(&path, &batch.schema(), std::slice::from_ref(&batch))?)
+                    Ok(floe_io::geoparquet::write::write_geoparquet_file(
+                        &path,
+                        &batch.schema(),
+                        std::slice::from_ref(&batch),
+                    )?)
                 }),
                 path.display().to_string(),
             );
@@ -213,7 +217,7 @@ impl FloeApp {
                 subset.and_then(|subset| {
                     let batch = subset.batch;
                     let mut bytes = Vec::new();
-                    let summary = floe_io::writer::write_geoparquet(
+                    let summary = floe_io::geoparquet::write::write_geoparquet(
                         &mut bytes,
                         EXPORT_NAME,
                         &batch.schema(),
@@ -262,7 +266,7 @@ impl FloeApp {
     pub fn open_file(&mut self, file: web_sys::File, ctx: &egui::Context) {
         let name = file.name();
         let source: Arc<dyn floe_io::source::ByteSource> =
-            Arc::new(floe_io::web_source::BlobSource::new(&name, file.into()));
+            Arc::new(floe_io::source::web::BlobSource::new(&name, file.into()));
         if name.ends_with(".geojson") || name.ends_with(".json") {
             let finished = Arc::clone(&self.finished);
             let ctx = ctx.clone();

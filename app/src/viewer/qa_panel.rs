@@ -67,7 +67,11 @@ pub fn export_and_check(app: &mut FloeApp, path: std::path::PathBuf, index: usiz
     app.spawn(async move {
         let checked = async {
             let batch = crate::subset::run(&request, |_, _| Box::new(|| {})).await?.batch;
-            let summary = floe_io::writer::write_geoparquet_file(&path, &batch.schema(), std::slice::from_ref(&batch))?;
+            let summary = floe_io::geoparquet::write::write_geoparquet_file(
+                &path,
+                &batch.schema(),
+                std::slice::from_ref(&batch),
+            )?;
             let bytes =
                 bytes::Bytes::from(std::fs::read(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?);
             let sources =
@@ -109,6 +113,8 @@ pub fn qa_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
     }
     let Some(layer) = app.layers.get(app.selected) else { return };
     let is_granule = !layer.beams.is_empty();
+    // Set by the desktop's button only: the browser has no Save-as window to write the subset with.
+    #[cfg_attr(target_arch = "wasm32", allow(unused_mut))]
     let mut export_and_check = false;
     egui::CollapsingHeader::new("QA").default_open(false).show(ui, |ui| {
         if is_granule {

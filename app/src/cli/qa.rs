@@ -30,7 +30,7 @@ pub fn run(args: &QaArgs) -> anyhow::Result<()> {
     // The granules are read once per surface type the outputs were made for (ATL03 `signal_conf_ph`).
     let mut sources: HashMap<Surface, BTreeMap<String, SourceTrack>> = HashMap::new();
     // A file, or every Parquet file of a dataset directory / S3 prefix; local, https:// or s3://.
-    let listing = runtime.block_on(floe_io::dataset::list_files(&args.input, &[]))?;
+    let listing = runtime.block_on(floe_io::geoparquet::hive::list_files(&args.input, &[]))?;
     let mut reports = Vec::new();
     for (source, _) in &listing.files {
         let name = source.location().to_owned();

@@ -65,12 +65,14 @@ impl PartitionFilter {
 }
 
 /// `key=value` from a path segment, if it is one.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn parse_segment(segment: &str) -> Option<(String, String)> {
     let (key, value) = segment.split_once('=')?;
     (!key.is_empty()).then(|| (key.to_owned(), value.to_owned()))
 }
 
 /// Whether every filter on `key` accepts `value` (filters on other keys do not apply).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn passes(filters: &[PartitionFilter], key: &str, value: &str) -> bool {
     filters.iter().filter(|f| f.key == key).all(|f| f.accepts(value))
 }

@@ -12,6 +12,10 @@ use futures::future::BoxFuture;
 
 use crate::error::{IoError, Result};
 
+pub(crate) mod parquet;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
 /// Ranges closer than this are fetched as one request (as object_store and h5coro do).
 pub const COALESCE_GAP: u64 = 1024 * 1024;
 

@@ -7,8 +7,8 @@ use anyhow::Context as _;
 use floe_io::LonLatBox;
 use floe_io::aoi::Aoi;
 
+use super::progress_bar::ProgressBar;
 use crate::cli::SubsetArgs;
-use crate::progress_bar::ProgressBar;
 use crate::subset::{Request, rows_per_track};
 use crate::time_range::TimeRange;
 
@@ -54,8 +54,11 @@ pub fn run(args: &SubsetArgs) -> anyhow::Result<()> {
         }
         eprintln!("warning: {why}");
     }
-    let summary =
-        floe_io::writer::write_geoparquet_file(&args.out, &selected.schema(), std::slice::from_ref(&selected))?;
+    let summary = floe_io::geoparquet::write::write_geoparquet_file(
+        &args.out,
+        &selected.schema(),
+        std::slice::from_ref(&selected),
+    )?;
     println!("{}", rows_per_track(&selected));
     println!(
         "wrote {}: {} rows, {} row groups, {:.1} MB; read {:.1} MB from {} input(s) in {:.1} s",

@@ -1,11 +1,8 @@
-//! GeoParquet `geo` file metadata: parsing, the versions Floe accepts, and what a CRS means for drawing.
+//! GeoParquet `geo` file metadata: parsing it, and what a CRS means for drawing.
 
 use serde_json::Value;
 
 use crate::bbox::LonLatBox;
-
-/// GeoParquet versions seen in the wild that Floe reads (SlideRule writes `1.0.0-beta.1`).
-pub const KNOWN_VERSIONS: &[&str] = &["1.0.0-beta.1", "1.0.0", "1.1.0"];
 
 /// How the primary geometry column stores its values.
 #[derive(Clone, Debug, PartialEq, Eq)]

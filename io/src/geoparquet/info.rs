@@ -7,8 +7,8 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use crate::bbox::LonLatBox;
-use crate::dataset::Dataset;
 use crate::error::Result;
+use crate::geoparquet::hive::HiveDataset;
 use crate::geoparquet::{ColumnSelection, ReadOptions};
 use crate::progress::{CancelToken, Progress};
 
@@ -46,7 +46,7 @@ pub struct LayerInfo {
 }
 
 /// Describes a dataset; scans the geometry only when statistics cannot give the bbox.
-pub async fn describe(dataset: &Dataset) -> Result<LayerInfo> {
+pub async fn describe(dataset: &HiveDataset) -> Result<LayerInfo> {
     let first = dataset.files.first().map(|f| &f.file);
     let mut columns = Vec::new();
     let mut compression = BTreeSet::new();
@@ -104,7 +104,7 @@ pub async fn describe(dataset: &Dataset) -> Result<LayerInfo> {
     })
 }
 
-async fn extent_bbox(dataset: &Dataset) -> Result<Option<LonLatBox>> {
+async fn extent_bbox(dataset: &HiveDataset) -> Result<Option<LonLatBox>> {
     let mut bbox = LonLatBox::EMPTY;
     for file in &dataset.files {
         if let Some(extent) = file.file.geometry_extent().await? {
@@ -114,7 +114,7 @@ async fn extent_bbox(dataset: &Dataset) -> Result<Option<LonLatBox>> {
     Ok((!bbox.is_empty()).then_some(bbox))
 }
 
-async fn scan_bbox(dataset: &Dataset) -> Result<Option<LonLatBox>> {
+async fn scan_bbox(dataset: &HiveDataset) -> Result<Option<LonLatBox>> {
     let options = ReadOptions { columns: ColumnSelection::Named(vec![]), ..ReadOptions::default() };
     let mut stream = dataset.stream(&options, 2, Arc::new(Progress::default()), CancelToken::default())?;
     let mut bbox = LonLatBox::EMPTY;

@@ -9,19 +9,19 @@ use futures::StreamExt;
 use futures::stream::BoxStream;
 
 use crate::batch::PointBatch;
-use crate::dataset::{Dataset, DatasetOptions};
 use crate::error::{IoError, Result};
 use crate::geoparquet::ReadOptions;
+use crate::geoparquet::hive::{DatasetOptions, HiveDataset};
 use crate::icesat2::{Granule, Surface, is_hdf5};
 use crate::progress::{CancelToken, Progress};
 use crate::source::ByteSource;
 
-pub enum Layer {
-    GeoParquet(Dataset),
+pub enum PointSource {
+    GeoParquet(HiveDataset),
     Granule { granule: Arc<Granule>, units: HashMap<String, String>, surface: Surface },
 }
 
-impl Layer {
+impl PointSource {
     /// Opens an already-available file, telling GeoParquet from HDF5 by its signature.
     pub async fn from_source(source: Arc<dyn ByteSource>, options: &DatasetOptions) -> Result<Self> {
         crate::geoparquet::check_not_empty(source.as_ref())?;
@@ -34,57 +34,57 @@ impl Layer {
                     units.insert(column, unit);
                 }
             }
-            return Ok(Layer::Granule { granule: Arc::new(granule), units, surface: options.surface });
+            return Ok(PointSource::Granule { granule: Arc::new(granule), units, surface: options.surface });
         }
-        Dataset::from_source(source, options).await.map(Layer::GeoParquet)
+        HiveDataset::from_source(source, options).await.map(PointSource::GeoParquet)
     }
 
     pub fn location(&self) -> &str {
         match self {
-            Layer::GeoParquet(dataset) => &dataset.location,
-            Layer::Granule { granule, .. } => granule.location(),
+            PointSource::GeoParquet(dataset) => &dataset.location,
+            PointSource::Granule { granule, .. } => granule.location(),
         }
     }
 
     pub fn num_rows(&self) -> u64 {
         match self {
-            Layer::GeoParquet(dataset) => dataset.num_rows(),
-            Layer::Granule { granule, .. } => granule.num_rows(),
+            PointSource::GeoParquet(dataset) => dataset.num_rows(),
+            PointSource::Granule { granule, .. } => granule.num_rows(),
         }
     }
 
     pub fn numeric_columns(&self) -> Vec<String> {
         match self {
-            Layer::GeoParquet(dataset) => dataset.numeric_columns(),
-            Layer::Granule { granule, .. } => granule.numeric_columns(),
+            PointSource::GeoParquet(dataset) => dataset.numeric_columns(),
+            PointSource::Granule { granule, .. } => granule.numeric_columns(),
         }
     }
 
     /// The unit the file gives a column (`unit`/`units` metadata or attribute).
     pub fn unit(&self, column: &str) -> Option<String> {
         match self {
-            Layer::GeoParquet(dataset) => {
+            PointSource::GeoParquet(dataset) => {
                 let schema = dataset.files.first()?.file.schema().clone();
                 let field = schema.field_with_name(column).ok()?;
                 field.metadata().get("unit").or_else(|| field.metadata().get("units")).cloned()
             }
-            Layer::Granule { units, .. } => units.get(column).cloned(),
+            PointSource::Granule { units, .. } => units.get(column).cloned(),
         }
     }
 
     pub fn is_time(&self, column: &str) -> bool {
         match self {
-            Layer::GeoParquet(dataset) => dataset.files.first().is_some_and(|f| {
+            PointSource::GeoParquet(dataset) => dataset.files.first().is_some_and(|f| {
                 f.file
                     .schema()
                     .field_with_name(column)
                     .is_ok_and(|f| matches!(f.data_type(), arrow_schema::DataType::Timestamp(..)))
             }),
-            Layer::Granule { .. } => column == "time",
+            PointSource::Granule { .. } => column == "time",
         }
     }
 
-    /// Streams the layer's points as they are read (see [`Dataset::stream`]).
+    /// Streams the layer's points as they are read (see [`HiveDataset::stream`]).
     pub fn stream(
         &self,
         options: &ReadOptions,
@@ -95,7 +95,7 @@ impl Layer {
         self.stream_map(options, parallelism, progress, cancel, Arc::new(|batch| batch))
     }
 
-    /// Streams the layer's points through `map` on the decoding workers (see [`Dataset::stream_map`]).
+    /// Streams the layer's points through `map` on the decoding workers (see [`HiveDataset::stream_map`]).
     pub fn stream_map<T: Send + 'static>(
         &self,
         options: &ReadOptions,
@@ -105,8 +105,8 @@ impl Layer {
         map: Arc<dyn Fn(PointBatch) -> T + Send + Sync>,
     ) -> Result<BoxStream<'static, Result<T>>> {
         let (granule, surface) = match self {
-            Layer::GeoParquet(dataset) => return dataset.stream_map(options, parallelism, progress, cancel, map),
-            Layer::Granule { granule, surface, .. } => (Arc::clone(granule), *surface),
+            PointSource::GeoParquet(dataset) => return dataset.stream_map(options, parallelism, progress, cancel, map),
+            PointSource::Granule { granule, surface, .. } => (Arc::clone(granule), *surface),
         };
         let beams: Vec<crate::icesat2::Beam> = granule
             .beams
@@ -141,21 +141,21 @@ impl Layer {
                 .boxed()
             })
             .collect();
-        Ok(crate::dataset::merge(streams, parallelism))
+        Ok(crate::geoparquet::hive::merge(streams, parallelism))
     }
 }
 
 #[cfg(target_arch = "wasm32")]
-impl Layer {
+impl PointSource {
     /// Opens an `http(s)://` or `s3://` file in the browser, by range requests.
     pub async fn open(input: &str, options: &DatasetOptions) -> Result<Self> {
-        let source = crate::web_source::HttpSource::open(input).await?;
+        let source = crate::source::web::HttpSource::open(input).await?;
         Self::from_source(Arc::new(source), options).await
     }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-impl Layer {
+impl PointSource {
     /// Opens a path or URL: a dataset directory / S3 prefix, or one file of either format.
     pub async fn open(input: &str, options: &DatasetOptions) -> Result<Self> {
         let location = crate::source::StoreLocation::parse(input)?;
@@ -173,6 +173,6 @@ impl Layer {
                 None => {}
             }
         }
-        Dataset::open(input, options).await.map(Layer::GeoParquet)
+        HiveDataset::open(input, options).await.map(PointSource::GeoParquet)
     }
 }

@@ -1,4 +1,12 @@
-//! Command-line arguments (clap).
+//! The command line: arguments (clap, here) and one module per command (`floe info/render/cat/subset/qa`);
+//! `main.rs` dispatches. Desktop only.
+
+pub mod cat;
+pub mod info;
+mod progress_bar;
+pub mod qa;
+pub mod render;
+pub mod subset;
 
 use std::path::PathBuf;
 

@@ -6,10 +6,10 @@ use anyhow::Context as _;
 use floe_io::{CancelToken, ColumnSelection, LonLatBox, Progress, ReadOptions};
 use floe_render::{Camera, Colormap, Headless, LayerStyle};
 
+use super::progress_bar::ProgressBar;
 use crate::cli::{Basemap, RenderArgs, parse_range, parse_size};
 use crate::load::{LoadEvent, default_colour_column, open_dataset, parallelism, run_load};
 use crate::points::{PreparedBatch, ValueColumn, percentile_range};
-use crate::progress_bar::ProgressBar;
 use crate::style::{COAST, PLAIN, SEA, UNIFORM_VALUE};
 
 struct LoadedLayer {
@@ -130,7 +130,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     let refs: Vec<_> = gpu_layers.iter().collect();
     let image = headless.render(&camera, background, lines.as_ref(), &refs)?;
     let png = image.to_png().with_context(|| format!("{}: cannot encode the PNG", args.out.display()))?;
-    floe_io::writer::write_file_atomically(&args.out, |out| {
+    floe_io::write_file_atomically(&args.out, |out| {
         std::io::Write::write_all(out, &png)
             .map_err(|e| floe_io::IoError::Write { location: args.out.display().to_string(), message: e.to_string() })
     })?;

@@ -13,8 +13,8 @@ use futures::stream::BoxStream;
 
 use crate::batch::PointBatch;
 use crate::error::{IoError, Result};
+use crate::geoparquet::partition::PartitionFilter;
 use crate::geoparquet::{ColumnSelection, GeoParquetFile, OpenOptions, ReadOptions};
-use crate::partition::PartitionFilter;
 use crate::progress::{CancelToken, Progress};
 use crate::source::ByteSource;
 
@@ -37,14 +37,14 @@ pub struct DatasetFile {
 
 /// Everything a layer reads.
 #[derive(Clone, Debug)]
-pub struct Dataset {
+pub struct HiveDataset {
     pub location: String,
     pub files: Vec<DatasetFile>,
     /// Prefixes that were listed (a pruned partition is never listed).
     pub listed_prefixes: Vec<String>,
 }
 
-impl Dataset {
+impl HiveDataset {
     /// A dataset of one already-available file (embedded sample, browser blobs).
     pub async fn from_source(source: Arc<dyn ByteSource>, options: &DatasetOptions) -> Result<Self> {
         let location = source.location().to_owned();
@@ -101,7 +101,7 @@ impl Dataset {
         self.stream_map(options, parallelism, progress, cancel, Arc::new(|batch| batch))
     }
 
-    /// Like [`Dataset::stream`], applying `map` to each batch on the decoding workers, so per-batch work
+    /// Like [`HiveDataset::stream`], applying `map` to each batch on the decoding workers, so per-batch work
     /// of the caller (projection, GPU preparation) runs in parallel too.
     pub fn stream_map<T: Send + 'static>(
         &self,
@@ -222,7 +222,7 @@ pub use native::{Listing, list_files};
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
     use super::*;
-    use crate::partition::{PartitionFilter, parse_segment, passes};
+    use crate::geoparquet::partition::{PartitionFilter, parse_segment, passes};
     use crate::source::{StoreLocation, StoreSource};
     use object_store::path::Path;
 
@@ -311,7 +311,7 @@ mod native {
         Ok(listed)
     }
 
-    impl Dataset {
+    impl HiveDataset {
         /// Opens a file path, `http(s)://` URL or `s3://` object, or a hive directory / S3 prefix.
         pub async fn open(input: &str, options: &DatasetOptions) -> Result<Self> {
             let mut listing = list_files(input, &options.partition_filters).await?;

@@ -136,7 +136,7 @@ pub fn write_geoparquet<W: std::io::Write + Send>(
     Ok(WriteSummary { rows, row_groups: metadata.num_row_groups(), bytes: 0, bbox: bounds })
 }
 
-/// [`write_geoparquet`] to a file, atomically (see [`write_file_atomically`]).
+/// [`write_geoparquet`] to a file, atomically (see [`crate::write_file_atomically`]).
 #[cfg(not(target_arch = "wasm32"))]
 pub fn write_geoparquet_file(
     path: &std::path::Path,
@@ -144,45 +144,8 @@ pub fn write_geoparquet_file(
     batches: &[RecordBatch],
 ) -> Result<WriteSummary> {
     let location = path.display().to_string();
-    let (mut summary, bytes) = write_file_atomically(path, |out| write_geoparquet(out, &location, schema, batches))?;
+    let (mut summary, bytes) =
+        crate::atomic_file::write_file_atomically(path, |out| write_geoparquet(out, &location, schema, batches))?;
     summary.bytes = bytes;
     Ok(summary)
-}
-
-/// Writes a file atomically: `write` fills a temporary file (an unpredictable name from `tempfile`, created
-/// exclusively in `path`'s directory, so a planted symlink is never followed), which is synced and renamed to
-/// `path` only once complete; the directory is synced too, so the rename survives a crash. An interrupted write
-/// never leaves a file that looks finished. Returns what `write` returned and the file's size.
-#[cfg(not(target_arch = "wasm32"))]
-pub fn write_file_atomically<T>(
-    path: &std::path::Path,
-    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<T>,
-) -> Result<(T, u64)> {
-    let location = path.display().to_string();
-    let failed = |message: String| IoError::Write { location: location.clone(), message };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    // Dropping `temp` on any early return removes the temporary file.
-    let temp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".partial")
-        .tempfile_in(&directory)
-        .map_err(|e| failed(format!("cannot create a temporary file in {}: {e}", directory.display())))?;
-    let (temp_file, temp_path) = temp.into_parts();
-    let mut out = std::io::BufWriter::new(temp_file);
-    let written = write(&mut out)?;
-    let file = out.into_inner().map_err(|e| failed(e.error().to_string()))?;
-    file.sync_all().map_err(|e| failed(e.to_string()))?;
-    let bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
-    drop(file);
-    temp_path.persist(path).map_err(|e| failed(format!("cannot move the finished file into place: {}", e.error)))?;
-    // Syncing the directory makes the rename durable; some file systems cannot sync a directory, and the file
-    // itself is already complete, so a failure here is not worth failing the write for.
-    if let Ok(dir) = std::fs::File::open(&directory) {
-        let _ = dir.sync_all();
-    }
-    Ok((written, bytes))
 }

@@ -12,7 +12,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::geo_meta::CrsKind;
+use crate::geoparquet::metadata::CrsKind;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -160,7 +160,7 @@ pub fn check_file(name: &str, data: Bytes, sources: &BTreeMap<String, SourceTrac
     let covering: Option<(String, [String; 4])> = primary
         .as_ref()
         .and_then(|(_, c)| c.pointer("/covering/bbox"))
-        .and_then(|b| crate::geo_meta::parse_covering(b).ok())
+        .and_then(|b| crate::geoparquet::metadata::parse_covering(b).ok())
         .and_then(|paths| {
             let child = |path: &[String]| path.get(1).cloned();
             let root = paths.xmin.first()?.clone();
@@ -250,7 +250,7 @@ fn check_crs(report: &mut Report, crs: Option<&Value>) {
         Some(crs @ Value::Object(object)) => {
             let kind = object.get("type").and_then(Value::as_str).unwrap_or("?");
             // The reader's classification; a geographic CRS it does not know by code is still lon/lat.
-            match crate::geo_meta::classify_crs(crs) {
+            match crate::geoparquet::metadata::classify_crs(crs) {
                 CrsKind::LonLat(name) => report.push("crs", Status::Pass, format!("PROJJSON {name}")),
                 CrsKind::Unsupported(name) if kind.starts_with("Geographic") => {
                     report.push("crs", Status::Pass, format!("PROJJSON {kind} {name}"))
@@ -298,8 +298,8 @@ fn read_geometry(batch: &RecordBatch, name: &str, covering: Option<(&str, &[Stri
             7 => "GeometryCollection",
             _ => "Unknown",
         });
-        match crate::wkb::decode(bytes) {
-            Ok(crate::wkb::Decoded::LonLat(x, y)) => {
+        match crate::geoparquet::wkb::decode(bytes) {
+            Ok(crate::geoparquet::wkb::Decoded::LonLat(x, y)) => {
                 rows.x.push(x);
                 rows.y.push(y);
                 if let [Some(xmin), Some(ymin), Some(xmax), Some(ymax)] = &corners {
@@ -308,7 +308,7 @@ fn read_geometry(batch: &RecordBatch, name: &str, covering: Option<(&str, &[Stri
                     rows.covering_mismatch += usize::from(!inside);
                 }
             }
-            Ok(crate::wkb::Decoded::Empty) => {}
+            Ok(crate::geoparquet::wkb::Decoded::Empty) => {}
             Err(_) => rows.bad_wkb += 1,
         }
     }

@@ -24,11 +24,11 @@ use parquet::file::statistics::Statistics;
 use crate::batch::PointBatch;
 use crate::bbox::LonLatBox;
 use crate::error::{IoError, Result};
-use crate::geo_meta::{CrsKind, Encoding, GeoMetadata, parse_geo_metadata};
-use crate::parquet_source::ParquetSource;
+use crate::geoparquet::metadata::{CrsKind, Encoding, GeoMetadata, parse_geo_metadata};
+use crate::geoparquet::wkb;
 use crate::progress::{CancelToken, Progress};
 use crate::source::ByteSource;
-use crate::wkb;
+use crate::source::parquet::ParquetSource;
 
 /// Column pairs recognised as lon/lat when a file has no `geo` metadata, in order of preference.
 pub const LONLAT_CANDIDATES: &[(&str, &str)] =
@@ -223,7 +223,7 @@ impl GeoParquetFile {
             let Some(values) = values.as_any().downcast_ref::<BinaryArray>() else { return Ok(None) };
             for value in values.iter() {
                 if let Some(bytes) = value {
-                    let extent = crate::wkb::extent(bytes).map_err(|message| IoError::Geometry {
+                    let extent = crate::geoparquet::wkb::extent(bytes).map_err(|message| IoError::Geometry {
                         location: self.location.to_string(),
                         column: column.clone(),
                         row,

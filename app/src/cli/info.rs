@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use floe_io::PointSource;
 use floe_io::hdf5::{Hdf5File, NodeKind};
 use floe_io::icesat2::Granule;
-use floe_io::layer::Layer;
 use serde::Serialize;
 
 use crate::cli::InfoArgs;
@@ -18,10 +18,10 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
     }
     let layer = runtime.block_on(open_dataset(&args.input, &options))?;
     let dataset = match layer {
-        Layer::GeoParquet(dataset) => dataset,
-        Layer::Granule { granule, .. } => return runtime.block_on(granule_info(&granule, args)),
+        PointSource::GeoParquet(dataset) => dataset,
+        PointSource::Granule { granule, .. } => return runtime.block_on(granule_info(&granule, args)),
     };
-    let info = runtime.block_on(floe_io::info::describe(&dataset))?;
+    let info = runtime.block_on(floe_io::geoparquet::info::describe(&dataset))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&info)?);
         return Ok(());
