@@ -188,21 +188,12 @@ pub fn percentile_range(values: &[f32], lo: f64, hi: f64) -> Option<(f32, f32)> 
     Some((lo_value, hi_value))
 }
 
-/// Seconds since 1970 as `YYYY-MM-DD hh:mm:ss`.
+/// Seconds since 1970 as `YYYY-MM-DD hh:mm:ss` (UTC, whole seconds).
 pub fn format_utc(seconds: f64) -> String {
-    let total = seconds.floor() as i64;
-    let (days, rem) = (total.div_euclid(86_400), total.rem_euclid(86_400));
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+    match arrow_array::temporal_conversions::timestamp_s_to_datetime(seconds.floor() as i64) {
+        Some(time) => time.format("%Y-%m-%d %H:%M:%S").to_string(),
+        None => format!("{seconds} s"),
+    }
 }
 
 #[cfg(test)]

@@ -30,45 +30,12 @@ pub fn parse_utc_seconds(text: &str) -> Option<f64> {
     parse_utc_ns(text.trim()).ok().map(|ns| ns as f64 / 1e9)
 }
 
-/// `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS[.fff…][Z]`, UTC.
+/// `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS[.fff…][Z]` (a space for the `T`, or an offset such as `+02:00`, are taken
+/// too), through arrow's RFC 3339 parser; no offset means UTC.
 fn parse_utc_ns(text: &str) -> anyhow::Result<i64> {
-    let bad = || anyhow::anyhow!("--time: `{text}` is not a UTC date (2019-05-01) or date-time (2019-05-01T12:30:00Z)");
-    let (date, clock) = match text.split_once(['T', ' ']) {
-        Some((date, clock)) => (date, Some(clock.trim_end_matches('Z'))),
-        None => (text, None),
-    };
-    let mut ymd = date.splitn(3, '-').map(|p| p.parse::<i64>());
-    let (Some(Ok(year)), Some(Ok(month)), Some(Ok(day))) = (ymd.next(), ymd.next(), ymd.next()) else {
-        return Err(bad());
-    };
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-        return Err(bad());
-    }
-    let mut seconds = days_from_civil(year, month, day) * 86_400;
-    let mut nanos = 0;
-    if let Some(clock) = clock {
-        let (hms, fraction) = clock.split_once('.').unwrap_or((clock, ""));
-        let mut parts = hms.splitn(3, ':').map(|p| p.parse::<i64>());
-        let (Some(Ok(h)), Some(Ok(m)), Some(Ok(s))) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(bad());
-        };
-        if h > 23 || m > 59 || s > 60 || fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(bad());
-        }
-        seconds += h * 3600 + m * 60 + s;
-        nanos = format!("{fraction:0<9}").parse::<i64>().map_err(|_| bad())?;
-    }
-    seconds.checked_mul(1_000_000_000).and_then(|ns| ns.checked_add(nanos)).ok_or_else(bad)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
+    arrow_cast::parse::string_to_timestamp_nanos(text).map_err(|_| {
+        anyhow::anyhow!("--time: `{text}` is not a UTC date (2019-05-01) or date-time (2019-05-01T12:30:00Z)")
+    })
 }
 
 #[cfg(test)]
