@@ -73,7 +73,12 @@ impl SaveDialog {
     pub fn show_ui(&mut self, ctx: &egui::Context, inputs: &[&str]) -> SaveCommand {
         let mut command = SaveCommand::Keep;
         let mut open = true;
-        egui::Window::new(self.purpose.title()).open(&mut open).collapsible(false).show(ctx, |ui| {
+        // Over the map, not over the panel of the layer being exported.
+        let window = egui::Window::new(self.purpose.title())
+            .open(&mut open)
+            .collapsible(false)
+            .default_pos(ctx.content_rect().center() - egui::vec2(150.0, 120.0));
+        window.show(ctx, |ui| {
             ui.label("Save to:");
             let edited = ui.add(egui::TextEdit::singleline(&mut self.path).desired_width(420.0)).changed();
             if edited {
