@@ -195,7 +195,8 @@ pub fn write_aoi(app: &mut FloeApp, path: &std::path::Path) {
 
 #[cfg(target_arch = "wasm32")]
 fn save_aoi(app: &mut FloeApp, aoi: &Aoi) {
-    if let Err(message) = super::web_files::download("aoi.geojson", aoi.to_geojson().as_bytes(), "application/geo+json")
+    if let Err(message) =
+        crate::platform::web_files::download("aoi.geojson", aoi.to_geojson().as_bytes(), "application/geo+json")
     {
         app.notify(Notice::error(message));
     }

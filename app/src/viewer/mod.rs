@@ -10,8 +10,6 @@ mod panels;
 mod qa_panel;
 #[cfg(not(target_arch = "wasm32"))]
 mod save_dialog;
-#[cfg(target_arch = "wasm32")]
-pub mod web_files;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -46,10 +44,6 @@ pub struct AppOptions {
     pub aoi: Option<Arc<floe_io::aoi::Aoi>>,
 }
 
-/// The file name of an export in the browser.
-#[cfg(target_arch = "wasm32")]
-const EXPORT_NAME: &str = "selection.parquet";
-
 /// A message at the top of the window until dismissed: an error, or news of finished work (an export).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Notice {
@@ -76,8 +70,7 @@ enum Finished {
 
 pub struct FloeApp {
     options: AppOptions,
-    #[cfg(not(target_arch = "wasm32"))]
-    runtime: Arc<tokio::runtime::Runtime>,
+    tasks: crate::platform::Tasks,
     pub layers: Vec<Layer>,
     pub selected: usize,
     next_id: u64,
@@ -111,12 +104,11 @@ impl FloeApp {
     pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> anyhow::Result<Self> {
         crate::time_since_start_ms();
         #[cfg(target_arch = "wasm32")]
-        web_files::install(&cc.egui_ctx);
+        crate::platform::web_files::install(&cc.egui_ctx);
         if let Some(render_state) = cc.wgpu_render_state.as_ref() {
             FloeGpu::install(render_state);
         }
-        #[cfg(not(target_arch = "wasm32"))]
-        let runtime = Arc::new(crate::runtime()?);
+        let tasks = crate::platform::Tasks::new()?;
         if let Some(render_state) = cc.wgpu_render_state.as_ref() {
             let info = render_state.adapter.get_info();
             log::info!("floe: rendering with {:?} on {} ({:?})", info.backend, info.name, info.device_type);
@@ -127,8 +119,7 @@ impl FloeApp {
         let _ = map_memory.set_zoom(3.0);
         let mut app = Self {
             options: options.clone(),
-            #[cfg(not(target_arch = "wasm32"))]
-            runtime,
+            tasks,
             layers: Vec::new(),
             selected: 0,
             next_id: 1,
@@ -179,10 +170,10 @@ impl FloeApp {
 
     /// Saves what one layer (or every layer) holds inside the AOI to a GeoParquet file, in the background: the
     /// inputs are read again through the AOI with all their columns, exactly as `floe subset` does. On the desktop
-    /// the file goes to `path`; in the browser it is downloaded as `selection.parquet`.
+    /// the file goes to the path `target`; in the browser it is downloaded as `selection.parquet`.
     pub fn export_selection(
         &mut self,
-        #[cfg(not(target_arch = "wasm32"))] path: std::path::PathBuf,
+        target: crate::platform::ExportTarget,
         layer: Option<usize>,
         ctx: &egui::Context,
     ) {
@@ -200,35 +191,8 @@ impl FloeApp {
         let ctx = ctx.clone();
         let task = async move {
             let subset = crate::subset::run(&request, |_, _| Box::new(|| {})).await;
-            #[cfg(not(target_arch = "wasm32"))]
-            let (written, destination) = (
-                subset.and_then(|subset| {
-                    let batch = subset.batch;
-                    Ok(floe_io::geoparquet::write::write_geoparquet_file(
-                        &path,
-                        &batch.schema(),
-                        std::slice::from_ref(&batch),
-                    )?)
-                }),
-                path.display().to_string(),
-            );
-            #[cfg(target_arch = "wasm32")]
-            let (written, destination) = (
-                subset.and_then(|subset| {
-                    let batch = subset.batch;
-                    let mut bytes = Vec::new();
-                    let summary = floe_io::geoparquet::write::write_geoparquet(
-                        &mut bytes,
-                        EXPORT_NAME,
-                        &batch.schema(),
-                        std::slice::from_ref(&batch),
-                    )?;
-                    web_files::download(EXPORT_NAME, &bytes, "application/vnd.apache.parquet")
-                        .map_err(anyhow::Error::msg)?;
-                    Ok(summary)
-                }),
-                format!("{EXPORT_NAME} (downloaded)"),
-            );
+            let written = subset.and_then(|subset| crate::platform::write_export(&target, &subset.batch));
+            let destination = crate::platform::describe_target(&target);
             let notice = match written {
                 Ok(summary) => Notice::info(format!("Exported {} rows to {destination}", summary.rows)),
                 Err(e) => Notice::error(format!("Export to {destination} failed: {e:#}")),
@@ -414,7 +378,7 @@ impl FloeApp {
 
     fn handle_dropped_files(&mut self, ctx: &egui::Context) {
         #[cfg(target_arch = "wasm32")]
-        for file in web_files::take() {
+        for file in crate::platform::web_files::take() {
             self.open_file(file, ctx);
         }
         let dropped: Vec<std::path::PathBuf> =
@@ -598,14 +562,8 @@ impl FloeApp {
     }
 
     /// Runs a background task: on the loading threads on the desktop, on the page's event loop in the browser.
-    #[cfg(not(target_arch = "wasm32"))]
-    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) {
-        self.runtime.spawn(task);
-    }
-
-    #[cfg(target_arch = "wasm32")]
-    fn spawn(&self, task: impl Future<Output = ()> + 'static) {
-        wasm_bindgen_futures::spawn_local(task);
+    fn spawn(&self, task: impl Future<Output = ()> + crate::platform::MaybeSend + 'static) {
+        self.tasks.spawn(task);
     }
 
     /// Points drawn in the last frame.

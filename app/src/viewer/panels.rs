@@ -26,7 +26,7 @@ pub fn top_bar_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
             }
             #[cfg(target_arch = "wasm32")]
             if ui.button("Open file…").clicked() {
-                super::web_files::pick();
+                crate::platform::web_files::pick();
             }
             if ui.button("Open URL…").clicked() {
                 app.url_window_open = true;
@@ -66,7 +66,7 @@ fn export(app: &mut FloeApp, layer: Option<usize>, ctx: &egui::Context) {
         app.save_dialog = Some(super::SaveDialog::new(super::Purpose::Export { layer }, "selection.parquet"));
     }
     #[cfg(target_arch = "wasm32")]
-    app.export_selection(layer, ctx);
+    app.export_selection(crate::platform::ExportTarget, layer, ctx);
 }
 
 pub fn open_url_ui(app: &mut FloeApp, ctx: &egui::Context) {
