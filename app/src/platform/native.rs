@@ -53,3 +53,16 @@ pub fn describe_target(target: &ExportTarget) -> String {
 /// `Send` where tasks run on other threads (the desktop); nothing in the browser.
 pub trait MaybeSend: Send {}
 impl<T: Send> MaybeSend for T {}
+
+/// The system's file dialog for *Open file…*: the paths picked (none when cancelled or when there is no dialog).
+pub fn pick_files_to_open() -> Vec<String> {
+    rfd::FileDialog::new()
+        .add_filter("GeoParquet, Parquet, ICESat-2 HDF5", &["parquet", "geoparquet", "pq", "h5", "hdf5", "he5"])
+        .add_filter("Area of interest (GeoJSON)", &["geojson", "json"])
+        .add_filter("All files", &["*"])
+        .pick_files()
+        .unwrap_or_default()
+        .iter()
+        .map(|path| path.to_string_lossy().into_owned())
+        .collect()
+}

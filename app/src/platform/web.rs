@@ -51,3 +51,10 @@ pub fn describe_target(_target: &ExportTarget) -> String {
 /// `Send` where tasks run on other threads (the desktop); nothing in the browser.
 pub trait MaybeSend {}
 impl<T> MaybeSend for T {}
+
+/// *Open file…* in the browser: opens the page's file picker; the files arrive later through
+/// [`super::web_files::take`], as dropped files do. Returns no path.
+pub fn pick_files_to_open() -> Vec<String> {
+    super::web_files::pick();
+    Vec::new()
+}

@@ -10,23 +10,11 @@ pub fn top_bar_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             ui.strong("Floe");
             ui.separator();
-            #[cfg(not(target_arch = "wasm32"))]
             if ui.button("Open file…").clicked() {
-                let picked = rfd::FileDialog::new()
-                    .add_filter(
-                        "GeoParquet, Parquet, ICESat-2 HDF5",
-                        &["parquet", "geoparquet", "pq", "h5", "hdf5", "he5"],
-                    )
-                    .add_filter("Area of interest (GeoJSON)", &["geojson", "json"])
-                    .add_filter("All files", &["*"])
-                    .pick_files();
-                for path in picked.unwrap_or_default() {
-                    app.open(&path.to_string_lossy(), ui.ctx());
+                // The desktop returns the paths picked; the browser's picker hands its files over later.
+                for path in crate::platform::pick_files_to_open() {
+                    app.open(&path, ui.ctx());
                 }
-            }
-            #[cfg(target_arch = "wasm32")]
-            if ui.button("Open file…").clicked() {
-                crate::platform::web_files::pick();
             }
             if ui.button("Open URL…").clicked() {
                 app.url_window_open = true;

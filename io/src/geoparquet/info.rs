@@ -23,7 +23,7 @@ pub struct ColumnInfo {
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct LayerInfo {
+pub struct DatasetSummary {
     pub location: String,
     pub files: usize,
     pub rows: u64,
@@ -46,7 +46,7 @@ pub struct LayerInfo {
 }
 
 /// Describes a dataset; scans the geometry only when statistics cannot give the bbox.
-pub async fn describe(dataset: &HiveDataset) -> Result<LayerInfo> {
+pub async fn describe(dataset: &HiveDataset) -> Result<DatasetSummary> {
     let first = dataset.files.first().map(|f| &f.file);
     let mut columns = Vec::new();
     let mut compression = BTreeSet::new();
@@ -84,7 +84,7 @@ pub async fn describe(dataset: &HiveDataset) -> Result<LayerInfo> {
         None if only_points => (scan_bbox(dataset).await?, "scan of the points"),
         None => (extent_bbox(dataset).await?, "scan of every vertex"),
     };
-    Ok(LayerInfo {
+    Ok(DatasetSummary {
         location: dataset.location.clone(),
         files: dataset.files.len(),
         rows: dataset.num_rows(),
