@@ -24,3 +24,17 @@ pub mod viewer;
 pub use platform::runtime;
 /// Milliseconds since the page started loading (browser) or since the viewer started (desktop).
 pub use platform::time_since_start_ms;
+
+/// An error for people (the terminal, the viewer's notices): the contexts the app added, down to the first
+/// `floe-io` error, whose text is complete (it names the file and says what was wrong). The library errors it keeps
+/// as sources are for code, not for the user, who would otherwise read the same failure three times over.
+pub fn user_message(error: &anyhow::Error) -> String {
+    let mut parts = Vec::new();
+    for cause in error.chain() {
+        parts.push(cause.to_string());
+        if cause.is::<floe_io::IoError>() {
+            break;
+        }
+    }
+    parts.join(": ")
+}

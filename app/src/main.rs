@@ -35,7 +35,7 @@ fn main() {
         None => run_viewer(cli.view),
     };
     if let Err(error) = result {
-        eprintln!("error: {error:#}");
+        eprintln!("error: {}", floe::user_message(&error));
         let empty = error.downcast_ref::<floe::output::EmptyOutput>().is_some();
         std::process::exit(if empty { floe::output::EmptyOutput::EXIT_CODE } else { 1 });
     }

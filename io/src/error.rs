@@ -7,6 +7,17 @@ pub enum IoError {
     #[error("{location}: cannot read: {message}")]
     Source { location: String, message: String },
 
+    /// An object store (local disk, HTTP(S), S3) could not give the bytes: the message in words, the store's
+    /// error kept as the source. Its text is complete: printers stop at this error, not at its sources.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[error("{location}: cannot read: {message}")]
+    Store {
+        location: String,
+        message: String,
+        #[source]
+        source: Box<object_store::Error>,
+    },
+
     /// An output file could not be written (no permission, disk full, a missing directory…).
     #[error("{location}: cannot write: {message}")]
     Write { location: String, message: String },

@@ -195,7 +195,7 @@ impl FloeApp {
             let destination = crate::platform::describe_target(&target);
             let notice = match written {
                 Ok(summary) => Notice::info(format!("Exported {} rows to {destination}", summary.rows)),
-                Err(e) => Notice::error(format!("Export to {destination} failed: {e:#}")),
+                Err(e) => Notice::error(format!("Export to {destination} failed: {}", crate::user_message(&e))),
             };
             if let Ok(mut finished) = finished.lock() {
                 finished.push(Finished::Notice(notice));

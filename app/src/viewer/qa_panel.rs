@@ -91,7 +91,7 @@ pub fn export_and_check(app: &mut FloeApp, path: std::path::PathBuf, index: usiz
                 (super::Notice::info(text), Ok(report))
             }
             Err(e) => {
-                let text = format!("Export and check to {} failed: {e:#}", path.display());
+                let text = format!("Export and check to {} failed: {}", path.display(), crate::user_message(&e));
                 (super::Notice::error(text.clone()), Err(text))
             }
         };

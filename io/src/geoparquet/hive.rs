@@ -255,10 +255,11 @@ mod native {
         let mut granules = 0;
         let mut pending: Vec<(Path, Vec<(String, String)>)> = vec![(location.path.clone(), vec![])];
         while let Some((prefix, partition)) = pending.pop() {
-            let listing = location.store.list_with_delimiter(Some(&prefix)).await.map_err(|e| IoError::Source {
-                location: format!("{input} ({prefix})"),
-                message: crate::source::native_describe(&e),
-            })?;
+            let listing = location
+                .store
+                .list_with_delimiter(Some(&prefix))
+                .await
+                .map_err(|e| crate::source::store_error(format!("{input} ({prefix})"), e))?;
             listed.listed_prefixes.push(prefix.to_string());
             let mut children: Vec<(Path, Vec<(String, String)>)> = Vec::new();
             for child in listing.common_prefixes {

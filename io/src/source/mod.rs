@@ -149,7 +149,7 @@ impl ByteSource for MemorySource {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use native::{StoreLocation, StoreSource, describe_store_error as native_describe, open_input};
+pub use native::{StoreLocation, StoreSource, open_input, store_error};
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
@@ -217,11 +217,7 @@ mod native {
 
         /// Opens the file at `path` (or a file below a prefix) as a [`ByteSource`].
         pub async fn open(&self, path: &Path, display: String) -> Result<StoreSource> {
-            let meta = self
-                .store
-                .head(path)
-                .await
-                .map_err(|e| IoError::Source { location: display.clone(), message: describe_store_error(&e) })?;
+            let meta = self.store.head(path).await.map_err(|e| store_error(display.clone(), e))?;
             Ok(self.source(path, display, meta.size))
         }
 
@@ -230,7 +226,7 @@ mod native {
             match self.store.head(path).await {
                 Ok(meta) => Ok(Some(self.source(path, display, meta.size))),
                 Err(object_store::Error::NotFound { .. }) => Ok(None),
-                Err(e) => Err(IoError::Source { location: display, message: describe_store_error(&e) }),
+                Err(e) => Err(store_error(display, e)),
             }
         }
 
@@ -268,31 +264,44 @@ mod native {
         }
     }
 
-    /// Turns object_store's errors into words a user understands, keeping the detail.
-    pub fn describe_store_error(e: &object_store::Error) -> String {
-        let detail = e.to_string();
+    /// An object store's error for `location`, described in words and kept as the source.
+    pub fn store_error(location: String, e: object_store::Error) -> IoError {
+        IoError::Store { location, message: describe_store_error(&e), source: Box::new(e) }
+    }
+
+    /// Turns object_store's errors into words a user understands, by their type: the variant, and the kind of
+    /// the HTTP error among its sources (never by searching the text).
+    fn describe_store_error(e: &object_store::Error) -> String {
         match e {
-            object_store::Error::NotFound { .. } => "not found (HTTP 404 / no such key or file)".into(),
+            object_store::Error::NotFound { .. } => return "not found (HTTP 404 / no such key or file)".into(),
             object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. } => {
-                format!("access denied (HTTP 401/403): {detail}")
+                return format!("access denied (HTTP 401/403): {}", one_line(&e.to_string()));
             }
-            _ if detail.contains("403") => format!("access denied (HTTP 403): {detail}"),
-            _ if detail.contains("error sending request") || detail.contains("onnection refused") => {
-                format!("unreachable: {}", root_cause(e))
+            _ => {}
+        }
+        let mut cause: &(dyn std::error::Error + 'static) = e;
+        let mut kind = None;
+        loop {
+            if let Some(http) = cause.downcast_ref::<object_store::client::HttpError>() {
+                kind = Some(http.kind());
             }
-            // One line: object_store's text can span several, with retry counts and request dumps.
-            _ => detail.split_whitespace().collect::<Vec<_>>().join(" "),
+            match cause.source() {
+                Some(next) => cause = next,
+                None => break,
+            }
+        }
+        // The innermost cause ("Connection refused (os error 111)") says it best; object_store's own text is a
+        // paragraph of retry counts, URLs and wrapper names.
+        let root = one_line(&cause.to_string());
+        match kind {
+            Some(object_store::client::HttpErrorKind::Connect) => format!("unreachable: {root}"),
+            Some(object_store::client::HttpErrorKind::Timeout) => format!("timed out: {root}"),
+            _ => one_line(&e.to_string()),
         }
     }
 
-    /// The innermost cause of an error ("Connection refused (os error 111)"), where object_store's own text is a
-    /// paragraph of retry counts, URLs and wrapper names.
-    fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-        let mut cause = e;
-        while let Some(next) = cause.source() {
-            cause = next;
-        }
-        cause.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
+    fn one_line(text: &str) -> String {
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
     /// One object in an object store.
@@ -317,10 +326,8 @@ mod native {
         fn fetch(&self, range: Range<u64>) -> BoxFuture<'_, Result<Bytes>> {
             Box::pin(async move {
                 let expected = range.end - range.start;
-                let bytes = self.store.get_range(&self.path, range).await.map_err(|e| IoError::Source {
-                    location: self.display.clone(),
-                    message: describe_store_error(&e),
-                })?;
+                let bytes =
+                    self.store.get_range(&self.path, range).await.map_err(|e| store_error(self.display.clone(), e))?;
                 self.stats.record(bytes.len() as u64);
                 if bytes.len() as u64 != expected {
                     return Err(IoError::Source {
