@@ -3,7 +3,7 @@
 use bytes::Bytes;
 
 use super::cursor::Cursor;
-use super::dataset::Dtype;
+use super::dtype::{Dtype, Values};
 use super::file::{Hdf5File, ObjectHeader};
 use super::{H5Error, H5Result};
 
@@ -301,6 +301,17 @@ async fn attribute(file: &Hdf5File, data: &[u8]) -> H5Result<(String, AttributeV
     let bytes = c.take(c.remaining().min(count.saturating_mul(dtype.size())))?;
     // An attribute cannot hold more elements than its bytes.
     let count = count.min(bytes.len() / dtype.size().max(1));
-    let values = super::dataset::decode_values(file, &dtype, bytes, count as usize).await?;
-    Ok((name, values.into_attribute()))
+    let values = super::dtype::decode_values(file, &dtype, bytes, count as usize).await?;
+    Ok((name, attribute_value(values)))
+}
+
+/// An attribute's decoded values as the small set of kinds attributes are shown as.
+fn attribute_value(values: Values) -> AttributeValue {
+    match values {
+        Values::F32(v) => AttributeValue::Numbers(v.into_iter().map(f64::from).collect()),
+        Values::F64(v) => AttributeValue::Numbers(v),
+        Values::Str(v) => AttributeValue::Strings(v),
+        Values::U64(v) => AttributeValue::Integers(v.into_iter().map(|x| x as i64).collect()),
+        other => AttributeValue::Integers(other.to_strings().iter().filter_map(|s| s.parse().ok()).collect()),
+    }
 }

@@ -6,16 +6,21 @@
 //! chunk, implicit) layouts, deflate / shuffle / fletcher32, fixed-point, floating-point, fixed and
 //! variable-length strings. Anything else is reported as `unsupported HDF5 feature: <what> in <object>`.
 
+mod chunk_index;
 mod cursor;
 mod dataset;
+mod dtype;
 mod file;
 mod filters;
 mod group;
 mod heap;
+mod layout;
 mod message;
 
-pub use dataset::{DatasetInfo, Dtype, LayoutInfo, Values};
+pub use dataset::DatasetInfo;
+pub use dtype::{Dtype, Values};
 pub use file::{Hdf5File, Node, NodeKind};
+pub use layout::LayoutInfo;
 pub use message::AttributeValue;
 
 /// Errors inside the reader, before they are given the file and object they concern.

@@ -1,0 +1,110 @@
+//! Where a dataset's elements are: the data layout message (compact, contiguous, chunked with its chunk index).
+
+use bytes::Bytes;
+
+use super::file::Hdf5File;
+use super::{H5Error, H5Result};
+
+/// Where a dataset's elements are.
+#[derive(Clone, Debug)]
+pub enum LayoutInfo {
+    Compact(Bytes),
+    Contiguous { address: Option<u64>, size: u64 },
+    Chunked { chunk: Vec<u64>, index: ChunkIndex },
+}
+
+#[derive(Clone, Debug)]
+pub enum ChunkIndex {
+    BTreeV1(Option<u64>),
+    Single { address: Option<u64>, filtered_size: Option<u64>, mask: u32 },
+    Implicit(Option<u64>),
+    FixedArray(Option<u64>),
+    ExtensibleArray(Option<u64>),
+    BTreeV2(Option<u64>),
+    Other(String),
+}
+
+pub(super) fn parse_layout(file: &Hdf5File, data: &Bytes, rank: usize) -> H5Result<LayoutInfo> {
+    let mut c = file.cursor(data);
+    let version = c.u8()?;
+    match version {
+        1 | 2 => {
+            let dims = usize::from(c.u8()?);
+            let class = c.u8()?;
+            c.skip(5)?;
+            let address = if class != 0 { c.offset()? } else { None };
+            let sizes = (0..dims).map(|_| c.u32().map(u64::from)).collect::<H5Result<Vec<_>>>()?;
+            match class {
+                0 => {
+                    let size = c.u32()? as usize;
+                    let start = c.pos();
+                    c.skip(size)?;
+                    Ok(LayoutInfo::Compact(data.slice(start..start + size)))
+                }
+                1 => Ok(LayoutInfo::Contiguous { address, size: u64::MAX }),
+                2 => Ok(LayoutInfo::Chunked {
+                    chunk: sizes.get(..dims.saturating_sub(1)).unwrap_or_default().to_vec(),
+                    index: ChunkIndex::BTreeV1(address),
+                }),
+                other => Err(H5Error::unsupported(format!("layout class {other}"))),
+            }
+        }
+        3..=5 => {
+            let class = c.u8()?;
+            match class {
+                0 => {
+                    let size = usize::from(c.u16()?);
+                    let start = c.pos();
+                    c.skip(size)?;
+                    Ok(LayoutInfo::Compact(data.slice(start..start + size)))
+                }
+                1 => Ok(LayoutInfo::Contiguous { address: c.offset()?, size: c.length()? }),
+                2 if version == 3 => {
+                    let dims = usize::from(c.u8()?);
+                    let address = c.offset()?;
+                    let sizes = (0..dims).map(|_| c.u32().map(u64::from)).collect::<H5Result<Vec<_>>>()?;
+                    Ok(LayoutInfo::Chunked {
+                        chunk: sizes.get(..dims.saturating_sub(1)).unwrap_or_default().to_vec(),
+                        index: ChunkIndex::BTreeV1(address),
+                    })
+                }
+                2 => {
+                    let flags = c.u8()?;
+                    let dims = usize::from(c.u8()?);
+                    let encoded = usize::from(c.u8()?);
+                    let sizes = (0..dims).map(|_| c.uint(encoded)).collect::<H5Result<Vec<_>>>()?;
+                    let chunk = sizes.get(..dims.saturating_sub(1)).unwrap_or_default().to_vec();
+                    if chunk.len() != rank {
+                        return Err(H5Error::malformed("chunk rank differs from dataset rank"));
+                    }
+                    let index_type = c.u8()?;
+                    let index = match index_type {
+                        1 => {
+                            let (filtered_size, mask) =
+                                if flags & 0x02 != 0 { (Some(c.length()?), c.u32()?) } else { (None, 0) };
+                            ChunkIndex::Single { address: c.offset()?, filtered_size, mask }
+                        }
+                        2 => ChunkIndex::Implicit(c.offset()?),
+                        3 => {
+                            c.skip(1)?;
+                            ChunkIndex::FixedArray(c.offset()?)
+                        }
+                        4 => {
+                            c.skip(5)?;
+                            ChunkIndex::ExtensibleArray(c.offset()?)
+                        }
+                        5 => {
+                            c.skip(6)?;
+                            ChunkIndex::BTreeV2(c.offset()?)
+                        }
+                        other => ChunkIndex::Other(format!("chunk index type {other}")),
+                    };
+                    Ok(LayoutInfo::Chunked { chunk, index })
+                }
+                3 => Err(H5Error::unsupported("virtual dataset layout")),
+                other => Err(H5Error::unsupported(format!("layout class {other}"))),
+            }
+        }
+        other => Err(H5Error::unsupported(format!("data layout message version {other}"))),
+    }
+}
