@@ -242,6 +242,24 @@ fn render_draws_a_granule() {
     let viridis = floe_render::Colormap::Viridis.lut();
     let coloured = pixels.chunks(4).filter(|p| viridis.iter().any(|c| c[..] == p[..])).count();
     assert!(coloured > 100, "{coloured} pixels in viridis colours");
+    // The same command draws the same image (beams are read concurrently, but drawn in a fixed order).
+    let again = dir.join("atl06-again.png");
+    let out = floe(&[
+        "render",
+        &granule("hrt__ATL06_subset_by_shapefile_reference.h5"),
+        "--out",
+        again.to_str().unwrap(),
+        "--size",
+        "300x300",
+        "--color",
+        "h_li",
+        "--range",
+        "600:1400",
+        "--basemap",
+        "none",
+    ]);
+    assert!(out.status.success());
+    assert_eq!(read_png(&again).1, pixels, "the same image twice");
 }
 
 #[test]

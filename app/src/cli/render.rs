@@ -66,6 +66,11 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         if let Some(e) = failure {
             return Err(e.into());
         }
+        // Batches arrive in the order their decoding finishes (granule beams are read concurrently), and
+        // overlapping points blend in draw order: a fixed order makes the same command draw the same image.
+        loaded.batches.sort_by(|a, b| {
+            a.beam.cmp(&b.beam).then(a.bbox.west.total_cmp(&b.bbox.west)).then(a.bbox.south.total_cmp(&b.bbox.south))
+        });
         layers.push(loaded);
     }
 
