@@ -41,7 +41,7 @@ pub(super) async fn chunk_list(
         ChunkIndex::ExtensibleArray(Some(address)) => extensible_array(file, info, chunk, *address, chunk_bytes).await,
         ChunkIndex::BTreeV1(Some(root)) => {
             let mut out = Vec::new();
-            for (key, address) in super::group::btree_v1(file, *root, chunk.len()).await? {
+            for (key, address) in super::btree::btree_v1(file, *root, chunk.len()).await? {
                 let mut c = file.cursor(&key);
                 let size = u64::from(c.u32()?);
                 let mask = c.u32()?;
@@ -215,7 +215,7 @@ async fn btree_v2_chunks(
     let o = usize::from(file.offset_size);
     let rank = chunk.len();
     let mut out = Vec::new();
-    for record in super::heap::btree_v2_records(file, address).await? {
+    for record in super::btree::btree_v2_records(file, address).await? {
         let mut c = file.cursor(&record.data);
         let address = c.offset()?;
         let (size, mask) = match record.kind {

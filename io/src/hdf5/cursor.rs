@@ -95,6 +95,11 @@ impl<'a> Cursor<'a> {
         }
         Ok(())
     }
+
+    /// Symbol table entries store the name offset in an offset-sized field.
+    pub fn length_or_offset(&mut self) -> Result<u64, H5Error> {
+        self.uint(usize::from(self.offset_size))
+    }
 }
 
 /// Jenkins' lookup3 hash, which HDF5 uses for metadata checksums.

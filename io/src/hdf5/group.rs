@@ -1,15 +1,10 @@
 //! Group members: symbol-table groups (v1 B-tree + local heap), compact link messages, dense links.
 
-use std::collections::HashSet;
-
 use bytes::Bytes;
 
 use super::file::{Hdf5File, ObjectHeader};
 use super::message::{LINK, LINK_INFO, SYMBOL_TABLE};
 use super::{H5Error, H5Result};
-
-/// B-trees deeper than this are corrupt (or a cycle).
-const MAX_BTREE_DEPTH: u32 = 64;
 
 /// A named member of a group. `address` is `None` for soft and external links.
 #[derive(Clone, Debug)]
@@ -25,7 +20,7 @@ pub(crate) async fn links(file: &Hdf5File, header: &ObjectHeader) -> H5Result<Ve
         let btree = c.offset()?.ok_or_else(|| H5Error::malformed("symbol table without a B-tree"))?;
         let heap = c.offset()?.ok_or_else(|| H5Error::malformed("symbol table without a local heap"))?;
         let heap_data = local_heap(file, heap).await?;
-        for (_, node) in btree_v1(file, btree, 0).await? {
+        for (_, node) in super::btree::btree_v1(file, btree, 0).await? {
             symbol_node(file, node, &heap_data, &mut out).await?;
         }
     }
@@ -103,54 +98,4 @@ async fn symbol_node(file: &Hdf5File, address: u64, heap: &Bytes, out: &mut Vec<
         out.push(Link { name: String::from_utf8_lossy(name).into_owned(), address: object });
     }
     Ok(())
-}
-
-impl super::cursor::Cursor<'_> {
-    /// Symbol table entries store the name offset in an offset-sized field.
-    fn length_or_offset(&mut self) -> H5Result<u64> {
-        self.uint(usize::from(self.offset_size))
-    }
-}
-
-/// Walks a v1 B-tree (node type 0: groups, 1: chunks) and returns, for each leaf child, the key that
-/// precedes it and the child's address. Cycles and absurd depths end in an error.
-pub(crate) async fn btree_v1(file: &Hdf5File, root: u64, dims: usize) -> H5Result<Vec<(Bytes, u64)>> {
-    let mut out = Vec::new();
-    let mut seen = HashSet::new();
-    let mut stack = vec![(root, MAX_BTREE_DEPTH)];
-    while let Some((address, budget)) = stack.pop() {
-        if !seen.insert(address) || budget == 0 {
-            return Err(H5Error::malformed("B-tree nodes form a cycle or are implausibly deep"));
-        }
-        let offset = usize::from(file.offset_size);
-        let head_len = 8 + 2 * offset;
-        let head = file.read_meta(address, head_len as u64).await?;
-        let mut c = file.cursor(&head);
-        c.signature(b"TREE", "v1 B-tree node")?;
-        let node_type = c.u8()?;
-        let level = c.u8()?;
-        let entries = usize::from(c.u16()?);
-        let key_size = match node_type {
-            0 => usize::from(file.length_size),
-            1 => 8 + 8 * (dims + 1),
-            other => return Err(H5Error::malformed(format!("v1 B-tree node type {other}"))),
-        };
-        let body_len = (entries * (key_size + offset) + key_size) as u64;
-        let body_at = address.checked_add(head_len as u64).ok_or_else(|| H5Error::malformed("address overflow"))?;
-        let body = file.read_meta(body_at, body_len).await?;
-        let mut c = file.cursor(&body);
-        let mut children = Vec::with_capacity(entries);
-        for _ in 0..entries {
-            let key_start = c.pos();
-            c.skip(key_size)?;
-            let child = c.offset()?.ok_or_else(|| H5Error::malformed("B-tree child at an undefined address"))?;
-            children.push((body.slice(key_start..key_start + key_size), child));
-        }
-        if level == 0 {
-            out.extend(children);
-        } else {
-            stack.extend(children.into_iter().rev().map(|(_, child)| (child, budget - 1)));
-        }
-    }
-    Ok(out)
 }

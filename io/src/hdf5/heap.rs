@@ -1,10 +1,10 @@
-//! Fractal heaps and v2 B-trees (dense links and attributes), and global heaps (variable-length strings).
+//! Fractal heaps (dense links and attributes, indexed by a v2 B-tree) and global heaps (variable-length strings).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use bytes::Bytes;
 
-use super::file::{Hdf5File, verify_checksum};
+use super::file::Hdf5File;
 use super::{H5Error, H5Result};
 
 /// The objects a dense store holds, in the order of its name index (v2 B-tree), each a link or attribute
@@ -13,7 +13,7 @@ pub(crate) async fn dense_objects(file: &Hdf5File, heap: u64, btree: Option<u64>
     let heap = FractalHeap::read(file, heap).await?;
     let Some(btree) = btree else { return Ok(Vec::new()) };
     let mut objects = Vec::new();
-    for record in btree_v2_records(file, btree).await? {
+    for record in super::btree::btree_v2_records(file, btree).await? {
         // Name index records (types 5 and 8) hold the heap ID first for type 8, after a 4-byte hash for 5.
         let id = match record.kind {
             5 => record.data.get(4..),
@@ -139,7 +139,7 @@ impl FractalHeap {
         }
         let key = file.cursor(&id[1..]).uint((self.id_length - 1).min(8))?;
         let btree = self.huge_btree.ok_or_else(|| H5Error::malformed("huge object without a huge-object B-tree"))?;
-        for record in btree_v2_records(file, btree).await? {
+        for record in super::btree::btree_v2_records(file, btree).await? {
             let mut c = file.cursor(&record.data);
             let address = c.offset()?;
             let length = c.length()?;
@@ -204,115 +204,6 @@ impl FractalHeap {
         }
         Err(H5Error::malformed("fractal heap indirect blocks nest too deeply"))
     }
-}
-
-pub(crate) struct Record {
-    pub kind: u8,
-    pub data: Bytes,
-}
-
-/// All records of a v2 B-tree, in order.
-pub(crate) async fn btree_v2_records(file: &Hdf5File, address: u64) -> H5Result<Vec<Record>> {
-    let o = u64::from(file.offset_size);
-    let l = u64::from(file.length_size);
-    let head = file.read_meta(address, 4 + 1 + 1 + 4 + 2 + 2 + 1 + 1 + o + 2 + l + 4).await?;
-    verify_checksum(&head)?;
-    let mut c = file.cursor(&head);
-    c.signature(b"BTHD", "v2 B-tree header")?;
-    c.skip(1)?;
-    let kind = c.u8()?;
-    let node_size = u64::from(c.u32()?);
-    let record_size = usize::from(c.u16()?);
-    let depth = c.u16()?;
-    c.skip(2)?;
-    let root = c.offset()?;
-    let root_records = u64::from(c.u16()?);
-    let Some(root) = root else { return Ok(Vec::new()) };
-    if record_size == 0 || !(16..=1 << 20).contains(&node_size) || depth > 16 {
-        return Err(H5Error::malformed("v2 B-tree with an invalid node size"));
-    }
-    // Bytes needed for "number of records" fields: enough for the most records a node can hold.
-    let leaf_max = (node_size - 10) / record_size as u64;
-    let bytes_for = |n: u64| ((64 - n.leading_zeros()) as u64).div_ceil(8).max(1) as usize;
-    let mut max_records = vec![leaf_max];
-    let mut total_max = vec![leaf_max];
-    for level in 1..=u64::from(depth) {
-        let pointer = o as usize
-            + bytes_for(max_records[level as usize - 1])
-            + if level > 1 { bytes_for(total_max[level as usize - 1]) } else { 0 };
-        let fit = (node_size - 10).saturating_sub(pointer as u64) / (record_size + pointer) as u64;
-        max_records.push(fit);
-        total_max.push((fit + 1).saturating_mul(total_max[level as usize - 1]).saturating_add(fit));
-    }
-    let mut out = Vec::new();
-    let mut seen = HashSet::new();
-    collect(
-        file,
-        root,
-        root_records,
-        depth,
-        kind,
-        record_size,
-        node_size,
-        &max_records,
-        &total_max,
-        &mut seen,
-        &mut out,
-    )
-    .await?;
-    Ok(out)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn collect<'a>(
-    file: &'a Hdf5File,
-    address: u64,
-    records: u64,
-    depth: u16,
-    kind: u8,
-    record_size: usize,
-    node_size: u64,
-    max_records: &'a [u64],
-    total_max: &'a [u64],
-    seen: &'a mut HashSet<u64>,
-    out: &'a mut Vec<Record>,
-) -> futures::future::BoxFuture<'a, H5Result<()>> {
-    Box::pin(async move {
-        if !seen.insert(address) {
-            return Err(H5Error::malformed("v2 B-tree nodes form a cycle"));
-        }
-        let node = file.read_meta(address, node_size).await?;
-        let mut c = file.cursor(&node);
-        c.signature(if depth == 0 { b"BTLF" } else { b"BTIN" }, "v2 B-tree node")?;
-        c.skip(2)?;
-        let mut own = Vec::new();
-        for _ in 0..records {
-            own.push(Bytes::copy_from_slice(c.take(record_size)?));
-        }
-        if depth == 0 {
-            out.extend(own.into_iter().map(|data| Record { kind, data }));
-            return Ok(());
-        }
-        let bytes_for = |n: u64| ((64 - n.leading_zeros()) as u64).div_ceil(8).max(1) as usize;
-        let child_depth = depth - 1;
-        let mut children = Vec::new();
-        for _ in 0..=records {
-            let child = c.offset()?.ok_or_else(|| H5Error::malformed("v2 B-tree child at an undefined address"))?;
-            let count = c.uint(bytes_for(max_records[usize::from(child_depth)]))?;
-            if child_depth > 0 {
-                c.uint(bytes_for(total_max[usize::from(child_depth)]))?;
-            }
-            children.push((child, count));
-        }
-        for (index, (child, count)) in children.into_iter().enumerate() {
-            collect(file, child, count, child_depth, kind, record_size, node_size, max_records, total_max, seen, out)
-                .await?;
-            if let Some(record) = own.get(index) {
-                out.push(Record { kind, data: record.clone() });
-            }
-        }
-        Ok(())
-    })
 }
 
 /// Reads variable-length data from global heap collections, caching each collection's objects.

@@ -6,6 +6,7 @@
 //! chunk, implicit) layouts, deflate / shuffle / fletcher32, fixed-point, floating-point, fixed and
 //! variable-length strings. Anything else is reported as `unsupported HDF5 feature: <what> in <object>`.
 
+mod btree;
 mod chunk_index;
 mod cursor;
 mod dataset;
