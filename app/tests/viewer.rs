@@ -475,3 +475,31 @@ fn time_ranges_are_shown_as_utc_dates() {
         .count();
     assert_eq!(boxes, 2, "the range boxes show UTC date-times");
 }
+
+#[test]
+fn the_open_url_window_opens_what_is_typed() {
+    let mut harness = loaded_viewer(AppOptions { tiles: false, ..AppOptions::default() });
+    harness.get_by_label("Open URL…").click();
+    harness.run_steps(2);
+    harness.get_by_label("https://…, s3://bucket/key or a dataset prefix");
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/geoparquet/atl06_10rows.geoparquet")
+        .to_string_lossy()
+        .into_owned();
+    let text_box = harness.get_by_role(egui::accesskit::Role::TextInput);
+    text_box.focus();
+    text_box.type_text(&path);
+    harness.run_steps(2);
+    harness.get_by_label("Open").click();
+    for _ in 0..500 {
+        harness.step();
+        if harness.state().layers.get(1).is_some_and(|l| !l.is_loading()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let layer = harness.state().layers.get(1).expect("a second layer");
+    assert_eq!(layer.name, "atl06_10rows.geoparquet");
+    assert_eq!(layer.rows_loaded, 10, "pyarrow: 10 rows");
+    assert!(harness.query_by_label("Open").is_none(), "the window closes once the URL is taken");
+}

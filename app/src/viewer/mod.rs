@@ -6,6 +6,7 @@
 mod aoi_draw;
 mod gpu;
 mod layer;
+mod open_url;
 mod panels;
 mod qa_panel;
 #[cfg(not(target_arch = "wasm32"))]
@@ -76,8 +77,7 @@ pub struct FloeApp {
     next_id: u64,
     map_memory: MapMemory,
     tiles: Option<HttpTiles>,
-    url_input: String,
-    url_window_open: bool,
+    open_url: open_url::OpenUrlWindow,
     /// Messages shown at the top of the window until dismissed.
     pub notices: Vec<Notice>,
     points_drawn: Arc<AtomicU64>,
@@ -125,8 +125,7 @@ impl FloeApp {
             next_id: 1,
             map_memory,
             tiles,
-            url_input: String::new(),
-            url_window_open: false,
+            open_url: open_url::OpenUrlWindow::default(),
             notices: Vec::new(),
             points_drawn: Arc::default(),
             cursor_lonlat: None,
@@ -509,7 +508,9 @@ impl eframe::App for FloeApp {
             self.remove_layer(index, frame.wgpu_render_state());
         }
         egui::CentralPanel::default().frame(egui::Frame::NONE).show(ui, |ui| self.map_ui(ui));
-        panels::open_url_ui(self, &ctx);
+        if let Some(url) = self.open_url.show_ui(&ctx) {
+            self.open(&url, &ctx);
+        }
         #[cfg(not(target_arch = "wasm32"))]
         self.save_dialog_ui(&ctx);
         if self.layers.iter().any(Layer::is_loading) {

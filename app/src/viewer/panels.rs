@@ -1,4 +1,4 @@
-//! The viewer's panels: top bar, layers, style, legend, status bar and the "Open URL…" window.
+//! The viewer's panels: top bar, layers, style, legend and status bar.
 
 use egui::{Color32, RichText};
 use floe_render::Colormap;
@@ -17,7 +17,7 @@ pub fn top_bar_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
                 }
             }
             if ui.button("Open URL…").clicked() {
-                app.url_window_open = true;
+                app.open_url.open = true;
             }
             if !app.layers.is_empty()
                 && ui
@@ -55,27 +55,6 @@ fn export(app: &mut FloeApp, layer: Option<usize>, ctx: &egui::Context) {
     }
     #[cfg(target_arch = "wasm32")]
     app.export_selection(crate::platform::ExportTarget, layer, ctx);
-}
-
-pub fn open_url_ui(app: &mut FloeApp, ctx: &egui::Context) {
-    if !app.url_window_open {
-        return;
-    }
-    let mut open = true;
-    let mut submitted = false;
-    egui::Window::new("Open URL").open(&mut open).collapsible(false).show(ctx, |ui| {
-        ui.label("https://…, s3://bucket/key or a dataset prefix");
-        let response = ui.text_edit_singleline(&mut app.url_input);
-        if ui.button("Open").clicked() || (response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter))) {
-            submitted = true;
-        }
-    });
-    if submitted && !app.url_input.trim().is_empty() {
-        let url = app.url_input.trim().to_owned();
-        app.open(&url, ctx);
-        open = false;
-    }
-    app.url_window_open = open;
 }
 
 /// Returns the index of a layer the user removed.
