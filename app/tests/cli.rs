@@ -221,45 +221,32 @@ fn cat_prints_values_like_h5py() {
 #[test]
 fn render_draws_a_granule() {
     let dir = tempdir();
-    let png_path = dir.join("atl06.png");
-    let out = floe(&[
-        "render",
-        &granule("hrt__ATL06_subset_by_shapefile_reference.h5"),
-        "--out",
-        png_path.to_str().unwrap(),
-        "--size",
-        "300x300",
-        "--color",
-        "h_li",
-        "--range",
-        "600:1400",
-        "--basemap",
-        "none",
-    ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("wrote"), "6108 points");
-    let (_, pixels) = read_png(&png_path);
+    let granule = granule("hrt__ATL06_subset_by_shapefile_reference.h5");
+    let render = |png: &std::path::Path| {
+        let out = floe(&[
+            "render",
+            &granule,
+            "--out",
+            png.to_str().unwrap(),
+            "--size",
+            "300x300",
+            "--color",
+            "h_li",
+            "--range",
+            "600:1400",
+            "--basemap",
+            "none",
+        ]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("wrote"), "6108 points");
+        read_png(png).1
+    };
+    let pixels = render(&dir.join("atl06.png"));
     let viridis = floe_render::Colormap::Viridis.lut();
     let coloured = pixels.chunks(4).filter(|p| viridis.iter().any(|c| c[..] == p[..])).count();
     assert!(coloured > 100, "{coloured} pixels in viridis colours");
     // The same command draws the same image (beams are read concurrently, but drawn in a fixed order).
-    let again = dir.join("atl06-again.png");
-    let out = floe(&[
-        "render",
-        &granule("hrt__ATL06_subset_by_shapefile_reference.h5"),
-        "--out",
-        again.to_str().unwrap(),
-        "--size",
-        "300x300",
-        "--color",
-        "h_li",
-        "--range",
-        "600:1400",
-        "--basemap",
-        "none",
-    ]);
-    assert!(out.status.success());
-    assert_eq!(read_png(&again).1, pixels, "the same image twice");
+    assert_eq!(render(&dir.join("atl06-again.png")), pixels, "the same image twice");
 }
 
 #[test]
