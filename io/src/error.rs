@@ -35,7 +35,13 @@ pub enum IoError {
 
     /// The bytes are not a (readable) Parquet file.
     #[error("{location}: not a readable Parquet file: {message}")]
-    Parquet { location: String, message: String },
+    Parquet {
+        location: String,
+        message: String,
+        /// The parquet crate's error, kept for code (the message already says it for people).
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
 
     /// The GeoParquet `geo` metadata is malformed.
     #[error("{location}: invalid GeoParquet metadata: {message}")]

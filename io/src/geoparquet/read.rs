@@ -672,9 +672,11 @@ fn parquet_error(location: &str, error: ParquetError) -> IoError {
     match error {
         ParquetError::External(inner) => match inner.downcast::<IoError>() {
             Ok(io) => *io,
-            Err(other) => IoError::Parquet { location: location.to_owned(), message: other.to_string() },
+            Err(other) => IoError::Parquet { location: location.to_owned(), message: other.to_string(), source: other },
         },
-        other => IoError::Parquet { location: location.to_owned(), message: other.to_string() },
+        other => {
+            IoError::Parquet { location: location.to_owned(), message: other.to_string(), source: Box::new(other) }
+        }
     }
 }
 
