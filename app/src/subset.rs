@@ -42,7 +42,8 @@ pub struct Subset {
     pub bytes_read: u64,
     /// Rows inside the AOI (or all rows without one), before the time, beam and null filters.
     pub rows_in_aoi: u64,
-    /// The UTC nanosecond span of those rows' `time`, to say where a `--time` window missed.
+    /// The UTC nanosecond span of those rows' `time`, when a `--time` window was asked for (to say where it
+    /// missed).
     pub time_span: Option<(i64, i64)>,
 }
 
@@ -101,7 +102,10 @@ pub async fn run(
         for batch in batches? {
             let batch = output_columns(&batch.batch, surface).with_context(|| input.to_owned())?;
             rows_in_aoi += batch.num_rows() as u64;
-            if let Some((first, last)) = time_bounds(&batch)? {
+            // Only a --time window needs the span (to say where it missed): no extra pass over the rows otherwise.
+            if request.time.is_some()
+                && let Some((first, last)) = time_bounds(&batch)?
+            {
                 time_span = Some(time_span.map_or((first, last), |(a, b): (i64, i64)| (a.min(first), b.max(last))));
             }
             let batch = filter_rows(&batch, request.time.as_ref(), &request.drop_null, &request.beams)

@@ -2,6 +2,15 @@
 
 use crate::error::{IoError, Result};
 
+/// Writes `bytes` as the whole file at `path`, atomically (see [`write_file_atomically`]); returns its size.
+pub fn write_bytes_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<u64> {
+    let location = path.display().to_string();
+    let written = write_file_atomically(path, |out| {
+        std::io::Write::write_all(out, bytes).map_err(|e| IoError::Write { location, message: e.to_string() })
+    })?;
+    Ok(written.1)
+}
+
 /// Writes a file atomically: `write` fills a temporary file (an unpredictable name from `tempfile`, created
 /// exclusively in `path`'s directory, so a planted symlink is never followed), which is synced and renamed to
 /// `path` only once complete; the directory is synced too, so the rename survives a crash. An interrupted write

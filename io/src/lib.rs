@@ -24,7 +24,7 @@ pub mod source;
 mod time;
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use atomic_file::write_file_atomically;
+pub use atomic_file::{write_bytes_atomically, write_file_atomically};
 pub use batch::PointBatch;
 pub use bbox::LonLatBox;
 pub use error::{IoError, Result};

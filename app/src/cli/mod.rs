@@ -217,11 +217,15 @@ impl InputArgs {
         };
         let partition_filters =
             self.filters.iter().map(|f| floe_io::PartitionFilter::parse(f)).collect::<Result<Vec<_>, _>>()?;
-        let surface = floe_io::icesat2::Surface::parse(&self.surface).ok_or_else(|| {
-            anyhow::anyhow!("--surface `{}`: expected land, ocean, sea-ice, land-ice or inland-water", self.surface)
-        })?;
+        let surface = parse_surface(&self.surface)?;
         Ok(floe_io::DatasetOptions { open: floe_io::OpenOptions { lonlat_columns }, partition_filters, surface })
     }
+}
+
+/// Parses `--surface` (ATL03 `signal_conf_ph` column).
+pub fn parse_surface(name: &str) -> anyhow::Result<floe_io::icesat2::Surface> {
+    floe_io::icesat2::Surface::parse(name)
+        .ok_or_else(|| anyhow::anyhow!("--surface `{name}`: expected land, ocean, sea-ice, land-ice or inland-water"))
 }
 
 /// Parses `MIN:MAX`.

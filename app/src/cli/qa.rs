@@ -20,12 +20,7 @@ pub fn run(args: &QaArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let surface = match &args.surface {
-        Some(name) => Some(Surface::parse(name).ok_or_else(|| {
-            anyhow::anyhow!("--surface `{name}`: expected land, ocean, sea-ice, land-ice or inland-water")
-        })?),
-        None => None,
-    };
+    let surface = args.surface.as_deref().map(super::parse_surface).transpose()?;
     let runtime = crate::runtime()?;
     // The granules are read once per surface type the outputs were made for (ATL03 `signal_conf_ph`).
     let mut sources: HashMap<Surface, BTreeMap<String, SourceTrack>> = HashMap::new();

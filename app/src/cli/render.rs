@@ -135,10 +135,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     let refs: Vec<_> = gpu_layers.iter().collect();
     let image = headless.render(&camera, background, lines.as_ref(), &refs)?;
     let png = image.to_png().with_context(|| format!("{}: cannot encode the PNG", args.out.display()))?;
-    floe_io::write_file_atomically(&args.out, |out| {
-        std::io::Write::write_all(out, &png)
-            .map_err(|e| floe_io::IoError::Write { location: args.out.display().to_string(), message: e.to_string() })
-    })?;
+    floe_io::write_bytes_atomically(&args.out, &png)?;
     let points: u64 = gpu_layers.iter().map(|l| l.num_points()).sum();
     println!("wrote {} ({}x{}, {points} points)", args.out.display(), size[0], size[1]);
     Ok(())

@@ -87,21 +87,19 @@ async fn why_empty(
         if extent.is_empty() && !request.beams.is_empty() {
             return Ok(format!("the inputs hold no rows of the beams {}", request.beams.join(", ")));
         }
-        if extent.is_empty() || request.aoi.is_none() {
+        let Some(aoi) = request.aoi.as_ref().filter(|_| !extent.is_empty()) else {
             return Ok("the inputs hold no rows with a position".to_owned());
-        }
+        };
         let area = if args.aoi.is_some() { "the AOI" } else { "the bbox" };
         let mut why = format!("no rows inside {area}; the data lie in {} (W,S,E,N)", extent.to_text());
-        if let Some(aoi) = &request.aoi {
-            let b = aoi.bbox;
-            let swapped = LonLatBox::new(b.south, b.west, b.north, b.east);
-            if swapped.intersects(&extent) && !b.intersects(&extent) {
-                why.push_str(&format!(
-                    "; {area} lies in {} and would meet the data with longitude and latitude swapped: \
-                     GeoJSON and --bbox take longitude first",
-                    b.to_text()
-                ));
-            }
+        let b = aoi.bbox;
+        let swapped = LonLatBox::new(b.south, b.west, b.north, b.east);
+        if swapped.intersects(&extent) && !b.intersects(&extent) {
+            why.push_str(&format!(
+                "; {area} lies in {} and would meet the data with longitude and latitude swapped: GeoJSON and \
+                 --bbox take longitude first",
+                b.to_text()
+            ));
         }
         return Ok(why);
     }

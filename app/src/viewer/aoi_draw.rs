@@ -183,10 +183,7 @@ fn save_aoi(app: &mut FloeApp, _aoi: &Aoi) {
 pub fn write_aoi(app: &mut FloeApp, path: &std::path::Path) {
     let Some(aoi) = app.aoi() else { return };
     let text = aoi.to_geojson();
-    let written = floe_io::write_file_atomically(path, |out| {
-        std::io::Write::write_all(out, text.as_bytes())
-            .map_err(|e| floe_io::IoError::Write { location: path.display().to_string(), message: e.to_string() })
-    });
+    let written = floe_io::write_bytes_atomically(path, text.as_bytes());
     app.notify(match written {
         Ok(_) => Notice::info(format!("Saved the AOI to {}", path.display())),
         Err(e) => Notice::error(e.to_string()),

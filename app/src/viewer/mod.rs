@@ -176,16 +176,7 @@ impl FloeApp {
         layer: Option<usize>,
         ctx: &egui::Context,
     ) {
-        let inputs = match layer {
-            Some(index) => self.layers.get(index).map(|l| vec![l.input.clone()]).unwrap_or_default(),
-            None => self.layers.iter().map(|l| l.input.clone()).collect(),
-        };
-        let request = crate::subset::Request {
-            inputs,
-            aoi: self.options.aoi.clone(),
-            dataset: self.options.dataset.clone(),
-            ..crate::subset::Request::default()
-        };
+        let request = self.selection_request(layer);
         let finished = Arc::clone(&self.finished);
         let ctx = ctx.clone();
         let task = async move {
@@ -202,6 +193,20 @@ impl FloeApp {
             ctx.request_repaint();
         };
         self.spawn(task);
+    }
+
+    /// What one layer (or, with `None`, every layer) holds inside the AOI, as `floe subset` would cut it.
+    fn selection_request(&self, layer: Option<usize>) -> crate::subset::Request {
+        let inputs = match layer {
+            Some(index) => self.layers.get(index).map(|l| vec![l.input.clone()]).unwrap_or_default(),
+            None => self.layers.iter().map(|l| l.input.clone()).collect(),
+        };
+        crate::subset::Request {
+            inputs,
+            aoi: self.options.aoi.clone(),
+            dataset: self.options.dataset.clone(),
+            ..crate::subset::Request::default()
+        }
     }
 
     /// Sets (or clears) the area of interest and reloads every layer through it.

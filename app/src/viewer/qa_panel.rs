@@ -57,12 +57,7 @@ async fn check(name: String, bytes: bytes::Bytes) -> Result<Report, String> {
 pub fn export_and_check(app: &mut FloeApp, path: std::path::PathBuf, index: usize, ctx: &egui::Context) {
     let Some(layer) = app.layers.get(index) else { return };
     let (id, input) = (layer.id, layer.input.clone());
-    let request = crate::subset::Request {
-        inputs: vec![input.clone()],
-        aoi: app.options.aoi.clone(),
-        dataset: app.options.dataset.clone(),
-        ..crate::subset::Request::default()
-    };
+    let request = app.selection_request(Some(index));
     let (results, finished, ctx) = (Arc::clone(&app.qa_results), Arc::clone(&app.finished), ctx.clone());
     app.spawn(async move {
         let checked = async {
