@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use bytes::Bytes;
 
-use super::file::{Hdf5File, verify_checksum};
+use super::reader::{Reader, verify_checksum};
 use super::{H5Error, H5Result};
 
 /// B-trees deeper than this are corrupt (or a cycle).
@@ -14,7 +14,7 @@ const MAX_BTREE_DEPTH: u32 = 64;
 
 /// Walks a v1 B-tree (node type 0: groups, 1: chunks) and returns, for each leaf child, the key that
 /// precedes it and the child's address. Cycles and absurd depths end in an error.
-pub(crate) async fn btree_v1(file: &Hdf5File, root: u64, dims: usize) -> H5Result<Vec<(Bytes, u64)>> {
+pub(crate) async fn btree_v1(file: &Reader, root: u64, dims: usize) -> H5Result<Vec<(Bytes, u64)>> {
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     let mut stack = vec![(root, MAX_BTREE_DEPTH)];
@@ -61,7 +61,7 @@ pub(crate) struct Record {
 }
 
 /// All records of a v2 B-tree, in order.
-pub(crate) async fn btree_v2_records(file: &Hdf5File, address: u64) -> H5Result<Vec<Record>> {
+pub(crate) async fn btree_v2_records(file: &Reader, address: u64) -> H5Result<Vec<Record>> {
     let o = u64::from(file.offset_size);
     let l = u64::from(file.length_size);
     let head = file.read_meta(address, 4 + 1 + 1 + 4 + 2 + 2 + 1 + 1 + o + 2 + l + 4).await?;
@@ -114,7 +114,7 @@ pub(crate) async fn btree_v2_records(file: &Hdf5File, address: u64) -> H5Result<
 
 #[allow(clippy::too_many_arguments)]
 fn collect<'a>(
-    file: &'a Hdf5File,
+    file: &'a Reader,
     address: u64,
     records: u64,
     depth: u16,

@@ -2,8 +2,8 @@
 //! array, extensible array and v2 B-tree. Bounded: a corrupt index can claim neither more chunks nor bigger
 //! chunks than real files have.
 
-use super::file::{Hdf5File, verify_checksum};
 use super::layout::ChunkIndex;
+use super::reader::{Reader, verify_checksum};
 use super::{H5Error, H5Result};
 
 /// What the chunk indexes need to know of a dataset: its element size, its dataspace and whether its chunks are
@@ -24,7 +24,7 @@ pub(super) struct ChunkRef {
 }
 
 pub(super) async fn chunk_list(
-    file: &Hdf5File,
+    file: &Reader,
     info: &ChunkedSpace<'_>,
     chunk: &[u64],
     index: &ChunkIndex,
@@ -115,7 +115,7 @@ fn grid(shape: &[u64], chunk: &[u64]) -> H5Result<Vec<Vec<u64>>> {
 }
 
 async fn fixed_array(
-    file: &Hdf5File,
+    file: &Reader,
     info: &ChunkedSpace<'_>,
     chunk: &[u64],
     address: u64,
@@ -206,7 +206,7 @@ fn push_entry(
 /// Chunks indexed by a v2 B-tree (datasets with several unlimited dimensions): records hold the address,
 /// for filtered chunks the size and filter mask, and the chunk's scaled offset in each dimension.
 async fn btree_v2_chunks(
-    file: &Hdf5File,
+    file: &Reader,
     info: &ChunkedSpace<'_>,
     chunk: &[u64],
     address: u64,
@@ -244,7 +244,7 @@ async fn btree_v2_chunks(
 /// Chunks indexed by an extensible array (one unlimited dimension). HDF5 numbers the chunks with the unlimited
 /// dimension slowest; when that is the first dimension (rows that grow) this is C order over the chunk grid.
 async fn extensible_array(
-    file: &Hdf5File,
+    file: &Reader,
     info: &ChunkedSpace<'_>,
     chunk: &[u64],
     address: u64,

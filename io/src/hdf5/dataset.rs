@@ -7,10 +7,12 @@ use bytes::Bytes;
 
 use super::chunk_index::{ChunkRef, ChunkedSpace, MAX_SELECTION_BYTES, chunk_list, chunk_size};
 use super::dtype::{Dtype, Values, decode_values};
-use super::file::{Hdf5File, NodeKind, ObjectHeader};
+use super::file::Hdf5File;
 use super::filters::{self, Filter};
 use super::layout::{ChunkIndex, LayoutInfo, parse_layout};
-use super::message::{self, DATASPACE, FILTER_PIPELINE, LAYOUT};
+use super::message;
+use super::object_header::{DATASPACE, FILTER_PIPELINE, LAYOUT, NodeKind, ObjectHeader};
+use super::reader::Reader;
 use super::{H5Error, H5Result};
 use crate::error::Result;
 
@@ -50,7 +52,7 @@ impl DatasetInfo {
         Ok(match &self.layout {
             LayoutInfo::Compact(data) => data.len() as u64,
             LayoutInfo::Contiguous { .. } => self.len() * self.dtype.size() as u64,
-            LayoutInfo::Chunked { chunk, index } => chunk_list(file, &self.chunked_space(), chunk, index)
+            LayoutInfo::Chunked { chunk, index } => chunk_list(&file.reader, &self.chunked_space(), chunk, index)
                 .await
                 .map_err(|e| e.at(&file.location, &self.path))?
                 .iter()
@@ -84,7 +86,7 @@ impl Hdf5File {
     pub async fn dataset(&self, path: &str) -> Result<DatasetInfo> {
         let address = self.resolve(path).await?;
         let header = self.object_header(address).await.map_err(|e| e.at(&self.location, path))?;
-        if Hdf5File::kind_of(&header) == NodeKind::Group {
+        if header.kind() == NodeKind::Group {
             let members = self.links_of(address, path).await?;
             let names: Vec<&str> = members.iter().map(|l| l.name.as_str()).collect();
             let listed = if names.is_empty() {
@@ -97,12 +99,12 @@ impl Hdf5File {
                 message: format!("{path} is a group, not a dataset; {listed}"),
             });
         }
-        describe(self, &header, path).map_err(|e| e.at(&self.location, path))
+        describe(&self.reader, &header, path).map_err(|e| e.at(&self.location, path))
     }
 
     /// Reads the rows `rows` (all when `None`) of a dataset; rows index the first dimension.
     pub async fn read(&self, info: &DatasetInfo, rows: Option<Range<u64>>) -> Result<Values> {
-        read(self, info, rows).await.map_err(|e| e.at(&self.location, &info.path))
+        read(&self.reader, info, rows).await.map_err(|e| e.at(&self.location, &info.path))
     }
 
     /// Reads a whole dataset by path.
@@ -112,7 +114,7 @@ impl Hdf5File {
     }
 }
 
-fn describe(file: &Hdf5File, header: &ObjectHeader, path: &str) -> H5Result<DatasetInfo> {
+fn describe(file: &Reader, header: &ObjectHeader, path: &str) -> H5Result<DatasetInfo> {
     let space = header.find(DATASPACE).ok_or_else(|| H5Error::malformed("dataset without a dataspace"))?;
     let (shape, max_shape) = message::dataspace_with_max(&space.data, file)?.unwrap_or_else(|| (vec![0], vec![0]));
     let dtype = message::header_datatype(header, file)?;
@@ -129,7 +131,7 @@ fn describe(file: &Hdf5File, header: &ObjectHeader, path: &str) -> H5Result<Data
     Ok(DatasetInfo { path: path.to_owned(), shape, max_shape, dtype, layout, filters, fill })
 }
 
-async fn read(file: &Hdf5File, info: &DatasetInfo, rows: Option<Range<u64>>) -> H5Result<Values> {
+async fn read(file: &Reader, info: &DatasetInfo, rows: Option<Range<u64>>) -> H5Result<Values> {
     let element = info.dtype.size();
     let shape = if info.shape.is_empty() { vec![1] } else { info.shape.clone() };
     let rows = rows.unwrap_or(0..shape[0]);

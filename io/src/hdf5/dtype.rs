@@ -1,8 +1,8 @@
 //! Element types (`Dtype`) and decoding stored elements into `Values` (numbers, fixed and variable-length
 //! strings, the latter through the global heap).
 
-use super::file::Hdf5File;
 use super::heap::GlobalHeaps;
+use super::reader::Reader;
 use super::{H5Error, H5Result};
 
 /// Element types the reader decodes.
@@ -137,7 +137,7 @@ fn float_text<T: std::fmt::Display + std::fmt::LowerExp>(value: T, magnitude: f6
 }
 
 /// Decodes `count` elements of `dtype` stored in `bytes` (file byte order).
-pub(crate) async fn decode_values(file: &Hdf5File, dtype: &Dtype, bytes: &[u8], count: usize) -> H5Result<Values> {
+pub(crate) async fn decode_values(file: &Reader, dtype: &Dtype, bytes: &[u8], count: usize) -> H5Result<Values> {
     fn numbers<T, const N: usize>(
         bytes: &[u8],
         big: bool,

@@ -1,15 +1,28 @@
-//! Fractal heaps (dense links and attributes, indexed by a v2 B-tree) and global heaps (variable-length strings).
+//! Local heaps (symbol-table group names), fractal heaps (dense links and attributes, indexed by a v2
+//! B-tree) and global heaps (variable-length strings).
 
 use std::collections::HashMap;
 
 use bytes::Bytes;
 
-use super::file::Hdf5File;
+use super::reader::Reader;
 use super::{H5Error, H5Result};
+
+/// The data segment of a local heap (symbol-table group names).
+pub(crate) async fn local_heap(file: &Reader, address: u64) -> H5Result<Bytes> {
+    let head = file.read_meta(address, 8 + 3 * u64::from(file.length_size.max(file.offset_size))).await?;
+    let mut c = file.cursor(&head);
+    c.signature(b"HEAP", "local heap")?;
+    c.skip(4)?;
+    let size = c.length()?;
+    c.length()?;
+    let data = c.offset()?.ok_or_else(|| H5Error::malformed("local heap without data"))?;
+    file.read_meta(data, size).await
+}
 
 /// The objects a dense store holds, in the order of its name index (v2 B-tree), each a link or attribute
 /// message.
-pub(crate) async fn dense_objects(file: &Hdf5File, heap: u64, btree: Option<u64>) -> H5Result<Vec<Bytes>> {
+pub(crate) async fn dense_objects(file: &Reader, heap: u64, btree: Option<u64>) -> H5Result<Vec<Bytes>> {
     let heap = FractalHeap::read(file, heap).await?;
     let Some(btree) = btree else { return Ok(Vec::new()) };
     let mut objects = Vec::new();
@@ -41,7 +54,7 @@ struct FractalHeap {
 }
 
 impl FractalHeap {
-    async fn read(file: &Hdf5File, address: u64) -> H5Result<Self> {
+    async fn read(file: &Reader, address: u64) -> H5Result<Self> {
         let (o, l) = (u64::from(file.offset_size), u64::from(file.length_size));
         let size = 4 + 1 + 2 + 2 + 1 + 4 + l + o + l + o + 8 * l + 2 + l + l + 2 + 2 + o + 2;
         let bytes = file.read_meta(address, size).await?;
@@ -94,7 +107,7 @@ impl FractalHeap {
     }
 
     /// The bytes of a managed object, by heap ID.
-    async fn object(&self, file: &Hdf5File, id: &[u8]) -> H5Result<Bytes> {
+    async fn object(&self, file: &Reader, id: &[u8]) -> H5Result<Bytes> {
         let id = id.get(..self.id_length).ok_or_else(|| H5Error::malformed("short heap ID"))?;
         let mut c = file.cursor(id);
         let kind = (c.u8()? >> 4) & 0x03;
@@ -127,7 +140,7 @@ impl FractalHeap {
 
     /// A huge object: its address and length are in the ID when it is long enough, else in the huge-object
     /// B-tree under the ID's key.
-    async fn huge_object(&self, file: &Hdf5File, id: &[u8]) -> H5Result<Bytes> {
+    async fn huge_object(&self, file: &Reader, id: &[u8]) -> H5Result<Bytes> {
         if self.filtered {
             return Err(H5Error::unsupported("filtered huge fractal heap object"));
         }
@@ -152,7 +165,7 @@ impl FractalHeap {
     }
 
     /// Finds the direct block holding heap offset `offset`: (address, block offset, block size).
-    async fn locate(&self, file: &Hdf5File, offset: u64) -> H5Result<(u64, u64, u64)> {
+    async fn locate(&self, file: &Reader, offset: u64) -> H5Result<(u64, u64, u64)> {
         let root = self.root.ok_or_else(|| H5Error::malformed("empty fractal heap"))?;
         if self.root_rows == 0 {
             return Ok((root, 0, self.start_block));
@@ -213,7 +226,7 @@ pub(crate) struct GlobalHeaps {
 }
 
 impl GlobalHeaps {
-    pub async fn object(&mut self, file: &Hdf5File, collection: u64, index: u32) -> H5Result<Bytes> {
+    pub async fn object(&mut self, file: &Reader, collection: u64, index: u32) -> H5Result<Bytes> {
         if let std::collections::hash_map::Entry::Vacant(entry) = self.collections.entry(collection) {
             entry.insert(read_collection(file, collection).await?);
         }
@@ -226,7 +239,7 @@ impl GlobalHeaps {
     }
 }
 
-async fn read_collection(file: &Hdf5File, address: u64) -> H5Result<HashMap<u16, Bytes>> {
+async fn read_collection(file: &Reader, address: u64) -> H5Result<HashMap<u16, Bytes>> {
     let l = u64::from(file.length_size);
     let head = file.read_meta(address, 8 + l).await?;
     let mut c = file.cursor(&head);

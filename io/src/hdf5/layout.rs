@@ -2,7 +2,7 @@
 
 use bytes::Bytes;
 
-use super::file::Hdf5File;
+use super::reader::Reader;
 use super::{H5Error, H5Result};
 
 /// Where a dataset's elements are.
@@ -24,7 +24,7 @@ pub enum ChunkIndex {
     Other(String),
 }
 
-pub(super) fn parse_layout(file: &Hdf5File, data: &Bytes, rank: usize) -> H5Result<LayoutInfo> {
+pub(super) fn parse_layout(file: &Reader, data: &Bytes, rank: usize) -> H5Result<LayoutInfo> {
     let mut c = file.cursor(data);
     let version = c.u8()?;
     match version {
@@ -106,5 +106,47 @@ pub(super) fn parse_layout(file: &Hdf5File, data: &Bytes, rank: usize) -> H5Resu
             }
         }
         other => Err(H5Error::unsupported(format!("data layout message version {other}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hdf5::reader::tests::reader_over;
+
+    #[test]
+    fn contiguous_and_chunked_layouts() {
+        let file = reader_over(Vec::new());
+        let mut contiguous = vec![3, 1];
+        contiguous.extend(2048u64.to_le_bytes());
+        contiguous.extend(800u64.to_le_bytes());
+        let parsed = parse_layout(&file, &Bytes::from(contiguous), 1).unwrap();
+        assert!(matches!(parsed, LayoutInfo::Contiguous { address: Some(2048), size: 800 }), "{parsed:?}");
+
+        // Version 4, chunked, 1-D chunks of 100 four-byte elements, fixed-array index at 4096.
+        let mut chunked = vec![4, 2, 0, 2, 4];
+        chunked.extend(100u32.to_le_bytes());
+        chunked.extend(4u32.to_le_bytes());
+        chunked.extend([3, 10]);
+        chunked.extend(4096u64.to_le_bytes());
+        let parsed = parse_layout(&file, &Bytes::from(chunked.clone()), 1).unwrap();
+        match parsed {
+            LayoutInfo::Chunked { chunk, index: ChunkIndex::FixedArray(Some(4096)) } => assert_eq!(chunk, vec![100]),
+            other => panic!("unexpected layout {other:?}"),
+        }
+        let error = parse_layout(&file, &Bytes::from(chunked), 2).unwrap_err().to_string();
+        assert_eq!(error, "chunk rank differs from dataset rank");
+
+        // Version 1 compact: the elements sit in the message.
+        let mut compact = vec![1, 1, 0, 0, 0, 0, 0, 0];
+        compact.extend(8u32.to_le_bytes()); // dimension size (element size for compact)
+        compact.extend(3u32.to_le_bytes());
+        compact.extend([1, 2, 3]);
+        let parsed = parse_layout(&file, &Bytes::from(compact), 1).unwrap();
+        assert!(matches!(&parsed, LayoutInfo::Compact(data) if data.as_ref() == [1, 2, 3]), "{parsed:?}");
+        assert_eq!(
+            parse_layout(&file, &Bytes::from_static(&[3, 3]), 1).unwrap_err().to_string(),
+            "unsupported: virtual dataset layout"
+        );
     }
 }

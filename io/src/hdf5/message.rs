@@ -1,108 +1,21 @@
-//! Object header messages: splitting a header into messages, and decoding the ones the reader uses.
-
-use bytes::Bytes;
+//! Decoding the object header messages that describe data: dataspace, datatype, fill value and attributes.
 
 use super::cursor::Cursor;
 use super::dtype::{Dtype, Values};
-use super::file::{Hdf5File, ObjectHeader};
+use super::object_header::{ATTRIBUTE, ATTRIBUTE_INFO, DATATYPE, FILL_VALUE, FILL_VALUE_OLD, ObjectHeader};
+use super::reader::Reader;
 use super::{H5Error, H5Result};
-
-pub const DATASPACE: u16 = 0x0001;
-pub const LINK_INFO: u16 = 0x0002;
-pub const DATATYPE: u16 = 0x0003;
-pub const FILL_VALUE_OLD: u16 = 0x0004;
-pub const FILL_VALUE: u16 = 0x0005;
-pub const LINK: u16 = 0x0006;
-pub const LAYOUT: u16 = 0x0008;
-pub const FILTER_PIPELINE: u16 = 0x000B;
-pub const ATTRIBUTE: u16 = 0x000C;
-pub const CONTINUATION: u16 = 0x0010;
-pub const SYMBOL_TABLE: u16 = 0x0011;
-pub const ATTRIBUTE_INFO: u16 = 0x0015;
 
 /// Message flag: the message is shared (stored elsewhere).
 const SHARED: u8 = 0x02;
 
-#[derive(Clone, Debug)]
-pub(crate) struct Message {
-    pub kind: u16,
-    pub flags: u8,
-    pub data: Bytes,
-}
-
-pub(crate) fn parse_v1_messages(
-    body: &Bytes,
-    file: &Hdf5File,
-    messages: &mut Vec<Message>,
-    continuations: &mut Vec<(u64, u64)>,
-) -> H5Result<()> {
-    let mut c = file.cursor(body);
-    while c.remaining() >= 8 {
-        let kind = c.u16()?;
-        let size = usize::from(c.u16()?);
-        let flags = c.u8()?;
-        c.skip(3)?;
-        let start = c.pos();
-        c.skip(size)?;
-        push(body.slice(start..start + size), kind, flags, file, messages, continuations)?;
-    }
-    Ok(())
-}
-
-pub(crate) fn parse_v2_messages(
-    body: &Bytes,
-    header_flags: u8,
-    file: &Hdf5File,
-    messages: &mut Vec<Message>,
-    continuations: &mut Vec<(u64, u64)>,
-) -> H5Result<()> {
-    let mut c = file.cursor(body);
-    let prefix = if header_flags & 0x04 != 0 { 6 } else { 4 };
-    while c.remaining() >= prefix {
-        let kind = u16::from(c.u8()?);
-        let size = usize::from(c.u16()?);
-        let flags = c.u8()?;
-        if header_flags & 0x04 != 0 {
-            c.skip(2)?;
-        }
-        let start = c.pos();
-        c.skip(size)?;
-        push(body.slice(start..start + size), kind, flags, file, messages, continuations)?;
-    }
-    Ok(())
-}
-
-fn push(
-    data: Bytes,
-    kind: u16,
-    flags: u8,
-    file: &Hdf5File,
-    messages: &mut Vec<Message>,
-    continuations: &mut Vec<(u64, u64)>,
-) -> H5Result<()> {
-    if kind == CONTINUATION {
-        let mut c = file.cursor(&data);
-        let at = c.offset()?.ok_or_else(|| H5Error::malformed("continuation to an undefined address"))?;
-        continuations.push((at, c.length()?));
-    } else if kind != 0 {
-        messages.push(Message { kind, flags, data });
-    }
-    Ok(())
-}
-
-impl ObjectHeader {
-    pub fn find(&self, kind: u16) -> Option<&Message> {
-        self.messages.iter().find(|m| m.kind == kind)
-    }
-}
-
 /// Dimensions of a dataspace; `None` for a null dataspace (no elements).
-pub(crate) fn dataspace(data: &[u8], file: &Hdf5File) -> H5Result<Option<Vec<u64>>> {
+pub(crate) fn dataspace(data: &[u8], file: &Reader) -> H5Result<Option<Vec<u64>>> {
     Ok(dataspace_with_max(data, file)?.map(|(dims, _)| dims))
 }
 
 /// Dimensions and maximum dimensions (`u64::MAX` for unlimited) of a dataspace.
-pub(crate) fn dataspace_with_max(data: &[u8], file: &Hdf5File) -> H5Result<Option<(Vec<u64>, Vec<u64>)>> {
+pub(crate) fn dataspace_with_max(data: &[u8], file: &Reader) -> H5Result<Option<(Vec<u64>, Vec<u64>)>> {
     let mut c = file.cursor(data);
     let version = c.u8()?;
     let rank = usize::from(c.u8()?);
@@ -119,17 +32,12 @@ pub(crate) fn dataspace_with_max(data: &[u8], file: &Hdf5File) -> H5Result<Optio
     let dims = (0..rank).map(|_| c.length()).collect::<H5Result<Vec<_>>>()?;
     let max = if flags & 1 != 0 {
         (0..rank)
-            .map(|_| c.length().map(|m| if m == file_all_ones(file) { u64::MAX } else { m }))
+            .map(|_| c.length().map(|m| if m == file.all_ones_length() { u64::MAX } else { m }))
             .collect::<H5Result<Vec<_>>>()?
     } else {
         dims.clone()
     };
     Ok(Some((dims, max)))
-}
-
-/// The "unlimited" value of a length field.
-fn file_all_ones(file: &Hdf5File) -> u64 {
-    if file.length_size >= 8 { u64::MAX } else { (1u64 << (8 * u32::from(file.length_size))) - 1 }
 }
 
 /// Decodes a datatype message (its size is returned by the cursor position for attributes).
@@ -180,7 +88,7 @@ pub(crate) fn datatype(c: &mut Cursor<'_>) -> H5Result<Dtype> {
     }
 }
 
-pub(crate) fn header_datatype(header: &ObjectHeader, file: &Hdf5File) -> H5Result<Dtype> {
+pub(crate) fn header_datatype(header: &ObjectHeader, file: &Reader) -> H5Result<Dtype> {
     let message = header.find(DATATYPE).ok_or_else(|| H5Error::malformed("dataset without a datatype message"))?;
     if message.flags & SHARED != 0 {
         return Err(H5Error::unsupported("shared (committed) datatype"));
@@ -189,7 +97,7 @@ pub(crate) fn header_datatype(header: &ObjectHeader, file: &Hdf5File) -> H5Resul
 }
 
 /// The fill value bytes, when the file defines one.
-pub(crate) fn fill_value(header: &ObjectHeader, file: &Hdf5File) -> H5Result<Option<Vec<u8>>> {
+pub(crate) fn fill_value(header: &ObjectHeader, file: &Reader) -> H5Result<Option<Vec<u8>>> {
     if let Some(message) = header.find(FILL_VALUE) {
         let mut c = file.cursor(&message.data);
         let version = c.u8()?;
@@ -249,7 +157,7 @@ impl std::fmt::Display for AttributeValue {
 }
 
 /// All attributes of an object: compact messages and the dense store.
-pub(crate) async fn attributes(file: &Hdf5File, header: &ObjectHeader) -> H5Result<Vec<(String, AttributeValue)>> {
+pub(crate) async fn attributes(file: &Reader, header: &ObjectHeader) -> H5Result<Vec<(String, AttributeValue)>> {
     let mut out = Vec::new();
     for message in header.messages.iter().filter(|m| m.kind == ATTRIBUTE) {
         out.push(attribute(file, &message.data).await?);
@@ -271,7 +179,7 @@ pub(crate) async fn attributes(file: &Hdf5File, header: &ObjectHeader) -> H5Resu
     Ok(out)
 }
 
-async fn attribute(file: &Hdf5File, data: &[u8]) -> H5Result<(String, AttributeValue)> {
+async fn attribute(file: &Reader, data: &[u8]) -> H5Result<(String, AttributeValue)> {
     let mut c = file.cursor(data);
     let version = c.u8()?;
     let flags = c.u8()?;
@@ -313,5 +221,99 @@ fn attribute_value(values: Values) -> AttributeValue {
         Values::Str(v) => AttributeValue::Strings(v),
         Values::U64(v) => AttributeValue::Integers(v.into_iter().map(|x| x as i64).collect()),
         other => AttributeValue::Integers(other.to_strings().iter().filter_map(|s| s.parse().ok()).collect()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hdf5::object_header::Message;
+    use crate::hdf5::reader::tests::reader_over;
+
+    fn header(messages: Vec<(u16, Vec<u8>)>) -> ObjectHeader {
+        ObjectHeader {
+            messages: messages.into_iter().map(|(kind, data)| Message { kind, flags: 0, data: data.into() }).collect(),
+        }
+    }
+
+    #[test]
+    fn dataspace_versions_and_unlimited_dimensions() {
+        let file = reader_over(Vec::new());
+        let mut v1 = vec![1, 1, 1, 0, 0, 0, 0, 0];
+        v1.extend(10u64.to_le_bytes());
+        v1.extend(u64::MAX.to_le_bytes());
+        assert_eq!(dataspace_with_max(&v1, &file).unwrap(), Some((vec![10], vec![u64::MAX])));
+        let mut v2 = vec![2, 2, 0, 1];
+        v2.extend(3u64.to_le_bytes());
+        v2.extend(4u64.to_le_bytes());
+        assert_eq!(dataspace(&v2, &file).unwrap(), Some(vec![3, 4]));
+        assert_eq!(dataspace(&[2, 0, 0, 2], &file).unwrap(), None, "null dataspace");
+        assert_eq!(
+            dataspace(&[3, 0, 0, 0], &file).unwrap_err().to_string(),
+            "unsupported: dataspace message version 3"
+        );
+    }
+
+    #[test]
+    fn datatype_classes() {
+        let decode = |bytes: &[u8]| datatype(&mut Cursor::new(bytes, 8, 8));
+        let int = [0x10, 0x08, 0, 0, 4, 0, 0, 0, 0, 0, 32, 0];
+        assert_eq!(decode(&int).unwrap(), Dtype::Int { size: 4, signed: true, big_endian: false });
+        let mut float = vec![0x11, 0x21, 0x3f, 0, 8, 0, 0, 0];
+        float.extend([0; 12]);
+        assert_eq!(decode(&float).unwrap(), Dtype::Float { size: 8, big_endian: true });
+        assert_eq!(decode(&[0x13, 0, 0, 0, 10, 0, 0, 0]).unwrap(), Dtype::FixedString { size: 10, pad: 0 });
+        assert_eq!(decode(&[0x16, 0, 0, 0, 16, 0, 0, 0]).unwrap_err().to_string(), "unsupported: compound datatype");
+        assert_eq!(
+            decode(&[0x10, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0]).unwrap_err().to_string(),
+            "unsupported: 3-byte integer type"
+        );
+    }
+
+    #[test]
+    fn fill_value_versions() {
+        let file = reader_over(Vec::new());
+        let v2 = header(vec![(FILL_VALUE, vec![2, 1, 1, 1, 4, 0, 0, 0, 0xff, 0xff, 0x7f, 0x7f])]);
+        assert_eq!(fill_value(&v2, &file).unwrap(), Some(vec![0xff, 0xff, 0x7f, 0x7f]));
+        let v3 = header(vec![(FILL_VALUE, vec![3, 0x20, 2, 0, 0, 0, 7, 0])]);
+        assert_eq!(fill_value(&v3, &file).unwrap(), Some(vec![7, 0]));
+        let undefined = header(vec![(FILL_VALUE, vec![3, 0x00])]);
+        assert_eq!(fill_value(&undefined, &file).unwrap(), None);
+    }
+
+    #[test]
+    fn compact_attributes_decode_numbers_and_strings() {
+        // Version 1 attribute messages: name, datatype and dataspace each padded to 8 bytes.
+        fn attribute_message(name: &str, datatype: &[u8], value: &[u8]) -> Vec<u8> {
+            let name = format!("{name}\0");
+            let pad = |n: usize| n.div_ceil(8) * 8;
+            let mut m = vec![1, 0];
+            m.extend((name.len() as u16).to_le_bytes());
+            m.extend((datatype.len() as u16).to_le_bytes());
+            m.extend(8u16.to_le_bytes());
+            for part in [name.as_bytes(), datatype] {
+                let mut padded = part.to_vec();
+                padded.resize(pad(part.len()), 0);
+                m.extend(padded);
+            }
+            m.extend([1, 0, 0, 0, 0, 0, 0, 0]); // scalar dataspace
+            m.extend(value);
+            m
+        }
+        let mut float = vec![0x11, 0x20, 0x3f, 0, 8, 0, 0, 0];
+        float.extend([0; 12]);
+        let string = [0x13, 0, 0, 0, 4, 0, 0, 0];
+        let object = header(vec![
+            (ATTRIBUTE, attribute_message("scale", &float, &2.5f64.to_le_bytes())),
+            (ATTRIBUTE, attribute_message("units", &string, b"m\0\0\0")),
+        ]);
+        let found = futures::executor::block_on(attributes(&reader_over(Vec::new()), &object)).unwrap();
+        assert_eq!(
+            found,
+            vec![
+                ("scale".to_owned(), AttributeValue::Numbers(vec![2.5])),
+                ("units".to_owned(), AttributeValue::Strings(vec!["m".into()])),
+            ]
+        );
     }
 }

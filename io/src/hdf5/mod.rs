@@ -6,23 +6,28 @@
 //! chunk, implicit) layouts, deflate / shuffle / fletcher32, fixed-point, floating-point, fixed and
 //! variable-length strings. Anything else is reported as `unsupported HDF5 feature: <what> in <object>`.
 
-mod btree;
-mod chunk_index;
-mod cursor;
+// Layers, each importing only those above it in this list:
+mod btree; // v1 and v2 B-trees
+mod chunk_index; // the six chunk indexes
+mod cursor; // bounds-checked reads of metadata bytes, lookup3
 mod dataset;
-mod dtype;
-mod file;
-mod filters;
-mod group;
-mod heap;
-mod layout;
-mod message;
+mod dtype; // element types and value decoding
+mod file; // Hdf5File: paths, walking, attributes
+mod filters; // deflate, shuffle, fletcher32
+mod group; // group members (links)
+mod heap; // local, fractal and global heaps
+mod layout; // the data layout message
+mod message; // dataspace, datatype, fill value, attribute messages
+mod object_header; // object headers split into messages
+mod reader; // bytes at file addresses: block cache, raw ranges
+mod superblock; // the superblock // DatasetInfo and reading rows
 
 pub use dataset::DatasetInfo;
 pub use dtype::{Dtype, Values};
-pub use file::{Hdf5File, Node, NodeKind};
+pub use file::{Hdf5File, Node};
 pub use layout::LayoutInfo;
 pub use message::AttributeValue;
+pub use object_header::NodeKind;
 
 /// Errors inside the reader, before they are given the file and object they concern.
 #[derive(Debug)]
@@ -51,6 +56,16 @@ impl H5Error {
                 crate::IoError::Unsupported { location: location.to_owned(), object: object.to_owned(), what }
             }
             H5Error::Io(e) => e,
+        }
+    }
+}
+
+impl std::fmt::Display for H5Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            H5Error::Malformed(message) => f.write_str(message),
+            H5Error::Unsupported(what) => write!(f, "unsupported: {what}"),
+            H5Error::Io(e) => e.fmt(f),
         }
     }
 }
