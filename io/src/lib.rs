@@ -11,7 +11,7 @@ pub mod aoi;
 #[cfg(not(target_arch = "wasm32"))]
 mod atomic_file;
 mod batch;
-mod bbox;
+
 mod error;
 pub mod geoparquet;
 pub mod hdf5;
@@ -23,10 +23,10 @@ pub mod sample;
 pub mod source;
 mod time;
 
+pub use aoi::LonLatBox;
 #[cfg(not(target_arch = "wasm32"))]
 pub use atomic_file::{write_bytes_atomically, write_file_atomically};
 pub use batch::PointBatch;
-pub use bbox::LonLatBox;
 pub use error::{IoError, Result};
 pub use geoparquet::hive::{DatasetOptions, HiveDataset};
 pub use geoparquet::partition::PartitionFilter;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use futures::StreamExt;
 use serde::Serialize;
 
-use crate::bbox::LonLatBox;
+use crate::aoi::LonLatBox;
 use crate::error::Result;
 use crate::geoparquet::hive::HiveDataset;
 use crate::geoparquet::{ColumnSelection, ReadOptions};

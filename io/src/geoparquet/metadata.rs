@@ -1,8 +1,11 @@
 //! GeoParquet `geo` file metadata: parsing it, and what a CRS means for drawing.
 
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
 use serde_json::Value;
 
-use crate::bbox::LonLatBox;
+use crate::aoi::LonLatBox;
 
 /// How the primary geometry column stores its values.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,58 +74,118 @@ pub struct GeoMetadata {
     pub primary: GeoColumn,
 }
 
+/// The `geo` key as GeoParquet 1.0/1.1 writes it. Members are optional here so that the reader and the QA
+/// checks can each say in their own words which one is missing.
+#[derive(Debug, Deserialize)]
+pub(crate) struct GeoKey {
+    pub version: Option<String>,
+    pub primary_column: Option<String>,
+    pub columns: Option<BTreeMap<String, GeoColumnKey>>,
+}
+
+/// One entry of `columns`.
+#[derive(Clone, Debug, Deserialize)]
+pub(crate) struct GeoColumnKey {
+    pub encoding: Option<String>,
+    #[serde(default)]
+    pub geometry_types: Vec<String>,
+    /// PROJJSON is open-ended, so it stays JSON; `Some(Null)` is an explicit `null` (unknown CRS), `None` absent.
+    #[serde(default, deserialize_with = "present")]
+    pub crs: Option<Value>,
+    pub bbox: Option<Vec<f64>>,
+    pub covering: Option<CoveringKey>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub(crate) struct CoveringKey {
+    pub bbox: Option<BboxCoveringKey>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub(crate) struct BboxCoveringKey {
+    xmin: Option<Vec<String>>,
+    ymin: Option<Vec<String>>,
+    xmax: Option<Vec<String>>,
+    ymax: Option<Vec<String>>,
+}
+
+/// A member that is present, `null` included.
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(deserializer).map(Some)
+}
+
+impl GeoKey {
+    pub fn parse(json: &str) -> Result<Self, String> {
+        serde_json::from_str(json).map_err(|e| format!("`geo` is not valid JSON: {e}"))
+    }
+}
+
+impl GeoColumnKey {
+    /// A 2-D or 3-D `bbox` as a lon/lat box.
+    pub fn lonlat_box(&self) -> Option<LonLatBox> {
+        match self.bbox.as_deref()? {
+            [w, s, e, n] => Some(LonLatBox::new(*w, *s, *e, *n)),
+            // 3-D bbox: xmin, ymin, zmin, xmax, ymax, zmax.
+            [w, s, _, e, n, _] => Some(LonLatBox::new(*w, *s, *e, *n)),
+            _ => None,
+        }
+    }
+
+    pub fn is_wkb(&self) -> bool {
+        self.encoding.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("wkb"))
+    }
+}
+
+impl BboxCoveringKey {
+    pub fn paths(&self) -> Result<BboxCovering, String> {
+        let path = |key: &str, value: &Option<Vec<String>>| {
+            value
+                .clone()
+                .filter(|p| !p.is_empty())
+                .ok_or_else(|| format!("covering.bbox.{key} is not a list of column names"))
+        };
+        Ok(BboxCovering {
+            xmin: path("xmin", &self.xmin)?,
+            ymin: path("ymin", &self.ymin)?,
+            xmax: path("xmax", &self.xmax)?,
+            ymax: path("ymax", &self.ymax)?,
+        })
+    }
+}
+
 /// Parses the `geo` key's JSON; `Err` is a message for [`crate::IoError::GeoMetadata`].
 pub fn parse_geo_metadata(json: &str) -> Result<GeoMetadata, String> {
-    let root: Value = serde_json::from_str(json).map_err(|e| format!("`geo` is not valid JSON: {e}"))?;
-    let version = root.get("version").and_then(Value::as_str).ok_or("`geo` has no string `version`")?.to_owned();
-    let primary_name =
-        root.get("primary_column").and_then(Value::as_str).ok_or("`geo` has no string `primary_column`")?;
-    let columns = root.get("columns").and_then(Value::as_object).ok_or("`geo` has no `columns` object")?;
+    let root = GeoKey::parse(json)?;
+    let version = root.version.ok_or("`geo` has no string `version`")?;
+    let primary_name = root.primary_column.ok_or("`geo` has no string `primary_column`")?;
+    let columns = root.columns.ok_or("`geo` has no `columns` object")?;
     let column = columns
-        .get(primary_name)
+        .get(&primary_name)
         .ok_or_else(|| format!("primary_column `{primary_name}` is not a key of `columns`"))?;
-    let primary = parse_column(primary_name, column)?;
+    let primary = parse_column(&primary_name, column)?;
     Ok(GeoMetadata { version, primary })
 }
 
-fn parse_column(name: &str, column: &Value) -> Result<GeoColumn, String> {
-    let encoding = match column.get("encoding").and_then(Value::as_str) {
+fn parse_column(name: &str, column: &GeoColumnKey) -> Result<GeoColumn, String> {
+    let encoding = match column.encoding.as_deref() {
         Some(e) if e.eq_ignore_ascii_case("wkb") => Encoding::Wkb,
         Some(e) => Encoding::Native(e.to_ascii_lowercase()),
         None => return Err(format!("column `{name}` has no string `encoding`")),
     };
-    let geometry_types = column
-        .get("geometry_types")
-        .and_then(Value::as_array)
-        .map(|types| types.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-        .unwrap_or_default();
-    let crs = match column.get("crs") {
+    let crs = match &column.crs {
         None => CrsKind::DefaultCrs84,
         Some(Value::Null) => CrsKind::Unknown,
         Some(crs) => classify_crs(crs),
     };
-    let bbox = column.get("bbox").and_then(Value::as_array).and_then(|b| {
-        let nums: Vec<f64> = b.iter().filter_map(Value::as_f64).collect();
-        match nums[..] {
-            [w, s, e, n] => Some(LonLatBox::new(w, s, e, n)),
-            // 3-D bbox: xmin, ymin, zmin, xmax, ymax, zmax.
-            [w, s, _, e, n, _] => Some(LonLatBox::new(w, s, e, n)),
-            _ => None,
-        }
-    });
-    let covering = column.get("covering").and_then(|c| c.get("bbox")).map(parse_covering).transpose()?;
-    Ok(GeoColumn { name: name.to_owned(), encoding, geometry_types, crs, bbox, covering })
-}
-
-pub(crate) fn parse_covering(bbox: &Value) -> Result<BboxCovering, String> {
-    let path = |key: &str| -> Result<Vec<String>, String> {
-        bbox.get(key)
-            .and_then(Value::as_array)
-            .map(|p| p.iter().filter_map(Value::as_str).map(str::to_owned).collect::<Vec<_>>())
-            .filter(|p| !p.is_empty())
-            .ok_or_else(|| format!("covering.bbox.{key} is not a list of column names"))
-    };
-    Ok(BboxCovering { xmin: path("xmin")?, ymin: path("ymin")?, xmax: path("xmax")?, ymax: path("ymax")? })
+    let covering = column.covering.as_ref().and_then(|c| c.bbox.as_ref()).map(BboxCoveringKey::paths).transpose()?;
+    Ok(GeoColumn {
+        name: name.to_owned(),
+        encoding,
+        geometry_types: column.geometry_types.clone(),
+        crs,
+        bbox: column.lonlat_box(),
+        covering,
+    })
 }
 
 /// Geographic CRSs Floe draws as lon/lat: (authority, code).

@@ -21,8 +21,8 @@ use parquet::errors::ParquetError;
 use parquet::file::metadata::ParquetMetaData;
 use parquet::file::statistics::Statistics;
 
+use crate::aoi::LonLatBox;
 use crate::batch::PointBatch;
-use crate::bbox::LonLatBox;
 use crate::error::{IoError, Result};
 use crate::geoparquet::metadata::{CrsKind, Encoding, GeoMetadata, parse_geo_metadata};
 use crate::geoparquet::wkb;

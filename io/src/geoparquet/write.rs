@@ -9,7 +9,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
-use crate::bbox::LonLatBox;
+use crate::aoi::LonLatBox;
 use crate::error::{IoError, Result};
 
 /// Rows per row group: a few MB per column chunk, so a bbox read fetches little beyond what it needs.

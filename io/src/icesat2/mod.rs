@@ -14,8 +14,8 @@ use arrow_array::{
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use serde::Serialize;
 
+use crate::aoi::LonLatBox;
 use crate::batch::PointBatch;
-use crate::bbox::LonLatBox;
 use crate::error::{IoError, Result};
 use crate::hdf5::{AttributeValue, Hdf5File, Values};
 use crate::source::ByteSource;

@@ -12,7 +12,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::geoparquet::metadata::CrsKind;
+use crate::geoparquet::metadata::{CrsKind, GeoColumnKey, GeoKey};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -104,16 +104,26 @@ pub fn check_file(name: &str, data: Bytes, sources: &BTreeMap<String, SourceTrac
         .key_value_metadata()
         .and_then(|kv| kv.iter().find(|kv| kv.key == "geo"))
         .and_then(|kv| kv.value.clone());
-    let geo: Option<Value> = match geo_text {
+    let geo: Option<GeoKey> = match geo_text {
         None => {
             report.push("geo metadata", Status::Fail, "no `geo` key in the Parquet footer: not GeoParquet");
             None
         }
         Some(text) => match serde_json::from_str::<Value>(&text) {
-            Ok(value) if value.is_object() => {
-                report.push("geo metadata", Status::Pass, "present, valid JSON");
-                Some(value)
-            }
+            Ok(value) if value.is_object() => match serde_json::from_value::<GeoKey>(value) {
+                Ok(geo) => {
+                    report.push("geo metadata", Status::Pass, "present, valid JSON");
+                    Some(geo)
+                }
+                Err(e) => {
+                    report.push(
+                        "geo metadata",
+                        Status::Fail,
+                        format!("`geo` does not follow the GeoParquet schema: {e}"),
+                    );
+                    None
+                }
+            },
             Ok(_) => {
                 report.push("geo metadata", Status::Fail, "`geo` is JSON but not an object");
                 None
@@ -124,9 +134,9 @@ pub fn check_file(name: &str, data: Bytes, sources: &BTreeMap<String, SourceTrac
             }
         },
     };
-    let mut primary: Option<(String, Value)> = None;
+    let mut primary: Option<(String, GeoColumnKey)> = None;
     if let Some(geo) = &geo {
-        match geo.get("version").and_then(Value::as_str) {
+        match geo.version.as_deref() {
             Some(v @ ("1.0.0" | "1.1.0")) => report.push("version", Status::Pass, v),
             Some(v @ "1.0.0-beta.1") => {
                 report.push("version", Status::Warn, format!("{v} is a pre-release; strict readers refuse it"))
@@ -134,8 +144,8 @@ pub fn check_file(name: &str, data: Bytes, sources: &BTreeMap<String, SourceTrac
             Some(v) => report.push("version", Status::Fail, format!("\"{v}\" is not a GeoParquet version")),
             None => report.push("version", Status::Fail, "no \"version\""),
         }
-        let name = geo.get("primary_column").and_then(Value::as_str).unwrap_or_default();
-        match geo.pointer(&format!("/columns/{name}")) {
+        let name = geo.primary_column.as_deref().unwrap_or_default();
+        match geo.columns.as_ref().and_then(|columns| columns.get(name)) {
             Some(column) if schema.field_with_name(name).is_ok() => {
                 report.push("primary column", Status::Pass, name);
                 primary = Some((name.to_owned(), column.clone()));
@@ -145,27 +155,24 @@ pub fn check_file(name: &str, data: Bytes, sources: &BTreeMap<String, SourceTrac
         }
     }
     if let Some((_, column)) = &primary {
-        match column.get("encoding").and_then(Value::as_str) {
-            Some(e) if e.eq_ignore_ascii_case("wkb") => report.push("encoding", Status::Pass, "WKB"),
+        match column.encoding.as_deref() {
+            Some(_) if column.is_wkb() => report.push("encoding", Status::Pass, "WKB"),
             Some(e) => report.push("encoding", Status::Warn, format!("{e}: native encoding, WKB checks skipped")),
             None => report.push("encoding", Status::Fail, "no \"encoding\""),
         }
-        check_crs(&mut report, column.get("crs"));
+        check_crs(&mut report, column.crs.as_ref());
     }
 
-    let is_wkb = primary
-        .as_ref()
-        .is_some_and(|(_, c)| c.get("encoding").and_then(Value::as_str).is_some_and(|e| e.eq_ignore_ascii_case("wkb")));
+    let is_wkb = primary.as_ref().is_some_and(|(_, c)| c.is_wkb());
     // The covering's root column and its four children by name (files may store them in any order).
-    let covering: Option<(String, [String; 4])> = primary
-        .as_ref()
-        .and_then(|(_, c)| c.pointer("/covering/bbox"))
-        .and_then(|b| crate::geoparquet::metadata::parse_covering(b).ok())
-        .and_then(|paths| {
-            let child = |path: &[String]| path.get(1).cloned();
-            let root = paths.xmin.first()?.clone();
-            Some((root, [child(&paths.xmin)?, child(&paths.ymin)?, child(&paths.xmax)?, child(&paths.ymax)?]))
-        });
+    let covering: Option<(String, [String; 4])> =
+        primary.as_ref().and_then(|(_, c)| c.covering.as_ref()?.bbox.as_ref()).and_then(|b| b.paths().ok()).and_then(
+            |paths| {
+                let child = |path: &[String]| path.get(1).cloned();
+                let root = paths.xmin.first()?.clone();
+                Some((root, [child(&paths.xmin)?, child(&paths.ymin)?, child(&paths.xmax)?, child(&paths.ymax)?]))
+            },
+        );
     let covering_root = covering.as_ref().map(|(root, _)| root.clone());
     let covering_children = covering.as_ref().map(|(_, children)| children.clone());
     let mut rows = Rows {
@@ -314,12 +321,8 @@ fn read_geometry(batch: &RecordBatch, name: &str, covering: Option<(&str, &[Stri
     }
 }
 
-fn check_geometry(report: &mut Report, column: &Value, rows: &Rows, has_covering: bool) {
-    let declared: Vec<String> = column
-        .get("geometry_types")
-        .and_then(Value::as_array)
-        .map(|t| t.iter().filter_map(Value::as_str).map(|s| s.trim_end_matches(" Z").to_owned()).collect())
-        .unwrap_or_default();
+fn check_geometry(report: &mut Report, column: &GeoColumnKey, rows: &Rows, has_covering: bool) {
+    let declared: Vec<String> = column.geometry_types.iter().map(|s| s.trim_end_matches(" Z").to_owned()).collect();
     let mut found: Vec<&str> = rows.types.iter().copied().collect();
     found.sort_unstable();
     let undeclared: Vec<&str> = found.iter().copied().filter(|t| !declared.iter().any(|d| d == t)).collect();
@@ -340,7 +343,7 @@ fn check_geometry(report: &mut Report, column: &Value, rows: &Rows, has_covering
         report.push("WKB", Status::Pass, "ISO WKB");
     }
     let data = bounds(&rows.x, &rows.y);
-    match column.get("bbox").and_then(Value::as_array).map(|b| b.iter().filter_map(Value::as_f64).collect::<Vec<_>>()) {
+    match column.bbox.clone() {
         None => report.push("bbox", Status::Warn, "no \"bbox\": readers must scan to learn the extent"),
         Some(declared) if declared.len() == 4 || declared.len() == 6 => {
             let declared = if declared.len() == 6 {

@@ -1,18 +1,20 @@
-//! Areas of interest: polygons read from GeoJSON (CRS84 lon/lat), and the exact point-in-polygon filter readers
-//! apply after pruning by the AOI's bounding box (row groups, hive partitions, HDF5 chunks).
+//! Areas of interest: polygons in lon/lat (read from and written to GeoJSON in `geojson.rs`), the exact
+//! point-in-polygon filter readers apply after pruning by the AOI's bounding box (row groups, hive
+//! partitions, HDF5 chunks), and the lon/lat boxes that pruning uses (`lonlat_box.rs`).
+
+mod geojson;
+mod lonlat_box;
+
+pub use geojson::{MAX_AOI_BYTES, check_size};
+pub use lonlat_box::LonLatBox;
 
 use std::sync::Arc;
 
 use arrow_array::BooleanArray;
-use geo::{BoundingRect as _, Contains as _, Coord, LineString, MultiPolygon, Point, Polygon};
-use serde_json::Value;
+use geo::{BoundingRect as _, Contains as _, LineString, MultiPolygon, Point, Polygon};
 
 use crate::batch::PointBatch;
-use crate::bbox::LonLatBox;
 use crate::error::{IoError, Result};
-
-/// GeoJSON files beyond this are refused: an AOI is a few polygons, not a dataset.
-pub const MAX_AOI_BYTES: usize = 64 << 20;
 
 /// One or more polygons (with holes) in lon/lat degrees.
 #[derive(Clone, Debug)]
@@ -56,47 +58,11 @@ impl Aoi {
         Self::new(name, MultiPolygon(polygons))
     }
 
-    fn new(name: &str, polygons: MultiPolygon<f64>) -> Self {
+    pub(crate) fn new(name: &str, polygons: MultiPolygon<f64>) -> Self {
         let bbox = polygons
             .bounding_rect()
             .map_or(LonLatBox::EMPTY, |r| LonLatBox::new(r.min().x, r.min().y, r.max().x, r.max().y));
         Self { name: name.to_owned(), polygons, bbox }
-    }
-
-    /// Reads a GeoJSON Polygon, MultiPolygon, Feature, FeatureCollection or GeometryCollection; every polygon
-    /// of it belongs to the AOI.
-    pub fn from_geojson(location: &str, bytes: &[u8]) -> Result<Self> {
-        let error = |message: String| IoError::Aoi { location: location.to_owned(), message };
-        check_size(location, bytes.len() as u64)?;
-        let root: Value = serde_json::from_slice(bytes).map_err(|e| error(format!("not JSON: {e}")))?;
-        check_crs(&root).map_err(error)?;
-        let mut polygons = Vec::new();
-        collect_polygons(&root, &mut polygons, 0).map_err(error)?;
-        if polygons.is_empty() {
-            return Err(error("no Polygon or MultiPolygon geometry in it".into()));
-        }
-        let name = location.rsplit('/').next().unwrap_or(location);
-        Ok(Self::new(name, MultiPolygon(polygons)))
-    }
-
-    /// The AOI as a GeoJSON FeatureCollection of one MultiPolygon feature named after it: what `floe subset
-    /// --aoi` and [`Aoi::from_geojson`] read back.
-    pub fn to_geojson(&self) -> String {
-        let ring = |ring: &LineString<f64>| Value::from(ring.coords().map(|c| vec![c.x, c.y]).collect::<Vec<_>>());
-        let polygons: Vec<Value> = self
-            .polygons
-            .iter()
-            .map(|p| std::iter::once(p.exterior()).chain(p.interiors()).map(ring).collect())
-            .collect();
-        let collection = serde_json::json!({
-            "type": "FeatureCollection",
-            "features": [{
-                "type": "Feature",
-                "properties": {"name": self.name},
-                "geometry": {"type": "MultiPolygon", "coordinates": polygons},
-            }],
-        });
-        collection.to_string()
     }
 
     pub fn polygons(&self) -> &MultiPolygon<f64> {
@@ -136,91 +102,10 @@ impl Aoi {
     }
 }
 
-/// Refuses an AOI file too large to be one, before it is read.
-pub fn check_size(location: &str, bytes: u64) -> Result<()> {
-    if bytes > MAX_AOI_BYTES as u64 {
-        let message = format!("{bytes} bytes is more than the {MAX_AOI_BYTES} an AOI file may have");
-        return Err(IoError::Aoi { location: location.to_owned(), message });
-    }
-    Ok(())
-}
-
-/// GeoJSON (RFC 7946) is lon/lat on WGS 84; older files may name a CRS, which must then be that one.
-fn check_crs(root: &Value) -> std::result::Result<(), String> {
-    let Some(name) = root.pointer("/crs/properties/name").and_then(Value::as_str) else { return Ok(()) };
-    let lonlat =
-        ["urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84", "EPSG:4326", "urn:ogc:def:crs:EPSG::4326"];
-    if lonlat.contains(&name) {
-        Ok(())
-    } else {
-        Err(format!("its CRS is {name}; Floe reads AOIs in lon/lat degrees (CRS84)"))
-    }
-}
-
-fn collect_polygons(value: &Value, out: &mut Vec<Polygon<f64>>, depth: usize) -> std::result::Result<(), String> {
-    if depth > 8 {
-        return Err("geometries nested more than 8 deep".into());
-    }
-    let kind = value.get("type").and_then(Value::as_str).ok_or("an object without a \"type\"")?;
-    let children = |key: &str| value.get(key).and_then(Value::as_array).ok_or(format!("a {kind} without \"{key}\""));
-    match kind {
-        "FeatureCollection" => {
-            for feature in children("features")? {
-                collect_polygons(feature, out, depth + 1)?;
-            }
-        }
-        "GeometryCollection" => {
-            for geometry in children("geometries")? {
-                collect_polygons(geometry, out, depth + 1)?;
-            }
-        }
-        "Feature" => match value.get("geometry") {
-            Some(Value::Null) | None => {}
-            Some(geometry) => collect_polygons(geometry, out, depth + 1)?,
-        },
-        "Polygon" => out.push(polygon(children("coordinates")?)?),
-        "MultiPolygon" => {
-            for rings in children("coordinates")? {
-                out.push(polygon(rings.as_array().ok_or("a MultiPolygon member that is not a list of rings")?)?);
-            }
-        }
-        "Point" | "MultiPoint" | "LineString" | "MultiLineString" => {
-            return Err(format!("a {kind} has no area: an AOI needs Polygon or MultiPolygon geometries"));
-        }
-        other => return Err(format!("unknown GeoJSON type \"{other}\"")),
-    }
-    Ok(())
-}
-
-fn polygon(rings: &[Value]) -> std::result::Result<Polygon<f64>, String> {
-    let mut rings = rings.iter().map(ring);
-    let exterior = rings.next().ok_or("a Polygon without rings")??;
-    let interiors = rings.collect::<std::result::Result<Vec<_>, _>>()?;
-    Ok(Polygon::new(exterior, interiors))
-}
-
-fn ring(value: &Value) -> std::result::Result<LineString<f64>, String> {
-    let positions = value.as_array().ok_or("a ring that is not a list of positions")?;
-    if positions.len() < 4 {
-        return Err(format!("a ring of {} positions (a closed ring needs at least 4)", positions.len()));
-    }
-    let coords = positions
-        .iter()
-        .map(|position| {
-            let lon = position.get(0).and_then(Value::as_f64);
-            let lat = position.get(1).and_then(Value::as_f64);
-            match (lon, lat) {
-                (Some(x), Some(y)) if x.abs() <= 360.0 && y.abs() <= 90.0 => Ok(Coord { x, y }),
-                _ => Err(format!("position {position} is not a lon/lat pair in degrees")),
-            }
-        })
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    Ok(LineString::from(coords))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     const SQUARE_WITH_HOLE: &str = r#"{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon",
         "coordinates": [[[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]], [[4, 4], [6, 4], [6, 6], [4, 6], [4, 4]]]}}"#;
