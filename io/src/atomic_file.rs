@@ -6,7 +6,11 @@ use crate::error::{IoError, Result};
 pub fn write_bytes_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<u64> {
     let location = path.display().to_string();
     let written = write_file_atomically(path, |out| {
-        std::io::Write::write_all(out, bytes).map_err(|e| IoError::Write { location, message: e.to_string() })
+        std::io::Write::write_all(out, bytes).map_err(|e| IoError::Write {
+            location,
+            message: e.to_string(),
+            source: Some(Box::new(e)),
+        })
     })?;
     Ok(written.1)
 }
@@ -21,7 +25,7 @@ pub fn write_file_atomically<T>(
     write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<T>,
 ) -> Result<(T, u64)> {
     let location = path.display().to_string();
-    let failed = |message: String| IoError::Write { location: location.clone(), message };
+    let failed = |message: String| IoError::Write { location: location.clone(), message, source: None };
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
     let directory = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),

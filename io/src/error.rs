@@ -20,7 +20,13 @@ pub enum IoError {
 
     /// An output file could not be written (no permission, disk full, a missing directory…).
     #[error("{location}: cannot write: {message}")]
-    Write { location: String, message: String },
+    Write {
+        location: String,
+        message: String,
+        /// The I/O or parquet error behind it, when there is one (the message already says it for people).
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
 
     /// The input is not data Floe reads: an empty file, neither HDF5 nor Parquet, a directory of granules.
     #[error("{location}: {message}")]
@@ -67,7 +73,14 @@ pub enum IoError {
 
     /// A requested column does not exist or has a type that cannot be used.
     #[error("{location}: column `{column}`: {message}")]
-    Column { location: String, column: String, message: String },
+    Column {
+        location: String,
+        column: String,
+        message: String,
+        /// The arrow error behind it, when there is one (the message already says it for people).
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
 
     /// An HDF5 file whose structures are broken (truncated, bad signature, inconsistent sizes).
     #[error("{location}: bad HDF5 data in {object}: {message}")]

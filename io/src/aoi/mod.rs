@@ -97,6 +97,7 @@ impl Aoi {
             location: batch.source.to_string(),
             column: "geometry".into(),
             message: format!("cannot apply the AOI: {e}"),
+            source: Some(Box::new(e)),
         })?;
         Ok(PointBatch { batch: filtered, bbox: bounds, source: Arc::clone(&batch.source), skipped: batch.skipped })
     }

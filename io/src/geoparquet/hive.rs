@@ -170,6 +170,7 @@ fn add_partition_columns(mut points: PointBatch, extra: &[(String, DataType, Str
         location: points.source.to_string(),
         column: "partition".into(),
         message: e.to_string(),
+        source: Some(Box::new(e)),
     })?;
     Ok(points)
 }

@@ -219,6 +219,7 @@ impl GeoParquetFile {
                 location: self.location.to_string(),
                 column: column.clone(),
                 message: format!("not WKB: {e}"),
+                source: Some(Box::new(e)),
             })?;
             let Some(values) = values.as_any().downcast_ref::<BinaryArray>() else { return Ok(None) };
             for value in values.iter() {
@@ -319,6 +320,7 @@ impl GeoParquetFile {
                 location: self.location.to_string(),
                 column: name.to_owned(),
                 message: format!("no such column (columns: {})", column_list(schema)),
+                source: None,
             })?;
             if !roots.contains(&index) {
                 roots.push(index);
@@ -484,6 +486,7 @@ impl DecodeContext {
             location: self.location.to_string(),
             column: column.to_owned(),
             message,
+            source: None,
         };
         let mut points = Collector::new(rows, self.bbox);
         let mut push = |row: usize, point: Option<(f64, f64)>| -> Result<()> {
@@ -694,6 +697,7 @@ fn geometry_from_geo(location: &str, schema: &Schema, geo: &GeoMetadata) -> Resu
             geo.primary.encoding.name(),
             field.data_type()
         ),
+        source: None,
     };
     match &geo.primary.encoding {
         Encoding::Wkb => match field.data_type() {
@@ -716,6 +720,7 @@ fn geometry_from_geo(location: &str, schema: &Schema, geo: &GeoMetadata) -> Resu
             location: location.to_owned(),
             column: name.clone(),
             message: format!("native `{kind}` geometry is not supported (Floe reads WKB and native points)"),
+            source: None,
         }),
     }
 }
@@ -726,12 +731,14 @@ fn lonlat_columns(location: &str, schema: &Schema, lon: &str, lat: &str) -> Resu
             location: location.to_owned(),
             column: name.to_owned(),
             message: format!("no such column (columns: {})", column_list(schema)),
+            source: None,
         })?;
         if !field.data_type().is_numeric() {
             return Err(IoError::Column {
                 location: location.to_owned(),
                 column: name.to_owned(),
                 message: format!("coordinates must be numbers, found {}", field.data_type()),
+                source: None,
             });
         }
     }

@@ -28,7 +28,12 @@ pub struct WriteSummary {
 }
 
 fn error(location: &str, message: String) -> IoError {
-    IoError::Write { location: location.to_owned(), message }
+    IoError::Write { location: location.to_owned(), message, source: None }
+}
+
+/// A parquet error while writing, kept as the source.
+fn parquet_error(location: &str, context: &str, e: parquet::errors::ParquetError) -> IoError {
+    IoError::Write { location: location.to_owned(), message: format!("{context}{e}"), source: Some(Box::new(e)) }
 }
 
 /// Adds `geometry` (WKB points) and `bbox` (xmin, ymin, xmax, ymax) to `batch`, built from its `longitude` and
@@ -125,14 +130,14 @@ pub fn write_geoparquet<W: std::io::Write + Send>(
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .build();
     let mut writer = ArrowWriter::try_new(out, full_schema, Some(properties))
-        .map_err(|e| error(location, format!("cannot start writing: {e}")))?;
+        .map_err(|e| parquet_error(location, "cannot start writing: ", e))?;
     let mut rows = 0;
     for batch in &full {
-        writer.write(batch).map_err(|e| error(location, e.to_string()))?;
+        writer.write(batch).map_err(|e| parquet_error(location, "", e))?;
         rows += batch.num_rows() as u64;
     }
     writer.append_key_value_metadata(parquet::file::metadata::KeyValue::new("geo".into(), geo_metadata(bounds)));
-    let metadata = writer.close().map_err(|e| error(location, e.to_string()))?;
+    let metadata = writer.close().map_err(|e| parquet_error(location, "", e))?;
     Ok(WriteSummary { rows, row_groups: metadata.num_row_groups(), bytes: 0, bbox: bounds })
 }
 

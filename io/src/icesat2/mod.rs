@@ -330,6 +330,7 @@ impl Granule {
             location: self.location().to_owned(),
             column: beam.name.clone(),
             message: e.to_string(),
+            source: Some(Box::new(e)),
         })?;
         let mut bounds = LonLatBox::EMPTY;
         for (x, y) in lon.iter().zip(&lat) {
@@ -404,6 +405,7 @@ impl Granule {
             location: self.location().to_owned(),
             column: path.to_owned(),
             message: "its type changes between chunks".into(),
+            source: None,
         };
         macro_rules! pick {
             ($variant:ident, $array:ty) => {{
@@ -435,6 +437,7 @@ impl Granule {
                     location: self.location().to_owned(),
                     column: path.to_owned(),
                     message: "text variable".into(),
+                    source: None,
                 });
             }
             None => return Err(mixed()),
