@@ -9,7 +9,6 @@ pub mod basemap;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 pub mod load;
-#[cfg(not(target_arch = "wasm32"))]
 pub mod output;
 pub mod platform;
 pub mod points;

@@ -21,10 +21,6 @@ pub enum Input {
     Source(Arc<dyn ByteSource>),
 }
 
-/// QA reads a file whole; in the browser (one 4 GB wasm memory) files beyond this are refused instead.
-#[cfg(target_arch = "wasm32")]
-const MAX_WHOLE_FILE_BYTES: u64 = 1 << 30;
-
 impl Input {
     pub fn name(&self) -> &str {
         match self {
@@ -44,22 +40,10 @@ impl Input {
     pub async fn read_all(&self) -> Result<bytes::Bytes, IoError> {
         let source: Arc<dyn ByteSource> = match self {
             Input::Named(name) if name == SAMPLE_INPUT => return Ok(sample_geoparquet().into()),
-            #[cfg(not(target_arch = "wasm32"))]
-            Input::Named(name) => Arc::new(floe_io::source::open_input(name).await?),
-            #[cfg(target_arch = "wasm32")]
-            Input::Named(name) => Arc::new(floe_io::source::web::HttpSource::open(name).await?),
+            Input::Named(name) => crate::platform::open_named(name).await?,
             Input::Source(source) => Arc::clone(source),
         };
-        #[cfg(target_arch = "wasm32")]
-        if source.size() > MAX_WHOLE_FILE_BYTES {
-            return Err(IoError::Source {
-                location: source.location().to_owned(),
-                message: format!(
-                    "{} bytes is more than the browser can check at once ({MAX_WHOLE_FILE_BYTES}); run `floe qa` on it",
-                    source.size()
-                ),
-            });
-        }
+        crate::platform::check_whole_file_size(source.as_ref())?;
         source.fetch(0..source.size()).await
     }
 }

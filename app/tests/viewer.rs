@@ -179,14 +179,14 @@ fn qa_panel_checks_the_layer_and_shows_histograms() {
     harness.get_by_label("Run checks").click();
     for _ in 0..500 {
         harness.step();
-        if !harness.state().qa_reports.is_empty() {
+        if !harness.state().qa_reports().is_empty() {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     harness.run_steps(2);
     let id = harness.state().layers[0].id;
-    let report = harness.state().qa_reports[&id].as_ref().expect("the sample is checked");
+    let report = harness.state().qa_reports()[&id].as_ref().expect("the sample is checked");
     assert!(report.passed(), "{:?}", report.checks);
     let geometry_types = report.checks.iter().find(|c| c.name == "geometry_types").expect("geometry check");
     assert_eq!(geometry_types.detail, "declared [\"Point\"], data has [\"Point\"]");
@@ -446,7 +446,7 @@ fn the_qa_panel_of_a_granule_exports_and_checks_against_it() {
     let prefix = format!("Exported 6108 rows to {} and checked them against the granule: ", out.display());
     assert!(notice.text.starts_with(&prefix) && notice.text.ends_with(", 0 failed"), "{}", notice.text);
     let id = harness.state().layers[0].id;
-    let report = harness.state().qa_reports[&id].as_ref().expect("a report");
+    let report = harness.state().qa_reports()[&id].as_ref().expect("a report");
     assert!(report.checks.iter().any(|c| c.name == "gt1l h_li" && c.status == floe_io::qa::Status::Pass));
     harness.get_by_label("pass gt1l rows");
     assert_eq!(std::fs::read(&granule).unwrap(), original, "the granule is untouched");

@@ -34,19 +34,16 @@ pub fn time_since_start_ms() -> f64 {
     START.get_or_init(web_time::Instant::now).elapsed().as_secs_f64() * 1000.0
 }
 
-/// Where an export goes: the file the user named in the Save-as window.
-pub type ExportTarget = std::path::PathBuf;
-
 /// Writes the exported rows as GeoParquet (atomically) and says where they went.
 pub fn write_export(
-    target: &ExportTarget,
+    target: &SaveTarget,
     batch: &arrow_array::RecordBatch,
 ) -> anyhow::Result<floe_io::geoparquet::write::WriteSummary> {
     Ok(floe_io::geoparquet::write::write_geoparquet_file(target, &batch.schema(), std::slice::from_ref(batch))?)
 }
 
-/// How an export's destination is named in notices.
-pub fn describe_target(target: &ExportTarget) -> String {
+/// How a saved file's destination is named in notices.
+pub fn describe_target(target: &SaveTarget) -> String {
     target.display().to_string()
 }
 
@@ -65,4 +62,73 @@ pub fn pick_files_to_open() -> Vec<String> {
         .iter()
         .map(|path| path.to_string_lossy().into_owned())
         .collect()
+}
+
+/// Where something the viewer saves goes: a file the user names in the "Save as" window.
+pub type SaveTarget = std::path::PathBuf;
+
+/// The file at a path the "Save as" window checked.
+pub fn target_at(path: std::path::PathBuf) -> SaveTarget {
+    path
+}
+
+/// The desktop always asks where to save (the "Save as" window), so there is no target without asking.
+pub fn save_without_asking(_file_name: &str) -> Option<SaveTarget> {
+    None
+}
+
+/// Writes bytes the viewer produced (an AOI, a checked export) to the file, atomically.
+pub fn save_bytes(target: &SaveTarget, bytes: &[u8], _mime: &str) -> anyhow::Result<()> {
+    floe_io::write_bytes_atomically(target, bytes)?;
+    Ok(())
+}
+
+/// The system's "Save as" dialog: the path chosen, or `None` when cancelled or when the system has none.
+pub fn pick_save_path(filter: (&str, &str), current: &std::path::Path) -> Option<std::path::PathBuf> {
+    let (name, extension) = filter;
+    let mut dialog = rfd::FileDialog::new().add_filter(name, &[extension]);
+    if let Some(file_name) = current.file_name() {
+        dialog = dialog.set_file_name(file_name.to_string_lossy());
+    }
+    if let Some(directory) = current.parent().filter(|d| d.is_dir()) {
+        dialog = dialog.set_directory(directory);
+    }
+    dialog.save_file()
+}
+
+/// Runs CPU-heavy work (the QA checks) off the loading threads' async workers.
+pub async fn run_blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| anyhow::anyhow!("the work stopped: {e}"))
+}
+
+/// Nothing to set up: files come from egui's dropped paths and rfd.
+pub fn install(_ctx: &egui::Context) {}
+
+/// Files opened without a path (the browser's picker and drops); none on the desktop, where they have paths.
+pub fn take_opened_files() -> Vec<std::sync::Arc<dyn floe_io::source::ByteSource>> {
+    Vec::new()
+}
+
+/// A `.geojson` path opened in the viewer is an AOI: read it here. `None` for anything else.
+pub fn read_aoi_file(input: &str) -> Option<Result<floe_io::aoi::Aoi, String>> {
+    if !(input.ends_with(".geojson") || input.ends_with(".json")) {
+        return None;
+    }
+    let size = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
+    Some(
+        floe_io::aoi::check_size(input, size)
+            .map_err(|e| e.to_string())
+            .and_then(|()| std::fs::read(input).map_err(|e| format!("{input}: cannot read: {e}")))
+            .and_then(|bytes| floe_io::aoi::Aoi::from_geojson(input, &bytes).map_err(|e| e.to_string())),
+    )
+}
+
+/// Opens an input by name: a path, `https://…`, `s3://…`.
+pub async fn open_named(name: &str) -> floe_io::Result<std::sync::Arc<dyn floe_io::source::ByteSource>> {
+    Ok(Arc::new(floe_io::source::open_input(name).await?))
+}
+
+/// The desktop reads whole files of any size for the QA checks.
+pub fn check_whole_file_size(_source: &dyn floe_io::source::ByteSource) -> floe_io::Result<()> {
+    Ok(())
 }

@@ -2,9 +2,6 @@
 
 use std::future::Future;
 
-/// The file name of an export in the browser.
-const EXPORT_NAME: &str = "selection.parquet";
-
 /// Where background work runs: the page's event loop (JS futures are not `Send`).
 pub struct Tasks;
 
@@ -23,29 +20,100 @@ pub fn time_since_start_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
-/// Where an export goes: a download named `selection.parquet`.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ExportTarget;
+/// Where something the viewer saves goes: a download of this name.
+#[derive(Clone, Debug)]
+pub struct SaveTarget {
+    pub name: String,
+}
+
+/// A path typed in the "Save as" window (which the browser does not open) names the download.
+pub fn target_at(path: std::path::PathBuf) -> SaveTarget {
+    let name = path.file_name().map_or_else(|| "download".to_owned(), |n| n.to_string_lossy().into_owned());
+    SaveTarget { name }
+}
+
+/// The browser never asks where to save: everything is a download.
+pub fn save_without_asking(file_name: &str) -> Option<SaveTarget> {
+    Some(SaveTarget { name: file_name.to_owned() })
+}
+
+/// Hands bytes the viewer produced to the browser as a download.
+pub fn save_bytes(target: &SaveTarget, bytes: &[u8], mime: &str) -> anyhow::Result<()> {
+    super::web_files::download(&target.name, bytes, mime).map_err(anyhow::Error::msg)
+}
 
 /// Writes the exported rows as GeoParquet into memory and hands them to the browser as a download.
 pub fn write_export(
-    _target: &ExportTarget,
+    target: &SaveTarget,
     batch: &arrow_array::RecordBatch,
 ) -> anyhow::Result<floe_io::geoparquet::write::WriteSummary> {
     let mut bytes = Vec::new();
     let summary = floe_io::geoparquet::write::write_geoparquet(
         &mut bytes,
-        EXPORT_NAME,
+        &target.name,
         &batch.schema(),
         std::slice::from_ref(batch),
     )?;
-    super::web_files::download(EXPORT_NAME, &bytes, "application/vnd.apache.parquet").map_err(anyhow::Error::msg)?;
+    save_bytes(target, &bytes, "application/vnd.apache.parquet")?;
     Ok(summary)
 }
 
-/// How an export's destination is named in notices.
-pub fn describe_target(_target: &ExportTarget) -> String {
-    format!("{EXPORT_NAME} (downloaded)")
+/// How a saved file's destination is named in notices.
+pub fn describe_target(target: &SaveTarget) -> String {
+    format!("{} (downloaded)", target.name)
+}
+
+/// The browser has no "Save as" dialog the page may open (downloads go where the browser puts them).
+pub fn pick_save_path(_filter: (&str, &str), _current: &std::path::Path) -> Option<std::path::PathBuf> {
+    None
+}
+
+/// The page has one thread: the work runs in place.
+pub async fn run_blocking<T: 'static>(work: impl FnOnce() -> T + 'static) -> anyhow::Result<T> {
+    Ok(work())
+}
+
+/// The hidden file input and the drop handlers (see `web_files`).
+pub fn install(ctx: &egui::Context) {
+    super::web_files::install(ctx);
+}
+
+/// Files the user picked or dropped on the page since the last frame, as byte sources read slice by slice.
+pub fn take_opened_files() -> Vec<std::sync::Arc<dyn floe_io::source::ByteSource>> {
+    super::web_files::take()
+        .into_iter()
+        .map(|file| {
+            let name = file.name();
+            std::sync::Arc::new(floe_io::source::web::BlobSource::new(&name, file.into()))
+                as std::sync::Arc<dyn floe_io::source::ByteSource>
+        })
+        .collect()
+}
+
+/// The browser opens AOIs from picked files only (see [`take_opened_files`]).
+pub fn read_aoi_file(_input: &str) -> Option<Result<floe_io::aoi::Aoi, String>> {
+    None
+}
+
+/// Opens an input by name: an `https://…` URL (or a path relative to the page).
+pub async fn open_named(name: &str) -> floe_io::Result<std::sync::Arc<dyn floe_io::source::ByteSource>> {
+    Ok(std::sync::Arc::new(floe_io::source::web::HttpSource::open(name).await?))
+}
+
+/// QA reads a file whole; in the browser (one 4 GB wasm memory) files beyond this are refused instead.
+const MAX_WHOLE_FILE_BYTES: u64 = 1 << 30;
+
+pub fn check_whole_file_size(source: &dyn floe_io::source::ByteSource) -> floe_io::Result<()> {
+    if source.size() > MAX_WHOLE_FILE_BYTES {
+        return Err(floe_io::IoError::Source {
+            location: source.location().to_owned(),
+            message: format!(
+                "{} bytes is more than the browser can check at once ({MAX_WHOLE_FILE_BYTES}); run `floe qa` on it",
+                source.size()
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// `Send` where tasks run on other threads (the desktop); nothing in the browser.

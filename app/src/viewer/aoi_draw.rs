@@ -1,14 +1,12 @@
 //! Drawing an area of interest on the map (a rectangle by dragging, a polygon by clicking its corners) and the
 //! AOI section of the side panel: what is set, draw, clear, save as GeoJSON.
 
-use std::sync::Arc;
-
 use egui::{Color32, Key, PointerButton, Pos2, Rect, Stroke};
 use floe_io::LonLatBox;
 use floe_io::aoi::Aoi;
 use walkers::{Projector, lon_lat};
 
-use super::{FloeApp, Notice};
+use super::command::{Command, Purpose};
 
 /// The AOI outline colour, drawn and in progress.
 pub const OUTLINE: Color32 = Color32::from_rgb(255, 80, 40);
@@ -137,64 +135,37 @@ impl AoiDrawing {
 }
 
 /// The AOI section of the side panel.
-pub fn aoi_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
-    ui.heading("Area of interest");
-    match &app.options.aoi {
-        Some(aoi) => {
-            let b = aoi.bbox;
-            ui.label(format!("{}: lon {:.4}…{:.4}, lat {:.4}…{:.4}", aoi.name, b.west, b.east, b.south, b.north));
-        }
-        None => {
-            ui.label("None: layers load whole. Draw one, or open a .geojson.");
-        }
-    }
-    let tool = app.aoi_drawing.tool;
-    let mut cleared = false;
-    ui.horizontal_wrapped(|ui| {
-        for (wanted, label) in [(DrawTool::Rectangle, "Draw rectangle"), (DrawTool::Polygon, "Draw polygon")] {
-            if ui.selectable_label(tool == wanted, label).clicked() {
-                app.aoi_drawing.start(if tool == wanted { DrawTool::Off } else { wanted });
+impl AoiDrawing {
+    /// The AOI section of the side panel: what is set, the drawing tools, clear, save as GeoJSON.
+    pub fn panel_ui(&mut self, ui: &mut egui::Ui, aoi: Option<&Aoi>, commands: &mut Vec<Command>) {
+        ui.heading("Area of interest");
+        match aoi {
+            Some(aoi) => {
+                let b = aoi.bbox;
+                ui.label(format!("{}: lon {:.4}…{:.4}, lat {:.4}…{:.4}", aoi.name, b.west, b.east, b.south, b.north));
+            }
+            None => {
+                ui.label("None: layers load whole. Draw one, or open a .geojson.");
             }
         }
-        if app.options.aoi.is_some() {
-            cleared = ui.button("Clear").on_hover_text("Load the layers whole again").clicked();
-            if ui.button("Save…").on_hover_text("The AOI as GeoJSON, for floe subset --aoi").clicked()
-                && let Some(aoi) = &app.options.aoi
-            {
-                save_aoi(app, &Arc::clone(aoi));
+        let tool = self.tool;
+        ui.horizontal_wrapped(|ui| {
+            for (wanted, label) in [(DrawTool::Rectangle, "Draw rectangle"), (DrawTool::Polygon, "Draw polygon")] {
+                if ui.selectable_label(tool == wanted, label).clicked() {
+                    self.start(if tool == wanted { DrawTool::Off } else { wanted });
+                }
             }
+            if aoi.is_some() {
+                if ui.button("Clear").on_hover_text("Load the layers whole again").clicked() {
+                    commands.push(Command::SetAoi(None));
+                }
+                if ui.button("Save…").on_hover_text("The AOI as GeoJSON, for floe subset --aoi").clicked() {
+                    commands.push(Command::Save(Purpose::SaveAoi));
+                }
+            }
+        });
+        if let Some(hint) = self.hint() {
+            ui.label(hint);
         }
-    });
-    if let Some(hint) = app.aoi_drawing.hint() {
-        ui.label(hint);
-    }
-    if cleared {
-        app.set_aoi(None, ui.ctx());
-    }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn save_aoi(app: &mut FloeApp, _aoi: &Aoi) {
-    app.save_dialog = Some(super::SaveDialog::new(super::Purpose::SaveAoi, "aoi.geojson"));
-}
-
-/// Writes the AOI as GeoJSON to a path the "Save as" window checked.
-#[cfg(not(target_arch = "wasm32"))]
-pub fn write_aoi(app: &mut FloeApp, path: &std::path::Path) {
-    let Some(aoi) = app.aoi() else { return };
-    let text = aoi.to_geojson();
-    let written = floe_io::write_bytes_atomically(path, text.as_bytes());
-    app.notify(match written {
-        Ok(_) => Notice::info(format!("Saved the AOI to {}", path.display())),
-        Err(e) => Notice::error(e.to_string()),
-    });
-}
-
-#[cfg(target_arch = "wasm32")]
-fn save_aoi(app: &mut FloeApp, aoi: &Aoi) {
-    if let Err(message) =
-        crate::platform::web_files::download("aoi.geojson", aoi.to_geojson().as_bytes(), "application/geo+json")
-    {
-        app.notify(Notice::error(message));
     }
 }

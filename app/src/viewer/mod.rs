@@ -1,32 +1,37 @@
-//! The desktop (and, later, web) viewer: an eframe App with a walkers map, layer panels and a legend.
+//! The viewer (desktop and browser): an eframe App with a walkers map, layer panels and a legend.
 //!
-//! Loading runs on a tokio runtime; batches arrive over a channel and are uploaded a few per frame, so the
-//! first row groups are on screen while the rest stream in and the UI never waits.
+//! [`FloeApp`] is composed of parts that own their state: the layers, the map view, the AOI drawing tool, the QA
+//! panel, the Open URL and Save as windows, the notices, and the background tasks. Panels borrow only what they
+//! show and hand back [`Command`]s, which the app applies once the frame's UI is drawn. Loading runs in the
+//! background; batches arrive over a channel and are uploaded a few per frame, so the first row groups are on
+//! screen while the rest stream in and the UI never waits.
 
 mod aoi_draw;
+mod command;
 mod gpu;
 mod layer;
+mod map_view;
 mod open_url;
 mod panels;
 mod qa_panel;
-#[cfg(not(target_arch = "wasm32"))]
 mod save_dialog;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use floe_io::{CancelToken, DatasetOptions, Progress, ReadOptions};
-use floe_render::{Camera, Colormap, world_from_lonlat};
-use walkers::{HttpTiles, MapMemory, lon_lat};
+use floe_render::Colormap;
+use walkers::HttpTiles;
 
 pub use aoi_draw::DrawTool;
+pub use command::{Command, Purpose};
 pub use layer::{Layer, LoadState};
-#[cfg(not(target_arch = "wasm32"))]
-pub use save_dialog::{Purpose, SaveCommand, SaveDialog};
+pub use save_dialog::{SaveCommand, SaveDialog};
 
 use crate::load::{Input, LoadEvent, parallelism, run_load};
-use gpu::{FloeGpu, MapCallback};
+use crate::platform::{SaveTarget, Tasks};
+use gpu::FloeGpu;
+use map_view::MapView;
 
 /// How the viewer starts.
 #[derive(Clone, Debug, Default)]
@@ -65,81 +70,74 @@ impl Notice {
 /// A background task's result for the UI thread.
 enum Finished {
     Notice(Notice),
-    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    /// An AOI file read in the background (one picked in the browser).
     Aoi(floe_io::aoi::Aoi),
+}
+
+/// Where background tasks leave what they finished, for the next frame to take.
+#[derive(Clone, Default)]
+struct Inbox(Arc<Mutex<Vec<Finished>>>);
+
+impl Inbox {
+    fn push(&self, finished: Finished) {
+        if let Ok(mut inbox) = self.0.lock() {
+            inbox.push(finished);
+        }
+    }
+
+    fn take(&self) -> Vec<Finished> {
+        self.0.lock().map(|mut inbox| std::mem::take(&mut *inbox)).unwrap_or_default()
+    }
 }
 
 pub struct FloeApp {
     options: AppOptions,
-    tasks: crate::platform::Tasks,
+    tasks: Tasks,
     pub layers: Vec<Layer>,
     pub selected: usize,
     next_id: u64,
-    map_memory: MapMemory,
-    tiles: Option<HttpTiles>,
-    open_url: open_url::OpenUrlWindow,
-    /// Messages shown at the top of the window until dismissed.
-    pub notices: Vec<Notice>,
-    points_drawn: Arc<AtomicU64>,
-    cursor_lonlat: Option<(f64, f64)>,
-    map_size_points: egui::Vec2,
-    /// The view follows the first data until the user moves the map.
-    auto_zoom: bool,
-    frame_ms: f32,
-    first_points_logged: bool,
-    /// What background tasks (exports, AOI files read in the browser) hand to the UI.
-    finished: Arc<std::sync::Mutex<Vec<Finished>>>,
-    qa_results: qa_panel::QaResults,
-    /// The last QA report of each layer (by id), or why it could not run.
-    pub qa_reports: std::collections::HashMap<u64, Result<floe_io::qa::Report, String>>,
-    pub aoi_drawing: aoi_draw::AoiDrawing,
     /// Layers removed while no GPU was at hand: their buffers go at the next sync.
     retired_layers: Vec<u64>,
-    /// The open "Save as" window (exports, AOI files).
-    #[cfg(not(target_arch = "wasm32"))]
+    map: MapView,
+    pub aoi_drawing: aoi_draw::AoiDrawing,
+    qa: qa_panel::QaPanel,
+    open_url: open_url::OpenUrlWindow,
+    /// The open "Save as" window (exports, AOI files); the browser downloads instead and never opens it.
     pub save_dialog: Option<SaveDialog>,
+    /// Messages shown at the top of the window until dismissed.
+    pub notices: Vec<Notice>,
+    /// What background tasks (exports, AOI files read in the browser) hand to the UI.
+    inbox: Inbox,
+    frame_ms: f32,
+    first_points_logged: bool,
 }
 
 impl FloeApp {
     pub fn new(cc: &eframe::CreationContext<'_>, options: AppOptions) -> anyhow::Result<Self> {
         crate::time_since_start_ms();
-        #[cfg(target_arch = "wasm32")]
-        crate::platform::web_files::install(&cc.egui_ctx);
+        crate::platform::install(&cc.egui_ctx);
         if let Some(render_state) = cc.wgpu_render_state.as_ref() {
             FloeGpu::install(render_state);
-        }
-        let tasks = crate::platform::Tasks::new()?;
-        if let Some(render_state) = cc.wgpu_render_state.as_ref() {
             let info = render_state.adapter.get_info();
             log::info!("floe: rendering with {:?} on {} ({:?})", info.backend, info.name, info.device_type);
         }
         let tiles = options.tiles.then(|| HttpTiles::new(walkers::sources::OpenStreetMap, cc.egui_ctx.clone()));
-        let mut map_memory = MapMemory::default();
-        // Zoom bounds are valid constants: setting them cannot fail.
-        let _ = map_memory.set_zoom(3.0);
         let mut app = Self {
             options: options.clone(),
-            tasks,
+            tasks: Tasks::new()?,
             layers: Vec::new(),
             selected: 0,
             next_id: 1,
-            map_memory,
-            tiles,
+            retired_layers: Vec::new(),
+            map: MapView::new(tiles),
+            aoi_drawing: aoi_draw::AoiDrawing::default(),
+            qa: qa_panel::QaPanel::default(),
             open_url: open_url::OpenUrlWindow::default(),
+            save_dialog: None,
             notices: Vec::new(),
-            points_drawn: Arc::default(),
-            cursor_lonlat: None,
-            map_size_points: egui::vec2(800.0, 600.0),
-            auto_zoom: true,
+            inbox: Inbox::default(),
             frame_ms: 0.0,
             first_points_logged: false,
-            finished: Arc::default(),
-            qa_results: Arc::default(),
-            qa_reports: std::collections::HashMap::new(),
-            aoi_drawing: aoi_draw::AoiDrawing::default(),
-            retired_layers: Vec::new(),
-            #[cfg(not(target_arch = "wasm32"))]
-            save_dialog: None,
         };
         let inputs =
             if options.inputs.is_empty() { vec![crate::load::SAMPLE_INPUT.to_owned()] } else { options.inputs };
@@ -149,50 +147,56 @@ impl FloeApp {
         Ok(app)
     }
 
-    /// Starts loading an input (path, URL, `s3://…`, `sample`) as a new layer.
+    /// Starts loading an input (path, URL, `s3://…`, `sample`) as a new layer; a `.geojson` path is the AOI.
     pub fn open(&mut self, input: &str, ctx: &egui::Context) {
-        #[cfg(not(target_arch = "wasm32"))]
-        if input.ends_with(".geojson") || input.ends_with(".json") {
-            let size = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
-            match floe_io::aoi::check_size(input, size)
-                .map_err(|e| e.to_string())
-                .and_then(|()| std::fs::read(input).map_err(|e| format!("{input}: cannot read: {e}")))
-                .and_then(|bytes| floe_io::aoi::Aoi::from_geojson(input, &bytes).map_err(|e| e.to_string()))
-            {
-                Ok(aoi) => self.set_aoi(Some(Arc::new(aoi)), ctx),
-                Err(message) => self.notify(Notice::error(message)),
-            }
-            return;
+        match crate::platform::read_aoi_file(input) {
+            Some(Ok(aoi)) => self.set_aoi(Some(Arc::new(aoi)), ctx),
+            Some(Err(message)) => self.notify(Notice::error(message)),
+            None => self.start_load(Input::Named(input.to_owned()), ctx),
         }
-        self.start_load(Input::Named(input.to_owned()), ctx);
     }
 
-    /// Saves what one layer (or every layer) holds inside the AOI to a GeoParquet file, in the background: the
-    /// inputs are read again through the AOI with all their columns, exactly as `floe subset` does. On the desktop
-    /// the file goes to the path `target`; in the browser it is downloaded as `selection.parquet`.
-    pub fn export_selection(
-        &mut self,
-        target: crate::platform::ExportTarget,
-        layer: Option<usize>,
-        ctx: &egui::Context,
-    ) {
-        let request = self.selection_request(layer);
-        let finished = Arc::clone(&self.finished);
+    /// Opens a file the user picked or dropped without a path (the browser): a `.geojson` becomes the AOI,
+    /// anything else a layer read slice by slice.
+    fn open_source(&mut self, source: Arc<dyn floe_io::source::ByteSource>, ctx: &egui::Context) {
+        let name = source.location().to_owned();
+        if !(name.ends_with(".geojson") || name.ends_with(".json")) {
+            self.start_load(Input::Source(source), ctx);
+            return;
+        }
+        let inbox = self.inbox.clone();
         let ctx = ctx.clone();
-        let task = async move {
+        self.tasks.spawn(async move {
+            let read = match floe_io::aoi::check_size(&name, source.size()) {
+                Ok(()) => Input::Source(source).read_all().await.map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            let aoi = read.and_then(|bytes| floe_io::aoi::Aoi::from_geojson(&name, &bytes).map_err(|e| e.to_string()));
+            inbox.push(match aoi {
+                Ok(aoi) => Finished::Aoi(aoi),
+                Err(message) => Finished::Notice(Notice::error(message)),
+            });
+            ctx.request_repaint();
+        });
+    }
+
+    /// Saves what one layer (or every layer) holds inside the AOI to GeoParquet, in the background: the inputs
+    /// are read again through the AOI with all their columns, exactly as `floe subset` does. On the desktop the
+    /// file goes to the path `target`; in the browser it is a download.
+    pub fn export_selection(&mut self, target: SaveTarget, layer: Option<usize>, ctx: &egui::Context) {
+        let request = self.selection_request(layer);
+        let inbox = self.inbox.clone();
+        let ctx = ctx.clone();
+        self.tasks.spawn(async move {
             let subset = crate::subset::run(&request, |_, _| Box::new(|| {})).await;
             let written = subset.and_then(|subset| crate::platform::write_export(&target, &subset.batch));
             let destination = crate::platform::describe_target(&target);
-            let notice = match written {
+            inbox.push(Finished::Notice(match written {
                 Ok(summary) => Notice::info(format!("Exported {} rows to {destination}", summary.rows)),
                 Err(e) => Notice::error(format!("Export to {destination} failed: {}", crate::user_message(&e))),
-            };
-            if let Ok(mut finished) = finished.lock() {
-                finished.push(Finished::Notice(notice));
-            }
+            }));
             ctx.request_repaint();
-        };
-        self.spawn(task);
+        });
     }
 
     /// What one layer (or, with `None`, every layer) holds inside the AOI, as `floe subset` would cut it.
@@ -218,7 +222,7 @@ impl FloeApp {
         while !self.layers.is_empty() {
             self.remove_layer(0, None);
         }
-        self.auto_zoom = true;
+        self.map.auto_zoom = true;
         for (input, choices) in reloads {
             self.start_load(input, ctx);
             if let Some(layer) = self.layers.last_mut() {
@@ -226,36 +230,6 @@ impl FloeApp {
             }
         }
         self.selected = selected.min(self.layers.len().saturating_sub(1));
-    }
-
-    /// Starts loading a file the user picked or dropped on the page: a `.geojson` becomes the AOI, anything else
-    /// a layer read slice by slice.
-    #[cfg(target_arch = "wasm32")]
-    pub fn open_file(&mut self, file: web_sys::File, ctx: &egui::Context) {
-        let name = file.name();
-        let source: Arc<dyn floe_io::source::ByteSource> =
-            Arc::new(floe_io::source::web::BlobSource::new(&name, file.into()));
-        if name.ends_with(".geojson") || name.ends_with(".json") {
-            let finished = Arc::clone(&self.finished);
-            let ctx = ctx.clone();
-            self.spawn(async move {
-                let read = match floe_io::aoi::check_size(&name, source.size()) {
-                    Ok(()) => Input::Source(source).read_all().await.map_err(|e| e.to_string()),
-                    Err(e) => Err(e.to_string()),
-                };
-                let aoi =
-                    read.and_then(|bytes| floe_io::aoi::Aoi::from_geojson(&name, &bytes).map_err(|e| e.to_string()));
-                if let Ok(mut finished) = finished.lock() {
-                    finished.push(match aoi {
-                        Ok(aoi) => Finished::Aoi(aoi),
-                        Err(message) => Finished::Notice(Notice::error(message)),
-                    });
-                }
-                ctx.request_repaint();
-            });
-            return;
-        }
-        self.start_load(Input::Source(source), ctx);
     }
 
     /// Adds a layer for `input` and runs its load in the background. For an open source, the summary logged at
@@ -310,7 +284,7 @@ impl FloeApp {
                 );
             }
         };
-        self.spawn(task);
+        self.tasks.spawn(task);
     }
 
     fn remove_layer(&mut self, index: usize, render_state: Option<&egui_wgpu::RenderState>) {
@@ -333,13 +307,9 @@ impl FloeApp {
 
     /// Centres and zooms the map on a layer.
     pub fn zoom_to(&mut self, index: usize) {
-        let Some(layer) = self.layers.get(index).filter(|l| !l.bbox.is_empty()) else { return };
-        let size = [self.map_size_points.x.max(64.0) as u32, self.map_size_points.y.max(64.0) as u32];
-        let camera = Camera::fit_lonlat_box(layer.bbox.to_array(), size, 1.0, 0.08);
-        let [lon, lat] = floe_render::lonlat_from_world(camera.centre_world);
-        self.map_memory.center_at(lon_lat(lon, lat));
-        // Out-of-range zooms are refused by walkers; a clamped zoom is always accepted.
-        let _ = self.map_memory.set_zoom(camera.zoom.clamp(1.0, 19.0));
+        if let Some(layer) = self.layers.get(index) {
+            self.map.zoom_to(layer.bbox);
+        }
     }
 
     /// Moves new chunks, new colour values and styles to the GPU.
@@ -380,77 +350,120 @@ impl FloeApp {
         }
     }
 
-    fn handle_dropped_files(&mut self, ctx: &egui::Context) {
-        #[cfg(target_arch = "wasm32")]
-        for file in crate::platform::web_files::take() {
-            self.open_file(file, ctx);
-        }
-        let dropped: Vec<std::path::PathBuf> =
-            ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
-        for path in dropped {
-            self.open(&path.to_string_lossy(), ctx);
+    /// Does what the panels asked for this frame.
+    fn apply(&mut self, command: Command, ctx: &egui::Context, render_state: Option<&egui_wgpu::RenderState>) {
+        match command {
+            Command::Open(input) => self.open(&input, ctx),
+            Command::ShowOpenUrl => self.open_url.open = true,
+            Command::Save(purpose) => match crate::platform::save_without_asking(purpose.file_name()) {
+                Some(target) => self.save(purpose, target, ctx),
+                None => self.save_dialog = Some(SaveDialog::new(purpose, purpose.file_name())),
+            },
+            Command::RunChecks { layer } => {
+                if let Some(layer) = self.layers.get(layer) {
+                    self.qa.start_checks(&self.tasks, layer.input.clone(), layer.id, ctx.clone());
+                }
+            }
+            Command::ZoomTo { layer } => {
+                self.map.auto_zoom = false;
+                self.zoom_to(layer);
+            }
+            Command::RemoveLayer { layer } => self.remove_layer(layer, render_state),
+            Command::SetAoi(aoi) => self.set_aoi(aoi, ctx),
+            Command::DismissNotice(index) => {
+                if index < self.notices.len() {
+                    self.notices.remove(index);
+                }
+            }
         }
     }
 
-    fn map_ui(&mut self, ui: &mut egui::Ui) {
-        let layer_ids: Vec<u64> = self.layers.iter().filter(|l| l.style.visible).map(|l| l.id).collect();
-        let aoi = self.options.aoi.clone();
-        let points_drawn = Arc::clone(&self.points_drawn);
-        let ppp = ui.ctx().pixels_per_point();
-        let tiles = self.tiles.as_mut().map(|t| t as &mut dyn walkers::Tiles);
-        let drawing = &mut self.aoi_drawing;
-        // While a rectangle is drawn, the primary button draws and the others pan.
-        let pan_buttons = if drawing.captures_drag() {
-            egui::DragPanButtons::SECONDARY | egui::DragPanButtons::MIDDLE
-        } else {
-            egui::DragPanButtons::PRIMARY
-        };
-        let start = walkers::lon_lat(-121.9, 45.2);
-        // Under the tiles: where they cannot be fetched, the coastline basemap shows on sea colour, not black.
-        let [r, g, b, _] = crate::style::SEA;
-        ui.painter().rect_filled(ui.available_rect_before_wrap(), 0.0, egui::Color32::from_rgb(r, g, b));
-        let response = walkers::Map::new(tiles, &mut self.map_memory, start)
-            .drag_pan_buttons(pan_buttons)
-            .double_click_to_zoom(drawing.tool == DrawTool::Off)
-            .show(ui, |ui, response, projector, _memory| {
-                let rect = response.rect;
-                let centre = projector.unproject(rect.center().to_vec2());
-                let camera = Camera {
-                    centre_world: world_from_lonlat(centre.x(), centre.y()),
-                    zoom: projector.zoom(),
-                    viewport_px: [
-                        (rect.width() * ppp).round().max(1.0) as u32,
-                        (rect.height() * ppp).round().max(1.0) as u32,
-                    ],
-                    pixels_per_point: f64::from(ppp),
-                };
-                let callback = MapCallback { camera, layer_ids, coastline: true, points_drawn };
-                ui.painter().add(egui_wgpu::Callback::new_paint_callback(rect, callback));
-                if let Some(aoi) = &aoi {
-                    aoi_outline_ui(ui, aoi, projector);
-                }
-                let drawn = drawing.map_ui(ui, response, projector);
-                let cursor = response.hover_pos().map(|p| {
-                    let position = projector.unproject(p.to_vec2());
-                    (position.x(), position.y())
+    /// Writes what `purpose` names to `target` (a path the Save-as window checked, or a download).
+    fn save(&mut self, purpose: Purpose, target: SaveTarget, ctx: &egui::Context) {
+        match purpose {
+            Purpose::Export { layer } => self.export_selection(target, layer, ctx),
+            Purpose::ExportAndCheck { layer } => {
+                let Some(chosen) = self.layers.get(layer) else { return };
+                let chosen = (chosen.id, chosen.input.clone());
+                let request = self.selection_request(Some(layer));
+                self.qa.export_and_check(&self.tasks, target, chosen, request, self.inbox.clone(), ctx.clone());
+            }
+            Purpose::SaveAoi => {
+                let Some(aoi) = self.aoi() else { return };
+                let destination = crate::platform::describe_target(&target);
+                let saved = crate::platform::save_bytes(&target, aoi.to_geojson().as_bytes(), "application/geo+json");
+                self.notify(match saved {
+                    Ok(()) => Notice::info(format!("Saved the AOI to {destination}")),
+                    Err(e) => Notice::error(crate::user_message(&e)),
                 });
-                (
-                    rect,
-                    cursor,
-                    response.dragged()
-                        || response.contains_pointer() && ui.input(|i| i.smooth_scroll_delta != egui::Vec2::ZERO),
-                    drawn,
-                )
+            }
+        }
+    }
+
+    /// The "Save as" window, and what it asks for once a path is chosen.
+    fn save_dialog_ui(&mut self, ctx: &egui::Context) {
+        let Some(dialog) = &mut self.save_dialog else { return };
+        let inputs: Vec<String> = self.layers.iter().map(|l| l.input.name().to_owned()).collect();
+        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        match dialog.show_ui(ctx, &inputs) {
+            SaveCommand::Keep => {}
+            SaveCommand::Close => self.save_dialog = None,
+            SaveCommand::Save(purpose, path) => {
+                self.save_dialog = None;
+                self.save(purpose, crate::platform::target_at(path), ctx);
+            }
+        }
+    }
+
+    /// The side panel: layers, style, legend, AOI, QA.
+    fn side_panel_ui(&mut self, ui: &mut egui::Ui, commands: &mut Vec<Command>) {
+        egui::Panel::left("layers").default_size(300.0).resizable(true).show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                panels::layers_ui(ui, &mut self.layers, &mut self.selected, commands);
+                ui.separator();
+                let selected = self.selected;
+                if let Some(layer) = self.layers.get_mut(selected) {
+                    panels::style_ui(ui, layer);
+                    ui.separator();
+                    panels::legend_ui(ui, layer);
+                    ui.separator();
+                }
+                self.aoi_drawing.panel_ui(ui, self.options.aoi.as_deref(), commands);
+                ui.separator();
+                if let Some(layer) = self.layers.get(selected) {
+                    self.qa.ui(ui, layer, selected, commands);
+                }
             });
-        let (rect, cursor, user_moved, drawn) = response.inner;
-        if let Some(aoi) = drawn {
-            self.set_aoi(Some(Arc::new(aoi)), ui.ctx());
+        });
+    }
+
+    /// Shows a notice and logs it (the console is where the browser tests and bug reports read it).
+    pub fn notify(&mut self, notice: Notice) {
+        if notice.is_error {
+            log::error!("{}", notice.text);
+        } else {
+            log::info!("floe: {}", notice.text);
         }
-        self.map_size_points = rect.size();
-        self.cursor_lonlat = cursor;
-        if user_moved {
-            self.auto_zoom = false;
-        }
+        self.notices.push(notice);
+    }
+
+    /// Points drawn in the last frame.
+    pub fn points_drawn(&self) -> u64 {
+        self.map.points_drawn()
+    }
+
+    /// Where the pointer is on the map, as the status bar shows it.
+    pub fn cursor_lonlat(&self) -> Option<(f64, f64)> {
+        self.map.cursor_lonlat()
+    }
+
+    pub fn aoi(&self) -> Option<&floe_io::aoi::Aoi> {
+        self.options.aoi.as_deref()
+    }
+
+    /// The last QA report of each layer (by id), or why it could not run.
+    pub fn qa_reports(&self) -> &std::collections::HashMap<u64, Result<floe_io::qa::Report, String>> {
+        &self.qa.reports
     }
 }
 
@@ -472,8 +485,7 @@ impl eframe::App for FloeApp {
         for message in stopped {
             self.notify(Notice::error(message));
         }
-        let finished = self.finished.lock().map(|mut f| std::mem::take(&mut *f)).unwrap_or_default();
-        for finished in finished {
+        for finished in self.inbox.take() {
             match finished {
                 Finished::Notice(notice) => self.notify(notice),
                 Finished::Aoi(aoi) => self.set_aoi(Some(Arc::new(aoi)), &ctx),
@@ -483,106 +495,49 @@ impl eframe::App for FloeApp {
             self.first_points_logged = true;
             log::info!("floe: first points on screen {:.0} ms after the page started", crate::time_since_start_ms());
         }
-        if self.auto_zoom && self.layers.first().is_some_and(|l| !l.bbox.is_empty()) {
+        if self.map.auto_zoom && self.layers.first().is_some_and(|l| !l.bbox.is_empty()) {
             self.zoom_to(0);
             if self.layers.first().is_some_and(|l| !l.is_loading()) {
-                self.auto_zoom = false;
+                self.map.auto_zoom = false;
             }
         }
-        self.handle_dropped_files(&ctx);
+        for source in crate::platform::take_opened_files() {
+            self.open_source(source, &ctx);
+        }
+        let dropped: Vec<std::path::PathBuf> =
+            ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_path_buf()).collect());
+        for path in dropped {
+            self.open(&path.to_string_lossy(), &ctx);
+        }
         if let Some(render_state) = frame.wgpu_render_state() {
             self.sync_gpu(render_state, ctx.pixels_per_point());
         }
-        let mut removed = None;
-        panels::top_bar_ui(self, ui);
-        panels::status_bar_ui(self, ui);
-        egui::Panel::left("layers").default_size(300.0).resizable(true).show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                removed = panels::layers_ui(self, ui);
-                ui.separator();
-                panels::style_ui(self, ui);
-                ui.separator();
-                panels::legend_ui(self, ui);
-                ui.separator();
-                aoi_draw::aoi_ui(self, ui);
-                ui.separator();
-                qa_panel::qa_ui(self, ui);
-            });
+        let mut commands = Vec::new();
+        panels::top_bar_ui(ui, &self.notices, !self.layers.is_empty(), &mut commands);
+        let status = panels::Status {
+            cursor_lonlat: self.map.cursor_lonlat(),
+            zoom: self.map.zoom(),
+            points_drawn: self.map.points_drawn(),
+            frame_ms: self.frame_ms,
+        };
+        panels::status_bar_ui(ui, &status);
+        self.side_panel_ui(ui, &mut commands);
+        egui::CentralPanel::default().frame(egui::Frame::NONE).show(ui, |ui| {
+            let layer_ids: Vec<u64> = self.layers.iter().filter(|l| l.style.visible).map(|l| l.id).collect();
+            if let Some(aoi) = self.map.show_ui(ui, layer_ids, self.options.aoi.as_deref(), &mut self.aoi_drawing) {
+                commands.push(Command::SetAoi(Some(Arc::new(aoi))));
+            }
         });
-        if let Some(index) = removed {
-            self.remove_layer(index, frame.wgpu_render_state());
+        for command in commands {
+            self.apply(command, &ctx, frame.wgpu_render_state());
         }
-        egui::CentralPanel::default().frame(egui::Frame::NONE).show(ui, |ui| self.map_ui(ui));
+        // The windows after the commands, so that one opened this frame shows this frame.
         if let Some(url) = self.open_url.show_ui(&ctx) {
             self.open(&url, &ctx);
         }
-        #[cfg(not(target_arch = "wasm32"))]
         self.save_dialog_ui(&ctx);
         if self.layers.iter().any(Layer::is_loading) {
             ctx.request_repaint_after(Duration::from_millis(100));
         }
-    }
-}
-
-/// The AOI's rings as closed lines over the map.
-fn aoi_outline_ui(ui: &egui::Ui, aoi: &floe_io::aoi::Aoi, projector: &walkers::Projector<'_>) {
-    let stroke = egui::Stroke::new(2.0, aoi_draw::OUTLINE);
-    for polygon in aoi.polygons() {
-        for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
-            let points: Vec<egui::Pos2> =
-                ring.coords().map(|c| projector.project(lon_lat(c.x, c.y)).to_pos2()).collect();
-            ui.painter().add(egui::Shape::line(points, stroke));
-        }
-    }
-}
-
-impl FloeApp {
-    /// The "Save as" window, and what it asks for once a path is chosen.
-    #[cfg(not(target_arch = "wasm32"))]
-    fn save_dialog_ui(&mut self, ctx: &egui::Context) {
-        let Some(dialog) = &mut self.save_dialog else { return };
-        let inputs: Vec<String> = self.layers.iter().map(|l| l.input.name().to_owned()).collect();
-        let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
-        match dialog.show_ui(ctx, &inputs) {
-            SaveCommand::Keep => {}
-            SaveCommand::Close => self.save_dialog = None,
-            SaveCommand::Save(purpose, path) => {
-                self.save_dialog = None;
-                match purpose {
-                    Purpose::Export { layer } => self.export_selection(path, layer, ctx),
-                    Purpose::ExportAndCheck { layer } => qa_panel::export_and_check(self, path, layer, ctx),
-                    Purpose::SaveAoi => aoi_draw::write_aoi(self, &path),
-                }
-            }
-        }
-    }
-
-    /// Shows a notice and logs it (the console is where the browser tests and bug reports read it).
-    pub fn notify(&mut self, notice: Notice) {
-        if notice.is_error {
-            log::error!("{}", notice.text);
-        } else {
-            log::info!("floe: {}", notice.text);
-        }
-        self.notices.push(notice);
-    }
-
-    /// Runs a background task: on the loading threads on the desktop, on the page's event loop in the browser.
-    fn spawn(&self, task: impl Future<Output = ()> + crate::platform::MaybeSend + 'static) {
-        self.tasks.spawn(task);
-    }
-
-    /// Points drawn in the last frame.
-    pub fn points_drawn(&self) -> u64 {
-        self.points_drawn.load(Ordering::Relaxed)
-    }
-
-    /// Where the pointer is on the map, as the status bar shows it.
-    pub fn cursor_lonlat(&self) -> Option<(f64, f64)> {
-        self.cursor_lonlat
-    }
-
-    pub fn aoi(&self) -> Option<&floe_io::aoi::Aoi> {
-        self.options.aoi.as_deref()
     }
 }

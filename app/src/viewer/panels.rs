@@ -1,73 +1,55 @@
-//! The viewer's panels: top bar, layers, style, legend and status bar.
+//! The viewer's panels: top bar, layers, style, legend and status bar. Each borrows only what it shows and
+//! returns what it wants changed beyond that as [`Command`]s.
 
 use egui::{Color32, RichText};
 use floe_render::Colormap;
 
-use super::{FloeApp, LoadState};
+use super::command::{Command, Purpose};
+use super::{Layer, LoadState, Notice};
 
-pub fn top_bar_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
+/// The menu buttons and the notices under them.
+pub fn top_bar_ui(ui: &mut egui::Ui, notices: &[Notice], has_layers: bool, commands: &mut Vec<Command>) {
     egui::Panel::top("top_bar").show(ui, |ui| {
         ui.horizontal(|ui| {
             ui.strong("Floe");
             ui.separator();
             if ui.button("Open file…").clicked() {
                 // The desktop returns the paths picked; the browser's picker hands its files over later.
-                for path in crate::platform::pick_files_to_open() {
-                    app.open(&path, ui.ctx());
-                }
+                commands.extend(crate::platform::pick_files_to_open().into_iter().map(Command::Open));
             }
             if ui.button("Open URL…").clicked() {
-                app.open_url.open = true;
+                commands.push(Command::ShowOpenUrl);
             }
-            if !app.layers.is_empty()
+            if has_layers
                 && ui
                     .button("Export selection…")
                     .on_hover_text("Every layer's points inside the AOI, to GeoParquet")
                     .clicked()
             {
-                export(app, None, ui.ctx());
+                commands.push(Command::Save(Purpose::Export { layer: None }));
             }
         });
-        let mut dismissed = None;
-        for (index, notice) in app.notices.iter().enumerate() {
+        for (index, notice) in notices.iter().enumerate() {
             ui.horizontal(|ui| {
                 let colour =
                     if notice.is_error { ui.visuals().error_fg_color } else { ui.visuals().strong_text_color() };
                 ui.label(RichText::new(&notice.text).color(colour));
                 if ui.small_button("Dismiss").clicked() {
-                    dismissed = Some(index);
+                    commands.push(Command::DismissNotice(index));
                 }
             });
-        }
-        if let Some(index) = dismissed {
-            app.notices.remove(index);
         }
     });
 }
 
-/// Exports one layer's or every layer's points inside the AOI: to a file the user names in the "Save as" window
-/// on the desktop, as a download in the browser.
-fn export(app: &mut FloeApp, layer: Option<usize>, ctx: &egui::Context) {
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let _ = ctx;
-        app.save_dialog = Some(super::SaveDialog::new(super::Purpose::Export { layer }, "selection.parquet"));
-    }
-    #[cfg(target_arch = "wasm32")]
-    app.export_selection(crate::platform::ExportTarget, layer, ctx);
-}
-
-/// Returns the index of a layer the user removed.
-pub fn layers_ui(app: &mut FloeApp, ui: &mut egui::Ui) -> Option<usize> {
+/// Each layer: visibility, selection, progress, beams, and its buttons.
+pub fn layers_ui(ui: &mut egui::Ui, layers: &mut [Layer], selected: &mut usize, commands: &mut Vec<Command>) {
     ui.heading("Layers");
-    let mut removed = None;
-    let mut zoom = None;
-    let mut exported = None;
-    for (index, layer) in app.layers.iter_mut().enumerate() {
+    for (index, layer) in layers.iter_mut().enumerate() {
         ui.horizontal(|ui| {
             ui.checkbox(&mut layer.style.visible, "show");
-            if ui.selectable_label(app.selected == index, &layer.name).on_hover_text(layer.input.name()).clicked() {
-                app.selected = index;
+            if ui.selectable_label(*selected == index, &layer.name).on_hover_text(layer.input.name()).clicked() {
+                *selected = index;
             }
         });
         let total = layer.rows_total.max(layer.rows_loaded);
@@ -95,32 +77,24 @@ pub fn layers_ui(app: &mut FloeApp, ui: &mut egui::Ui) -> Option<usize> {
                 layer.cancel();
             }
             if ui.button("Zoom to").clicked() {
-                zoom = Some(index);
+                commands.push(Command::ZoomTo { layer: index });
             }
             if ui.button("Remove").clicked() {
-                removed = Some(index);
+                commands.push(Command::RemoveLayer { layer: index });
             }
             if ui.button("Export…").on_hover_text("This layer's points inside the AOI, to GeoParquet").clicked() {
-                exported = Some(index);
+                commands.push(Command::Save(Purpose::Export { layer: Some(index) }));
             }
         });
         ui.add_space(4.0);
     }
-    if app.layers.is_empty() {
+    if layers.is_empty() {
         ui.label("Open a GeoParquet file, or drop one here.");
     }
-    if let Some(index) = zoom {
-        app.auto_zoom = false;
-        app.zoom_to(index);
-    }
-    if let Some(index) = exported {
-        export(app, Some(index), ui.ctx());
-    }
-    removed
 }
 
 /// Beam toggles of a granule layer: all, strong only, or pick.
-fn beams_ui(ui: &mut egui::Ui, layer: &mut super::Layer) {
+fn beams_ui(ui: &mut egui::Ui, layer: &mut Layer) {
     let before: Vec<bool> = layer.beams.iter().map(|b| b.2).collect();
     ui.horizontal(|ui| {
         ui.label("Beams");
@@ -144,8 +118,8 @@ fn beams_ui(ui: &mut egui::Ui, layer: &mut super::Layer) {
     }
 }
 
-pub fn style_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
-    let Some(layer) = app.layers.get_mut(app.selected) else { return };
+/// The selected layer's colour column, colormap, range, point size, opacity and no-data colour.
+pub fn style_ui(ui: &mut egui::Ui, layer: &mut Layer) {
     ui.heading("Style");
     let current = layer.colour_column().map(|c| c.name.clone()).unwrap_or_else(|| "–".to_owned());
     let mut picked = None;
@@ -212,8 +186,7 @@ fn range_box(value: &mut f64, speed: f64, is_time: bool) -> egui::DragValue<'_> 
 }
 
 /// The colour bar, drawn from the same LUT the GPU samples.
-pub fn legend_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
-    let Some(layer) = app.layers.get(app.selected) else { return };
+pub fn legend_ui(ui: &mut egui::Ui, layer: &Layer) {
     let Some(column) = layer.colour_column() else { return };
     ui.heading("Legend");
     ui.label(column.label());
@@ -249,19 +222,27 @@ pub fn legend_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
     }
 }
 
-pub fn status_bar_ui(app: &mut FloeApp, ui: &mut egui::Ui) {
+/// What the status bar shows.
+pub struct Status {
+    pub cursor_lonlat: Option<(f64, f64)>,
+    pub zoom: f64,
+    pub points_drawn: u64,
+    pub frame_ms: f32,
+}
+
+pub fn status_bar_ui(ui: &mut egui::Ui, status: &Status) {
     egui::Panel::bottom("status_bar").show(ui, |ui| {
         ui.horizontal(|ui| {
-            match app.cursor_lonlat {
+            match status.cursor_lonlat {
                 Some((lon, lat)) => ui.monospace(format!("lon {lon:>11.6}  lat {lat:>10.6}")),
                 None => ui.monospace("lon –  lat –"),
             };
             ui.separator();
-            ui.monospace(format!("zoom {:.2}", app.map_memory.zoom()));
+            ui.monospace(format!("zoom {:.2}", status.zoom));
             ui.separator();
-            ui.monospace(format!("{} points drawn", app.points_drawn()));
+            ui.monospace(format!("{} points drawn", status.points_drawn));
             ui.separator();
-            ui.monospace(format!("{:.1} ms CPU/frame", app.frame_ms));
+            ui.monospace(format!("{:.1} ms CPU/frame", status.frame_ms));
         });
     });
 }

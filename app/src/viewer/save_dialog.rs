@@ -7,35 +7,8 @@
 
 use std::path::PathBuf;
 
+use super::command::Purpose;
 use crate::output::Refusal;
-
-/// What the chosen path is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Purpose {
-    /// One layer's (or, with `None`, every layer's) points inside the AOI, as GeoParquet.
-    Export { layer: Option<usize> },
-    /// A granule layer's points inside the AOI, as GeoParquet, then checked against that granule (QA panel).
-    ExportAndCheck { layer: usize },
-    /// The AOI as GeoJSON.
-    SaveAoi,
-}
-
-impl Purpose {
-    fn title(self) -> &'static str {
-        match self {
-            Purpose::Export { .. } => "Export to GeoParquet",
-            Purpose::ExportAndCheck { .. } => "Export to GeoParquet and check it",
-            Purpose::SaveAoi => "Save the AOI as GeoJSON",
-        }
-    }
-
-    fn filter(self) -> (&'static str, &'static str) {
-        match self {
-            Purpose::Export { .. } | Purpose::ExportAndCheck { .. } => ("GeoParquet", "parquet"),
-            Purpose::SaveAoi => ("GeoJSON", "geojson"),
-        }
-    }
-}
 
 /// What the window asks the app to do.
 #[derive(Debug, PartialEq, Eq)]
@@ -115,16 +88,7 @@ impl SaveDialog {
     }
 
     fn browse(&mut self) {
-        let (name, extension) = self.purpose.filter();
-        let current = PathBuf::from(&self.path);
-        let mut dialog = rfd::FileDialog::new().add_filter(name, &[extension]);
-        if let Some(file_name) = current.file_name() {
-            dialog = dialog.set_file_name(file_name.to_string_lossy());
-        }
-        if let Some(directory) = current.parent().filter(|d| d.is_dir()) {
-            dialog = dialog.set_directory(directory);
-        }
-        match dialog.save_file() {
+        match crate::platform::pick_save_path(self.purpose.filter(), &PathBuf::from(&self.path)) {
             Some(path) => {
                 self.path = path.to_string_lossy().into_owned();
                 self.message = None;
