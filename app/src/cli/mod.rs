@@ -1,5 +1,5 @@
-//! The command line: arguments (clap, here) and one module per command (`floe info/render/cat/subset/qa`);
-//! `main.rs` dispatches. Desktop only.
+//! The command line: arguments (clap, here), [`main`] that dispatches them, the viewer's start-up, and one
+//! module per command (`floe info/render/cat/subset/qa`). Desktop only.
 
 pub mod cat;
 pub mod info;
@@ -11,6 +11,8 @@ pub mod subset;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::viewer::{AppOptions, FloeApp};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -245,5 +247,79 @@ pub fn parse_size(text: &str) -> anyhow::Result<[u32; 2]> {
     match (parse(w), parse(h)) {
         (Some(w), Some(h)) => Ok([w, h]),
         _ => anyhow::bail!("--size `{text}`: width and height must be whole numbers from 16 to 8192"),
+    }
+}
+
+/// Runs the command the arguments name, or the viewer; exits with its status.
+pub fn main() {
+    // `floe cat … | head`: a closed stdout ends the program quietly instead of with a panic message.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("failed printing to stdout") {
+            std::process::exit(0);
+        }
+        default_hook(info);
+    }));
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn,floe=info")).init();
+    let cli = Cli::parse();
+    if matches!(cli.command, Some(Command::Render(_))) {
+        quiet_headless_vulkan();
+    }
+    let result = match &cli.command {
+        Some(Command::Info(args)) => info::run(args),
+        Some(Command::Render(args)) => render::run(args),
+        Some(Command::Cat(args)) => cat::run(args),
+        Some(Command::Subset(args)) => subset::run(args),
+        Some(Command::Qa(args)) => qa::run(args),
+        None => run_viewer(cli.view),
+    };
+    if let Err(error) = result {
+        eprintln!("error: {}", crate::user_message(&error));
+        let empty = error.downcast_ref::<crate::output::EmptyOutput>().is_some();
+        std::process::exit(if empty { crate::output::EmptyOutput::EXIT_CODE } else { 1 });
+    }
+}
+
+fn run_viewer(args: ViewArgs) -> anyhow::Result<()> {
+    let cmap = match &args.cmap {
+        Some(name) => {
+            Some(floe_render::Colormap::from_name(name).ok_or_else(|| anyhow::anyhow!("unknown colormap `{name}`"))?)
+        }
+        None => None,
+    };
+    let options = AppOptions {
+        inputs: args.inputs.clone(),
+        color: args.color.clone(),
+        cmap,
+        tiles: !args.offline,
+        dataset: args.input.dataset_options()?,
+        memory_budget: args.memory_mb.map(|mb| mb.saturating_mul(1_000_000)),
+        aoi: match &args.aoi {
+            Some(path) => {
+                let bytes =
+                    std::fs::read(path).map_err(|e| anyhow::anyhow!("{path}: cannot read the AOI file: {e}"))?;
+                Some(std::sync::Arc::new(floe_io::aoi::Aoi::from_geojson(path, &bytes)?))
+            }
+            None => None,
+        },
+    };
+    let native_options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default().with_inner_size([1280.0, 800.0]).with_title("Floe"),
+        renderer: eframe::Renderer::Wgpu,
+        ..Default::default()
+    };
+    eframe::run_native("Floe", native_options, Box::new(|cc| Ok(Box::new(FloeApp::new(cc, options)?))))
+        .map_err(|e| anyhow::anyhow!("the viewer window failed: {e}"))
+}
+
+/// Mesa's `VK_LAYER_MESA_device_select` connects to Wayland to find the display's GPU, and libwayland prints
+/// "error: XDG_RUNTIME_DIR is invalid or not set" twice where there is none (ssh, containers, CI). A headless render
+/// has no display to match, so the layer is switched off through its documented `NODEVICE_SELECT` variable (its
+/// manifest's `disable_environment`); a value the user set is kept.
+fn quiet_headless_vulkan() {
+    if std::env::var_os("NODEVICE_SELECT").is_none() {
+        // SAFETY: called from `main` before any thread is started (no runtime, no renderer, no logger thread), so
+        // nothing can read the environment concurrently.
+        unsafe { std::env::set_var("NODEVICE_SELECT", "1") };
     }
 }
