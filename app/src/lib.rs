@@ -2,8 +2,9 @@
 //!
 //! Owns the CLI (`cli/`, one module per command), turning point batches into GPU-ready data (`points`, `load`),
 //! the AOI cut behind `floe subset` and the viewer's exports (`subset`), the guard on every file written
-//! (`output`), the embedded basemap (`basemap`) and the eframe app (`viewer/`). Parses no bytes and holds no GPU
-//! code beyond the egui paint-callback glue.
+//! (`output`), the embedded basemap (`basemap`) and the eframe app (`viewer/`), with what differs between the
+//! desktop and the browser behind one seam (`platform/`). Parses no bytes and holds no GPU code beyond the egui
+//! paint-callback glue.
 
 pub mod basemap;
 #[cfg(not(target_arch = "wasm32"))]
