@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use arrow_array::{Array, Float64Array, RecordBatch};
 
-use crate::aoi::LonLatBox;
+use crate::lonlat_box::LonLatBox;
 
 /// Decoded points: an Arrow batch whose first two columns are `lon` and `lat` (Float64, degrees, WGS84)
 /// followed by the value columns under their original names. Rows with no drawable geometry are already

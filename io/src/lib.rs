@@ -16,6 +16,7 @@ mod error;
 pub mod geoparquet;
 pub mod hdf5;
 pub mod icesat2;
+mod lonlat_box;
 mod point_source;
 mod progress;
 pub mod qa;
@@ -23,7 +24,6 @@ pub mod sample;
 pub mod source;
 mod time;
 
-pub use aoi::LonLatBox;
 #[cfg(not(target_arch = "wasm32"))]
 pub use atomic_file::{write_bytes_atomically, write_file_atomically};
 pub use batch::PointBatch;
@@ -31,6 +31,7 @@ pub use error::{IoError, Result};
 pub use geoparquet::hive::{DatasetOptions, HiveDataset};
 pub use geoparquet::partition::PartitionFilter;
 pub use geoparquet::{ColumnSelection, GeoParquetFile, GeometrySource, OpenOptions, ReadOptions};
+pub use lonlat_box::LonLatBox;
 pub use point_source::PointSource;
 pub use progress::{CancelToken, Progress, ProgressSnapshot};
 pub use time::utc_text;

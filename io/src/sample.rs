@@ -130,7 +130,7 @@ pub fn sample_batch() -> RecordBatch {
 /// The sample as GeoParquet bytes: one row group per beam, snappy (decodable everywhere, wasm included).
 pub fn sample_geoparquet() -> Vec<u8> {
     let batch = sample_batch();
-    let mut bbox = crate::aoi::LonLatBox::EMPTY;
+    let mut bbox = crate::lonlat_box::LonLatBox::EMPTY;
     if let Some(Some(points)) = batch.column_by_name("bbox").map(|c| c.as_any().downcast_ref::<StructArray>().cloned())
     {
         let get = |i: usize| points.column(i).as_any().downcast_ref::<Float64Array>().cloned();

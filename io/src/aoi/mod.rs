@@ -1,12 +1,10 @@
-//! Areas of interest: polygons in lon/lat (read from and written to GeoJSON in `geojson.rs`), the exact
+//! Areas of interest: polygons in lon/lat (read from and written to GeoJSON in `geojson.rs`), and the exact
 //! point-in-polygon filter readers apply after pruning by the AOI's bounding box (row groups, hive
-//! partitions, HDF5 chunks), and the lon/lat boxes that pruning uses (`lonlat_box.rs`).
+//! partitions, HDF5 chunks).
 
 mod geojson;
-mod lonlat_box;
 
 pub use geojson::{MAX_AOI_BYTES, check_size};
-pub use lonlat_box::LonLatBox;
 
 use std::sync::Arc;
 
@@ -15,6 +13,7 @@ use geo::{BoundingRect as _, Contains as _, LineString, MultiPolygon, Point, Pol
 
 use crate::batch::PointBatch;
 use crate::error::{IoError, Result};
+use crate::lonlat_box::LonLatBox;
 
 /// One or more polygons (with holes) in lon/lat degrees.
 #[derive(Clone, Debug)]

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use futures::StreamExt;
 use serde::Serialize;
 
-use crate::aoi::LonLatBox;
 use crate::error::Result;
 use crate::geoparquet::hive::HiveDataset;
 use crate::geoparquet::{ColumnSelection, ReadOptions};
+use crate::lonlat_box::LonLatBox;
 use crate::progress::{CancelToken, Progress};
 
 #[derive(Clone, Debug, Serialize)]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::aoi::LonLatBox;
+use crate::lonlat_box::LonLatBox;
 
 /// How the primary geometry column stores its values.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -21,11 +21,11 @@ use parquet::errors::ParquetError;
 use parquet::file::metadata::ParquetMetaData;
 use parquet::file::statistics::Statistics;
 
-use crate::aoi::LonLatBox;
 use crate::batch::PointBatch;
 use crate::error::{IoError, Result};
 use crate::geoparquet::metadata::{CrsKind, Encoding, GeoMetadata, parse_geo_metadata};
 use crate::geoparquet::wkb;
+use crate::lonlat_box::LonLatBox;
 use crate::progress::{CancelToken, Progress};
 use crate::source::ByteSource;
 use crate::source::parquet::ParquetSource;

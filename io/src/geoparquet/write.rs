@@ -9,8 +9,8 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
-use crate::aoi::LonLatBox;
 use crate::error::{IoError, Result};
+use crate::lonlat_box::LonLatBox;
 
 /// Rows per row group: a few MB per column chunk, so a bbox read fetches little beyond what it needs.
 pub const ROW_GROUP_ROWS: usize = 64 * 1024;

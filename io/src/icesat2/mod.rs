@@ -14,10 +14,10 @@ use arrow_array::{
 use arrow_schema::{DataType, Field, Schema, TimeUnit};
 use serde::Serialize;
 
-use crate::aoi::LonLatBox;
 use crate::batch::PointBatch;
 use crate::error::{IoError, Result};
 use crate::hdf5::{AttributeValue, Hdf5File, Values};
+use crate::lonlat_box::LonLatBox;
 use crate::source::ByteSource;
 
 /// Seconds from 1970-01-01 (Unix) to 1980-01-06 (GPS epoch).
