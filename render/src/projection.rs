@@ -1,0 +1,230 @@
+//! Map projections: which plane `world` coordinates live in.
+//!
+//! `world` is always a normalised plane, [0,1]² around the map's centre, y down, so that the camera, the chunk
+//! origins and the zoom scale (256·2^zoom points per world unit) are the same for every projection:
+//! - [`Projection::Mercator`]: Web Mercator (walkers' world), as [`crate::world_from_lonlat`].
+//! - [`Projection::North`] (EPSG:3413) and [`Projection::South`] (EPSG:3031): the ellipsoidal polar stereographic
+//!   of EPSG (variant B: a latitude of true scale) on WGS 84, in projected metres (`polar`) scaled by the
+//!   equator's length, so one world unit is as many metres as in Web Mercator at the equator:
+//!   `world = (0.5 + x / C, 0.5 − y / C)` with `C = 2π·a`.
+//!
+//! All maths is f64; forward and inverse agree with PROJ (pyproj) to well under a millimetre.
+
+use std::f64::consts::{FRAC_PI_2, FRAC_PI_4, PI};
+
+/// WGS 84 semi-major axis (m).
+pub const WGS84_A: f64 = 6_378_137.0;
+/// WGS 84 flattening.
+pub const WGS84_F: f64 = 1.0 / 298.257_223_563;
+/// Metres per world unit in the polar views: the equator's length, as in Web Mercator.
+pub const METRES_PER_WORLD: f64 = 2.0 * PI * WGS84_A;
+
+/// The map's projection.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Projection {
+    /// Web Mercator (EPSG:3857), the slippy-map plane; latitudes beyond ±85.05° are clamped.
+    #[default]
+    Mercator,
+    /// NSIDC Sea Ice Polar Stereographic North (EPSG:3413): latitude of true scale 70°N, central meridian −45°.
+    North,
+    /// Antarctic Polar Stereographic (EPSG:3031): latitude of true scale 71°S, central meridian 0°.
+    South,
+}
+
+impl Projection {
+    pub const ALL: [Projection; 3] = [Projection::Mercator, Projection::North, Projection::South];
+
+    /// The name used on the command line, in the web page's `?projection=` and in the UI.
+    pub fn name(self) -> &'static str {
+        match self {
+            Projection::Mercator => "mercator",
+            Projection::North => "north",
+            Projection::South => "south",
+        }
+    }
+
+    /// How the UI labels it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Projection::Mercator => "Web Mercator",
+            Projection::North => "North polar stereographic (EPSG:3413)",
+            Projection::South => "South polar stereographic (EPSG:3031)",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The view a set of points needs: a pole's when the whole lon/lat box (W, S, E, N) is poleward of 60°,
+    /// Web Mercator otherwise (and for no points at all).
+    pub fn for_lonlat_box(bbox: [f64; 4]) -> Self {
+        let [_, south, _, north] = bbox;
+        if !(south <= north) {
+            Projection::Mercator
+        } else if south >= 60.0 {
+            Projection::North
+        } else if north <= -60.0 {
+            Projection::South
+        } else {
+            Projection::Mercator
+        }
+    }
+
+    fn polar(self) -> Option<PolarStereographic> {
+        match self {
+            Projection::Mercator => None,
+            Projection::North => Some(PolarStereographic::EPSG_3413),
+            Projection::South => Some(PolarStereographic::EPSG_3031),
+        }
+    }
+
+    /// Normalised world coordinates of lon/lat degrees.
+    pub fn world_from_lonlat(self, lon: f64, lat: f64) -> [f64; 2] {
+        match self.polar() {
+            None => crate::camera::world_from_lonlat(lon, lat),
+            Some(polar) => world_from_polar(polar.polar_from_lonlat(lon, lat)),
+        }
+    }
+
+    /// Lon/lat degrees of normalised world coordinates.
+    pub fn lonlat_from_world(self, world: [f64; 2]) -> [f64; 2] {
+        match self.polar() {
+            None => crate::camera::lonlat_from_world(world),
+            Some(polar) => polar.lonlat_from_polar(polar_from_world(world)),
+        }
+    }
+
+    /// Projected metres (EPSG:3413/3031 easting, northing) of lon/lat degrees; `None` for Web Mercator.
+    pub fn polar_from_lonlat(self, lon: f64, lat: f64) -> Option<[f64; 2]> {
+        self.polar().map(|p| p.polar_from_lonlat(lon, lat))
+    }
+}
+
+/// World coordinates of polar projected metres.
+pub fn world_from_polar([x, y]: [f64; 2]) -> [f64; 2] {
+    [0.5 + x / METRES_PER_WORLD, 0.5 - y / METRES_PER_WORLD]
+}
+
+/// Polar projected metres of world coordinates.
+pub fn polar_from_world([wx, wy]: [f64; 2]) -> [f64; 2] {
+    [(wx - 0.5) * METRES_PER_WORLD, (0.5 - wy) * METRES_PER_WORLD]
+}
+
+/// The ellipsoidal polar stereographic, EPSG method 9829 (variant B), as in EPSG Guidance Note 7-2 §3.2.2.
+#[derive(Clone, Copy, Debug)]
+struct PolarStereographic {
+    /// +1 north, −1 south.
+    hemisphere: f64,
+    /// Latitude of true scale (degrees, positive toward the pole).
+    lat_ts: f64,
+    /// Longitude of origin (degrees).
+    lon_0: f64,
+}
+
+impl PolarStereographic {
+    const EPSG_3413: Self = Self { hemisphere: 1.0, lat_ts: 70.0, lon_0: -45.0 };
+    const EPSG_3031: Self = Self { hemisphere: -1.0, lat_ts: 71.0, lon_0: 0.0 };
+
+    fn e() -> f64 {
+        (WGS84_F * (2.0 - WGS84_F)).sqrt()
+    }
+
+    /// t of the guidance note for a latitude φ (radians, positive toward the pole).
+    fn t(phi: f64) -> f64 {
+        let e = Self::e();
+        let s = e * phi.sin();
+        (FRAC_PI_4 - phi / 2.0).tan() / ((1.0 - s) / (1.0 + s)).powf(e / 2.0)
+    }
+
+    /// ρ / t: the radius per unit of t, fixed by the latitude of true scale.
+    fn scale(self) -> f64 {
+        let e = Self::e();
+        let phi_c = self.lat_ts.to_radians();
+        let m_c = phi_c.cos() / (1.0 - e * e * phi_c.sin().powi(2)).sqrt();
+        WGS84_A * m_c / Self::t(phi_c)
+    }
+
+    fn polar_from_lonlat(self, lon: f64, lat: f64) -> [f64; 2] {
+        let h = self.hemisphere;
+        let rho = self.scale() * Self::t((h * lat).to_radians());
+        let theta = (lon - self.lon_0).to_radians();
+        // North: x = ρ sin θ, y = −ρ cos θ. South: x = ρ sin θ, y = +ρ cos θ.
+        [rho * theta.sin(), -h * rho * theta.cos()]
+    }
+
+    fn lonlat_from_polar(self, [x, y]: [f64; 2]) -> [f64; 2] {
+        let h = self.hemisphere;
+        let e = Self::e();
+        let rho = x.hypot(y);
+        let t = rho / self.scale();
+        // φ from t by fixed-point iteration (converges to 1e-15 rad in a handful of steps for any t).
+        let mut phi = FRAC_PI_2 - 2.0 * t.atan();
+        for _ in 0..32 {
+            let s = e * phi.sin();
+            let next = FRAC_PI_2 - 2.0 * (t * ((1.0 - s) / (1.0 + s)).powf(e / 2.0)).atan();
+            let done = (next - phi).abs() < 1e-15;
+            phi = next;
+            if done {
+                break;
+            }
+        }
+        let theta = if rho == 0.0 { 0.0 } else { x.atan2(-h * y) };
+        let lon = wrap_degrees(self.lon_0 + theta.to_degrees());
+        [lon, h * phi.to_degrees()]
+    }
+}
+
+/// Longitude in (−180, 180].
+fn wrap_degrees(lon: f64) -> f64 {
+    let wrapped = (lon + 180.0).rem_euclid(360.0) - 180.0;
+    if wrapped == -180.0 { 180.0 } else { wrapped }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_poles_are_the_origin_and_true_scale_is_where_epsg_puts_it() {
+        assert_eq!(Projection::North.polar_from_lonlat(123.0, 90.0).map(|p| p.map(f64::abs)), Some([0.0, 0.0]));
+        assert_eq!(Projection::South.polar_from_lonlat(-7.0, -90.0).map(|p| p.map(f64::abs)), Some([0.0, 0.0]));
+        // On the central meridian, north of the pole is straight down the map (y < 0) in EPSG:3413.
+        let [x, y] = Projection::North.polar_from_lonlat(-45.0, 80.0).unwrap();
+        assert!(x.abs() < 1e-9 && y < 0.0);
+        // EPSG:3031: longitude 90°E lies along +x, 0° along +y.
+        let [x, y] = Projection::South.polar_from_lonlat(90.0, -80.0).unwrap();
+        assert!(x > 0.0 && y.abs() < 1e-6);
+    }
+
+    #[test]
+    fn inverse_undoes_forward() {
+        for projection in [Projection::North, Projection::South] {
+            let h = if projection == Projection::North { 1.0 } else { -1.0 };
+            for lat in [60.0, 70.0, 71.0, 80.5, 87.3, 89.999_999] {
+                for lon in [-179.9, -45.0, 0.0, 33.3, 135.0, 180.0] {
+                    let world = projection.world_from_lonlat(lon, h * lat);
+                    let [back_lon, back_lat] = projection.lonlat_from_world(world);
+                    assert!((back_lat - h * lat).abs() < 1e-10, "{projection:?} {lon} {lat}: {back_lat}");
+                    // Longitude matters less toward the pole: compare the distance it makes along the parallel.
+                    let dlon = (back_lon - lon).rem_euclid(360.0);
+                    let along_parallel = dlon.min(360.0 - dlon) * lat.to_radians().cos();
+                    assert!(along_parallel < 1e-9, "{projection:?} {lon} {lat}: {back_lon}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn automatic_choice_needs_every_point_poleward_of_60() {
+        assert_eq!(Projection::for_lonlat_box([-60.0, 61.0, -20.0, 84.0]), Projection::North);
+        assert_eq!(Projection::for_lonlat_box([-180.0, -90.0, 180.0, -62.0]), Projection::South);
+        assert_eq!(Projection::for_lonlat_box([-60.0, 59.0, -20.0, 84.0]), Projection::Mercator);
+        assert_eq!(
+            Projection::for_lonlat_box([f64::INFINITY, f64::INFINITY, -f64::INFINITY, -f64::INFINITY]),
+            Projection::Mercator
+        );
+        assert_eq!(Projection::from_name("North"), Some(Projection::North));
+        assert_eq!(Projection::from_name("polar"), None);
+    }
+}
