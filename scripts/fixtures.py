@@ -15,6 +15,8 @@ Oracles come from pyarrow and shapely, independent of Floe's own decoder:
   examples (written by geopandas, with and without a covering) and their geopandas total_bounds
   (shapes_oracle.json); points with an undeclared `bbox` struct; a file with two columns named `bbox`; an empty
   file, a text file named .h5, a directory of HDF5 files, a GEDI-like, an ATL10-like and a plain HDF5 file.
+- polar/: four points on the 80th parallel around each pole, 90° of longitude apart, each with its own value
+  (`north.parquet`, `south.parquet`), and their EPSG:3413/3031 coordinates from pyproj (`polar_oracle.json`).
 """
 import json
 import math
@@ -267,6 +269,26 @@ def mistakes(out):
         hdf5(granules / f"granule_{i}.h5", short_name="ATL06")
 
 
+def polar(out):
+    from pyproj import Transformer
+
+    folder = out / "polar"
+    folder.mkdir(exist_ok=True)
+    oracle = {}
+    for name, epsg, points in (
+        ("north", 3413, [(-45.0, 80.0), (45.0, 80.0), (135.0, 80.0), (-135.0, 80.0)]),
+        ("south", 3031, [(0.0, -80.0), (90.0, -80.0), (180.0, -80.0), (-90.0, -80.0)]),
+    ):
+        lon = [p[0] for p in points]
+        lat = [p[1] for p in points]
+        value = [float(i) for i in range(len(points))]
+        table = pa.table({"longitude": lon, "latitude": lat, "value": pa.array(value, pa.float32())})
+        write_atomic(table, folder / f"{name}.parquet")
+        to_polar = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
+        oracle[name] = [list(to_polar.transform(x, y)) + [v] for x, y, v in zip(lon, lat, value)]
+    (folder / "polar_oracle.json").write_text(json.dumps(oracle))
+
+
 def main():
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "target" / "fixtures"
     out.mkdir(parents=True, exist_ok=True)
@@ -277,6 +299,7 @@ def main():
     nulls(out)
     bad(out)
     mistakes(out)
+    polar(out)
     print(f"fixtures written to {out}")
 
 

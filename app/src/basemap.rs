@@ -1,7 +1,8 @@
 //! The embedded offline basemap: Natural Earth 1:110m coastlines (public domain, via npm `world-atlas`;
-//! regenerate with `scripts/make-basemap.mjs`), so the map is never blank without network.
+//! regenerate with `scripts/make-basemap.mjs`), so the map is never blank without network; and the graticule.
+//! Both in the world space of any [`Projection`].
 
-use floe_render::world_from_lonlat;
+use floe_render::Projection;
 
 const COASTLINE: &[u8] = include_bytes!("../../assets/coastline_110m.bin");
 
@@ -28,20 +29,28 @@ pub fn coastline_lonlat() -> Vec<Vec<[f32; 2]>> {
     lines
 }
 
-/// Coastline polylines in `world` space, as the GPU line pipeline takes them. Lines are split where they
-/// cross the antimeridian, which would otherwise draw a segment across the whole map.
-pub fn coastline_world() -> Vec<Vec<[f64; 2]>> {
+/// Coastline polylines in `world` space of `projection`, as the GPU line pipeline takes them. On the Web
+/// Mercator map lines are split where they cross the antimeridian, which would otherwise draw a segment across
+/// the whole map; in a polar view the antimeridian is an ordinary meridian, and lines are cut where they leave
+/// the view's hemisphere instead (the other pole is infinitely far).
+pub fn coastline_world(projection: Projection) -> Vec<Vec<[f64; 2]>> {
     let mut lines = Vec::new();
     for line in coastline_lonlat() {
         let mut current: Vec<[f64; 2]> = Vec::new();
         let mut previous_lon: Option<f32> = None;
         for [lon, lat] in line {
-            if previous_lon.is_some_and(|p| (lon - p).abs() > 180.0) && current.len() > 1 {
+            let cut = match projection {
+                Projection::Mercator => previous_lon.is_some_and(|p| (lon - p).abs() > 180.0),
+                Projection::North | Projection::South => !in_hemisphere(projection, f64::from(lat)),
+            };
+            if cut && current.len() > 1 {
                 lines.push(std::mem::take(&mut current));
-            } else if previous_lon.is_some_and(|p| (lon - p).abs() > 180.0) {
+            } else if cut {
                 current.clear();
             }
-            current.push(world_from_lonlat(f64::from(lon), f64::from(lat)));
+            if projection == Projection::Mercator || in_hemisphere(projection, f64::from(lat)) {
+                current.push(projection.world_from_lonlat(f64::from(lon), f64::from(lat)));
+            }
             previous_lon = Some(lon);
         }
         if current.len() > 1 {
@@ -51,8 +60,43 @@ pub fn coastline_world() -> Vec<Vec<[f64; 2]>> {
     lines
 }
 
+/// Whether a latitude is drawn in a polar view: its own hemisphere.
+fn in_hemisphere(projection: Projection, lat: f64) -> bool {
+    match projection {
+        Projection::Mercator => true,
+        Projection::North => lat >= 0.0,
+        Projection::South => lat <= 0.0,
+    }
+}
+
+/// Parallels every 10° and meridians every 30°, in `world` space of `projection`: over the whole Web Mercator
+/// map, and from the equator to the pole in a polar view.
+pub fn graticule_world(projection: Projection) -> Vec<Vec<[f64; 2]>> {
+    let (parallels, meridian_lats): (Vec<f64>, (f64, f64)) = match projection {
+        Projection::Mercator => ((-8..=8).map(|i| f64::from(i) * 10.0).collect(), (-85.0, 85.0)),
+        Projection::North => ((1..=8).map(|i| f64::from(i) * 10.0).collect(), (0.0, 90.0)),
+        Projection::South => ((1..=8).map(|i| -f64::from(i) * 10.0).collect(), (-90.0, 0.0)),
+    };
+    let mut lines: Vec<Vec<[f64; 2]>> = parallels
+        .iter()
+        .map(|&lat| (0..=360).map(|i| projection.world_from_lonlat(f64::from(i) - 180.0, lat)).collect())
+        .collect();
+    for i in 0..12 {
+        let lon = f64::from(i) * 30.0 - 180.0;
+        let (south, north) = meridian_lats;
+        lines.push(
+            (0..=90)
+                .map(|j| projection.world_from_lonlat(lon, south + (north - south) * f64::from(j) / 90.0))
+                .collect(),
+        );
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
+    use floe_render::Projection;
+
     #[test]
     fn coastline_asset_decodes() {
         let lines = super::coastline_lonlat();
@@ -63,8 +107,29 @@ mod tests {
 
     #[test]
     fn no_world_segment_spans_half_the_map() {
-        let lines = super::coastline_world();
+        let lines = super::coastline_world(Projection::Mercator);
         let longest = lines.iter().flat_map(|l| l.windows(2)).map(|w| (w[1][0] - w[0][0]).abs()).fold(0.0, f64::max);
         assert!(longest < 0.1, "longest segment {longest} of the world's width");
+    }
+
+    #[test]
+    fn polar_coastlines_stay_in_their_hemisphere_and_have_no_long_jumps() {
+        for projection in [Projection::North, Projection::South] {
+            let lines = super::coastline_world(projection);
+            assert!(lines.len() > 10, "{projection:?}: {} lines", lines.len());
+            let segment = |w: &[[f64; 2]]| (w[1][0] - w[0][0]).hypot(w[1][1] - w[0][1]);
+            let longest = lines.iter().flat_map(|l| l.windows(2)).map(segment).fold(0.0, f64::max);
+            // 1:110m vertices are at most a few hundred km apart: no segment crosses the map.
+            assert!(longest < 0.02, "{projection:?}: longest segment {longest} world units");
+            for point in lines.iter().flatten() {
+                let [_, lat] = projection.lonlat_from_world(*point);
+                assert!(if projection == Projection::North { lat >= -1e-6 } else { lat <= 1e-6 }, "{lat}");
+            }
+        }
+        // Antarctica's coastline is one line across the antimeridian: in the south view it is closed, not cut.
+        let south = super::coastline_world(Projection::South);
+        let antarctica = south.iter().max_by_key(|l| l.len()).unwrap();
+        let (first, last) = (antarctica[0], antarctica[antarctica.len() - 1]);
+        assert!((first[0] - last[0]).hypot(first[1] - last[1]) < 1e-3, "{first:?} … {last:?}");
     }
 }

@@ -9,7 +9,7 @@ use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{Array, ArrayRef};
 use arrow_schema::{DataType, TimeUnit};
 use floe_io::{LonLatBox, PointBatch};
-use floe_render::{PointChunk, chunk_world_points, world_from_lonlat};
+use floe_render::{PointChunk, Projection, chunk_world_points, world_from_lonlat};
 
 /// How a value column maps to f32 on the GPU: `gpu = value - reference` keeps precision for values far
 /// from zero (timestamps in seconds since 1970 do not fit an f32 otherwise).
@@ -64,6 +64,30 @@ pub struct PreparedBatch {
     pub skipped: usize,
     /// The beam (name, strength) all points of the batch belong to, when it has one (granules).
     pub beam: Option<(String, String)>,
+}
+
+impl PreparedBatch {
+    /// Moves the points from the `from` projection's world into `to`'s, through lon/lat recovered from each
+    /// chunk's f64 origin and f32 offsets (no re-read), and chunks them again (chunk extents are bounded in
+    /// world units). Point order, and so the values, do not change.
+    pub fn reproject(&mut self, from: Projection, to: Projection) {
+        if from == to {
+            return;
+        }
+        let world: Vec<[f64; 2]> = self
+            .chunks
+            .iter()
+            .flat_map(|chunk| {
+                chunk.offsets.iter().map(move |o| {
+                    let world = [chunk.origin_world[0] + f64::from(o[0]), chunk.origin_world[1] + f64::from(o[1])];
+                    to.world_from_world_of(from, world)
+                })
+            })
+            .collect();
+        let (chunks, chunk_ranges) = chunk_world_points(&world).into_iter().unzip();
+        self.chunks = chunks;
+        self.chunk_ranges = chunk_ranges;
+    }
 }
 
 /// Converts batches with a fixed set of value columns. Cheap to clone and shared by the decoding workers:

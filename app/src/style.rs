@@ -6,5 +6,7 @@ pub const SEA: [u8; 4] = [222, 232, 242, 255];
 pub const COAST: [u8; 4] = [90, 107, 123, 255];
 /// Background without a basemap.
 pub const PLAIN: [u8; 4] = [255, 255, 255, 255];
+/// Graticule lines: lighter than the coastline, under it.
+pub const GRATICULE: [u8; 4] = [176, 190, 204, 255];
 /// The value of every point of a layer without a value column: the middle of the default (0, 1) range.
 pub const UNIFORM_VALUE: f32 = 0.5;

@@ -1,15 +1,20 @@
 //! Coordinate spaces and the view.
 //!
-//! `lonlat`: degrees. `world`: normalised Web Mercator, [0,1]², y down (walkers' convention, whose world is
-//! 256·2^zoom points wide). `px`: physical pixels of the viewport, origin top-left. All CPU maths is f64.
+//! `lonlat`: degrees. `world`: a normalised plane, [0,1]² for the map, y down (walkers' convention, whose world
+//! is 256·2^zoom points wide): Web Mercator here, the polar stereographic views in [`crate::projection`].
+//! `px`: physical pixels of the viewport, origin top-left. All CPU maths is f64.
 
-/// Web Mercator's latitude limit.
+/// Web Mercator's latitude limit: the map's square ends here.
 pub const MAX_LATITUDE: f64 = 85.051_128_779_806_59;
 
-/// Normalised Web Mercator from lon/lat degrees.
+/// Points are clamped this close to the poles only (where Mercator is infinite): those beyond the map's edge keep
+/// distinct positions, so that they can be projected again into a polar view.
+const POLE_CLAMP_LATITUDE: f64 = 89.999_999_9;
+
+/// Normalised Web Mercator from lon/lat degrees. Latitudes beyond ±85.05° fall outside [0,1] (off the map).
 pub fn world_from_lonlat(lon: f64, lat: f64) -> [f64; 2] {
     // ln(tan φ + sec φ) = ½ ln((1 + sin φ) / (1 − sin φ)): one sine and one log instead of tan, cos and log.
-    let sin = lat.clamp(-MAX_LATITUDE, MAX_LATITUDE).to_radians().sin();
+    let sin = lat.clamp(-POLE_CLAMP_LATITUDE, POLE_CLAMP_LATITUDE).to_radians().sin();
     let x = (lon + 180.0) / 360.0;
     let y = 0.5 - ((1.0 + sin) / (1.0 - sin)).ln() / (4.0 * std::f64::consts::PI);
     [x, y]
@@ -61,10 +66,16 @@ impl Camera {
         )
     }
 
-    /// The camera that shows a lon/lat box (W, S, E, N) whole, with a margin of `margin` (e.g. 0.05).
+    /// The camera that shows a lon/lat box (W, S, E, N) of the Web Mercator map whole, with a margin of `margin`
+    /// (e.g. 0.05).
     pub fn fit_lonlat_box(bbox: [f64; 4], viewport_px: [u32; 2], pixels_per_point: f64, margin: f64) -> Self {
         let a = world_from_lonlat(bbox[0], bbox[3]);
         let b = world_from_lonlat(bbox[2], bbox[1]);
+        Self::fit_world_box(a, b, viewport_px, pixels_per_point, margin)
+    }
+
+    /// The camera that shows the world box between corners `a` and `b` whole, with a margin.
+    pub fn fit_world_box(a: [f64; 2], b: [f64; 2], viewport_px: [u32; 2], pixels_per_point: f64, margin: f64) -> Self {
         let centre_world = [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0];
         let span = [(b[0] - a[0]).abs().max(1e-9), (b[1] - a[1]).abs().max(1e-9)];
         let usable = 1.0 - 2.0 * margin;

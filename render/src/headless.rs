@@ -52,7 +52,7 @@ impl Headless {
         &mut self,
         camera: &Camera,
         background: [u8; 4],
-        lines: Option<&GpuLines>,
+        lines: &[&GpuLines],
         layers: &[&GpuLayer],
     ) -> Result<RgbaImage, RenderError> {
         let [width, height] = camera.viewport_px;

@@ -60,7 +60,8 @@ impl Projection {
     /// Web Mercator otherwise (and for no points at all).
     pub fn for_lonlat_box(bbox: [f64; 4]) -> Self {
         let [_, south, _, north] = bbox;
-        if !(south <= north) {
+        // An empty box (no points: infinite corners, or NaN) is Web Mercator.
+        if south.partial_cmp(&north).is_none_or(|order| order == std::cmp::Ordering::Greater) {
             Projection::Mercator
         } else if south >= 60.0 {
             Projection::North
@@ -93,6 +94,55 @@ impl Projection {
             None => crate::camera::lonlat_from_world(world),
             Some(polar) => polar.lonlat_from_polar(polar_from_world(world)),
         }
+    }
+
+    /// A world position of the `from` projection in this one (through lon/lat).
+    pub fn world_from_world_of(self, from: Projection, world: [f64; 2]) -> [f64; 2] {
+        if from == self {
+            return world;
+        }
+        let [lon, lat] = from.lonlat_from_world(world);
+        self.world_from_lonlat(lon, lat)
+    }
+
+    /// The world box (min, max corners) that holds a lon/lat box (W, S, E, N) as this projection draws it: its
+    /// edges are followed in small steps (parallels are circles in the polar views), and a box that reaches a
+    /// pole holds it.
+    pub fn world_box_of_lonlat_box(self, bbox: [f64; 4]) -> ([f64; 2], [f64; 2]) {
+        const STEPS: usize = 90;
+        let [west, south, east, north] = bbox;
+        let east = if east < west { east + 360.0 } else { east };
+        let mut min = [f64::INFINITY; 2];
+        let mut max = [f64::NEG_INFINITY; 2];
+        let mut add = |lon: f64, lat: f64| {
+            let p = self.world_from_lonlat(lon, lat);
+            min = [min[0].min(p[0]), min[1].min(p[1])];
+            max = [max[0].max(p[0]), max[1].max(p[1])];
+        };
+        for i in 0..=STEPS {
+            let f = i as f64 / STEPS as f64;
+            let lon = west + (east - west) * f;
+            let lat = south + (north - south) * f;
+            add(lon, south);
+            add(lon, north);
+            add(west, lat);
+            add(east, lat);
+        }
+        // A parallel is a circle in the polar views: its extremes lie on the meridians 0°, 90°, 180° and 270°
+        // from the central one, which the steps above may straddle.
+        if let Some(polar) = self.polar() {
+            for k in -8..=8 {
+                let lon = polar.lon_0 + f64::from(k) * 90.0;
+                if (west..=east).contains(&lon) {
+                    add(lon, south);
+                    add(lon, north);
+                }
+            }
+        }
+        if self == Projection::North && north >= 90.0 || self == Projection::South && south <= -90.0 {
+            add(0.0, if self == Projection::North { 90.0 } else { -90.0 });
+        }
+        (min, max)
     }
 
     /// Projected metres (EPSG:3413/3031 easting, northing) of lon/lat degrees; `None` for Web Mercator.
@@ -213,6 +263,21 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_box_around_the_pole_is_a_square_around_the_origin() {
+        let (min, max) = Projection::North.world_box_of_lonlat_box([-180.0, 80.0, 180.0, 90.0]);
+        let centre = [(min[0] + max[0]) / 2.0, (min[1] + max[1]) / 2.0];
+        assert!((centre[0] - 0.5).abs() < 1e-6 && (centre[1] - 0.5).abs() < 1e-6, "{centre:?}");
+        // The 80° parallel's radius: the box is as wide as its diameter.
+        let [x, _] = Projection::North.polar_from_lonlat(45.0, 80.0).unwrap();
+        assert!(((max[0] - min[0]) * METRES_PER_WORLD - 2.0 * x).abs() < 1.0);
+        // Through lon/lat and back: a Mercator position lands where the polar projection puts its lon/lat.
+        let mercator = Projection::Mercator.world_from_lonlat(-40.0, 72.5);
+        let polar = Projection::North.world_from_world_of(Projection::Mercator, mercator);
+        let direct = Projection::North.world_from_lonlat(-40.0, 72.5);
+        assert!((polar[0] - direct[0]).abs() < 1e-12 && (polar[1] - direct[1]).abs() < 1e-12);
     }
 
     #[test]

@@ -216,7 +216,8 @@ pub struct ScatterRenderer {
     chunk_capacity: u64,
     chunk_bind_group: wgpu::BindGroup,
     draws: Vec<Draw>,
-    lines_offset: Option<u32>,
+    /// The chunk-uniform offset of each set of lines prepared for this frame.
+    lines_offsets: Vec<u32>,
 }
 
 impl ScatterRenderer {
@@ -363,7 +364,7 @@ impl ScatterRenderer {
             chunk_capacity,
             chunk_bind_group,
             draws: Vec::new(),
-            lines_offset: None,
+            lines_offsets: Vec::new(),
         }
     }
 
@@ -448,7 +449,7 @@ impl ScatterRenderer {
         device: &wgpu::Device,
         queue: &wgpu::Queue,
         camera: &Camera,
-        lines: Option<&GpuLines>,
+        lines: &[&GpuLines],
         layers: &[&GpuLayer],
     ) {
         let px_per_world = camera.px_per_world();
@@ -460,12 +461,12 @@ impl ScatterRenderer {
             delta_world: [(origin[0] - camera.centre_world[0]) as f32, (origin[1] - camera.centre_world[1]) as f32],
             _pad: [0.0; 2],
         };
-        self.lines_offset = None;
-        if let Some(lines) = lines {
+        self.lines_offsets.clear();
+        for lines in lines {
             let uniform =
                 LinesUniform { viewport_px, px_per_world: px_per_world as f32, _pad: 0.0, color: unorm(lines.color) };
             queue.write_buffer(&lines.uniform, 0, bytemuck::bytes_of(&uniform));
-            self.lines_offset = Some(0);
+            self.lines_offsets.push((deltas.len() as u64 * CHUNK_UNIFORM_STRIDE) as u32);
             deltas.push(delta_of(lines.origin_world));
         }
         for (layer_index, layer) in layers.iter().enumerate() {
@@ -516,11 +517,11 @@ impl ScatterRenderer {
     }
 
     /// Draws what [`ScatterRenderer::prepare`] selected. `layers` must be the same slice, in the same order.
-    pub fn paint(&self, pass: &mut wgpu::RenderPass<'_>, lines: Option<&GpuLines>, layers: &[&GpuLayer]) {
-        if let (Some(lines), Some(offset)) = (lines, self.lines_offset) {
+    pub fn paint(&self, pass: &mut wgpu::RenderPass<'_>, lines: &[&GpuLines], layers: &[&GpuLayer]) {
+        for (lines, offset) in lines.iter().zip(&self.lines_offsets) {
             pass.set_pipeline(&self.lines_pipeline);
             pass.set_bind_group(0, &lines.bind_group, &[]);
-            pass.set_bind_group(1, &self.chunk_bind_group, &[offset]);
+            pass.set_bind_group(1, &self.chunk_bind_group, &[*offset]);
             pass.set_vertex_buffer(0, lines.vertices.slice(..));
             pass.draw(0..lines.count, 0..1);
         }

@@ -27,7 +27,7 @@ fn points_land_on_expected_pixels_in_colormap_colours() {
     let style = LayerStyle { value_range: (0.0, 10.0), point_size: 9.0, ..LayerStyle::default() };
     let layer = layer_from(&headless, &points, &values, style);
     let camera = Camera::fit_lonlat_box([-46.0, 61.5, -42.0, 63.5], [320, 240], 1.0, 0.0);
-    let image = headless.render(&camera, BACKGROUND, None, &[&layer]).unwrap();
+    let image = headless.render(&camera, BACKGROUND, &[], &[&layer]).unwrap();
     let lut = Colormap::Viridis.lut();
     assert_eq!(pixel_at(&image, &camera, -45.0, 62.0), lut[0]);
     assert_eq!(pixel_at(&image, &camera, -44.0, 62.5), lut[128]);
@@ -55,7 +55,7 @@ fn one_metre_apart_at_zoom_20_lands_on_different_pixels() {
         viewport_px: [64, 64],
         pixels_per_point: 1.0,
     };
-    let image = headless.render(&camera, BACKGROUND, None, &[&layer]).unwrap();
+    let image = headless.render(&camera, BACKGROUND, &[], &[&layer]).unwrap();
     let [x0, _] = camera.px_from_lonlat(lon, lat);
     let [x1, _] = camera.px_from_lonlat(lon + east, lat);
     assert!(x1 - x0 > 10.0, "1 m is {} px at zoom 20 here", x1 - x0);
@@ -73,12 +73,12 @@ fn changing_colormap_changes_colours_without_reuploading_positions() {
     let camera = Camera::fit_lonlat_box([9.0, 9.0, 11.0, 11.0], [64, 64], 1.0, 0.0);
     let before = layer.uploads;
     assert_eq!(before.position_bytes, 8);
-    let image = headless.render(&camera, BACKGROUND, None, &[&layer]).unwrap();
+    let image = headless.render(&camera, BACKGROUND, &[], &[&layer]).unwrap();
     let index = floe_render::colormap::lut_index(2.5, 0.0, 10.0);
     assert_eq!(pixel_at(&image, &camera, 10.0, 10.0), Colormap::Viridis.lut()[index]);
 
     layer.set_style(&headless.queue, LayerStyle { colormap: Colormap::Magma, ..style });
-    let image = headless.render(&camera, BACKGROUND, None, &[&layer]).unwrap();
+    let image = headless.render(&camera, BACKGROUND, &[], &[&layer]).unwrap();
     assert_eq!(pixel_at(&image, &camera, 10.0, 10.0), Colormap::Magma.lut()[index]);
     assert_ne!(Colormap::Magma.lut()[index], Colormap::Viridis.lut()[index]);
     assert_eq!(layer.uploads.position_bytes, before.position_bytes, "positions uploaded once");
@@ -87,7 +87,7 @@ fn changing_colormap_changes_colours_without_reuploading_positions() {
 
     // A new range is a uniform: value 2.5 in [0, 5] maps to the middle of the LUT.
     layer.set_style(&headless.queue, LayerStyle { colormap: Colormap::Magma, value_range: (0.0, 5.0), ..style });
-    let image = headless.render(&camera, BACKGROUND, None, &[&layer]).unwrap();
+    let image = headless.render(&camera, BACKGROUND, &[], &[&layer]).unwrap();
     assert_eq!(pixel_at(&image, &camera, 10.0, 10.0), Colormap::Magma.lut()[128]);
     assert_eq!(layer.uploads.lut_uploads, before.lut_uploads + 1);
 }
@@ -99,10 +99,10 @@ fn nulls_are_drawn_in_the_nodata_colour_or_hidden() {
     let style = LayerStyle { value_range: (0.0, 1.0), point_size: 7.0, nodata: Some(nodata), ..LayerStyle::default() };
     let mut layer = layer_from(&headless, &[(0.0, 0.0), (1.0, 0.0)], &[f32::NAN, 1.0], style);
     let camera = Camera::fit_lonlat_box([-0.5, -0.5, 1.5, 0.5], [80, 40], 1.0, 0.0);
-    let image = headless.render(&camera, BACKGROUND, None, &[&layer]).unwrap();
+    let image = headless.render(&camera, BACKGROUND, &[], &[&layer]).unwrap();
     assert_eq!(pixel_at(&image, &camera, 0.0, 0.0), nodata);
     layer.set_style(&headless.queue, LayerStyle { nodata: None, ..style });
-    let image = headless.render(&camera, BACKGROUND, None, &[&layer]).unwrap();
+    let image = headless.render(&camera, BACKGROUND, &[], &[&layer]).unwrap();
     assert_eq!(pixel_at(&image, &camera, 0.0, 0.0), BACKGROUND);
     assert_eq!(pixel_at(&image, &camera, 1.0, 0.0), Colormap::Viridis.lut()[255]);
 }

@@ -165,11 +165,40 @@ pub struct CatArgs {
     pub json: bool,
 }
 
+/// What is drawn under the points; `--basemap coastline,graticule` combines them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum Basemap {
     None,
     #[default]
     Coastline,
+    /// Parallels every 10°, meridians every 30°.
+    Graticule,
+}
+
+/// The map projection of a view.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ProjectionChoice {
+    /// A pole's view when every point is poleward of 60°, Web Mercator otherwise.
+    #[default]
+    Auto,
+    /// Web Mercator (EPSG:3857).
+    Mercator,
+    /// North polar stereographic (EPSG:3413: true scale at 70°N, central meridian 45°W).
+    North,
+    /// South polar stereographic (EPSG:3031: true scale at 71°S, central meridian 0°).
+    South,
+}
+
+impl ProjectionChoice {
+    /// The projection, deciding `auto` from the lon/lat box (W, S, E, N) of what is drawn.
+    pub fn resolve(self, bbox: [f64; 4]) -> floe_render::Projection {
+        match self {
+            ProjectionChoice::Auto => floe_render::Projection::for_lonlat_box(bbox),
+            ProjectionChoice::Mercator => floe_render::Projection::Mercator,
+            ProjectionChoice::North => floe_render::Projection::North,
+            ProjectionChoice::South => floe_render::Projection::South,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -197,8 +226,15 @@ pub struct RenderArgs {
     /// Area to draw W,S,E,N in degrees (default: the data's extent). Points outside are not read.
     #[arg(long, value_name = "W,S,E,N", allow_hyphen_values = true)]
     pub bbox: Option<String>,
-    #[arg(long, value_enum, default_value_t = Basemap::Coastline)]
-    pub basemap: Basemap,
+    /// Map projection.
+    #[arg(long, value_enum, default_value_t = ProjectionChoice::Auto)]
+    pub projection: ProjectionChoice,
+    /// Area to draw XMIN,YMIN,XMAX,YMAX in projected metres of a polar view (EPSG:3413 or EPSG:3031 x, y).
+    #[arg(long, value_name = "XMIN,YMIN,XMAX,YMAX", allow_hyphen_values = true)]
+    pub extent: Option<String>,
+    /// Under the points: none, coastline, graticule, or several separated by commas.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "coastline")]
+    pub basemap: Vec<Basemap>,
     /// Point diameter in pixels.
     #[arg(long, default_value_t = 3.0)]
     pub point_size: f32,

@@ -4,13 +4,14 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use floe_io::{CancelToken, ColumnSelection, LonLatBox, Progress, ReadOptions};
-use floe_render::{Camera, Colormap, Headless, LayerStyle};
+use floe_render::projection::world_from_polar;
+use floe_render::{Camera, Colormap, Headless, LayerStyle, Projection};
 
 use super::progress_bar::ProgressBar;
-use crate::cli::{Basemap, RenderArgs, parse_range, parse_size};
+use crate::cli::{Basemap, ProjectionChoice, RenderArgs, parse_range, parse_size};
 use crate::load::{LoadEvent, default_colour_column, open_dataset, parallelism, run_load};
 use crate::points::{PreparedBatch, ValueColumn, percentile_range};
-use crate::style::{COAST, PLAIN, SEA, UNIFORM_VALUE};
+use crate::style::{COAST, GRATICULE, PLAIN, SEA, UNIFORM_VALUE};
 
 struct LoadedLayer {
     column: Option<ValueColumn>,
@@ -27,6 +28,10 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     let size = parse_size(&args.size)?;
     let range = args.range.as_deref().map(parse_range).transpose()?;
     let bbox = args.bbox.as_deref().map(LonLatBox::parse).transpose().map_err(anyhow::Error::msg)?;
+    let extent = args.extent.as_deref().map(parse_extent).transpose()?;
+    if extent.is_some() && !matches!(args.projection, ProjectionChoice::North | ProjectionChoice::South) {
+        anyhow::bail!("--extent is in projected metres of a polar view: add --projection north or --projection south");
+    }
     let options = args.options.dataset_options()?;
     let inputs: Vec<&str> = args.inputs.iter().map(String::as_str).collect();
     crate::output::check(&args.out, &inputs, args.force).map_err(|r| anyhow::anyhow!(r.cli_message(&args.out)))?;
@@ -93,13 +98,52 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
             extent.to_text()
         );
     }
-    let camera = Camera::fit_lonlat_box(view_bbox.to_array(), size, 1.0, if bbox.is_some() { 0.0 } else { 0.05 });
+    let projection = args.projection.resolve(view_bbox.to_array());
+    if projection != Projection::Mercator {
+        println!("projection: {}", projection.label());
+        for batch in layers.iter_mut().flat_map(|l| l.batches.iter_mut()) {
+            batch.reproject(Projection::Mercator, projection);
+        }
+    }
+    let camera = match (extent, bbox) {
+        (Some([xmin, ymin, xmax, ymax]), _) => {
+            Camera::fit_world_box(world_from_polar([xmin, ymax]), world_from_polar([xmax, ymin]), size, 1.0, 0.0)
+        }
+        (None, Some(bbox)) => {
+            let (min, max) = projection.world_box_of_lonlat_box(bbox.to_array());
+            Camera::fit_world_box(min, max, size, 1.0, 0.0)
+        }
+        // Web Mercator keeps its lon/lat fit; a polar view fits the points themselves (parallels are curves).
+        (None, None) if projection == Projection::Mercator => {
+            Camera::fit_lonlat_box(view_bbox.to_array(), size, 1.0, 0.05)
+        }
+        (None, None) => {
+            let (min, max) = layers.iter().flat_map(|l| &l.batches).flat_map(|b| &b.chunks).fold(
+                ([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]),
+                |(min, max), c| {
+                    (
+                        [min[0].min(c.min_world[0]), min[1].min(c.min_world[1])],
+                        [max[0].max(c.max_world[0]), max[1].max(c.max_world[1])],
+                    )
+                },
+            );
+            Camera::fit_world_box(min, max, size, 1.0, 0.05)
+        }
+    };
 
     let mut headless = Headless::new().context("cannot render without a GPU adapter")?;
     // Debug, not info: the terminal of `floe render` shows results and problems only (RUST_LOG=debug shows it).
     log::debug!("rendering on {} ({:?})", headless.adapter_info.name, headless.adapter_info.backend);
-    let lines = (args.basemap == Basemap::Coastline)
-        .then(|| headless.renderer.create_lines(&headless.device, &crate::basemap::coastline_world(), COAST));
+    let has = |basemap| args.basemap.contains(&basemap);
+    let mut lines = Vec::new();
+    if has(Basemap::Graticule) {
+        let graticule = crate::basemap::graticule_world(projection);
+        lines.push(headless.renderer.create_lines(&headless.device, &graticule, GRATICULE));
+    }
+    if has(Basemap::Coastline) {
+        let coastline = crate::basemap::coastline_world(projection);
+        lines.push(headless.renderer.create_lines(&headless.device, &coastline, COAST));
+    }
     let mut gpu_layers = Vec::new();
     for layer in &layers {
         let values: Vec<f32> =
@@ -131,14 +175,31 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         }
         gpu_layers.push(gpu);
     }
-    let background = if args.basemap == Basemap::Coastline { SEA } else { PLAIN };
+    let background = if has(Basemap::Coastline) { SEA } else { PLAIN };
     let refs: Vec<_> = gpu_layers.iter().collect();
-    let image = headless.render(&camera, background, lines.as_ref(), &refs)?;
+    let line_refs: Vec<_> = lines.iter().collect();
+    let image = headless.render(&camera, background, &line_refs, &refs)?;
     let png = image.to_png().with_context(|| format!("{}: cannot encode the PNG", args.out.display()))?;
     floe_io::write_bytes_atomically(&args.out, &png)?;
     let points: u64 = gpu_layers.iter().map(|l| l.num_points()).sum();
     println!("wrote {} ({}x{}, {points} points)", args.out.display(), size[0], size[1]);
     Ok(())
+}
+
+/// `--extent XMIN,YMIN,XMAX,YMAX` in projected metres.
+fn parse_extent(text: &str) -> anyhow::Result<[f64; 4]> {
+    let numbers: Vec<f64> =
+        text.split(',').map(|v| v.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| {
+            anyhow::anyhow!(
+                "--extent {text}: expected XMIN,YMIN,XMAX,YMAX in metres, e.g. -700000,-3400000,900000,-600000"
+            )
+        })?;
+    match numbers[..] {
+        [xmin, ymin, xmax, ymax] if xmin < xmax && ymin < ymax && numbers.iter().all(|v| v.is_finite()) => {
+            Ok([xmin, ymin, xmax, ymax])
+        }
+        _ => anyhow::bail!("--extent {text}: expected XMIN,YMIN,XMAX,YMAX with XMIN < XMAX and YMIN < YMAX"),
+    }
 }
 
 /// A colour column with one value everywhere draws one colour: say so, and for ATL03 `signal_conf_ph` (−1, "not

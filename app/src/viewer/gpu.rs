@@ -18,8 +18,11 @@ pub struct FloeGpu {
 impl FloeGpu {
     pub fn install(render_state: &egui_wgpu::RenderState) {
         let renderer = ScatterRenderer::new(&render_state.device, render_state.target_format);
-        let coastline =
-            renderer.create_lines(&render_state.device, &crate::basemap::coastline_world(), crate::style::COAST);
+        let coastline = renderer.create_lines(
+            &render_state.device,
+            &crate::basemap::coastline_world(floe_render::Projection::Mercator),
+            crate::style::COAST,
+        );
         render_state.renderer.write().callback_resources.insert(FloeGpu {
             renderer,
             layers: HashMap::new(),
@@ -49,8 +52,8 @@ impl CallbackTrait for MapCallback {
     ) -> Vec<wgpu::CommandBuffer> {
         if let Some(FloeGpu { renderer, layers, coastline }) = resources.get_mut::<FloeGpu>() {
             let drawn: Vec<&GpuLayer> = self.layer_ids.iter().filter_map(|id| layers.get(id)).collect();
-            let lines = self.coastline.then_some(&*coastline);
-            renderer.prepare(device, queue, &self.camera, lines, &drawn);
+            let lines: Vec<&GpuLines> = self.coastline.then_some(&*coastline).into_iter().collect();
+            renderer.prepare(device, queue, &self.camera, &lines, &drawn);
             self.points_drawn.store(renderer.points_in_frame(&drawn), Ordering::Relaxed);
         }
         Vec::new()
@@ -64,7 +67,8 @@ impl CallbackTrait for MapCallback {
     ) {
         if let Some(gpu) = resources.get::<FloeGpu>() {
             let drawn: Vec<&GpuLayer> = self.layer_ids.iter().filter_map(|id| gpu.layers.get(id)).collect();
-            gpu.renderer.paint(pass, self.coastline.then_some(&gpu.coastline), &drawn);
+            let lines: Vec<&GpuLines> = self.coastline.then_some(&gpu.coastline).into_iter().collect();
+            gpu.renderer.paint(pass, &lines, &drawn);
         }
     }
 }
