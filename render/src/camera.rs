@@ -52,6 +52,15 @@ impl Camera {
         ]
     }
 
+    /// World position of a pixel position (origin top-left).
+    pub fn world_from_px(&self, px: [f64; 2]) -> [f64; 2] {
+        let scale = self.px_per_world();
+        [
+            self.centre_world[0] + (px[0] - f64::from(self.viewport_px[0]) / 2.0) / scale,
+            self.centre_world[1] + (px[1] - f64::from(self.viewport_px[1]) / 2.0) / scale,
+        ]
+    }
+
     pub fn px_from_lonlat(&self, lon: f64, lat: f64) -> [f64; 2] {
         self.px_from_world(world_from_lonlat(lon, lat))
     }

@@ -12,6 +12,8 @@
 
 use std::f64::consts::{FRAC_PI_2, FRAC_PI_4, PI};
 
+use crate::chunks::PointChunk;
+
 /// WGS 84 semi-major axis (m).
 pub const WGS84_A: f64 = 6_378_137.0;
 /// WGS 84 flattening.
@@ -151,6 +153,27 @@ impl Projection {
     }
 }
 
+/// A chunk's points moved from the `from` projection's world into `to`'s, one chunk for one (values, beams and
+/// visibility keep their chunk index): the new origin is the old one projected, offsets are taken from it again.
+/// Ground precision is kept: a chunk's world extent and its world unit grow or shrink together.
+pub fn reproject_chunk(chunk: &PointChunk, from: Projection, to: Projection) -> PointChunk {
+    let origin = to.world_from_world_of(from, chunk.origin_world);
+    let mut min = origin;
+    let mut max = origin;
+    let offsets = chunk
+        .offsets
+        .iter()
+        .map(|o| {
+            let world = [chunk.origin_world[0] + f64::from(o[0]), chunk.origin_world[1] + f64::from(o[1])];
+            let p = to.world_from_world_of(from, world);
+            min = [min[0].min(p[0]), min[1].min(p[1])];
+            max = [max[0].max(p[0]), max[1].max(p[1])];
+            [(p[0] - origin[0]) as f32, (p[1] - origin[1]) as f32]
+        })
+        .collect();
+    PointChunk { origin_world: origin, offsets, min_world: min, max_world: max }
+}
+
 /// World coordinates of polar projected metres.
 pub fn world_from_polar([x, y]: [f64; 2]) -> [f64; 2] {
     [0.5 + x / METRES_PER_WORLD, 0.5 - y / METRES_PER_WORLD]
@@ -278,6 +301,27 @@ mod tests {
         let polar = Projection::North.world_from_world_of(Projection::Mercator, mercator);
         let direct = Projection::North.world_from_lonlat(-40.0, 72.5);
         assert!((polar[0] - direct[0]).abs() < 1e-12 && (polar[1] - direct[1]).abs() < 1e-12);
+    }
+
+    #[test]
+    fn chunks_move_between_projections_and_back_to_the_millimetre() {
+        // A 1 km track near 80°N, in Web Mercator as the loader makes it.
+        let lonlat: Vec<[f64; 2]> = (0..1000).map(|i| [-40.0 + i as f64 * 4e-5, 80.0 + i as f64 * 8e-6]).collect();
+        let world: Vec<[f64; 2]> = lonlat.iter().map(|p| Projection::Mercator.world_from_lonlat(p[0], p[1])).collect();
+        let (chunk, _) = crate::chunks::chunk_world_points(&world).remove(0);
+        let north = reproject_chunk(&chunk, Projection::Mercator, Projection::North);
+        let back = reproject_chunk(&north, Projection::North, Projection::Mercator);
+        for (i, p) in lonlat.iter().enumerate() {
+            let at = |c: &PointChunk| {
+                [c.origin_world[0] + f64::from(c.offsets[i][0]), c.origin_world[1] + f64::from(c.offsets[i][1])]
+            };
+            let polar = polar_from_world(at(&north));
+            let expected = Projection::North.polar_from_lonlat(p[0], p[1]).unwrap();
+            assert!((polar[0] - expected[0]).hypot(polar[1] - expected[1]) < 1e-3, "point {i}");
+            let [lon, lat] = Projection::Mercator.lonlat_from_world(at(&back));
+            assert!((lon - p[0]).abs() < 1e-7 && (lat - p[1]).abs() < 1e-8, "point {i}");
+        }
+        assert!(north.min_world[0] <= north.max_world[0] && north.max_world[0] - north.min_world[0] < 1e-4);
     }
 
     #[test]

@@ -79,6 +79,8 @@ mod web {
             color: query("color"),
             cmap: query("cmap").and_then(|name| floe_render::Colormap::from_name(&name)),
             tiles: query("tiles").as_deref() != Some("off"),
+            // `?projection=north|south|mercator`; absent or `auto`: chosen from the data.
+            projection: query("projection").and_then(|name| floe_render::Projection::from_name(&name)),
             memory_budget: Some(
                 query("memory_mb")
                     .and_then(|mb| mb.parse::<f64>().ok())

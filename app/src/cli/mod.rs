@@ -128,6 +128,10 @@ pub struct ViewArgs {
     /// Stop loading once the points in memory reach this many megabytes (default: no limit).
     #[arg(long, value_name = "MB")]
     pub memory_mb: Option<u64>,
+    /// Map projection: auto (a pole's view when every point is poleward of 60°), mercator, north (EPSG:3413) or
+    /// south (EPSG:3031); the top bar switches it at any time.
+    #[arg(long, value_enum, default_value_t = ProjectionChoice::Auto)]
+    pub projection: ProjectionChoice,
     /// Load only points inside the polygons of this GeoJSON file (also: open or drop a .geojson file).
     #[arg(long, value_name = "FILE.geojson")]
     pub aoi: Option<String>,
@@ -330,6 +334,11 @@ fn run_viewer(args: ViewArgs) -> anyhow::Result<()> {
         tiles: !args.offline,
         dataset: args.input.dataset_options()?,
         memory_budget: args.memory_mb.map(|mb| mb.saturating_mul(1_000_000)),
+        projection: match args.projection {
+            ProjectionChoice::Auto => None,
+            // Any box resolves a fixed choice.
+            fixed => Some(fixed.resolve([0.0; 4])),
+        },
         aoi: match &args.aoi {
             Some(path) => {
                 let bytes =

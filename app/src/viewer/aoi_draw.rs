@@ -4,9 +4,9 @@
 use egui::{Color32, Key, PointerButton, Pos2, Rect, Stroke};
 use floe_io::LonLatBox;
 use floe_io::aoi::Aoi;
-use walkers::{Projector, lon_lat};
 
 use super::command::{Command, Purpose};
+use super::screen::{MapScreen, densified_lonlat};
 
 /// The AOI outline colour, drawn and in progress.
 pub const OUTLINE: Color32 = Color32::from_rgb(255, 80, 40);
@@ -58,7 +58,7 @@ impl AoiDrawing {
 
     /// Handles this frame's pointer and keys on the map and draws the shape in progress. Returns the AOI when
     /// the user finishes one.
-    pub fn map_ui(&mut self, ui: &egui::Ui, response: &egui::Response, projector: &Projector<'_>) -> Option<Aoi> {
+    pub fn map_ui(&mut self, ui: &egui::Ui, response: &egui::Response, screen: &dyn MapScreen) -> Option<Aoi> {
         if self.tool == DrawTool::Off {
             return None;
         }
@@ -66,11 +66,8 @@ impl AoiDrawing {
             self.start(DrawTool::Off);
             return None;
         }
-        let lonlat_at = |p: Pos2| {
-            let position = projector.unproject(p.to_vec2());
-            (position.x(), position.y())
-        };
-        let ui_at = |(lon, lat): (f64, f64)| projector.project(lon_lat(lon, lat)).to_pos2();
+        let lonlat_at = |p: Pos2| screen.lonlat_from_ui(p);
+        let ui_at = |lonlat: (f64, f64)| screen.ui_from_lonlat(lonlat);
         let stroke = Stroke::new(2.0, OUTLINE);
         let painter = ui.painter();
         let pointer = ui.input(|i| i.pointer.latest_pos());
@@ -92,6 +89,11 @@ impl AoiDrawing {
                 self.corners_lonlat.clear();
                 if rect.width() < MIN_RECTANGLE_SIZE || rect.height() < MIN_RECTANGLE_SIZE {
                     return None;
+                }
+                if !screen.is_lonlat_aligned() {
+                    // In a polar view the rectangle's edges are straight on screen, not along parallels.
+                    let corners = [rect.left_top(), rect.right_top(), rect.right_bottom(), rect.left_bottom()];
+                    return self.finish(Aoi::from_rings("drawn rectangle", vec![densified_ring(screen, &corners)]));
                 }
                 let end = lonlat_at(pointer);
                 let bbox =
@@ -125,13 +127,42 @@ impl AoiDrawing {
                     return None;
                 }
                 let mut ring = std::mem::take(&mut self.corners_lonlat);
+                if !screen.is_lonlat_aligned() {
+                    let corners: Vec<Pos2> = ring.iter().map(|c| ui_at(*c)).collect();
+                    return self.finish(Aoi::from_rings("drawn polygon", vec![densified_ring(screen, &corners)]));
+                }
                 ring.extend(ring.first().copied());
                 Some(Aoi::from_rings("drawn polygon", vec![ring]))
             }
         };
-        self.tool = DrawTool::Off;
-        finished
+        self.finish_with(finished)
     }
+
+    fn finish(&mut self, aoi: Aoi) -> Option<Aoi> {
+        self.finish_with(Some(aoi))
+    }
+
+    fn finish_with(&mut self, aoi: Option<Aoi>) -> Option<Aoi> {
+        self.tool = DrawTool::Off;
+        aoi
+    }
+}
+
+/// Screen edges followed per this many points when a shape drawn on a polar view becomes a lon/lat polygon.
+const EDGE_STEPS: usize = 32;
+
+/// The closed lon/lat ring of a shape drawn on screen, its edges followed in small steps.
+/// Not yet handled: a shape around the pole itself (its lon/lat ring would have to wrap through 360°).
+fn densified_ring(screen: &dyn MapScreen, corners: &[Pos2]) -> Vec<(f64, f64)> {
+    let mut ring = Vec::new();
+    for (i, a) in corners.iter().enumerate() {
+        let b = corners[(i + 1) % corners.len()];
+        let mut edge = densified_lonlat(screen, *a, b, EDGE_STEPS);
+        edge.pop();
+        ring.extend(edge);
+    }
+    ring.extend(ring.first().copied());
+    ring
 }
 
 /// The AOI section of the side panel.

@@ -63,6 +63,8 @@ pub enum Command {
     RemoveLayer {
         layer: usize,
     },
+    /// Show the map in this projection (the user chose it: automatic choice stops).
+    SetProjection(floe_render::Projection),
     /// Set (or clear) the area of interest; every layer reloads through it.
     SetAoi(Option<Arc<Aoi>>),
     DismissNotice(usize),

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 
 use floe_io::{CancelToken, LonLatBox, Progress, ProgressSnapshot};
-use floe_render::{Colormap, LayerStyle, PointChunk};
+use floe_render::projection::reproject_chunk;
+use floe_render::{Colormap, LayerStyle, PointChunk, Projection};
 
 use crate::load::{Input, LoadEvent, default_colour_column};
 use crate::points::{ValueColumn, percentile_range};
@@ -23,9 +24,10 @@ pub enum LoadState {
     Failed(String),
 }
 
-/// Bytes one loaded point costs: its f32 offsets on the GPU, its colour value there, and one f32 per column here.
+/// Bytes one loaded point costs: its f32 offsets on the GPU and here (kept to re-project without a re-read), its
+/// colour value there, and one f32 per column here.
 fn point_bytes(columns: usize) -> u64 {
-    12 + 4 * columns as u64
+    20 + 4 * columns as u64
 }
 
 /// What the user chose for a layer, carried over when it loads again (through a new AOI): its style, colour
@@ -51,8 +53,14 @@ pub struct Layer {
     values: Vec<Vec<f32>>,
     /// Point range of each uploaded or pending chunk inside `values`.
     chunk_ranges: Vec<Range<usize>>,
+    /// Every chunk loaded, in the world of `projection` (the CPU copy a projection switch starts from).
+    chunks: Vec<PointChunk>,
+    /// The map projection `chunks` are in.
+    projection: Projection,
     /// Chunks decoded but not yet on the GPU.
     pub pending_chunks: Vec<PointChunk>,
+    /// The positions changed (another projection): the GPU layer is rebuilt from `pending_chunks`.
+    pub positions_dirty: bool,
     /// Chunks already on the GPU.
     pub uploaded_chunks: usize,
     pub style: LayerStyle,
@@ -97,7 +105,10 @@ impl Layer {
             colour_column: None,
             values: Vec::new(),
             chunk_ranges: Vec::new(),
+            chunks: Vec::new(),
+            projection: Projection::Mercator,
             pending_chunks: Vec::new(),
+            positions_dirty: false,
             uploaded_chunks: 0,
             style: LayerStyle { colormap, ..LayerStyle::default() },
             point_size: 3.0,
@@ -149,6 +160,19 @@ impl Layer {
             LoadState::Loading { progress, .. } => Some(progress.snapshot()),
             _ => None,
         }
+    }
+
+    /// Moves every loaded point into `projection`'s world from the chunks kept here: no re-read, and one upload
+    /// of the positions (values, beams and visibility keep their chunk indexes).
+    pub fn set_projection(&mut self, projection: Projection) {
+        if projection == self.projection {
+            return;
+        }
+        self.chunks = self.chunks.iter().map(|c| reproject_chunk(c, self.projection, projection)).collect();
+        self.projection = projection;
+        self.pending_chunks = self.chunks.clone();
+        self.uploaded_chunks = 0;
+        self.positions_dirty = true;
     }
 
     pub fn is_loading(&self) -> bool {
@@ -208,7 +232,13 @@ impl Layer {
                     }
                     self.rows_loaded += points;
                     self.rows_skipped += batch.skipped as u64;
-                    self.pending_chunks.extend(batch.chunks);
+                    // The loader works in Web Mercator; a polar view takes each batch into its plane on arrival.
+                    let chunks: Vec<PointChunk> = match self.projection {
+                        Projection::Mercator => batch.chunks,
+                        to => batch.chunks.iter().map(|c| reproject_chunk(c, Projection::Mercator, to)).collect(),
+                    };
+                    self.chunks.extend(chunks.iter().cloned());
+                    self.pending_chunks.extend(chunks);
                     self.bbox = self.bbox.union(&batch.bbox);
                 }
                 LoadEvent::Finished => {

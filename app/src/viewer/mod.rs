@@ -15,6 +15,7 @@ mod open_url;
 mod panels;
 mod qa_panel;
 mod save_dialog;
+mod screen;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -48,6 +49,8 @@ pub struct AppOptions {
     pub memory_budget: Option<u64>,
     /// Load only points inside this area of interest (outlined on the map).
     pub aoi: Option<Arc<floe_io::aoi::Aoi>>,
+    /// The map's projection; `None` chooses from the data (a pole's view when every point is poleward of 60°).
+    pub projection: Option<floe_render::Projection>,
 }
 
 /// A message at the top of the window until dismissed: an error, or news of finished work (an export).
@@ -122,6 +125,10 @@ impl FloeApp {
             log::info!("floe: rendering with {:?} on {} ({:?})", info.backend, info.name, info.device_type);
         }
         let tiles = options.tiles.then(|| HttpTiles::new(walkers::sources::OpenStreetMap, cc.egui_ctx.clone()));
+        let mut map = MapView::new(tiles);
+        if let Some(projection) = options.projection {
+            map.set_projection(projection);
+        }
         let mut app = Self {
             options: options.clone(),
             tasks: Tasks::new()?,
@@ -129,7 +136,7 @@ impl FloeApp {
             selected: 0,
             next_id: 1,
             retired_layers: Vec::new(),
-            map: MapView::new(tiles),
+            map,
             aoi_drawing: aoi_draw::AoiDrawing::default(),
             qa: qa_panel::QaPanel::default(),
             open_url: open_url::OpenUrlWindow::default(),
@@ -242,7 +249,9 @@ impl FloeApp {
         let (sender, events) = std::sync::mpsc::channel();
         let state = LoadState::Loading { progress: Arc::clone(&progress), cancel: cancel.clone(), events };
         let colormap = self.options.cmap.unwrap_or_default();
-        self.layers.push(Layer::new(id, input.clone(), state, self.options.color.clone(), colormap));
+        let mut layer = Layer::new(id, input.clone(), state, self.options.color.clone(), colormap);
+        layer.set_projection(self.map.projection());
+        self.layers.push(layer);
         let ctx = ctx.clone();
         let read = match &self.options.aoi {
             Some(aoi) => ReadOptions::default().with_aoi(Arc::clone(aoi)),
@@ -320,6 +329,11 @@ impl FloeApp {
             gpu.layers.remove(&id);
         }
         for layer in &mut self.layers {
+            if layer.positions_dirty {
+                // Another projection: the layer's buffers are built again from its re-projected chunks.
+                gpu.layers.remove(&layer.id);
+                layer.positions_dirty = false;
+            }
             let gpu_layer = gpu
                 .layers
                 .entry(layer.id)
@@ -370,6 +384,10 @@ impl FloeApp {
             }
             Command::RemoveLayer { layer } => self.remove_layer(layer, render_state),
             Command::SetAoi(aoi) => self.set_aoi(aoi, ctx),
+            Command::SetProjection(projection) => {
+                self.options.projection = Some(projection);
+                self.set_projection(projection);
+            }
             Command::DismissNotice(index) => {
                 if index < self.notices.len() {
                     self.notices.remove(index);
@@ -447,6 +465,18 @@ impl FloeApp {
         self.notices.push(notice);
     }
 
+    /// Shows the map in `projection`: every layer is moved into its plane from the positions it holds.
+    pub fn set_projection(&mut self, projection: floe_render::Projection) {
+        self.map.set_projection(projection);
+        for layer in &mut self.layers {
+            layer.set_projection(projection);
+        }
+    }
+
+    pub fn projection(&self) -> floe_render::Projection {
+        self.map.projection()
+    }
+
     /// Points drawn in the last frame.
     pub fn points_drawn(&self) -> u64 {
         self.map.points_drawn()
@@ -495,6 +525,16 @@ impl eframe::App for FloeApp {
             self.first_points_logged = true;
             log::info!("floe: first points on screen {:.0} ms after the page started", crate::time_since_start_ms());
         }
+        // Until the user picks a projection or moves the map, the data choose the projection.
+        if self.options.projection.is_none() && self.map.auto_zoom {
+            let bbox = self.layers.iter().fold(floe_io::LonLatBox::EMPTY, |acc, l| acc.union(&l.bbox));
+            if !bbox.is_empty() {
+                let wanted = floe_render::Projection::for_lonlat_box(bbox.to_array());
+                if wanted != self.map.projection() {
+                    self.set_projection(wanted);
+                }
+            }
+        }
         if self.map.auto_zoom && self.layers.first().is_some_and(|l| !l.bbox.is_empty()) {
             self.zoom_to(0);
             if self.layers.first().is_some_and(|l| !l.is_loading()) {
@@ -513,7 +553,7 @@ impl eframe::App for FloeApp {
             self.sync_gpu(render_state, ctx.pixels_per_point());
         }
         let mut commands = Vec::new();
-        panels::top_bar_ui(ui, &self.notices, !self.layers.is_empty(), &mut commands);
+        panels::top_bar_ui(ui, &self.notices, !self.layers.is_empty(), self.map.projection(), &mut commands);
         let status = panels::Status {
             cursor_lonlat: self.map.cursor_lonlat(),
             zoom: self.map.zoom(),

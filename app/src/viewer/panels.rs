@@ -2,13 +2,19 @@
 //! returns what it wants changed beyond that as [`Command`]s.
 
 use egui::{Color32, RichText};
-use floe_render::Colormap;
+use floe_render::{Colormap, Projection};
 
 use super::command::{Command, Purpose};
 use super::{Layer, LoadState, Notice};
 
 /// The menu buttons and the notices under them.
-pub fn top_bar_ui(ui: &mut egui::Ui, notices: &[Notice], has_layers: bool, commands: &mut Vec<Command>) {
+pub fn top_bar_ui(
+    ui: &mut egui::Ui,
+    notices: &[Notice],
+    has_layers: bool,
+    projection: Projection,
+    commands: &mut Vec<Command>,
+) {
     egui::Panel::top("top_bar").show(ui, |ui| {
         ui.horizontal(|ui| {
             ui.strong("Floe");
@@ -28,6 +34,20 @@ pub fn top_bar_ui(ui: &mut egui::Ui, notices: &[Notice], has_layers: bool, comma
             {
                 commands.push(Command::Save(Purpose::Export { layer: None }));
             }
+            ui.separator();
+            // Last in the bar, so that the buttons before it keep their places.
+            let label = ui.label("Map").id;
+            egui::ComboBox::from_id_salt("projection")
+                .selected_text(projection.label())
+                .show_ui(ui, |ui| {
+                    for choice in Projection::ALL {
+                        if ui.selectable_label(choice == projection, choice.label()).clicked() && choice != projection {
+                            commands.push(Command::SetProjection(choice));
+                        }
+                    }
+                })
+                .response
+                .labelled_by(label);
         });
         for (index, notice) in notices.iter().enumerate() {
             ui.horizontal(|ui| {
