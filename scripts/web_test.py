@@ -26,6 +26,7 @@ FIXTURES = Path(sys.argv[2] if len(sys.argv) > 2 else "target/fixtures").resolve
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 CODECS = ["snappy", "gzip", "lz4", "brotli", "zstd"]
 ATL06 = "hdf5/real/hrt__ATL06_subset_by_shapefile_reference.h5"
+ATL03_87N = "hdf5/real/hts__ATL03_gt1l.h5"
 # Chromium flags, page query and expected backend line of each rendering path (see RECIPES.md).
 PATHS = {
     "webgl": (["--disable-gpu", "--enable-unsafe-swiftshader"], "?backend=webgl&tiles=off", "Gl"),
@@ -354,6 +355,25 @@ def run(name):
     return not failures
 
 
+def polar_cases():
+    """?projection=north over the real ATL03 subset at 87.3°N (2,909 photons by h5py), on both backends: every
+    photon loads and the map shows them (Web Mercator ends at 85.05°)."""
+    results = []
+    for backend in PATHS:
+        flags, query, _ = PATHS[backend]
+        name = ATL03_87N.rsplit("/", 1)[1]
+        log, shot = browse(flags, f"{query}&projection=north&url=DATA/ok/shared/{ATL03_87N}",
+                           re.escape(name) + r": \d+ points loaded|cannot read")
+        got = loaded(log, name)
+        coloured = map_pixels(shot) if shot.exists() else 0
+        ok = got is not None and got[0] == 2909 and coloured >= 4
+        print(f"polar north ({backend}): {got[0] if got else 'FAIL not loaded'} photons, {coloured} coloured pixels")
+        if not ok:
+            print(f"polar north ({backend}): FAIL console: {log[-5:]}")
+        results.append(ok)
+    return results
+
+
 def main():
     passed = failed = 0
     for name in PATHS:
@@ -361,7 +381,8 @@ def main():
             passed += 1
         else:
             failed += 1
-    for ok in [*url_cases(), *format_cases(), *memory_budget_case(), *local_file_cases(), *aoi_export_qa_case()]:
+    for ok in [*url_cases(), *format_cases(), *memory_budget_case(), *local_file_cases(), *aoi_export_qa_case(),
+               *polar_cases()]:
         passed += ok
         failed += not ok
     print(f"{passed} passed, {failed} failed")
