@@ -16,7 +16,8 @@ Oracles come from pyarrow and shapely, independent of Floe's own decoder:
   (shapes_oracle.json); points with an undeclared `bbox` struct; a file with two columns named `bbox`; an empty
   file, a text file named .h5, a directory of HDF5 files, a GEDI-like, an ATL10-like and a plain HDF5 file.
 - polar/: four points on the 80th parallel around each pole, 90° of longitude apart, each with its own value
-  (`north.parquet`, `south.parquet`), and their EPSG:3413/3031 coordinates from pyproj (`polar_oracle.json`).
+  (`north.parquet`, `south.parquet`), and their EPSG:3413/3031 coordinates from pyproj (`polar_oracle.json`);
+  `pole_grid.parquet`, 720 points from 80°N to 89.5°N every 0.5° and every 10° of longitude.
 """
 import json
 import math
@@ -287,6 +288,11 @@ def polar(out):
         to_polar = Transformer.from_crs("EPSG:4326", f"EPSG:{epsg}", always_xy=True)
         oracle[name] = [list(to_polar.transform(x, y)) + [v] for x, y, v in zip(lon, lat, value)]
     (folder / "polar_oracle.json").write_text(json.dumps(oracle))
+    # A grid around the North Pole, for AOIs drawn around it.
+    grid = [(lon * 10.0 - 180.0, 80.0 + lat * 0.5) for lat in range(20) for lon in range(36)]
+    table = pa.table({"longitude": [p[0] for p in grid], "latitude": [p[1] for p in grid],
+                      "value": pa.array([p[1] for p in grid], pa.float32())})
+    write_atomic(table, folder / "pole_grid.parquet")
 
 
 def main():

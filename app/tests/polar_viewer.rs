@@ -103,3 +103,76 @@ fn the_cursor_reads_lon_lat_in_the_polar_view() {
     let b = Projection::North.polar_from_lonlat(right.0, right.1).unwrap();
     assert!(b[0] > a[0] && (b[1] - a[1]).abs() < 1e-6 * (b[0] - a[0]).abs().max(1.0) + 1.0, "{a:?} → {b:?}");
 }
+
+#[test]
+fn a_polygon_drawn_around_the_north_pole_selects_the_points_inside_it_on_screen() {
+    let grid = std::path::PathBuf::from(std::env::var_os("FLOE_FIXTURES").expect("FLOE_FIXTURES"))
+        .join("polar/pole_grid.parquet")
+        .to_string_lossy()
+        .into_owned();
+    let options =
+        AppOptions { tiles: false, inputs: vec![grid], projection: Some(Projection::North), ..AppOptions::default() };
+    let mut harness = loaded_viewer(options);
+    assert_eq!(harness.state().layers[0].rows_loaded, 720);
+    harness.get_by_label("Zoom to").click();
+    harness.run_steps(2);
+    // An irregular quadrilateral around the map's centre, where the pole is once the grid is zoomed to.
+    let corners: Vec<egui::Pos2> = [(-120.0, -90.0), (110.0, -100.0), (130.0, 95.0), (-100.0, 110.0)]
+        .iter()
+        .map(|(x, y)| MAP_CENTRE + egui::vec2(*x, *y))
+        .collect();
+    // Independently of the AOI code: each corner's lon/lat as the status bar reads it, in EPSG:3413 metres.
+    let corners_m: Vec<[f64; 2]> = corners
+        .iter()
+        .map(|c| {
+            harness.hover_at(*c);
+            harness.run_steps(2);
+            let (lon, lat) = harness.state().cursor_lonlat().expect("over the map");
+            Projection::North.polar_from_lonlat(lon, lat).unwrap()
+        })
+        .collect();
+    let inside = |p: [f64; 2]| {
+        let mut inside = false;
+        for (i, a) in corners_m.iter().enumerate() {
+            let b = corners_m[(i + 1) % corners_m.len()];
+            if (a[1] > p[1]) != (b[1] > p[1]) && p[0] < a[0] + (p[1] - a[1]) / (b[1] - a[1]) * (b[0] - a[0]) {
+                inside = !inside;
+            }
+        }
+        inside
+    };
+    let expected = (0..20)
+        .flat_map(|lat| (0..36).map(move |lon| (f64::from(lon) * 10.0 - 180.0, 80.0 + f64::from(lat) * 0.5)))
+        .filter(|(lon, lat)| inside(Projection::North.polar_from_lonlat(*lon, *lat).unwrap()))
+        .count();
+    assert!(expected > 100 && expected < 720, "{expected} grid points inside the drawn shape");
+    assert!(inside([0.0, 0.0]), "the shape contains the pole");
+
+    harness.get_by_label("Draw polygon").click();
+    harness.run_steps(2);
+    for corner in corners.iter().chain(corners.first()) {
+        harness.hover_at(*corner);
+        harness.step();
+        for pressed in [true, false] {
+            harness.event(egui::Event::PointerButton {
+                pos: *corner,
+                button: egui::PointerButton::Primary,
+                pressed,
+                modifiers: egui::Modifiers::NONE,
+            });
+            harness.step();
+        }
+        // Far enough apart in time that two clicks are never a double-click.
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        harness.step();
+    }
+    assert!(harness.state().aoi().is_some(), "the polygon closed on its first corner");
+    for _ in 0..500 {
+        harness.step();
+        if harness.state().layers.first().is_some_and(|l| !l.is_loading()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(harness.state().layers[0].rows_loaded, expected as u64, "the points inside the shape as drawn");
+}

@@ -6,7 +6,7 @@ use floe_io::LonLatBox;
 use floe_io::aoi::Aoi;
 
 use super::command::{Command, Purpose};
-use super::screen::{MapScreen, densified_lonlat};
+use super::screen::{MapScreen, densified_lonlat, inside};
 
 /// The AOI outline colour, drawn and in progress.
 pub const OUTLINE: Color32 = Color32::from_rgb(255, 80, 40);
@@ -93,7 +93,7 @@ impl AoiDrawing {
                 if !screen.is_lonlat_aligned() {
                     // In a polar view the rectangle's edges are straight on screen, not along parallels.
                     let corners = [rect.left_top(), rect.right_top(), rect.right_bottom(), rect.left_bottom()];
-                    return self.finish(Aoi::from_rings("drawn rectangle", vec![densified_ring(screen, &corners)]));
+                    return self.finish(drawn_on_polar(screen, "drawn rectangle", &corners));
                 }
                 let end = lonlat_at(pointer);
                 let bbox =
@@ -129,7 +129,7 @@ impl AoiDrawing {
                 let mut ring = std::mem::take(&mut self.corners_lonlat);
                 if !screen.is_lonlat_aligned() {
                     let corners: Vec<Pos2> = ring.iter().map(|c| ui_at(*c)).collect();
-                    return self.finish(Aoi::from_rings("drawn polygon", vec![densified_ring(screen, &corners)]));
+                    return self.finish(drawn_on_polar(screen, "drawn polygon", &corners));
                 }
                 ring.extend(ring.first().copied());
                 Some(Aoi::from_rings("drawn polygon", vec![ring]))
@@ -151,8 +151,17 @@ impl AoiDrawing {
 /// Screen edges followed per this many points when a shape drawn on a polar view becomes a lon/lat polygon.
 const EDGE_STEPS: usize = 32;
 
+/// The AOI of a shape drawn on a polar view: the points inside it as drawn on screen. Its edges are followed in
+/// small steps into a lon/lat ring; a shape around the pole is closed over the pole.
+fn drawn_on_polar(screen: &dyn MapScreen, name: &str, corners: &[Pos2]) -> Aoi {
+    let ring = densified_ring(screen, corners);
+    match screen.pole() {
+        Some((pole, north)) if inside(corners, pole) => Aoi::around_pole(name, &ring, north),
+        _ => Aoi::from_rings(name, vec![ring]),
+    }
+}
+
 /// The closed lon/lat ring of a shape drawn on screen, its edges followed in small steps.
-/// Not yet handled: a shape around the pole itself (its lon/lat ring would have to wrap through 360°).
 fn densified_ring(screen: &dyn MapScreen, corners: &[Pos2]) -> Vec<(f64, f64)> {
     let mut ring = Vec::new();
     for (i, a) in corners.iter().enumerate() {

@@ -12,6 +12,10 @@ pub trait MapScreen {
     /// Whether lines of constant latitude and longitude are the screen's axes (Web Mercator): a rectangle
     /// drawn on screen is then a lon/lat box. In a polar view they are circles and rays.
     fn is_lonlat_aligned(&self) -> bool;
+    /// Where the pole of a polar view is on screen, and whether it is the north pole.
+    fn pole(&self) -> Option<(Pos2, bool)> {
+        None
+    }
 }
 
 impl MapScreen for walkers::Projector<'_> {
@@ -52,6 +56,11 @@ impl MapScreen for PolarScreen {
     fn is_lonlat_aligned(&self) -> bool {
         false
     }
+
+    fn pole(&self) -> Option<(Pos2, bool)> {
+        let north = self.projection == Projection::North;
+        Some((self.ui_from_lonlat((0.0, if north { 90.0 } else { -90.0 })), north))
+    }
 }
 
 impl PolarScreen {
@@ -60,6 +69,18 @@ impl PolarScreen {
         let ppp = self.camera.pixels_per_point;
         [f64::from(ui.x - self.rect.min.x) * ppp, f64::from(ui.y - self.rect.min.y) * ppp]
     }
+}
+
+/// Whether `point` is inside the polygon with these corners (even-odd rule).
+pub fn inside(corners: &[Pos2], point: Pos2) -> bool {
+    let mut inside = false;
+    for (i, a) in corners.iter().enumerate() {
+        let b = corners[(i + 1) % corners.len()];
+        if (a.y > point.y) != (b.y > point.y) && point.x < a.x + (point.y - a.y) / (b.y - a.y) * (b.x - a.x) {
+            inside = !inside;
+        }
+    }
+    inside
 }
 
 /// Points along the straight screen segment from `a` to `b` (both ends included), as lon/lat: a shape drawn on a

@@ -9,7 +9,9 @@ pub use geojson::{MAX_AOI_BYTES, check_size};
 use std::sync::Arc;
 
 use arrow_array::BooleanArray;
-use geo::{BoundingRect as _, Contains as _, LineString, MultiPolygon, Point, Polygon};
+use geo::{
+    BooleanOps as _, BoundingRect as _, Contains as _, LineString, MapCoords as _, MultiPolygon, Point, Polygon,
+};
 
 use crate::batch::PointBatch;
 use crate::error::{IoError, Result};
@@ -55,6 +57,38 @@ impl Aoi {
     pub fn from_rings(name: &str, outer_rings: Vec<Vec<(f64, f64)>>) -> Self {
         let polygons = outer_rings.into_iter().map(|ring| Polygon::new(LineString::from(ring), vec![])).collect();
         Self::new(name, MultiPolygon(polygons))
+    }
+
+    /// The area a closed lon/lat ring encloses when the ring winds once around a pole (a shape drawn around the
+    /// pole on a polar map): its longitudes are unwrapped along the ring, the ring is closed over the pole along the
+    /// pole's latitude, and the cap is cut back into [−180°, 180°]. `north` names the pole inside.
+    pub fn around_pole(name: &str, ring: &[(f64, f64)], north: bool) -> Self {
+        let pole_lat = if north { 90.0 } else { -90.0 };
+        let mut unwrapped: Vec<(f64, f64)> = Vec::with_capacity(ring.len() + 3);
+        for &(lon, lat) in ring {
+            let lon = match unwrapped.last() {
+                // The shorter way round from the previous vertex.
+                Some(&(previous, _)) => previous + (lon - previous + 180.0).rem_euclid(360.0) - 180.0,
+                None => lon,
+            };
+            unwrapped.push((lon, lat));
+        }
+        let (Some(&first), Some(&last)) = (unwrapped.first(), unwrapped.last()) else {
+            return Self::new(name, MultiPolygon(Vec::new()));
+        };
+        unwrapped.push((last.0, pole_lat));
+        unwrapped.push((first.0, pole_lat));
+        unwrapped.push(first);
+        let cap = Polygon::new(LineString::from(unwrapped), vec![]);
+        let world = geo::Rect::new(geo::coord! { x: -180.0, y: -90.0 }, geo::coord! { x: 180.0, y: 90.0 }).to_polygon();
+        let mut parts: Vec<Polygon<f64>> = Vec::new();
+        // The unwrapped cap spans 360° from wherever the ring began: two or three copies 360° apart cover
+        // [−180°, 180°] once.
+        for shift in [-720.0, -360.0, 0.0, 360.0, 720.0] {
+            let shifted = cap.map_coords(|c| geo::coord! { x: c.x + shift, y: c.y });
+            parts.extend(shifted.intersection(&world).0);
+        }
+        Self::new(name, MultiPolygon(parts))
     }
 
     pub(crate) fn new(name: &str, polygons: MultiPolygon<f64>) -> Self {
@@ -109,6 +143,33 @@ mod tests {
 
     const SQUARE_WITH_HOLE: &str = r#"{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon",
         "coordinates": [[[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]], [[4, 4], [6, 4], [6, 6], [4, 6], [4, 4]]]}}"#;
+
+    #[test]
+    fn a_ring_around_the_north_pole_holds_the_cap_inside_it() {
+        // A square around the pole in EPSG:3413-like fashion: its corners at 80°N, 90° of longitude apart, with
+        // the antimeridian crossed on the way.
+        let corners = [(-135.0, 80.0), (-45.0, 80.0), (45.0, 80.0), (135.0, 80.0)];
+        let mut ring: Vec<(f64, f64)> = Vec::new();
+        for i in 0..4 {
+            let (a, b) = (corners[i], corners[(i + 1) % 4]);
+            for step in 0..10 {
+                let f = f64::from(step) / 10.0;
+                let lon = a.0 + ((b.0 - a.0 + 180.0f64).rem_euclid(360.0) - 180.0) * f;
+                ring.push((((lon + 180.0).rem_euclid(360.0)) - 180.0, 80.0));
+            }
+        }
+        ring.push(ring[0]);
+        let aoi = Aoi::around_pole("drawn polygon", &ring, true);
+        for lon in [-179.9, -90.0, 0.0, 90.0, 179.9] {
+            assert!(aoi.contains(lon, 85.0), "{lon}, 85");
+            assert!(aoi.contains(lon, 89.99), "{lon}, 89.99");
+            assert!(!aoi.contains(lon, 75.0), "{lon}, 75");
+        }
+        assert_eq!(aoi.bbox, LonLatBox::new(-180.0, 80.0, 180.0, 90.0));
+        // Saved and read back, it is still the cap (every coordinate inside ±180°).
+        let back = Aoi::from_geojson("cap.geojson", aoi.to_geojson().as_bytes()).unwrap();
+        assert!(back.contains(170.0, 88.0) && !back.contains(170.0, 79.0));
+    }
 
     #[test]
     fn polygons_with_holes_contain_exactly_their_area() {
