@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 
 use floe_io::{CancelToken, LonLatBox, Progress, ProgressSnapshot};
-use floe_render::projection::reproject_chunk;
+use floe_render::projection::{reproject_chunk, reproject_chunks};
 use floe_render::{Colormap, LayerStyle, PointChunk, Projection};
 
 use crate::load::{Input, LoadEvent, default_colour_column};
@@ -168,7 +168,7 @@ impl Layer {
         if projection == self.projection {
             return;
         }
-        self.chunks = self.chunks.iter().map(|c| reproject_chunk(c, self.projection, projection)).collect();
+        self.chunks = reproject_chunks(&self.chunks, self.projection, projection);
         self.projection = projection;
         self.pending_chunks = self.chunks.clone();
         self.uploaded_chunks = 0;
