@@ -176,3 +176,176 @@ fn a_polygon_drawn_around_the_north_pole_selects_the_points_inside_it_on_screen(
     }
     assert_eq!(harness.state().layers[0].rows_loaded, expected as u64, "the points inside the shape as drawn");
 }
+
+/// A loopback tile server for the polar grid (GIBS's: corner at ±4,194,304 m, 512-pixel tiles, 8,192 m per pixel at
+/// level 0). Each tile pixel is coloured by the quadrant its centre lies in, in projected metres, so the tiles show
+/// where (0, 0), the pole, is. HEAD and `Range` as object_store asks for them. Returns the URL template.
+fn serve_quadrant_tiles() -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut writer = stream;
+                loop {
+                    let mut request = String::new();
+                    if reader.read_line(&mut request).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let mut range = None;
+                    loop {
+                        let mut header = String::new();
+                        if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                            break;
+                        }
+                        if let Some(value) = header.to_ascii_lowercase().strip_prefix("range: bytes=") {
+                            let (a, b) = value.trim().split_once('-').unwrap();
+                            range = Some((a.parse::<usize>().unwrap(), b.parse::<usize>().ok()));
+                        }
+                    }
+                    let mut parts = request.split_whitespace();
+                    let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
+                    let numbers: Vec<u32> =
+                        path.trim_end_matches(".png").split('/').filter_map(|p| p.parse().ok()).collect();
+                    let body = match numbers[..] {
+                        [z, y, x] => quadrant_tile(z, y, x),
+                        _ => Vec::new(),
+                    };
+                    let total = body.len();
+                    let (status, slice, extra) = match range {
+                        Some((start, end)) if total > 0 => {
+                            let end = end.unwrap_or(total - 1).min(total - 1);
+                            (
+                                "206 Partial Content",
+                                &body[start..=end],
+                                format!("Content-Range: bytes {start}-{end}/{total}\r\n"),
+                            )
+                        }
+                        _ => ("200 OK", &body[..], String::new()),
+                    };
+                    let head = format!(
+                        "HTTP/1.1 {status}\r\nAccept-Ranges: bytes\r\nLast-Modified: Sat, 21 Nov 2026 12:00:00 GMT\r\n{extra}Content-Length: {}\r\n\r\n",
+                        slice.len()
+                    );
+                    let sent = writer
+                        .write_all(head.as_bytes())
+                        .and_then(|_| if method == "HEAD" { Ok(()) } else { writer.write_all(slice) });
+                    if sent.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    format!("http://{address}/{{z}}/{{y}}/{{x}}.png")
+}
+
+/// Quadrant colours: x < 0, y > 0 red; x ≥ 0, y > 0 green; x < 0, y ≤ 0 blue; x ≥ 0, y ≤ 0 yellow.
+const QUADRANTS: [[u8; 3]; 4] = [[220, 40, 40], [40, 200, 40], [40, 40, 220], [230, 210, 30]];
+
+fn quadrant_tile(z: u32, y: u32, x: u32) -> Vec<u8> {
+    let resolution = 8192.0 / f64::from(1u32 << z);
+    let (left, top) =
+        (-4_194_304.0 + f64::from(x) * 512.0 * resolution, 4_194_304.0 - f64::from(y) * 512.0 * resolution);
+    let mut pixels = Vec::with_capacity(512 * 512 * 4);
+    for row in 0..512 {
+        for column in 0..512 {
+            let mx = left + (f64::from(column) + 0.5) * resolution;
+            let my = top - (f64::from(row) + 0.5) * resolution;
+            let quadrant = usize::from(mx >= 0.0) + 2 * usize::from(my <= 0.0);
+            pixels.extend(QUADRANTS[quadrant]);
+            pixels.push(255);
+        }
+    }
+    let mut png = Vec::new();
+    let mut encoder = png::Encoder::new(&mut png, 512, 512);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.write_header().unwrap().write_image_data(&pixels).unwrap();
+    png
+}
+
+#[test]
+fn polar_tiles_lie_under_the_points_aligned_and_their_absence_leaves_the_coastline() {
+    let north = std::path::PathBuf::from(std::env::var_os("FLOE_FIXTURES").expect("FLOE_FIXTURES"))
+        .join("polar/north.parquet")
+        .to_string_lossy()
+        .into_owned();
+    let options = AppOptions {
+        tiles: true,
+        polar_tiles: Some(serve_quadrant_tiles()),
+        inputs: vec![north.clone()],
+        projection: Some(Projection::North),
+        ..AppOptions::default()
+    };
+    let mut harness = loaded_viewer(options);
+    for _ in 0..600 {
+        harness.step();
+        let counts = harness.state().polar_tile_counts();
+        assert_eq!(counts.failed, 0, "every tile is served");
+        if counts.ready >= 4 && counts.loading == 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    harness.run_steps(3);
+    // Where the pole is on screen, from the cursor readout: metres per ui point along x, then the offset.
+    let metres_at = |harness: &mut Harness<'static, FloeApp>, p: egui::Pos2| {
+        harness.hover_at(p);
+        harness.run_steps(2);
+        let (lon, lat) = harness.state().cursor_lonlat().expect("over the map");
+        Projection::North.polar_from_lonlat(lon, lat).unwrap()
+    };
+    let m0 = metres_at(&mut harness, MAP_CENTRE);
+    let m1 = metres_at(&mut harness, MAP_CENTRE + egui::vec2(100.0, 0.0));
+    let metres_per_point = (m1[0] - m0[0]) / 100.0;
+    let pole = MAP_CENTRE + egui::vec2((-m0[0] / metres_per_point) as f32, (m0[1] / metres_per_point) as f32);
+    harness.hover_at(egui::pos2(5.0, 630.0));
+    harness.run_steps(2);
+    let image = harness.render().expect("render");
+    image.save(std::env::temp_dir().join("floe-polar-tiles.png")).unwrap();
+    let colour_at = |dx: f32, dy: f32| {
+        let p = pole + egui::vec2(dx, dy);
+        let pixel = image.get_pixel(p.x.round() as u32, p.y.round() as u32).0;
+        [pixel[0], pixel[1], pixel[2]]
+    };
+    let close = |a: [u8; 3], b: [u8; 3]| a.iter().zip(b).all(|(x, y)| x.abs_diff(y) <= 12);
+    // Screen y is down, metres y up: above-left of the pole is x < 0, y > 0. Sampled 10 points from the pole at
+    // ±30° from the horizontal, midway between the graticule's meridians (which meet there every 30°, from 15°).
+    let (dx, dy) = (8.66, 5.0);
+    for ((dx, dy), quadrant) in [((-dx, -dy), 0), ((dx, -dy), 1), ((-dx, dy), 2), ((dx, dy), 3)] {
+        let found = colour_at(dx, dy);
+        assert!(
+            close(found, QUADRANTS[quadrant]),
+            "at pole {pole:?} + ({dx}, {dy}): {found:?}, want {:?}",
+            QUADRANTS[quadrant]
+        );
+    }
+
+    // No server: every tile fails, and the sea and the coastline are drawn as without tiles.
+    let options = AppOptions {
+        tiles: true,
+        polar_tiles: Some("http://127.0.0.1:9/{z}/{y}/{x}.png".to_owned()),
+        inputs: vec![north],
+        projection: Some(Projection::North),
+        ..AppOptions::default()
+    };
+    let mut harness = loaded_viewer(options);
+    for _ in 0..600 {
+        harness.step();
+        let counts = harness.state().polar_tile_counts();
+        if counts.failed >= 4 && counts.loading == 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let counts = harness.state().polar_tile_counts();
+    assert!(counts.ready == 0 && counts.failed >= 4, "{counts:?}");
+    let image = harness.render().expect("render");
+    let [r, g, b, _] = floe::style::SEA;
+    let sea = image.pixels().filter(|p| close([p.0[0], p.0[1], p.0[2]], [r, g, b])).count();
+    let [r, g, b, _] = floe::style::COAST;
+    let coast = image.pixels().filter(|p| close([p.0[0], p.0[1], p.0[2]], [r, g, b])).count();
+    assert!(sea > 100_000 && coast > 200, "{sea} sea pixels, {coast} coastline pixels");
+}

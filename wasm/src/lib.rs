@@ -81,6 +81,7 @@ mod web {
             tiles: query("tiles").as_deref() != Some("off"),
             // `?projection=north|south|mercator`; absent or `auto`: chosen from the data.
             projection: query("projection").and_then(|name| floe_render::Projection::from_name(&name)),
+            polar_tiles: query("polar_tiles"),
             memory_budget: Some(
                 query("memory_mb")
                     .and_then(|mb| mb.parse::<f64>().ok())

@@ -132,6 +132,10 @@ pub struct ViewArgs {
     /// south (EPSG:3031); the top bar switches it at any time.
     #[arg(long, value_enum, default_value_t = ProjectionChoice::Auto)]
     pub projection: ProjectionChoice,
+    /// Tiles under the polar views: a URL template with {z}, {y} (row), {x} (column) and {epsg} (3413 or 3031)
+    /// on NASA GIBS's polar grid (default: GIBS Blue Marble). Not fetched with --offline.
+    #[arg(long, value_name = "URL")]
+    pub polar_tiles: Option<String>,
     /// Load only points inside the polygons of this GeoJSON file (also: open or drop a .geojson file).
     #[arg(long, value_name = "FILE.geojson")]
     pub aoi: Option<String>,
@@ -334,6 +338,7 @@ fn run_viewer(args: ViewArgs) -> anyhow::Result<()> {
         tiles: !args.offline,
         dataset: args.input.dataset_options()?,
         memory_budget: args.memory_mb.map(|mb| mb.saturating_mul(1_000_000)),
+        polar_tiles: args.polar_tiles.clone(),
         projection: match args.projection {
             ProjectionChoice::Auto => None,
             // Any box resolves a fixed choice.

@@ -13,7 +13,9 @@ use walkers::{HttpTiles, MapMemory, lon_lat};
 
 use super::aoi_draw::{self, AoiDrawing, DrawTool};
 use super::gpu::MapCallback;
+use super::polar_tiles::{PolarTiles, TileCounts};
 use super::screen::{MapScreen, PolarScreen};
+use crate::platform::Tasks;
 
 /// Zoom levels per point of wheel scroll in the polar view (walkers' feel: 2 levels per unit of zoom delta).
 const SCROLL_ZOOM_PER_POINT: f64 = 1.0 / 200.0;
@@ -33,10 +35,12 @@ pub struct MapView {
     /// The polar views' own camera (walkers keeps the Mercator one): centre in world units and zoom.
     polar_centre_world: [f64; 2],
     polar_zoom: f64,
+    /// Basemap tiles of the polar views (`None` offline).
+    polar_tiles: Option<PolarTiles>,
 }
 
 impl MapView {
-    pub fn new(tiles: Option<HttpTiles>) -> Self {
+    pub fn new(tiles: Option<HttpTiles>, polar_tiles: Option<PolarTiles>) -> Self {
         let mut memory = MapMemory::default();
         // Zoom bounds are valid constants: setting them cannot fail.
         let _ = memory.set_zoom(3.0);
@@ -50,6 +54,7 @@ impl MapView {
             projection: Projection::Mercator,
             polar_centre_world: [0.5, 0.5],
             polar_zoom: 3.0,
+            polar_tiles,
         }
     }
 
@@ -93,6 +98,11 @@ impl MapView {
         self.cursor_lonlat
     }
 
+    /// Polar tiles cached, failed and on their way.
+    pub fn polar_tile_counts(&self) -> TileCounts {
+        self.polar_tiles.as_ref().map_or_else(TileCounts::default, PolarTiles::counts)
+    }
+
     pub fn zoom(&self) -> f64 {
         match self.projection {
             Projection::Mercator => self.memory.zoom(),
@@ -127,9 +137,10 @@ impl MapView {
         layer_ids: Vec<u64>,
         aoi: Option<&Aoi>,
         drawing: &mut AoiDrawing,
+        tasks: &Tasks,
     ) -> Option<Aoi> {
         if self.projection != Projection::Mercator {
-            return self.polar_ui(ui, layer_ids, aoi, drawing);
+            return self.polar_ui(ui, layer_ids, aoi, drawing, tasks);
         }
         let points_drawn = Arc::clone(&self.points_drawn);
         let ppp = ui.ctx().pixels_per_point();
@@ -193,6 +204,7 @@ impl MapView {
         layer_ids: Vec<u64>,
         aoi: Option<&Aoi>,
         drawing: &mut AoiDrawing,
+        tasks: &Tasks,
     ) -> Option<Aoi> {
         let ppp = f64::from(ui.ctx().pixels_per_point());
         let (rect, response) = ui.allocate_exact_size(ui.available_size(), egui::Sense::click_and_drag());
@@ -243,12 +255,16 @@ impl MapView {
         }
         let camera = camera_now(self.polar_centre_world, self.polar_zoom);
         let [r, g, b, _] = crate::style::SEA;
-        ui.painter().rect_filled(rect, 0.0, egui::Color32::from_rgb(r, g, b));
+        let painter = ui.painter_at(rect);
+        painter.rect_filled(rect, 0.0, egui::Color32::from_rgb(r, g, b));
+        let screen = PolarScreen { projection: self.projection, camera, rect };
+        // Tiles first: the basemap lines and the points are drawn over them.
+        if let Some(tiles) = &self.polar_tiles {
+            tiles.ui(&painter, &screen, tasks);
+        }
         let points_drawn = Arc::clone(&self.points_drawn);
         let callback = MapCallback { camera, projection: self.projection, layer_ids, coastline: true, points_drawn };
         ui.painter().add(egui_wgpu::Callback::new_paint_callback(rect, callback));
-        let screen = PolarScreen { projection: self.projection, camera, rect };
-        let painter = ui.painter_at(rect);
         graticule_labels_ui(&painter, &screen);
         if let Some(aoi) = aoi {
             aoi_outline_ui(ui, aoi, &screen);

@@ -13,6 +13,7 @@ mod layer;
 mod map_view;
 mod open_url;
 mod panels;
+mod polar_tiles;
 mod qa_panel;
 mod save_dialog;
 mod screen;
@@ -27,6 +28,7 @@ use walkers::HttpTiles;
 pub use aoi_draw::DrawTool;
 pub use command::{Command, Purpose};
 pub use layer::{Layer, LoadState};
+pub use polar_tiles::TileCounts;
 pub use save_dialog::{SaveCommand, SaveDialog};
 
 use crate::load::{Input, LoadEvent, parallelism, run_load};
@@ -51,6 +53,9 @@ pub struct AppOptions {
     pub aoi: Option<Arc<floe_io::aoi::Aoi>>,
     /// The map's projection; `None` chooses from the data (a pole's view when every point is poleward of 60°).
     pub projection: Option<floe_render::Projection>,
+    /// URL template of the polar views' tiles (`{z}`, `{y}` row, `{x}` column, `{epsg}`); `None`: NASA GIBS.
+    /// Fetched only with `tiles`.
+    pub polar_tiles: Option<String>,
 }
 
 /// A message at the top of the window until dismissed: an error, or news of finished work (an export).
@@ -125,7 +130,8 @@ impl FloeApp {
             log::info!("floe: rendering with {:?} on {} ({:?})", info.backend, info.name, info.device_type);
         }
         let tiles = options.tiles.then(|| HttpTiles::new(walkers::sources::OpenStreetMap, cc.egui_ctx.clone()));
-        let mut map = MapView::new(tiles);
+        let polar_tiles = options.tiles.then(|| polar_tiles::PolarTiles::new(options.polar_tiles.clone()));
+        let mut map = MapView::new(tiles, polar_tiles);
         if let Some(projection) = options.projection {
             map.set_projection(projection);
         }
@@ -477,6 +483,11 @@ impl FloeApp {
         self.map.projection()
     }
 
+    /// Polar basemap tiles cached, failed and on their way.
+    pub fn polar_tile_counts(&self) -> polar_tiles::TileCounts {
+        self.map.polar_tile_counts()
+    }
+
     /// Points drawn in the last frame.
     pub fn points_drawn(&self) -> u64 {
         self.map.points_drawn()
@@ -564,7 +575,8 @@ impl eframe::App for FloeApp {
         self.side_panel_ui(ui, &mut commands);
         egui::CentralPanel::default().frame(egui::Frame::NONE).show(ui, |ui| {
             let layer_ids: Vec<u64> = self.layers.iter().filter(|l| l.style.visible).map(|l| l.id).collect();
-            if let Some(aoi) = self.map.show_ui(ui, layer_ids, self.options.aoi.as_deref(), &mut self.aoi_drawing) {
+            let aoi = self.options.aoi.as_deref();
+            if let Some(aoi) = self.map.show_ui(ui, layer_ids, aoi, &mut self.aoi_drawing, &self.tasks) {
                 commands.push(Command::SetAoi(Some(Arc::new(aoi))));
             }
         });
