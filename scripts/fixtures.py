@@ -17,7 +17,9 @@ Oracles come from pyarrow and shapely, independent of Floe's own decoder:
   file, a text file named .h5, a directory of HDF5 files, a GEDI-like, an ATL10-like and a plain HDF5 file.
 - polar/: four points on the 80th parallel around each pole, 90° of longitude apart, each with its own value
   (`north.parquet`, `south.parquet`), and their EPSG:3413/3031 coordinates from pyproj (`polar_oracle.json`);
-  `pole_grid.parquet`, 720 points from 80°N to 89.5°N every 0.5° and every 10° of longitude.
+  `pole_grid.parquet`, 720 points from 80°N to 89.5°N every 0.5° and every 10° of longitude; `greenland.parquet`,
+  points inside Greenland's coastline (the embedded one), and that coastline in EPSG:3413 metres by pyproj
+  (`greenland_3413.json`).
 """
 import json
 import math
@@ -293,6 +295,28 @@ def polar(out):
     table = pa.table({"longitude": [p[0] for p in grid], "latitude": [p[1] for p in grid],
                       "value": pa.array([p[1] for p in grid], pa.float32())})
     write_atomic(table, folder / "pole_grid.parquet")
+    # Greenland: the embedded coastline's ring around (42°W, 72°N), projected by PROJ; points every 1° × 0.5°
+    # at least 0.5° inside it (shapely), so that drawn dots lie wholly inside the projected ring.
+    blob = (ROOT / "assets" / "coastline_110m.bin").read_bytes()
+    (count,), offset = struct.unpack_from("<I", blob, 0), 4
+    greenland = None
+    for _ in range(count):
+        (n,) = struct.unpack_from("<I", blob, offset)
+        offset += 4
+        values = struct.unpack_from(f"<{2 * n}f", blob, offset)
+        offset += 8 * n
+        ring = list(zip(values[0::2], values[1::2]))
+        if len(ring) > 3 and ring[0] == ring[-1] and shapely.Polygon(ring).contains(shapely.Point(-42, 72)):
+            greenland = shapely.Polygon(ring)
+    inner = greenland.buffer(-0.5)
+    points = [(lon + 0.5, lat + 0.25) for lon in range(-74, -11) for lat in [60 + 0.5 * i for i in range(48)]
+              if inner.contains(shapely.Point(lon + 0.5, lat + 0.25))]
+    table = pa.table({"longitude": [p[0] for p in points], "latitude": [p[1] for p in points],
+                      "value": pa.array([p[1] for p in points], pa.float32())})
+    write_atomic(table, folder / "greenland.parquet")
+    to_3413 = Transformer.from_crs("EPSG:4326", "EPSG:3413", always_xy=True)
+    ring_m = [list(to_3413.transform(x, y)) for x, y in greenland.exterior.coords]
+    (folder / "greenland_3413.json").write_text(json.dumps({"points": len(points), "ring": ring_m}))
 
 
 def main():

@@ -117,3 +117,57 @@ fn an_extent_needs_a_polar_view() {
         "error: --extent 5,0,1,1: expected XMIN,YMIN,XMAX,YMAX with XMIN < XMAX and YMIN < YMAX\n"
     );
 }
+
+#[test]
+fn greenland_draws_inside_its_coastline_projected_by_proj() {
+    let oracle: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("polar/greenland_3413.json")).unwrap()).unwrap();
+    let ring: Vec<[f64; 2]> =
+        oracle["ring"].as_array().unwrap().iter().map(|p| [p[0].as_f64().unwrap(), p[1].as_f64().unwrap()]).collect();
+    let inside = |p: [f64; 2]| {
+        let mut inside = false;
+        for (i, a) in ring.iter().enumerate() {
+            let b = ring[(i + 1) % ring.len()];
+            if (a[1] > p[1]) != (b[1] > p[1]) && p[0] < a[0] + (p[1] - a[1]) / (b[1] - a[1]) * (b[0] - a[0]) {
+                inside = !inside;
+            }
+        }
+        inside
+    };
+    let png = out_dir("greenland").join("greenland.png");
+    let input = fixtures().join("polar/greenland.parquet");
+    // 2,000 km × 3,000 km at 5 km per pixel, from (−800 km, −3,400 km).
+    let out = floe(&[
+        "render",
+        input.to_str().unwrap(),
+        "--out",
+        png.to_str().unwrap(),
+        "--force",
+        "--projection",
+        "north",
+        "--extent",
+        "-800000,-3400000,1200000,-400000",
+        "--size",
+        "400x600",
+        "--basemap",
+        "none",
+        "--point-size",
+        "2",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let points = oracle["points"].as_u64().unwrap();
+    assert!(stdout.contains(&format!("400x600, {points} points")), "{stdout}");
+    let (width, pixels) = read_png(&png);
+    let mut drawn = 0;
+    for (i, pixel) in pixels.chunks_exact(4).enumerate() {
+        if pixel == WHITE {
+            continue;
+        }
+        drawn += 1;
+        let (x, y) = ((i % width) as f64 + 0.5, (i / width) as f64 + 0.5);
+        let metres = [-800_000.0 + x * 5000.0, -400_000.0 - y * 5000.0];
+        assert!(inside(metres), "a point drawn at pixel ({x}, {y}) = {metres:?} m lies outside Greenland");
+    }
+    assert!(drawn as u64 >= points, "{drawn} pixels drawn for {points} points");
+}
