@@ -104,6 +104,18 @@ def products(out):
                     fill = d.attrs.get("_FillValue")
                     valid = values != fill if fill is not None else np.ones(values.shape, bool)
                     entry["variables"][variable.split("/")[-1]] = {"nulls": int((~valid).sum()), "sum": float(values[valid].sum())}
+                # Along-track distance: ATL06 stores it; ATL03's is the photon's segment_dist_x + dist_ph_along.
+                if name == "ATL06":
+                    entry["x_atc"] = [float(v) for v in g["ground_track/x_atc"][()].astype(np.float64)]
+                elif name == "ATL03" and f"{gt}/geolocation/segment_dist_x" in f:
+                    geo = f[f"{gt}/geolocation"]
+                    along = g["dist_ph_along"][()].astype(np.float64)
+                    x_atc = np.full(along.shape, np.nan)
+                    for begin, count, distance in zip(geo["ph_index_beg"][()], geo["segment_ph_cnt"][()],
+                                                      geo["segment_dist_x"][()]):
+                        if begin >= 1 and count >= 1:
+                            x_atc[begin - 1:begin - 1 + count] = distance + along[begin - 1:begin - 1 + count]
+                    entry["x_atc"] = [None if np.isnan(v) else float(v) for v in x_atc]
                 beams[gt] = entry
             result[path.name] = {"product": name, "beams": beams}
     (out / "oracle_icesat2.json").write_text(json.dumps(result, indent=1))

@@ -63,6 +63,21 @@ async fn products_match_h5py() {
             }
             let gt = batch.column("gt").unwrap().as_string::<i32>();
             assert_eq!(gt.value(0), beam.name);
+            // Along-track distance: ATL06's own x_atc; ATL03's from segment_dist_x + dist_ph_along per photon.
+            if let Some(want_x) = want.get("x_atc").and_then(Value::as_array) {
+                let x_atc = batch.column("x_atc").unwrap_or_else(|| panic!("{name} {}: no x_atc", beam.name));
+                let x_atc = x_atc.as_primitive::<arrow_array::types::Float64Type>();
+                assert_eq!(x_atc.len(), want_x.len());
+                for (row, want) in want_x.iter().enumerate() {
+                    // Within a micrometre: serde_json's float parsing may be one unit in the last place off.
+                    let got = x_atc.is_valid(row).then(|| x_atc.value(row));
+                    let close = match (got, want.as_f64()) {
+                        (Some(a), Some(b)) => (a - b).abs() < 1e-6,
+                        (a, b) => a == b,
+                    };
+                    assert!(close, "{name} {} row {row}: x_atc {got:?}, h5py {want}", beam.name);
+                }
+            }
         }
     }
 }

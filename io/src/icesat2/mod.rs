@@ -60,9 +60,12 @@ impl Product {
     fn variables(self) -> &'static [(&'static str, &'static str)] {
         match self {
             Product::Atl03 => &[("h_ph", "h_ph"), ("quality_ph", "quality_ph"), ("signal_conf_ph", "signal_conf_ph")],
-            Product::Atl06 => {
-                &[("h_li", "h_li"), ("h_li_sigma", "h_li_sigma"), ("atl06_quality_summary", "atl06_quality_summary")]
-            }
+            Product::Atl06 => &[
+                ("h_li", "h_li"),
+                ("h_li_sigma", "h_li_sigma"),
+                ("atl06_quality_summary", "atl06_quality_summary"),
+                ("x_atc", "ground_track/x_atc"),
+            ],
             Product::Atl08 => &[
                 ("h_canopy", "canopy/h_canopy"),
                 ("h_te_best_fit", "terrain/h_te_best_fit"),
@@ -315,6 +318,11 @@ impl Granule {
             fields.push(Field::new(*name, array.data_type().clone(), true));
             columns.push(array);
         }
+        if self.product == Product::Atl03 {
+            let x_atc = self.atl03_x_atc(&beam.name, &runs, selected.len()).await?;
+            fields.push(Field::new("x_atc", DataType::Float64, true));
+            columns.push(Arc::new(Float64Array::from(x_atc)));
+        }
         let n = selected.len();
         fields.push(Field::new("gt", DataType::Utf8, false));
         columns.push(Arc::new(StringArray::from(vec![beam.name.as_str(); n])));
@@ -370,6 +378,46 @@ impl Granule {
             });
         }
         Ok(Some(range.unwrap_or(0..0)))
+    }
+
+    /// Along-track distance of each selected ATL03 photon: its 20 m segment's `segment_dist_x` (the photon's segment
+    /// found from the 1-based `ph_index_beg` and `segment_ph_cnt`) plus the photon's `dist_ph_along`. All null when
+    /// the granule has no geolocation group (some subsets drop it).
+    async fn atl03_x_atc(&self, beam: &str, runs: &[RowRun], count: usize) -> Result<Vec<Option<f64>>> {
+        let geolocation = format!("/{beam}/geolocation");
+        let segments = async {
+            let begin = self.read_f64(&format!("{geolocation}/ph_index_beg"), None).await?;
+            let photons = self.read_f64(&format!("{geolocation}/segment_ph_cnt"), None).await?;
+            let distance = self.read_f64(&format!("{geolocation}/segment_dist_x"), None).await?;
+            Ok::<_, IoError>((begin, photons, distance))
+        };
+        let (begin, photons, distance) = match segments.await {
+            Ok(segments) => segments,
+            Err(IoError::NotFound { .. }) => return Ok(vec![None; count]),
+            Err(e) => return Err(e),
+        };
+        // (first photon row, photon count, distance) of segments that hold photons, in row order.
+        let mut index: Vec<(u64, u64, f64)> = begin
+            .iter()
+            .zip(&photons)
+            .zip(&distance)
+            .filter(|((b, c), d)| **b >= 1.0 && **c >= 1.0 && d.is_finite())
+            .map(|((b, c), d)| (*b as u64 - 1, *c as u64, *d))
+            .collect();
+        index.sort_by_key(|s| s.0);
+        let mut out = Vec::with_capacity(count);
+        for run in runs {
+            let along = self.read_f64(&format!("/{beam}/heights/dist_ph_along"), Some(run.rows.clone())).await?;
+            for &i in &run.picked {
+                let row = run.rows.start + i as u64;
+                let segment = index.partition_point(|s| s.0 <= row).checked_sub(1).and_then(|k| index.get(k));
+                let x = segment
+                    .filter(|(first, photons, _)| row < first + photons)
+                    .and_then(|(_, _, d)| along.get(i).filter(|a| a.is_finite()).map(|a| d + a));
+                out.push(x);
+            }
+        }
+        Ok(out)
     }
 
     async fn read_f64(&self, path: &str, rows: Option<std::ops::Range<u64>>) -> Result<Vec<f64>> {
