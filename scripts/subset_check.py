@@ -23,8 +23,11 @@ ATL08 = REAL / "icesat2vegr__atl08_clip.h5"
 # A pentagon across all six tracks with a hole in it (lon/lat, CRS84).
 OUTER = [[-16.60, 64.85], [-16.30, 64.86], [-16.28, 64.95], [-16.45, 64.98], [-16.62, 64.93], [-16.60, 64.85]]
 HOLE = [[-16.48, 64.89], [-16.40, 64.89], [-16.40, 64.91], [-16.48, 64.91], [-16.48, 64.89]]
-COLUMNS = ["latitude", "longitude", "time", "h_li", "h_li_sigma", "atl06_quality_summary", "track_id", "rgt",
-           "cycle", "spot", "beam_strength"]
+COLUMNS = ["latitude", "longitude", "time", "h_li", "h_li_sigma", "atl06_quality_summary", "x_atc", "track_id",
+           "rgt", "cycle", "spot", "beam_strength"]
+# Output column → path below land_ice_segments, for the values compared with h5py.
+ATL06_VALUES = {"h_li": "h_li", "h_li_sigma": "h_li_sigma", "atl06_quality_summary": "atl06_quality_summary",
+                "x_atc": "ground_track/x_atc"}
 
 results = []
 
@@ -43,9 +46,9 @@ def expected_rows():
             lon, lat = group["longitude"][:], group["latitude"][:]
             inside = shapely.contains_xy(polygon, lon, lat)
             values = {}
-            for name in ["h_li", "h_li_sigma", "atl06_quality_summary"]:
-                data = group[name][:][inside].astype(np.float64)
-                fill = group[name].attrs.get("_FillValue")
+            for name, path in ATL06_VALUES.items():
+                data = group[path][:][inside].astype(np.float64)
+                fill = group[path].attrs.get("_FillValue")
                 values[name] = [None if fill is not None and v == fill else v for v in data]
             delta = group["delta_time"][:][inside]
             order = np.argsort(delta, kind="stable")
@@ -75,7 +78,7 @@ def main():
         got_lat = np.array(table["latitude"].to_pylist(), dtype=float)[rows]
         ok = len(rows) == len(want["latitude"]) and np.array_equal(got_lat, want["latitude"])
         check(f"{beam}: {len(want['latitude'])} rows inside the polygon, same latitudes in time order", ok, f"got {len(rows)}")
-        for name in ["h_li", "h_li_sigma", "atl06_quality_summary"]:
+        for name in ATL06_VALUES:
             got = [table[name][i].as_py() for i in rows]
             same = len(got) == len(want[name]) and all(
                 (a is None and b is None) or (a is not None and b is not None and float(a) == float(b))
@@ -128,9 +131,19 @@ def granule_case(floe, work, product, granule, beam, group, variables, extra_arg
             fill = g[path].attrs.get("_FillValue")
             values = data[keep][order].astype(np.float64)
             want[name] = [None if fill is not None and v == fill else v for v in values]
+        if product == "atl03":
+            # Along-track distance per photon: its segment's segment_dist_x + dist_ph_along.
+            geo = f[beam]["geolocation"]
+            along = g["dist_ph_along"][:].astype(np.float64)
+            x_atc = np.full(along.shape, np.nan)
+            for begin, count, distance in zip(geo["ph_index_beg"][:], geo["segment_ph_cnt"][:], geo["segment_dist_x"][:]):
+                if begin >= 1 and count >= 1:
+                    x_atc[begin - 1:begin - 1 + count] = distance + along[begin - 1:begin - 1 + count]
+            want["x_atc"] = [None if np.isnan(v) else v for v in x_atc[keep][order]]
     table = pq.read_table(out)
-    columns = ["latitude", "longitude", "time", *variables, "track_id", "rgt", "cycle", "spot", "beam_strength",
-               "geometry", "bbox"]
+    extra = ["x_atc"] if product == "atl03" else []
+    columns = ["latitude", "longitude", "time", *variables, *extra, "track_id", "rgt", "cycle", "spot",
+               "beam_strength", "geometry", "bbox"]
     check(f"{product}: default columns", table.column_names == columns, str(table.column_names))
     got_lat = np.array(table["latitude"].to_pylist(), dtype=float)
     check(f"{product}: {len(order)} rows inside, same latitudes in time order",
