@@ -349,3 +349,67 @@ fn polar_tiles_lie_under_the_points_aligned_and_their_absence_leaves_the_coastli
     let coast = image.pixels().filter(|p| close([p.0[0], p.0[1], p.0[2]], [r, g, b])).count();
     assert!(sea > 100_000 && coast > 200, "{sea} sea pixels, {coast} coastline pixels");
 }
+
+#[test]
+fn clicking_a_point_on_the_map_lists_its_attributes() {
+    let fixtures = std::path::PathBuf::from(std::env::var_os("FLOE_FIXTURES").expect("FLOE_FIXTURES"));
+    let oracle: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures.join("polar/polar_oracle.json")).unwrap()).unwrap();
+    let north = fixtures.join("polar/north.parquet").to_string_lossy().into_owned();
+    let options =
+        AppOptions { tiles: false, inputs: vec![north], projection: Some(Projection::North), ..AppOptions::default() };
+    let mut harness = loaded_viewer(options);
+    harness.get_by_label("Zoom to").click();
+    harness.run_steps(2);
+    // Screen position of a point from its EPSG:3413 metres (pyproj), through the cursor readout's scale.
+    let metres_at = |harness: &mut Harness<'static, FloeApp>, p: egui::Pos2| {
+        harness.hover_at(p);
+        harness.run_steps(2);
+        let (lon, lat) = harness.state().cursor_lonlat().expect("over the map");
+        Projection::North.polar_from_lonlat(lon, lat).unwrap()
+    };
+    let m0 = metres_at(&mut harness, MAP_CENTRE);
+    let m1 = metres_at(&mut harness, MAP_CENTRE + egui::vec2(100.0, 0.0));
+    let metres_per_point = (m1[0] - m0[0]) / 100.0;
+    // The second point: 45°E, 80°N, value 1.
+    let point = &oracle["north"][1];
+    let (x, y) = (point[0].as_f64().unwrap(), point[1].as_f64().unwrap());
+    let at = MAP_CENTRE + egui::vec2(((x - m0[0]) / metres_per_point) as f32, (-(y - m0[1]) / metres_per_point) as f32);
+    // Two points off: still within the pick radius.
+    let click = at + egui::vec2(2.0, -1.0);
+    harness.hover_at(click);
+    harness.step();
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos: click,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        harness.step();
+    }
+    harness.run_steps(2);
+    let picked = harness.state().picked().expect("a point is picked").clone();
+    assert_eq!(picked.layer_name, "north.parquet");
+    assert_eq!(picked.point, 1, "the second row of the file");
+    let value = |name: &str| picked.attributes.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    assert_eq!(value("lon").as_deref(), Some("45.000000"));
+    assert_eq!(value("lat").as_deref(), Some("80.000000"));
+    assert_eq!(value("value").as_deref(), Some("1.00"));
+    // The window shows it.
+    harness.get_by_label("north.parquet, row 1");
+    // A click on empty sea picks nothing.
+    let empty = MAP_CENTRE + egui::vec2(-40.0, 40.0);
+    harness.hover_at(empty);
+    harness.step();
+    for pressed in [true, false] {
+        harness.event(egui::Event::PointerButton {
+            pos: empty,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        harness.step();
+    }
+    assert!(harness.state().picked().is_none(), "nothing within reach of an empty spot");
+}

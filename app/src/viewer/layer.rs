@@ -330,6 +330,59 @@ impl Layer {
         }
     }
 
+    /// The loaded point nearest to `world` (in the map's current projection) within `radius` world units, among
+    /// the chunks shown: its index in the layer's values and its distance. Only chunks whose box is within reach
+    /// are scanned, so a click costs O(chunks) plus the few chunks near it.
+    pub fn nearest(&self, world: [f64; 2], radius: f64) -> Option<(usize, f64)> {
+        if !self.style.visible {
+            return None;
+        }
+        let mut best: Option<(usize, f64)> = None;
+        for (index, chunk) in self.chunks.iter().enumerate() {
+            let near = chunk.min_world[0] - radius <= world[0]
+                && world[0] <= chunk.max_world[0] + radius
+                && chunk.min_world[1] - radius <= world[1]
+                && world[1] <= chunk.max_world[1] + radius;
+            let Some(range) = self.chunk_ranges.get(index) else { continue };
+            if !near || !self.chunk_visible(index) {
+                continue;
+            }
+            for (j, offset) in chunk.offsets.iter().enumerate() {
+                let dx = chunk.origin_world[0] + f64::from(offset[0]) - world[0];
+                let dy = chunk.origin_world[1] + f64::from(offset[1]) - world[1];
+                let distance = dx.hypot(dy);
+                if distance <= radius && best.is_none_or(|(_, d)| distance < d) {
+                    best = Some((range.start + j, distance));
+                }
+            }
+        }
+        best
+    }
+
+    /// What is known of loaded point `point`: lon/lat, the beam, and every loaded column's value.
+    pub fn attributes(&self, point: usize) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let chunk = self.chunk_ranges.iter().position(|r| r.contains(&point));
+        if let Some((chunk, range)) = chunk.and_then(|c| Some((self.chunks.get(c)?, self.chunk_ranges.get(c)?)))
+            && let Some(offset) = chunk.offsets.get(point - range.start)
+        {
+            let world = [chunk.origin_world[0] + f64::from(offset[0]), chunk.origin_world[1] + f64::from(offset[1])];
+            let [lon, lat] = self.projection.lonlat_from_world(world);
+            out.push(("lon".to_owned(), format!("{lon:.6}")));
+            out.push(("lat".to_owned(), format!("{lat:.6}")));
+        }
+        if let Some(beam) =
+            chunk.and_then(|c| self.chunk_beams.get(c).copied().flatten()).and_then(|b| self.beams.get(b))
+        {
+            out.push(("beam".to_owned(), format!("{} ({})", beam.0, beam.1)));
+        }
+        for (column, values) in self.columns.iter().zip(&self.values) {
+            let value = values.get(point).copied().filter(|v| v.is_finite());
+            out.push((column.label(), value.map_or_else(|| "null".to_owned(), |v| column.format(column.value_of(v)))));
+        }
+        out
+    }
+
     pub fn num_chunks(&self) -> usize {
         self.chunk_ranges.len()
     }

@@ -22,6 +22,17 @@ const SCROLL_ZOOM_PER_POINT: f64 = 1.0 / 200.0;
 /// Zoom range of the polar view: a whole hemisphere to about a centimetre per pixel.
 const POLAR_ZOOM: std::ops::RangeInclusive<f64> = 0.0..=24.0;
 
+/// What the user did on the map this frame.
+#[derive(Debug, Default)]
+pub struct MapOutput {
+    /// An AOI the user finished drawing.
+    pub drawn: Option<Aoi>,
+    /// Where the map was clicked (not while drawing), in the map's world coordinates.
+    pub clicked_world: Option<[f64; 2]>,
+    /// World units per ui point at the current zoom.
+    pub world_per_point: f64,
+}
+
 pub struct MapView {
     memory: MapMemory,
     tiles: Option<HttpTiles>,
@@ -138,7 +149,7 @@ impl MapView {
         aoi: Option<&Aoi>,
         drawing: &mut AoiDrawing,
         tasks: &Tasks,
-    ) -> Option<Aoi> {
+    ) -> MapOutput {
         if self.projection != Projection::Mercator {
             return self.polar_ui(ui, layer_ids, aoi, drawing, tasks);
         }
@@ -176,7 +187,15 @@ impl MapView {
                 if let Some(aoi) = aoi {
                     aoi_outline_ui(ui, aoi, projector);
                 }
+                let world_per_point = 1.0 / (256.0 * projector.zoom().exp2());
                 let projector: &dyn MapScreen = projector;
+                let clicked = (drawing.tool == DrawTool::Off && response.clicked_by(egui::PointerButton::Primary))
+                    .then(|| response.interact_pointer_pos())
+                    .flatten()
+                    .map(|p| {
+                        let (lon, lat) = projector.lonlat_from_ui(p);
+                        world_from_lonlat(lon, lat)
+                    });
                 let drawn = drawing.map_ui(ui, response, projector);
                 let cursor = response.hover_pos().map(|p| projector.lonlat_from_ui(p));
                 (
@@ -185,15 +204,16 @@ impl MapView {
                     response.dragged()
                         || response.contains_pointer() && ui.input(|i| i.smooth_scroll_delta != egui::Vec2::ZERO),
                     drawn,
+                    (clicked, world_per_point),
                 )
             });
-        let (rect, cursor, user_moved, drawn) = response.inner;
+        let (rect, cursor, user_moved, drawn, (clicked_world, world_per_point)) = response.inner;
         self.size_points = rect.size();
         self.cursor_lonlat = cursor;
         if user_moved {
             self.auto_zoom = false;
         }
-        drawn
+        MapOutput { drawn, clicked_world, world_per_point }
     }
 
     /// The polar view: Floe's own map widget, with walkers' gestures (drag to pan, wheel or pinch to zoom about
@@ -205,7 +225,7 @@ impl MapView {
         aoi: Option<&Aoi>,
         drawing: &mut AoiDrawing,
         tasks: &Tasks,
-    ) -> Option<Aoi> {
+    ) -> MapOutput {
         let ppp = f64::from(ui.ctx().pixels_per_point());
         let (rect, response) = ui.allocate_exact_size(ui.available_size(), egui::Sense::click_and_drag());
         let camera_now = |centre_world, zoom| Camera {
@@ -269,13 +289,17 @@ impl MapView {
         if let Some(aoi) = aoi {
             aoi_outline_ui(ui, aoi, &screen);
         }
+        let clicked_world = (drawing.tool == DrawTool::Off && response.clicked_by(egui::PointerButton::Primary))
+            .then(|| response.interact_pointer_pos())
+            .flatten()
+            .map(|p| camera.world_from_px(screen.px_of(p)));
         let drawn = drawing.map_ui(ui, &response, &screen);
         self.size_points = rect.size();
         self.cursor_lonlat = response.hover_pos().map(|p| screen.lonlat_from_ui(p));
         if user_moved {
             self.auto_zoom = false;
         }
-        drawn
+        MapOutput { drawn, clicked_world, world_per_point: ppp / camera.px_per_world() }
     }
 }
 

@@ -13,6 +13,7 @@ mod layer;
 mod map_view;
 mod open_url;
 mod panels;
+mod pick;
 mod polar_tiles;
 mod qa_panel;
 mod save_dialog;
@@ -28,6 +29,7 @@ use walkers::HttpTiles;
 pub use aoi_draw::DrawTool;
 pub use command::{Command, Purpose};
 pub use layer::{Layer, LoadState};
+pub use pick::PickedPoint;
 pub use polar_tiles::TileCounts;
 pub use save_dialog::{SaveCommand, SaveDialog};
 
@@ -110,6 +112,8 @@ pub struct FloeApp {
     pub aoi_drawing: aoi_draw::AoiDrawing,
     qa: qa_panel::QaPanel,
     open_url: open_url::OpenUrlWindow,
+    /// The point the user last clicked, and the window that lists it.
+    pick: pick::PickWindow,
     /// The open "Save as" window (exports, AOI files); the browser downloads instead and never opens it.
     pub save_dialog: Option<SaveDialog>,
     /// Messages shown at the top of the window until dismissed.
@@ -146,6 +150,7 @@ impl FloeApp {
             aoi_drawing: aoi_draw::AoiDrawing::default(),
             qa: qa_panel::QaPanel::default(),
             open_url: open_url::OpenUrlWindow::default(),
+            pick: pick::PickWindow::default(),
             save_dialog: None,
             notices: Vec::new(),
             inbox: Inbox::default(),
@@ -483,6 +488,11 @@ impl FloeApp {
         self.map.projection()
     }
 
+    /// The point the user last clicked on the map, if any.
+    pub fn picked(&self) -> Option<&PickedPoint> {
+        self.pick.picked.as_ref()
+    }
+
     /// Polar basemap tiles cached, failed and on their way.
     pub fn polar_tile_counts(&self) -> polar_tiles::TileCounts {
         self.map.polar_tile_counts()
@@ -576,8 +586,13 @@ impl eframe::App for FloeApp {
         egui::CentralPanel::default().frame(egui::Frame::NONE).show(ui, |ui| {
             let layer_ids: Vec<u64> = self.layers.iter().filter(|l| l.style.visible).map(|l| l.id).collect();
             let aoi = self.options.aoi.as_deref();
-            if let Some(aoi) = self.map.show_ui(ui, layer_ids, aoi, &mut self.aoi_drawing, &self.tasks) {
+            let output = self.map.show_ui(ui, layer_ids, aoi, &mut self.aoi_drawing, &self.tasks);
+            if let Some(aoi) = output.drawn {
                 commands.push(Command::SetAoi(Some(Arc::new(aoi))));
+            }
+            if let Some(world) = output.clicked_world {
+                let radius = pick::PICK_RADIUS_POINTS * output.world_per_point;
+                self.pick.picked = pick::pick(&self.layers, world, radius);
             }
         });
         for command in commands {
@@ -587,6 +602,7 @@ impl eframe::App for FloeApp {
         if let Some(url) = self.open_url.show_ui(&ctx) {
             self.open(&url, &ctx);
         }
+        self.pick.show_ui(&ctx);
         self.save_dialog_ui(&ctx);
         if self.layers.iter().any(Layer::is_loading) {
             ctx.request_repaint_after(Duration::from_millis(100));
