@@ -503,3 +503,48 @@ fn the_open_url_window_opens_what_is_typed() {
     assert_eq!(layer.rows_loaded, 10, "pyarrow: 10 rows");
     assert!(harness.query_by_label("Open").is_none(), "the window closes once the URL is taken");
 }
+
+#[test]
+fn clicking_the_web_mercator_map_picks_the_nearest_point() {
+    let mut harness = loaded_viewer(AppOptions { tiles: false, ..AppOptions::default() });
+    // Where the pointer is, independently of the picking code: the status bar's readout.
+    let centre = egui::pos2(630.0, 330.0);
+    let c = lonlat_under(&mut harness, centre);
+    let right = lonlat_under(&mut harness, centre + egui::vec2(100.0, 0.0));
+    let down = lonlat_under(&mut harness, centre + egui::vec2(0.0, 100.0));
+    // A sample point near the centre, and its screen position (the map is locally linear at this scale).
+    let points = sample_lonlats();
+    let target = *points
+        .iter()
+        .min_by(|a, b| {
+            let d = |p: &(f64, f64)| (p.0 - c.0).hypot(p.1 - c.1);
+            d(a).total_cmp(&d(b))
+        })
+        .unwrap();
+    let click = centre
+        + egui::vec2(
+            ((target.0 - c.0) / (right.0 - c.0) * 100.0) as f32,
+            ((target.1 - c.1) / (down.1 - c.1) * 100.0) as f32,
+        );
+    let clicked_at = lonlat_under(&mut harness, click);
+    click_at(&mut harness, click);
+    harness.run_steps(2);
+    // The nearest sample point to where the click landed, in Web Mercator (the map's plane).
+    let world = |p: (f64, f64)| floe_render::world_from_lonlat(p.0, p.1);
+    let at = world(clicked_at);
+    let nearest = *points
+        .iter()
+        .min_by(|a, b| {
+            let d = |p: &(f64, f64)| {
+                let w = world(*p);
+                (w[0] - at[0]).hypot(w[1] - at[1])
+            };
+            d(a).total_cmp(&d(b))
+        })
+        .unwrap();
+    let picked = harness.state().picked().expect("a point is picked").clone();
+    let value = |name: &str| picked.attributes.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    assert_eq!(value("lon"), Some(format!("{:.6}", nearest.0)));
+    assert_eq!(value("lat"), Some(format!("{:.6}", nearest.1)));
+    assert!(picked.attributes.iter().any(|(n, _)| n.starts_with("h_canopy")), "{:?}", picked.attributes);
+}
