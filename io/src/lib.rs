@@ -23,6 +23,7 @@ pub mod qa;
 pub mod sample;
 pub mod source;
 mod time;
+mod track;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub use atomic_file::{write_bytes_atomically, write_file_atomically};
@@ -35,3 +36,4 @@ pub use lonlat_box::LonLatBox;
 pub use point_source::PointSource;
 pub use progress::{CancelToken, Progress, ProgressSnapshot};
 pub use time::utc_text;
+pub use track::geodesic_along_track;
