@@ -1,6 +1,9 @@
 //! The viewer's polar views (issue 12), headless with the wgpu renderer (lavapipe): data near a pole choose the
 //! view, switching projections keeps every point and uploads positions once, and the cursor reads lon/lat.
 
+mod common;
+
+use common::{click_at, loaded_viewer, lonlat_under};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use floe::viewer::{AppOptions, FloeApp};
@@ -13,20 +16,10 @@ fn atl03_87n() -> String {
         .into_owned()
 }
 
-fn loaded_viewer(options: AppOptions) -> Harness<'static, FloeApp> {
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(960.0, 640.0))
-        .wgpu()
-        .build_eframe(|cc| FloeApp::new(cc, options).expect("app starts"));
-    for _ in 0..500 {
-        harness.step();
-        if harness.state().layers.first().is_some_and(|l| !l.is_loading()) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    harness.run_steps(3);
-    harness
+/// EPSG:3413 metres under a ui position, through the status bar's readout.
+fn metres_at(harness: &mut Harness<'static, FloeApp>, pos: egui::Pos2) -> [f64; 2] {
+    let (lon, lat) = lonlat_under(harness, pos);
+    Projection::North.polar_from_lonlat(lon, lat).unwrap()
 }
 
 /// The top bar's projection switch: the combo box labelled "Map".
@@ -122,15 +115,7 @@ fn a_polygon_drawn_around_the_north_pole_selects_the_points_inside_it_on_screen(
         .map(|(x, y)| MAP_CENTRE + egui::vec2(*x, *y))
         .collect();
     // Independently of the AOI code: each corner's lon/lat as the status bar reads it, in EPSG:3413 metres.
-    let corners_m: Vec<[f64; 2]> = corners
-        .iter()
-        .map(|c| {
-            harness.hover_at(*c);
-            harness.run_steps(2);
-            let (lon, lat) = harness.state().cursor_lonlat().expect("over the map");
-            Projection::North.polar_from_lonlat(lon, lat).unwrap()
-        })
-        .collect();
+    let corners_m: Vec<[f64; 2]> = corners.iter().map(|c| metres_at(&mut harness, *c)).collect();
     let inside = |p: [f64; 2]| {
         let mut inside = false;
         for (i, a) in corners_m.iter().enumerate() {
@@ -151,17 +136,7 @@ fn a_polygon_drawn_around_the_north_pole_selects_the_points_inside_it_on_screen(
     harness.get_by_label("Draw polygon").click();
     harness.run_steps(2);
     for corner in corners.iter().chain(corners.first()) {
-        harness.hover_at(*corner);
-        harness.step();
-        for pressed in [true, false] {
-            harness.event(egui::Event::PointerButton {
-                pos: *corner,
-                button: egui::PointerButton::Primary,
-                pressed,
-                modifiers: egui::Modifiers::NONE,
-            });
-            harness.step();
-        }
+        click_at(&mut harness, *corner);
         // Far enough apart in time that two clicks are never a double-click.
         std::thread::sleep(std::time::Duration::from_millis(400));
         harness.step();
@@ -291,12 +266,6 @@ fn polar_tiles_lie_under_the_points_aligned_and_their_absence_leaves_the_coastli
     }
     harness.run_steps(3);
     // Where the pole is on screen, from the cursor readout: metres per ui point along x, then the offset.
-    let metres_at = |harness: &mut Harness<'static, FloeApp>, p: egui::Pos2| {
-        harness.hover_at(p);
-        harness.run_steps(2);
-        let (lon, lat) = harness.state().cursor_lonlat().expect("over the map");
-        Projection::North.polar_from_lonlat(lon, lat).unwrap()
-    };
     let m0 = metres_at(&mut harness, MAP_CENTRE);
     let m1 = metres_at(&mut harness, MAP_CENTRE + egui::vec2(100.0, 0.0));
     let metres_per_point = (m1[0] - m0[0]) / 100.0;
@@ -362,12 +331,6 @@ fn clicking_a_point_on_the_map_lists_its_attributes() {
     harness.get_by_label("Zoom to").click();
     harness.run_steps(2);
     // Screen position of a point from its EPSG:3413 metres (pyproj), through the cursor readout's scale.
-    let metres_at = |harness: &mut Harness<'static, FloeApp>, p: egui::Pos2| {
-        harness.hover_at(p);
-        harness.run_steps(2);
-        let (lon, lat) = harness.state().cursor_lonlat().expect("over the map");
-        Projection::North.polar_from_lonlat(lon, lat).unwrap()
-    };
     let m0 = metres_at(&mut harness, MAP_CENTRE);
     let m1 = metres_at(&mut harness, MAP_CENTRE + egui::vec2(100.0, 0.0));
     let metres_per_point = (m1[0] - m0[0]) / 100.0;
@@ -377,17 +340,7 @@ fn clicking_a_point_on_the_map_lists_its_attributes() {
     let at = MAP_CENTRE + egui::vec2(((x - m0[0]) / metres_per_point) as f32, (-(y - m0[1]) / metres_per_point) as f32);
     // Two points off: still within the pick radius.
     let click = at + egui::vec2(2.0, -1.0);
-    harness.hover_at(click);
-    harness.step();
-    for pressed in [true, false] {
-        harness.event(egui::Event::PointerButton {
-            pos: click,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-        harness.step();
-    }
+    click_at(&mut harness, click);
     harness.run_steps(2);
     let picked = harness.state().picked().expect("a point is picked").clone();
     assert_eq!(picked.layer_name, "north.parquet");
@@ -400,16 +353,6 @@ fn clicking_a_point_on_the_map_lists_its_attributes() {
     harness.get_by_label("north.parquet, row 1");
     // A click on empty sea picks nothing.
     let empty = MAP_CENTRE + egui::vec2(-40.0, 40.0);
-    harness.hover_at(empty);
-    harness.step();
-    for pressed in [true, false] {
-        harness.event(egui::Event::PointerButton {
-            pos: empty,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-        harness.step();
-    }
+    click_at(&mut harness, empty);
     assert!(harness.state().picked().is_none(), "nothing within reach of an empty spot");
 }

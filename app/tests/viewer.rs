@@ -1,20 +1,13 @@
 //! The desktop viewer, headless with the wgpu renderer (lavapipe): opens the embedded sample, shows the
 //! legend, changes colormap without re-uploading positions.
 
+mod common;
+
+use common::{click_at, loaded_viewer, lonlat_under, wait_loaded};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use floe::viewer::{AppOptions, FloeApp};
 use floe_render::Colormap;
-
-/// The viewer with `options`, stepped until its first layer stops loading.
-fn loaded_viewer(options: AppOptions) -> Harness<'static, FloeApp> {
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(960.0, 640.0))
-        .wgpu()
-        .build_eframe(|cc| FloeApp::new(cc, options).expect("app starts"));
-    wait_loaded(&mut harness);
-    harness
-}
 
 /// Every point of the embedded sample, read without the viewer.
 fn sample_lonlats() -> Vec<(f64, f64)> {
@@ -31,19 +24,6 @@ fn sample_lonlats() -> Vec<(f64, f64)> {
             .flat_map(|b| b.lon().values().iter().zip(b.lat().values().iter()).map(|(x, y)| (*x, *y)))
             .collect()
     })
-}
-
-/// Steps until the first layer has loaded (again, after an AOI change reloads it), plus a few frames for the
-/// uploads.
-fn wait_loaded(harness: &mut Harness<'static, FloeApp>) {
-    for _ in 0..500 {
-        harness.step();
-        if harness.state().layers.first().is_some_and(|l| !l.is_loading()) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    harness.run_steps(3);
 }
 
 #[test]
@@ -201,27 +181,6 @@ fn qa_panel_checks_the_layer_and_shows_histograms() {
     harness.get_by_label_contains(&label);
     let image = harness.render().expect("render");
     image.save(std::env::temp_dir().join("floe-qa-panel.png")).expect("save screenshot");
-}
-
-/// Where the status bar says the pointer is, with the pointer at `pos`.
-fn lonlat_under(harness: &mut Harness<'static, FloeApp>, pos: egui::Pos2) -> (f64, f64) {
-    harness.hover_at(pos);
-    harness.run_steps(2);
-    harness.state().cursor_lonlat().expect("the pointer is over the map")
-}
-
-fn click_at(harness: &mut Harness<'static, FloeApp>, pos: egui::Pos2) {
-    harness.hover_at(pos);
-    harness.step();
-    for pressed in [true, false] {
-        harness.event(egui::Event::PointerButton {
-            pos,
-            button: egui::PointerButton::Primary,
-            pressed,
-            modifiers: egui::Modifiers::NONE,
-        });
-        harness.step();
-    }
 }
 
 #[test]

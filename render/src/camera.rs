@@ -1,7 +1,8 @@
 //! Coordinate spaces and the view.
 //!
 //! `lonlat`: degrees. `world`: a normalised plane, [0,1]² for the map, y down (walkers' convention, whose world
-//! is 256·2^zoom points wide): Web Mercator here, the polar stereographic views in [`crate::projection`].
+//! is 256·2^zoom points wide): Web Mercator here, the polar stereographic views in `projection.rs`
+//! (which builds on this module, not the other way round).
 //! `px`: physical pixels of the viewport, origin top-left. All CPU maths is f64.
 
 /// Web Mercator's latitude limit: the map's square ends here.

@@ -198,14 +198,19 @@ pub enum ProjectionChoice {
 }
 
 impl ProjectionChoice {
+    /// The projection chosen, or `None` for `auto`.
+    pub fn fixed(self) -> Option<floe_render::Projection> {
+        match self {
+            ProjectionChoice::Auto => None,
+            ProjectionChoice::Mercator => Some(floe_render::Projection::Mercator),
+            ProjectionChoice::North => Some(floe_render::Projection::North),
+            ProjectionChoice::South => Some(floe_render::Projection::South),
+        }
+    }
+
     /// The projection, deciding `auto` from the lon/lat box (W, S, E, N) of what is drawn.
     pub fn resolve(self, bbox: [f64; 4]) -> floe_render::Projection {
-        match self {
-            ProjectionChoice::Auto => floe_render::Projection::for_lonlat_box(bbox),
-            ProjectionChoice::Mercator => floe_render::Projection::Mercator,
-            ProjectionChoice::North => floe_render::Projection::North,
-            ProjectionChoice::South => floe_render::Projection::South,
-        }
+        self.fixed().unwrap_or_else(|| floe_render::Projection::for_lonlat_box(bbox))
     }
 }
 
@@ -339,11 +344,7 @@ fn run_viewer(args: ViewArgs) -> anyhow::Result<()> {
         dataset: args.input.dataset_options()?,
         memory_budget: args.memory_mb.map(|mb| mb.saturating_mul(1_000_000)),
         polar_tiles: args.polar_tiles.clone(),
-        projection: match args.projection {
-            ProjectionChoice::Auto => None,
-            // Any box resolves a fixed choice.
-            fixed => Some(fixed.resolve([0.0; 4])),
-        },
+        projection: args.projection.fixed(),
         aoi: match &args.aoi {
             Some(path) => {
                 let bytes =

@@ -141,7 +141,8 @@ impl MapView {
         let _ = self.memory.set_zoom(camera.zoom.clamp(1.0, 19.0));
     }
 
-    /// Draws the map with the layers `layer_ids` and the AOI; returns an AOI the user finished drawing.
+    /// Draws the map with the layers `layer_ids` and the AOI; returns what the user did on it (a finished AOI, a
+    /// click).
     pub fn show_ui(
         &mut self,
         ui: &mut egui::Ui,
@@ -189,13 +190,10 @@ impl MapView {
                 }
                 let world_per_point = 1.0 / (256.0 * projector.zoom().exp2());
                 let projector: &dyn MapScreen = projector;
-                let clicked = (drawing.tool == DrawTool::Off && response.clicked_by(egui::PointerButton::Primary))
-                    .then(|| response.interact_pointer_pos())
-                    .flatten()
-                    .map(|p| {
-                        let (lon, lat) = projector.lonlat_from_ui(p);
-                        world_from_lonlat(lon, lat)
-                    });
+                let clicked = click_of(response, drawing).map(|p| {
+                    let (lon, lat) = projector.lonlat_from_ui(p);
+                    world_from_lonlat(lon, lat)
+                });
                 let drawn = drawing.map_ui(ui, response, projector);
                 let cursor = response.hover_pos().map(|p| projector.lonlat_from_ui(p));
                 (
@@ -289,10 +287,7 @@ impl MapView {
         if let Some(aoi) = aoi {
             aoi_outline_ui(ui, aoi, &screen);
         }
-        let clicked_world = (drawing.tool == DrawTool::Off && response.clicked_by(egui::PointerButton::Primary))
-            .then(|| response.interact_pointer_pos())
-            .flatten()
-            .map(|p| camera.world_from_px(screen.px_of(p)));
+        let clicked_world = click_of(&response, drawing).map(|p| screen.world_from_ui(p));
         let drawn = drawing.map_ui(ui, &response, &screen);
         self.size_points = rect.size();
         self.cursor_lonlat = response.hover_pos().map(|p| screen.lonlat_from_ui(p));
@@ -301,6 +296,12 @@ impl MapView {
         }
         MapOutput { drawn, clicked_world, world_per_point: ppp / camera.px_per_world() }
     }
+}
+
+/// Where the map was clicked with the primary button, unless the click belongs to the AOI tool.
+fn click_of(response: &egui::Response, drawing: &AoiDrawing) -> Option<egui::Pos2> {
+    let picking = drawing.tool == DrawTool::Off && response.clicked_by(egui::PointerButton::Primary);
+    picking.then(|| response.interact_pointer_pos()).flatten()
 }
 
 /// The graticule's latitudes where they cross the central meridian's continuation below the pole, and its

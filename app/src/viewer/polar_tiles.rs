@@ -106,42 +106,37 @@ impl PolarTiles {
         // The view's box in metres (y up), from the screen corners.
         let rect = painter.clip_rect();
         let corners = [rect.left_top(), rect.right_bottom()]
-            .map(|p| floe_render::projection::polar_from_world(camera.world_from_px(screen.px_of(p))));
+            .map(|p| floe_render::projection::polar_from_world(screen.world_from_ui(p)));
         let (xmin, xmax) = (corners[0][0].min(corners[1][0]), corners[0][0].max(corners[1][0]));
         let (ymin, ymax) = (corners[0][1].min(corners[1][1]), corners[0][1].max(corners[1][1]));
         let column = |x: f64| ((x + HALF) / tile_metres).floor().clamp(0.0, f64::from(count - 1)) as u32;
         let row = |y: f64| ((HALF - y) / tile_metres).floor().clamp(0.0, f64::from(count - 1)) as u32;
-        let mut in_flight = self.slots.lock().map_or(0, |s| s.values().filter(|v| matches!(v, Slot::Loading)).count());
+        let Ok(slots) = self.slots.lock() else { return };
+        let mut missing = Vec::new();
         for y in row(ymax)..=row(ymin) {
             for x in column(xmin)..=column(xmax) {
                 let tile = TileId { projection: screen.projection, z, x, y };
-                let ready = match self.slots.lock().ok().and_then(|s| match s.get(&tile) {
-                    Some(Slot::Ready(texture)) => Some(Some(texture.clone())),
-                    Some(_) => Some(None),
-                    None => None,
-                }) {
-                    Some(ready) => ready,
-                    None if in_flight < MAX_IN_FLIGHT => {
-                        in_flight += 1;
-                        self.fetch(tile, painter.ctx().clone(), tasks);
-                        None
+                match slots.get(&tile) {
+                    Some(Slot::Ready(texture)) => {
+                        // The tile's corners in metres, then on screen.
+                        let left = -HALF + f64::from(x) * tile_metres;
+                        let top = HALF - f64::from(y) * tile_metres;
+                        let corner = |mx: f64, my: f64| screen.ui_from_world(world_from_polar([mx, my]));
+                        let rect =
+                            egui::Rect::from_two_pos(corner(left, top), corner(left + tile_metres, top - tile_metres));
+                        let uv = egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
+                        painter.image(texture.id(), rect, uv, egui::Color32::WHITE);
                     }
-                    None => None,
-                };
-                let Some(texture) = ready else { continue };
-                // The tile's corners in metres, then on screen.
-                let left = -HALF + f64::from(x) * tile_metres;
-                let top = HALF - f64::from(y) * tile_metres;
-                let ui_of = |mx: f64, my: f64| {
-                    let [px, py] = camera.px_from_world(world_from_polar([mx, my]));
-                    let ppp = camera.pixels_per_point;
-                    screen.rect.min + egui::vec2((px / ppp) as f32, (py / ppp) as f32)
-                };
-                let tile_rect =
-                    egui::Rect::from_two_pos(ui_of(left, top), ui_of(left + tile_metres, top - tile_metres));
-                let uv = egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0));
-                painter.image(texture.id(), tile_rect, uv, egui::Color32::WHITE);
+                    Some(Slot::Loading | Slot::Failed) => {}
+                    None => missing.push(tile),
+                }
             }
+        }
+        let in_flight = slots.values().filter(|slot| matches!(slot, Slot::Loading)).count();
+        // `fetch` takes the lock again.
+        drop(slots);
+        for tile in missing.into_iter().take(MAX_IN_FLIGHT.saturating_sub(in_flight)) {
+            self.fetch(tile, painter.ctx().clone(), tasks);
         }
     }
 

@@ -43,13 +43,11 @@ pub struct PolarScreen {
 
 impl MapScreen for PolarScreen {
     fn ui_from_lonlat(&self, (lon, lat): (f64, f64)) -> Pos2 {
-        let [x, y] = self.camera.px_from_world(self.projection.world_from_lonlat(lon, lat));
-        let ppp = self.camera.pixels_per_point;
-        self.rect.min + egui::vec2((x / ppp) as f32, (y / ppp) as f32)
+        self.ui_from_world(self.projection.world_from_lonlat(lon, lat))
     }
 
     fn lonlat_from_ui(&self, ui: Pos2) -> (f64, f64) {
-        let [lon, lat] = self.projection.lonlat_from_world(self.camera.world_from_px(self.px_of(ui)));
+        let [lon, lat] = self.projection.lonlat_from_world(self.world_from_ui(ui));
         (lon, lat)
     }
 
@@ -64,8 +62,20 @@ impl MapScreen for PolarScreen {
 }
 
 impl PolarScreen {
+    /// The ui position of a world position of the view's projection.
+    pub fn ui_from_world(&self, world: [f64; 2]) -> Pos2 {
+        let [x, y] = self.camera.px_from_world(world);
+        let ppp = self.camera.pixels_per_point;
+        self.rect.min + egui::vec2((x / ppp) as f32, (y / ppp) as f32)
+    }
+
+    /// The world position (of the view's projection) under a ui position.
+    pub fn world_from_ui(&self, ui: Pos2) -> [f64; 2] {
+        self.camera.world_from_px(self.px_of(ui))
+    }
+
     /// Physical pixels of a ui position, from the map's top-left corner.
-    pub fn px_of(&self, ui: Pos2) -> [f64; 2] {
+    fn px_of(&self, ui: Pos2) -> [f64; 2] {
         let ppp = self.camera.pixels_per_point;
         [f64::from(ui.x - self.rect.min.x) * ppp, f64::from(ui.y - self.rect.min.y) * ppp]
     }
