@@ -1,7 +1,7 @@
 //! `floe`: the desktop viewer and the command line.
 //!
 //! Owns the CLI (`cli/`, one module per command), turning point batches into GPU-ready data (`points`, `load`),
-//! the AOI cut behind `floe subset` and the viewer's exports (`subset`), the guard on every file written
+//! the along-track profile's model (`profile`), the AOI cut behind `floe subset` and the viewer's exports (`subset`), the guard on every file written
 //! (`output`), the embedded basemap (`basemap`) and the eframe app (`viewer/`), with what differs between the
 //! desktop and the browser behind one seam (`platform/`). Parses no bytes and holds no GPU code beyond the egui
 //! paint-callback glue.
@@ -13,6 +13,7 @@ pub mod load;
 pub mod output;
 pub mod platform;
 pub mod points;
+pub mod profile;
 pub mod qa_sources;
 pub mod style;
 pub mod subset;

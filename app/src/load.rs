@@ -8,7 +8,7 @@ use floe_io::source::{ByteSource, MemorySource};
 use floe_io::{CancelToken, DatasetOptions, IoError, PointBatch, Progress, ReadOptions};
 use futures::StreamExt;
 
-use crate::points::{Ingest, PreparedBatch, ValueColumn};
+use crate::points::{Ingest, PreparedBatch, TrackKey, ValueColumn};
 
 /// The input name of the embedded sample.
 pub const SAMPLE_INPUT: &str = "sample";
@@ -96,6 +96,7 @@ pub enum LoadEvent {
 pub async fn run_load(
     dataset: PointSource,
     read: ReadOptions,
+    track_key: TrackKey,
     parallelism: usize,
     progress: Arc<Progress>,
     cancel: CancelToken,
@@ -105,7 +106,7 @@ pub async fn run_load(
         floe_io::ColumnSelection::AllNumeric => dataset.numeric_columns(),
         floe_io::ColumnSelection::Named(names) => names.clone(),
     };
-    let ingest = Ingest::new(value_columns(&dataset, &names));
+    let ingest = Ingest::new(value_columns(&dataset, &names), track_key);
     let read = ReadOptions { columns: floe_io::ColumnSelection::Named(names), ..read };
     let worker_ingest = ingest.clone();
     let prepare = Arc::new(move |batch: PointBatch| worker_ingest.prepare(&batch));

@@ -64,6 +64,12 @@ pub struct PreparedBatch {
     pub skipped: usize,
     /// The beam (name, strength) all points of the batch belong to, when it has one (granules).
     pub beam: Option<(String, String)>,
+    /// The track of each chunk (see [`TrackKey`]): a chunk never mixes tracks. `None` where the batch has no
+    /// track columns.
+    pub chunk_tracks: Vec<Option<String>>,
+    /// Along-track distance (`x_atc`, metres) of each point in chunk order, in f64 so that centimetres survive
+    /// thousands of kilometres; empty when the batch has no `x_atc`.
+    pub along_track: Vec<f64>,
 }
 
 impl PreparedBatch {
@@ -84,10 +90,105 @@ impl PreparedBatch {
                 })
             })
             .collect();
-        let (chunks, chunk_ranges) = chunk_world_points(&world).into_iter().unzip();
+        let (chunks, chunk_ranges): (Vec<PointChunk>, Vec<Range<usize>>) =
+            chunk_world_points(&world).into_iter().unzip();
+        // Chunks were cut again without regard to tracks: the labels no longer apply.
+        self.chunk_tracks = vec![None; chunks.len()];
         self.chunks = chunks;
         self.chunk_ranges = chunk_ranges;
     }
+}
+
+/// What makes a track, one beam of one pass: `rgt` and `cycle` when present, and the first of `gt`, `track_id`,
+/// `spot`, `beam` (SlideRule's and the granules' names), unless the user names the columns.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrackKey {
+    /// Columns named by the user (`--track-key`); empty: the default above.
+    pub columns: Vec<String>,
+}
+
+/// Beam columns in the order they are looked for.
+const BEAM_COLUMNS: &[&str] = &["gt", "track_id", "spot", "beam"];
+
+impl TrackKey {
+    /// The key columns present in `batch`, in key order (at most four).
+    pub fn columns_in(&self, batch: &PointBatch) -> Vec<String> {
+        let present = |name: &str| batch.column(name).is_some();
+        let mut names: Vec<String> = if self.columns.is_empty() {
+            let mut names: Vec<String> = ["rgt", "cycle"].into_iter().filter(|n| present(n)).map(str::to_owned).collect();
+            names.extend(BEAM_COLUMNS.iter().find(|n| present(n)).map(|n| (*n).to_owned()));
+            names
+        } else {
+            self.columns.iter().filter(|n| present(n)).cloned().collect()
+        };
+        names.truncate(4);
+        names
+    }
+
+    /// Each row's track, as a label (`rgt 1234 · cycle 12 · gt1l`) per group of rows, and the rows of each group
+    /// in their original order. `None` when the batch has none of the key columns.
+    pub fn groups(&self, batch: &PointBatch) -> Option<Vec<(String, Vec<usize>)>> {
+        let names = self.columns_in(batch);
+        if names.is_empty() {
+            return None;
+        }
+        let texts: Vec<Vec<Option<String>>> =
+            names.iter().filter_map(|n| batch.column(n)).map(|array| key_texts(array)).collect();
+        let mut index: std::collections::HashMap<Vec<Option<&str>>, usize> = std::collections::HashMap::new();
+        let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+        for row in 0..batch.num_rows() {
+            let key: Vec<Option<&str>> = texts.iter().map(|t| t.get(row).and_then(|v| v.as_deref())).collect();
+            let group = *index.entry(key.clone()).or_insert_with(|| {
+                groups.push((track_label(&names, &key), Vec::new()));
+                groups.len() - 1
+            });
+            if let Some((_, rows)) = groups.get_mut(group) {
+                rows.push(row);
+            }
+        }
+        Some(groups)
+    }
+}
+
+/// A key column's values as text: strings as they are, numbers without a fraction when whole.
+fn key_texts(array: &ArrayRef) -> Vec<Option<String>> {
+    if let Some(strings) = array.as_string_opt::<i32>() {
+        return strings.iter().map(|v| v.map(str::to_owned)).collect();
+    }
+    if let Some(strings) = array.as_string_opt::<i64>() {
+        return strings.iter().map(|v| v.map(str::to_owned)).collect();
+    }
+    // A run of equal numbers becomes one string: granule beams repeat their rgt and cycle on every row.
+    let mut last: Option<(f64, String)> = None;
+    to_f64(array)
+        .into_iter()
+        .map(|v| {
+            if !v.is_finite() {
+                return None;
+            }
+            if let Some((previous, text)) = &last
+                && previous.to_bits() == v.to_bits()
+            {
+                return Some(text.clone());
+            }
+            let text = if v.fract() == 0.0 && v.abs() < 1e15 { format!("{}", v as i64) } else { format!("{v}") };
+            last = Some((v, text.clone()));
+            Some(text)
+        })
+        .collect()
+}
+
+/// `rgt 1234 · cycle 12 · gt1l`: the key columns with their values (a beam name alone needs no column name).
+fn track_label(names: &[String], values: &[Option<&str>]) -> String {
+    names
+        .iter()
+        .zip(values)
+        .map(|(name, value)| {
+            let value = value.unwrap_or("null");
+            if name == "gt" || name == "track_id" { value.to_owned() } else { format!("{name} {value}") }
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// Converts batches with a fixed set of value columns. Cheap to clone and shared by the decoding workers:
@@ -96,12 +197,13 @@ impl PreparedBatch {
 pub struct Ingest {
     columns: Arc<Vec<ValueColumn>>,
     references: Arc<Vec<OnceLock<f64>>>,
+    track_key: Arc<TrackKey>,
 }
 
 impl Ingest {
-    pub fn new(columns: Vec<ValueColumn>) -> Self {
+    pub fn new(columns: Vec<ValueColumn>, track_key: TrackKey) -> Self {
         let references = columns.iter().map(|_| OnceLock::new()).collect();
-        Self { columns: Arc::new(columns), references: Arc::new(references) }
+        Self { columns: Arc::new(columns), references: Arc::new(references), track_key: Arc::new(track_key) }
     }
 
     /// The columns with the references fixed so far.
@@ -113,19 +215,56 @@ impl Ingest {
             .collect()
     }
 
+    /// Chunks the batch's points (each chunk within one track: a batch holding several tracks is regrouped,
+    /// track by track, rows in order within each) and converts the value columns.
     pub fn prepare(&self, batch: &PointBatch) -> PreparedBatch {
+        let groups = self.track_key.groups(batch);
+        // Rows in output order: a permutation only when the batch mixes tracks.
+        let order: Option<Vec<usize>> = match &groups {
+            Some(groups) if groups.len() > 1 => Some(groups.iter().flat_map(|(_, rows)| rows.iter().copied()).collect()),
+            _ => None,
+        };
+        let reorder = |values: Vec<f64>| match &order {
+            Some(order) => order.iter().map(|&i| values.get(i).copied().unwrap_or(f64::NAN)).collect(),
+            None => values,
+        };
         let lon = batch.lon().values();
         let lat = batch.lat().values();
-        let world: Vec<[f64; 2]> = lon.iter().zip(lat.iter()).map(|(&x, &y)| world_from_lonlat(x, y)).collect();
-        let chunked = chunk_world_points(&world);
+        let mut world: Vec<[f64; 2]> = lon.iter().zip(lat.iter()).map(|(&x, &y)| world_from_lonlat(x, y)).collect();
+        if let Some(order) = &order {
+            world = order.iter().filter_map(|&i| world.get(i).copied()).collect();
+        }
+        let mut chunked = Vec::new();
+        let mut chunk_tracks = Vec::new();
+        match &groups {
+            Some(groups) => {
+                let mut start = 0;
+                for (label, rows) in groups {
+                    let end = start + rows.len();
+                    for (chunk, range) in chunk_world_points(world.get(start..end).unwrap_or(&[])) {
+                        chunked.push((chunk, start + range.start..start + range.end));
+                        chunk_tracks.push(Some(label.clone()));
+                    }
+                    start = end;
+                }
+            }
+            None => {
+                chunked = chunk_world_points(&world);
+                chunk_tracks = vec![None; chunked.len()];
+            }
+        }
+        let along_track = batch.column("x_atc").map(|array| reorder(to_f64(array))).unwrap_or_default();
         let mut values = Vec::with_capacity(self.columns.len());
         for (column, reference) in self.columns.iter().zip(self.references.iter()) {
             if let Some(direct) = batch.column(&column.name).and_then(|array| direct_f32(array, reference)) {
-                values.push(direct);
+                values.push(match &order {
+                    Some(order) => order.iter().map(|&i| direct.get(i).copied().unwrap_or(f32::NAN)).collect(),
+                    None => direct,
+                });
                 continue;
             }
             let converted = match batch.column(&column.name) {
-                Some(array) => to_f64(array),
+                Some(array) => reorder(to_f64(array)),
                 None => vec![f64::NAN; batch.num_rows()],
             };
             let reference = match converted.iter().copied().find(|v| v.is_finite()) {
@@ -136,7 +275,16 @@ impl Ingest {
             values.push(converted.iter().map(|v| (v - reference) as f32).collect());
         }
         let (chunks, chunk_ranges) = chunked.into_iter().unzip();
-        PreparedBatch { chunks, values, chunk_ranges, bbox: batch.bbox, skipped: batch.skipped, beam: beam_of(batch) }
+        PreparedBatch {
+            chunks,
+            values,
+            chunk_ranges,
+            bbox: batch.bbox,
+            skipped: batch.skipped,
+            beam: beam_of(batch),
+            chunk_tracks,
+            along_track,
+        }
     }
 }
 

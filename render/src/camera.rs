@@ -28,6 +28,37 @@ pub fn lonlat_from_world(world: [f64; 2]) -> [f64; 2] {
     [lon, lat]
 }
 
+/// What the GPU draws: a centre, signed pixels per world unit on each axis (a negative y puts larger y higher on
+/// the screen, as in the profile) and the viewport. The map's [`Camera`] and the profile's camera both reduce to
+/// one, so that one pipeline draws both.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct View {
+    pub centre_world: [f64; 2],
+    pub px_per_world: [f64; 2],
+    pub viewport_px: [u32; 2],
+}
+
+impl View {
+    /// The world box visible in the viewport: min corner, max corner.
+    pub fn visible_world(&self) -> ([f64; 2], [f64; 2]) {
+        let half = [
+            f64::from(self.viewport_px[0]) / 2.0 / self.px_per_world[0].abs(),
+            f64::from(self.viewport_px[1]) / 2.0 / self.px_per_world[1].abs(),
+        ];
+        (
+            [self.centre_world[0] - half[0], self.centre_world[1] - half[1]],
+            [self.centre_world[0] + half[0], self.centre_world[1] + half[1]],
+        )
+    }
+}
+
+impl From<&Camera> for View {
+    fn from(camera: &Camera) -> Self {
+        let scale = camera.px_per_world();
+        Self { centre_world: camera.centre_world, px_per_world: [scale, scale], viewport_px: camera.viewport_px }
+    }
+}
+
 /// What is on screen: a centre, a zoom (walkers' scale) and the viewport in pixels.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Camera {

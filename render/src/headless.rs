@@ -1,6 +1,6 @@
 //! Offscreen rendering without a window: used by `floe render` and by the render tests (lavapipe on CI).
 
-use crate::camera::Camera;
+use crate::camera::View;
 use crate::image::RgbaImage;
 use crate::scatter::{GpuLayer, GpuLines, ScatterRenderer};
 
@@ -50,12 +50,13 @@ impl Headless {
     /// Draws one frame over a solid background and reads it back.
     pub fn render(
         &mut self,
-        camera: &Camera,
+        view: impl Into<View>,
         background: [u8; 4],
         lines: &[&GpuLines],
         layers: &[&GpuLayer],
     ) -> Result<RgbaImage, RenderError> {
-        let [width, height] = camera.viewport_px;
+        let view: View = view.into();
+        let [width, height] = view.viewport_px;
         let size = wgpu::Extent3d { width, height, depth_or_array_layers: 1 };
         let texture = self.device.create_texture(&wgpu::TextureDescriptor {
             label: Some("floe offscreen"),
@@ -67,8 +68,8 @@ impl Headless {
             usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
             view_formats: &[],
         });
-        let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
-        self.renderer.prepare(&self.device, &self.queue, camera, lines, layers);
+        let target = texture.create_view(&wgpu::TextureViewDescriptor::default());
+        self.renderer.prepare(&self.device, &self.queue, view, lines, layers);
         let mut encoder =
             self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("floe offscreen") });
         {
@@ -76,7 +77,7 @@ impl Headless {
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some("floe offscreen"),
                 color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: &view,
+                    view: &target,
                     depth_slice: None,
                     resolve_target: None,
                     ops: wgpu::Operations {

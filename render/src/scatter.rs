@@ -1,13 +1,13 @@
 //! The GPU scatterplot: one pipeline, per-layer style (uniform + LUT texture), per-chunk buffers.
 //!
-//! Positions upload once per chunk. Style changes write a 48-byte uniform and, for a new colormap, a
+//! Positions upload once per chunk. Style changes write a 64-byte uniform and, for a new colormap, a
 //! 256-texel texture. A new colour column writes one f32 per point. Each frame writes one f64→f32 delta per
 //! visible chunk: camera moves cost O(chunks).
 
 use bytemuck::{Pod, Zeroable};
 use wgpu::util::DeviceExt;
 
-use crate::camera::Camera;
+use crate::camera::View;
 use crate::chunks::PointChunk;
 use crate::colormap::Colormap;
 
@@ -45,12 +45,13 @@ impl Default for LayerStyle {
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct LayerUniform {
     viewport_px: [f32; 2],
-    px_per_world: f32,
+    px_per_world: [f32; 2],
     point_size: f32,
     value_min: f32,
     value_max: f32,
     opacity: f32,
     nodata_mode: u32,
+    _pad: [u32; 3],
     nodata_color: [f32; 4],
 }
 
@@ -65,8 +66,7 @@ struct ChunkUniform {
 #[derive(Clone, Copy, Pod, Zeroable)]
 struct LinesUniform {
     viewport_px: [f32; 2],
-    px_per_world: f32,
-    _pad: f32,
+    px_per_world: [f32; 2],
     color: [f32; 4],
 }
 
@@ -448,23 +448,24 @@ impl ScatterRenderer {
         &mut self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
-        camera: &Camera,
+        view: impl Into<View>,
         lines: &[&GpuLines],
         layers: &[&GpuLayer],
     ) {
-        let px_per_world = camera.px_per_world();
-        let viewport_px = [camera.viewport_px[0] as f32, camera.viewport_px[1] as f32];
-        let (view_min, view_max) = camera.visible_world();
+        let view: View = view.into();
+        let px_per_world = [view.px_per_world[0] as f32, view.px_per_world[1] as f32];
+        let viewport_px = [view.viewport_px[0] as f32, view.viewport_px[1] as f32];
+        let (view_min, view_max) = view.visible_world();
         self.draws.clear();
         let mut deltas: Vec<ChunkUniform> = Vec::new();
         let delta_of = |origin: [f64; 2]| ChunkUniform {
-            delta_world: [(origin[0] - camera.centre_world[0]) as f32, (origin[1] - camera.centre_world[1]) as f32],
+            delta_world: [(origin[0] - view.centre_world[0]) as f32, (origin[1] - view.centre_world[1]) as f32],
             _pad: [0.0; 2],
         };
         self.lines_offsets.clear();
         for lines in lines {
             let uniform =
-                LinesUniform { viewport_px, px_per_world: px_per_world as f32, _pad: 0.0, color: unorm(lines.color) };
+                LinesUniform { viewport_px, px_per_world, color: unorm(lines.color) };
             queue.write_buffer(&lines.uniform, 0, bytemuck::bytes_of(&uniform));
             self.lines_offsets.push((deltas.len() as u64 * CHUNK_UNIFORM_STRIDE) as u32);
             deltas.push(delta_of(lines.origin_world));
@@ -473,12 +474,13 @@ impl ScatterRenderer {
             let style = layer.style;
             let uniform = LayerUniform {
                 viewport_px,
-                px_per_world: px_per_world as f32,
+                px_per_world,
                 point_size: style.point_size,
                 value_min: style.value_range.0,
                 value_max: style.value_range.1,
                 opacity: style.opacity,
                 nodata_mode: u32::from(style.nodata.is_some()),
+                _pad: [0; 3],
                 nodata_color: unorm(style.nodata.unwrap_or([0; 4])),
             };
             queue.write_buffer(&layer.uniform, 0, bytemuck::bytes_of(&uniform));
@@ -486,13 +488,13 @@ impl ScatterRenderer {
                 continue;
             }
             // Points reach `point_size / 2 + 1` pixels beyond their centre.
-            let margin = f64::from(style.point_size) / px_per_world;
+            let margin = [0, 1].map(|axis| f64::from(style.point_size) / view.px_per_world[axis].abs());
             for (chunk_index, chunk) in layer.chunks.iter().enumerate() {
                 let visible = chunk.visible
-                    && chunk.max_world[0] + margin >= view_min[0]
-                    && chunk.min_world[0] - margin <= view_max[0]
-                    && chunk.max_world[1] + margin >= view_min[1]
-                    && chunk.min_world[1] - margin <= view_max[1];
+                    && chunk.max_world[0] + margin[0] >= view_min[0]
+                    && chunk.min_world[0] - margin[0] <= view_max[0]
+                    && chunk.max_world[1] + margin[1] >= view_min[1]
+                    && chunk.min_world[1] - margin[1] <= view_max[1];
                 if visible {
                     let uniform_offset = (deltas.len() as u64 * CHUNK_UNIFORM_STRIDE) as u32;
                     deltas.push(delta_of(chunk.origin_world));

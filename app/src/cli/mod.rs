@@ -139,6 +139,9 @@ pub struct ViewArgs {
     /// Load only points inside the polygons of this GeoJSON file (also: open or drop a .geojson file).
     #[arg(long, value_name = "FILE.geojson")]
     pub aoi: Option<String>,
+    /// Columns that make a track for the profile (default: rgt, cycle and the first of gt, track_id, spot, beam).
+    #[arg(long, value_delimiter = ',', value_name = "COLUMN,…")]
+    pub track_key: Vec<String>,
     #[command(flatten)]
     pub input: InputArgs,
 }
@@ -345,6 +348,7 @@ fn run_viewer(args: ViewArgs) -> anyhow::Result<()> {
         memory_budget: args.memory_mb.map(|mb| mb.saturating_mul(1_000_000)),
         polar_tiles: args.polar_tiles.clone(),
         projection: args.projection.fixed(),
+        track_key: crate::points::TrackKey { columns: args.track_key.clone() },
         aoi: match &args.aoi {
             Some(path) => {
                 let bytes =

@@ -10,7 +10,7 @@ use floe_render::{Camera, Colormap, Headless, LayerStyle, Projection};
 use super::progress_bar::ProgressBar;
 use crate::cli::{Basemap, ProjectionChoice, RenderArgs, parse_range, parse_size};
 use crate::load::{LoadEvent, default_colour_column, open_dataset, parallelism, run_load};
-use crate::points::{PreparedBatch, ValueColumn, percentile_range};
+use crate::points::{PreparedBatch, TrackKey, ValueColumn, percentile_range};
 use crate::style::{COAST, GRATICULE, PLAIN, SEA, UNIFORM_VALUE};
 
 struct LoadedLayer {
@@ -58,7 +58,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         let bar = ProgressBar::start(input, Arc::clone(&progress));
         let mut loaded = LoadedLayer { column: None, batches: Vec::new() };
         let mut failure = None;
-        runtime.block_on(run_load(dataset, read, parallelism(), progress, CancelToken::default(), |event| {
+        runtime.block_on(run_load(dataset, read, TrackKey::default(), parallelism(), progress, CancelToken::default(), |event| {
             match event {
                 LoadEvent::Opened { columns, .. } => loaded.column = columns.into_iter().next(),
                 LoadEvent::Batch(batch) => loaded.batches.push(batch),

@@ -25,9 +25,9 @@ pub enum LoadState {
 }
 
 /// Bytes one loaded point costs: its f32 offsets on the GPU and here (kept to re-project without a re-read), its
-/// colour value there, and one f32 per column here.
-fn point_bytes(columns: usize) -> u64 {
-    20 + 4 * columns as u64
+/// colour value there, one f32 per column here, and its f64 along-track distance when the layer has one.
+fn point_bytes(columns: usize, along_track: bool) -> u64 {
+    20 + 4 * columns as u64 + if along_track { 8 } else { 0 }
 }
 
 /// What the user chose for a layer, carried over when it loads again (through a new AOI): its style, colour
@@ -80,6 +80,13 @@ pub struct Layer {
     chunk_beams: Vec<Option<usize>>,
     /// Beam visibility changed: the GPU layer's chunk flags need updating.
     pub beams_dirty: bool,
+    /// The tracks (one beam of one pass) seen so far, in order of arrival.
+    pub tracks: Vec<String>,
+    /// The track (index into `tracks`) of each chunk.
+    chunk_tracks: Vec<Option<usize>>,
+    /// Along-track distance (`x_atc`, metres) of each point, in upload order; empty when no batch had one (NaN for
+    /// the points of batches without).
+    along_track: Vec<f64>,
     /// What has been written to this layer's GPU buffers so far.
     pub uploads: floe_render::UploadStats,
     preferred_column: Option<String>,
@@ -122,6 +129,9 @@ impl Layer {
             beams: Vec::new(),
             chunk_beams: Vec::new(),
             beams_dirty: false,
+            tracks: Vec::new(),
+            chunk_tracks: Vec::new(),
+            along_track: Vec::new(),
             uploads: floe_render::UploadStats::default(),
             preferred_column: colour,
             pending_user_range: None,
@@ -188,7 +198,7 @@ impl Layer {
 
     /// What the loaded points occupy (CPU values and GPU buffers), in bytes.
     pub fn memory_bytes(&self) -> u64 {
-        self.rows_loaded * point_bytes(self.columns.len())
+        self.rows_loaded * point_bytes(self.columns.len(), !self.along_track.is_empty())
     }
 
     /// Takes what the loading task produced, spending at most `budget` on it so the UI stays responsive and
@@ -207,7 +217,7 @@ impl Layer {
                 }
                 LoadEvent::Batch(batch) => {
                     let points: u64 = batch.chunks.iter().map(|c| c.len() as u64).sum();
-                    let bytes = points * point_bytes(self.columns.len());
+                    let bytes = points * point_bytes(self.columns.len(), !batch.along_track.is_empty());
                     if bytes > *memory_left {
                         failure = Some(self.stop_at_memory_budget());
                         break;
@@ -229,6 +239,23 @@ impl Layer {
                     for range in &batch.chunk_ranges {
                         self.chunk_ranges.push(first_new + range.start..first_new + range.end);
                         self.chunk_beams.push(beam);
+                    }
+                    for track in &batch.chunk_tracks {
+                        let index = track.as_ref().map(|label| {
+                            self.tracks.iter().position(|t| t == label).unwrap_or_else(|| {
+                                self.tracks.push(label.clone());
+                                self.tracks.len() - 1
+                            })
+                        });
+                        self.chunk_tracks.push(index);
+                    }
+                    if !batch.along_track.is_empty() || !self.along_track.is_empty() {
+                        self.along_track.resize(first_new, f64::NAN);
+                        if batch.along_track.len() == points as usize {
+                            self.along_track.extend_from_slice(&batch.along_track);
+                        } else {
+                            self.along_track.resize(first_new + points as usize, f64::NAN);
+                        }
                     }
                     self.rows_loaded += points;
                     self.rows_skipped += batch.skipped as u64;
@@ -387,6 +414,19 @@ impl Layer {
         self.chunk_ranges.len()
     }
 
+    /// The track of chunk `index`.
+    pub fn chunk_track(&self, index: usize) -> Option<&str> {
+        self.chunk_tracks.get(index).copied().flatten().and_then(|t| self.tracks.get(t)).map(String::as_str)
+    }
+
+    /// The chunk holding loaded point `point`.
+    pub fn chunk_of_point(&self, point: usize) -> Option<usize> {
+        // Chunks are appended in point order: a binary search on their starts.
+        let index = self.chunk_ranges.partition_point(|r| r.end <= point);
+        self.chunk_ranges.get(index).filter(|r| r.contains(&point)).map(|_| index)
+    }
+
+
     pub fn colour_column(&self) -> Option<&ValueColumn> {
         self.colour_column.and_then(|c| self.columns.get(c))
     }
@@ -405,5 +445,43 @@ impl Layer {
             self.values_dirty = true;
             self.reset_range();
         }
+    }
+}
+
+impl crate::profile::TrackPoints for Layer {
+    fn projection(&self) -> Projection {
+        self.projection
+    }
+
+    fn num_chunks(&self) -> usize {
+        self.chunk_ranges.len()
+    }
+
+    fn chunk_track(&self, chunk: usize) -> Option<&str> {
+        Layer::chunk_track(self, chunk)
+    }
+
+    fn chunk_shown(&self, chunk: usize) -> bool {
+        self.chunk_visible(chunk)
+    }
+
+    fn chunk(&self, chunk: usize) -> Option<&PointChunk> {
+        self.chunks.get(chunk)
+    }
+
+    fn chunk_range(&self, chunk: usize) -> Option<Range<usize>> {
+        self.chunk_ranges.get(chunk).cloned()
+    }
+
+    fn along_track(&self) -> &[f64] {
+        &self.along_track
+    }
+
+    fn columns(&self) -> &[ValueColumn] {
+        &self.columns
+    }
+
+    fn column_values(&self, column: usize) -> &[f32] {
+        Layer::column_values(self, column)
     }
 }

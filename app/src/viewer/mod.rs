@@ -58,6 +58,8 @@ pub struct AppOptions {
     /// URL template of the polar views' tiles (`{z}`, `{y}` row, `{x}` column, `{epsg}`); `None`: NASA GIBS.
     /// Fetched only with `tiles`.
     pub polar_tiles: Option<String>,
+    /// The columns that make a track for the profile (`--track-key`); empty: rgt, cycle and the beam column.
+    pub track_key: crate::points::TrackKey,
 }
 
 /// A message at the top of the window until dismissed: an error, or news of finished work (an export).
@@ -269,6 +271,7 @@ impl FloeApp {
             None => ReadOptions::default(),
         };
         let dataset_options = self.options.dataset.clone();
+        let track_key = self.options.track_key.clone();
         let task = async move {
             let started = web_time::Instant::now();
             let mut points = 0;
@@ -284,7 +287,7 @@ impl FloeApp {
                 delivered
             };
             match input.open(&dataset_options).await {
-                Ok(dataset) => run_load(dataset, read, parallelism(), progress, cancel, emit).await,
+                Ok(dataset) => run_load(dataset, read, track_key, parallelism(), progress, cancel, emit).await,
                 Err(e) => {
                     emit(LoadEvent::Failed(e));
                 }

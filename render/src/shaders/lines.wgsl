@@ -2,8 +2,7 @@
 
 struct Lines {
     viewport_px: vec2<f32>,
-    px_per_world: f32,
-    _pad: f32,
+    px_per_world: vec2<f32>,
     color: vec4<f32>,
 };
 

@@ -3,12 +3,15 @@
 
 struct Layer {
     viewport_px: vec2<f32>,
-    px_per_world: f32,
+    px_per_world: vec2<f32>, // signed: a negative y draws larger y higher (the profile)
     point_size: f32,
     value_min: f32,
     value_max: f32,
     opacity: f32,
     nodata_mode: u32, // 0: hide nulls, 1: draw them in nodata_color
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
     nodata_color: vec4<f32>,
 };
 
