@@ -6,12 +6,14 @@
 //! desktop and the browser behind one seam (`platform/`). Parses no bytes and holds no GPU code beyond the egui
 //! paint-callback glue.
 
+pub mod annotate;
 pub mod basemap;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 pub mod load;
 pub mod output;
 pub mod platform;
+pub mod plot;
 pub mod points;
 pub mod profile;
 pub mod qa_sources;

@@ -106,8 +106,16 @@ pub async fn run_load(
         floe_io::ColumnSelection::AllNumeric => dataset.numeric_columns(),
         floe_io::ColumnSelection::Named(names) => names.clone(),
     };
+    // The columns that make tracks and the along-track distance are read too, for the profile, without becoming
+    // value columns (a beam name is text).
+    let mut read_names = names.clone();
+    for extra in track_key.candidate_columns().into_iter().chain(["x_atc".to_owned()]) {
+        if dataset.has_column(&extra) && !read_names.contains(&extra) {
+            read_names.push(extra);
+        }
+    }
     let ingest = Ingest::new(value_columns(&dataset, &names), track_key);
-    let read = ReadOptions { columns: floe_io::ColumnSelection::Named(names), ..read };
+    let read = ReadOptions { columns: floe_io::ColumnSelection::Named(read_names), ..read };
     let worker_ingest = ingest.clone();
     let prepare = Arc::new(move |batch: PointBatch| worker_ingest.prepare(&batch));
     let mut stream = match dataset.stream_map(&read, parallelism, Arc::clone(&progress), cancel, prepare) {

@@ -111,6 +111,15 @@ pub struct TrackKey {
 const BEAM_COLUMNS: &[&str] = &["gt", "track_id", "spot", "beam"];
 
 impl TrackKey {
+    /// Every column that may take part in a key.
+    pub fn candidate_columns(&self) -> Vec<String> {
+        if self.columns.is_empty() {
+            ["rgt", "cycle"].iter().chain(BEAM_COLUMNS).map(|n| (*n).to_owned()).collect()
+        } else {
+            self.columns.clone()
+        }
+    }
+
     /// The key columns present in `batch`, in key order (at most four).
     pub fn columns_in(&self, batch: &PointBatch) -> Vec<String> {
         let present = |name: &str| batch.column(name).is_some();
@@ -183,9 +192,10 @@ fn track_label(names: &[String], values: &[Option<&str>]) -> String {
     names
         .iter()
         .zip(values)
-        .map(|(name, value)| {
-            let value = value.unwrap_or("null");
-            if name == "gt" || name == "track_id" { value.to_owned() } else { format!("{name} {value}") }
+        // A granule without orbit information has null rgt and cycle: they say nothing.
+        .filter_map(|(name, value)| {
+            let value = (*value)?;
+            Some(if name == "gt" || name == "track_id" { value.to_owned() } else { format!("{name} {value}") })
         })
         .collect::<Vec<_>>()
         .join(" · ")

@@ -60,6 +60,19 @@ impl PointSource {
         }
     }
 
+    /// Whether rows carry a column of this name (of any type; a granule's `gt` and `beam_strength` too).
+    pub fn has_column(&self, name: &str) -> bool {
+        match self {
+            PointSource::GeoParquet(dataset) => {
+                dataset.files.iter().any(|f| f.file.schema().field_with_name(name).is_ok())
+                    || dataset.partition_columns().iter().any(|(key, _)| key == name)
+            }
+            PointSource::Granule { granule, .. } => {
+                ["gt", "beam_strength", "x_atc"].contains(&name) || granule.numeric_columns().iter().any(|c| c == name)
+            }
+        }
+    }
+
     /// The unit the file gives a column (`unit`/`units` metadata or attribute).
     pub fn unit(&self, column: &str) -> Option<String> {
         match self {

@@ -3,6 +3,7 @@
 
 pub mod cat;
 pub mod info;
+pub mod profile;
 mod progress_bar;
 pub mod qa;
 pub mod render;
@@ -34,6 +35,8 @@ pub enum Command {
     Info(InfoArgs),
     /// Render inputs to a PNG without opening a window.
     Render(RenderArgs),
+    /// Draw one track's along-track profile (height against distance) to a PNG with axes, without a window.
+    Profile(ProfileArgs),
     /// Print the values of an HDF5 dataset.
     Cat(CatArgs),
     /// Cut an area of interest out of granules and GeoParquet inputs into one GeoParquet file.
@@ -258,6 +261,51 @@ pub struct RenderArgs {
     pub options: InputArgs,
 }
 
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// Inputs on the same track (`sample` for the embedded sample): the first is coloured by a column, the others
+    /// are overlaid in solid colours (ATL06 segments over ATL03 photons).
+    #[arg(required = true)]
+    pub inputs: Vec<String>,
+    /// Output PNG (written atomically; never one of the inputs).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace OUT if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// The beam of the track: gt1l … gt3r (or the value of the data's beam column).
+    #[arg(long)]
+    pub beam: Option<String>,
+    /// Narrow the track down by a key column, repeatable: `--track rgt=1234 --track cycle=12`.
+    #[arg(long = "track", value_name = "KEY=VALUE")]
+    pub track: Vec<String>,
+    /// Columns that make a track (default: rgt, cycle and the first of gt, track_id, spot, beam).
+    #[arg(long, value_delimiter = ',', value_name = "COLUMN,…")]
+    pub track_key: Vec<String>,
+    /// The x axis: x_atc (along-track distance; the geodesic distance where the data have none), time or lat.
+    #[arg(long, default_value = "x_atc")]
+    pub x: String,
+    /// The y axis column (default: the product's height: h_ph, h_li, h_te_best_fit, h_canopy, h_mean, height).
+    #[arg(long)]
+    pub y: Option<String>,
+    /// Column to colour the first input by (default: the y column).
+    #[arg(long)]
+    pub color: Option<String>,
+    #[arg(long, default_value = "viridis")]
+    pub cmap: String,
+    /// Colour range MIN:MAX (default: 2nd–98th percentile of the track).
+    #[arg(long, value_name = "MIN:MAX", allow_hyphen_values = true)]
+    pub range: Option<String>,
+    /// Image size WxH in pixels (axes and legend included).
+    #[arg(long, default_value = "1200x500", value_name = "WxH")]
+    pub size: String,
+    /// Point diameter in pixels.
+    #[arg(long, default_value_t = 2.0)]
+    pub point_size: f32,
+    #[command(flatten)]
+    pub options: InputArgs,
+}
+
 impl InputArgs {
     pub fn dataset_options(&self) -> anyhow::Result<floe_io::DatasetOptions> {
         let lonlat_columns = match &self.lonlat {
@@ -314,12 +362,13 @@ pub fn main() {
     }));
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn,floe=info")).init();
     let cli = Cli::parse();
-    if matches!(cli.command, Some(Command::Render(_))) {
+    if matches!(cli.command, Some(Command::Render(_) | Command::Profile(_))) {
         quiet_headless_vulkan();
     }
     let result = match &cli.command {
         Some(Command::Info(args)) => info::run(args),
         Some(Command::Render(args)) => render::run(args),
+        Some(Command::Profile(args)) => profile::run(args),
         Some(Command::Cat(args)) => cat::run(args),
         Some(Command::Subset(args)) => subset::run(args),
         Some(Command::Qa(args)) => qa::run(args),
