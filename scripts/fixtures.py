@@ -20,6 +20,9 @@ Oracles come from pyarrow and shapely, independent of Floe's own decoder:
   `pole_grid.parquet`, 720 points from 80°N to 89.5°N every 0.5° and every 10° of longitude; `greenland.parquet`,
   points inside Greenland's coastline (the embedded one), and that coastline in EPSG:3413 metres by pyproj
   (`greenland_3413.json`).
+- profile/: one pass (rgt 7, cycle 3) northwards along 45°W from 70°N: `photons.parquet`, 1000 points 10 m apart on
+  gt1l from x_atc = 1,000,000 m with heights in a triangle (100 m up to 200 m and back), 1000 flat ones at 0 m on
+  gt2l; `segments.parquet`, gt1l every 500 m, 10 m above the photons' triangle.
 """
 import json
 import math
@@ -319,6 +322,34 @@ def polar(out):
     (folder / "greenland_3413.json").write_text(json.dumps({"points": len(points), "ring": ring_m}))
 
 
+def triangle(i):
+    return 100.0 + 0.2 * (i if i < 500 else 1000 - i)
+
+
+def profile(out):
+    folder = out / "profile"
+    folder.mkdir(exist_ok=True)
+    x0 = 1_000_000.0
+
+    def table(rows):
+        return pa.table({
+            "longitude": [-45.0 + (0.01 if r[0] == "gt2l" else 0.0) for r in rows],
+            "latitude": [70.0 + (r[1] - x0) / 111_000.0 for r in rows],
+            "gt": [r[0] for r in rows],
+            "rgt": pa.array([7] * len(rows), pa.int32()),
+            "cycle": pa.array([3] * len(rows), pa.int8()),
+            "x_atc": [r[1] for r in rows],
+        })
+
+    photons = [("gt1l", x0 + 10.0 * i, triangle(i)) for i in range(1000)]
+    photons += [("gt2l", x0 + 10.0 * i, 0.0) for i in range(1000)]
+    t = table(photons).append_column("h_ph", pa.array([p[2] for p in photons], pa.float32()))
+    write_atomic(t, folder / "photons.parquet", row_group_size=700)
+    segments = [("gt1l", x0 + 500.0 * i, triangle(50 * i) + 10.0) for i in range(20)]
+    t = table(segments).append_column("h_li", pa.array([p[2] for p in segments], pa.float32()))
+    write_atomic(t, folder / "segments.parquet")
+
+
 def main():
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "target" / "fixtures"
     out.mkdir(parents=True, exist_ok=True)
@@ -330,6 +361,7 @@ def main():
     bad(out)
     mistakes(out)
     polar(out)
+    profile(out)
     print(f"fixtures written to {out}")
 
 
