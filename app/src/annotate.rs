@@ -128,7 +128,12 @@ impl Canvas {
             if let Some(outlined) = font.outline_glyph(glyph) {
                 let bounds = outlined.px_bounds();
                 outlined.draw(|gx, gy, coverage| {
-                    self.blend(bounds.min.x as i64 + i64::from(gx), bounds.min.y as i64 + i64::from(gy), colour, coverage);
+                    self.blend(
+                        bounds.min.x as i64 + i64::from(gx),
+                        bounds.min.y as i64 + i64::from(gy),
+                        colour,
+                        coverage,
+                    );
                 });
             }
         }
@@ -178,7 +183,8 @@ impl Canvas {
             self.fill_rect(x0, y, x1, y + 1, colour);
         }
         self.stroke_rect(x0, y0, x1 - 1, y1 - 1, INK);
-        let (label_x, anchor) = if labels_left { (x0 as f32 - 4.0, Anchor::Right) } else { (x1 as f32 + 4.0, Anchor::Left) };
+        let (label_x, anchor) =
+            if labels_left { (x0 as f32 - 4.0, Anchor::Right) } else { (x1 as f32 + 4.0, Anchor::Left) };
         self.text(high, label_x, y0 as f32 + size * 0.5, size, INK, anchor);
         self.text(low, label_x, y1 as f32 - size * 0.5, size, INK, anchor);
         let title_x = if labels_left { x1 as f32 } else { x0 as f32 };

@@ -124,7 +124,8 @@ impl TrackKey {
     pub fn columns_in(&self, batch: &PointBatch) -> Vec<String> {
         let present = |name: &str| batch.column(name).is_some();
         let mut names: Vec<String> = if self.columns.is_empty() {
-            let mut names: Vec<String> = ["rgt", "cycle"].into_iter().filter(|n| present(n)).map(str::to_owned).collect();
+            let mut names: Vec<String> =
+                ["rgt", "cycle"].into_iter().filter(|n| present(n)).map(str::to_owned).collect();
             names.extend(BEAM_COLUMNS.iter().find(|n| present(n)).map(|n| (*n).to_owned()));
             names
         } else {
@@ -141,8 +142,15 @@ impl TrackKey {
         if names.is_empty() {
             return None;
         }
-        let texts: Vec<Vec<Option<String>>> =
-            names.iter().filter_map(|n| batch.column(n)).map(|array| key_texts(array)).collect();
+        let arrays: Vec<&ArrayRef> = names.iter().filter_map(|n| batch.column(n)).collect();
+        // A granule's beam (and most row groups) is one track: no text per row.
+        if arrays.iter().all(|a| is_constant(a)) {
+            let first: Vec<Option<String>> =
+                arrays.iter().map(|a| key_texts(&a.slice(0, a.len().min(1))).into_iter().next().flatten()).collect();
+            let key: Vec<Option<&str>> = first.iter().map(|v| v.as_deref()).collect();
+            return Some(vec![(track_label(&names, &key), (0..batch.num_rows()).collect())]);
+        }
+        let texts: Vec<Vec<Option<String>>> = arrays.into_iter().map(key_texts).collect();
         let mut index: std::collections::HashMap<Vec<Option<&str>>, usize> = std::collections::HashMap::new();
         let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
         for row in 0..batch.num_rows() {
@@ -157,6 +165,22 @@ impl TrackKey {
         }
         Some(groups)
     }
+}
+
+/// Whether every row holds the same value (nulls included).
+fn is_constant(array: &ArrayRef) -> bool {
+    if array.is_empty() {
+        return true;
+    }
+    if array.null_count() > 0 {
+        return array.null_count() == array.len();
+    }
+    if let Some(strings) = array.as_string_opt::<i32>() {
+        let first = strings.value(0);
+        return strings.iter().all(|v| v == Some(first));
+    }
+    let values = to_f64(array);
+    values.first().is_none_or(|first| values.iter().all(|v| v.to_bits() == first.to_bits()))
 }
 
 /// A key column's values as text: strings as they are, numbers without a fraction when whole.
@@ -231,7 +255,9 @@ impl Ingest {
         let groups = self.track_key.groups(batch);
         // Rows in output order: a permutation only when the batch mixes tracks.
         let order: Option<Vec<usize>> = match &groups {
-            Some(groups) if groups.len() > 1 => Some(groups.iter().flat_map(|(_, rows)| rows.iter().copied()).collect()),
+            Some(groups) if groups.len() > 1 => {
+                Some(groups.iter().flat_map(|(_, rows)| rows.iter().copied()).collect())
+            }
             _ => None,
         };
         let reorder = |values: Vec<f64>| match &order {

@@ -70,11 +70,21 @@ pub fn tracks_of(points: &dyn TrackPoints) -> Vec<String> {
     tracks
 }
 
+/// Height columns of the products, in the order the profile looks for them.
+const HEIGHTS: &[&str] = &["h_ph", "h_li", "h_te_best_fit", "h_canopy", "h_mean", "height", "elevation", "z"];
+
 /// The y column the profile shows when the user did not say: the product's height.
 pub fn default_y_column(columns: &[ValueColumn]) -> Option<usize> {
-    const HEIGHTS: &[&str] = &["h_ph", "h_li", "h_te_best_fit", "h_canopy", "h_mean", "height", "elevation", "z"];
     HEIGHTS.iter().find_map(|wanted| columns.iter().position(|c| c.name == *wanted))
 }
+
+/// [`default_y_column`] among column names.
+pub fn default_y_name(names: &[String]) -> Option<&'static str> {
+    HEIGHTS.iter().copied().find(|wanted| names.iter().any(|n| n == wanted))
+}
+
+/// Some points of a layer, by map chunk: `(chunk index, offsets of the points within it)`.
+pub type ChunkSelection = Vec<(usize, Vec<usize>)>;
 
 /// One chunk of a profile: its points in `profile` space, and where they come from.
 #[derive(Clone, Debug)]
@@ -107,9 +117,10 @@ impl ProfileSeries {
         let y_of = points.columns().get(y_column).cloned();
         let time = points.columns().iter().position(|c| c.is_time);
         let along = points.along_track();
-        let has_along = chunks.iter().filter_map(|&c| points.chunk_range(c)).any(|r| {
-            along.get(r.start..r.end).is_some_and(|a| a.iter().any(|v| v.is_finite()))
-        });
+        let has_along = chunks
+            .iter()
+            .filter_map(|&c| points.chunk_range(c))
+            .any(|r| along.get(r.start..r.end).is_some_and(|a| a.iter().any(|v| v.is_finite())));
         let geodesic = x_axis == XAxis::AlongTrack && !has_along;
         // The fallback distance runs over the whole track, chunk after chunk.
         let mut geodesic_x = Vec::new();
@@ -133,9 +144,7 @@ impl ProfileSeries {
                     next_geodesic += n;
                     xs.unwrap_or_else(|| vec![f64::NAN; n])
                 }
-                XAxis::AlongTrack => {
-                    along.get(range.clone()).map(<[f64]>::to_vec).unwrap_or_else(|| vec![f64::NAN; n])
-                }
+                XAxis::AlongTrack => along.get(range.clone()).map(<[f64]>::to_vec).unwrap_or_else(|| vec![f64::NAN; n]),
                 XAxis::Time => match time.and_then(|t| Some((points.columns().get(t)?, points.column_values(t)))) {
                     Some((column, values)) => match values.get(range.clone()) {
                         Some(values) => values.iter().map(|v| column.value_of(*v)).collect(),
@@ -208,7 +217,7 @@ impl ProfileSeries {
 
     /// The points inside the profile box `min`–`max` (edges included), as the layer's point indexes, grouped by map
     /// chunk: `(layer chunk, offsets within it)`.
-    pub fn inside(&self, min: [f64; 2], max: [f64; 2]) -> Vec<(usize, Vec<usize>)> {
+    pub fn inside(&self, min: [f64; 2], max: [f64; 2]) -> ChunkSelection {
         let mut out = Vec::new();
         for chunk in &self.chunks {
             let c = &chunk.chunk;

@@ -34,6 +34,55 @@ pub struct Request {
     /// Columns besides latitude and longitude; empty keeps all.
     pub columns: Vec<String>,
     pub dataset: DatasetOptions,
+    /// Only the rows of a rectangle brushed in the profile.
+    pub brush: Option<Brush>,
+}
+
+/// A rectangle brushed in the profile, as a row filter: rows of one track whose x and y values lie in the ranges
+/// (edges included). Applied to the inputs' own values, so that an export holds exactly the rows a filter on the
+/// file finds.
+#[derive(Clone, Debug)]
+pub struct Brush {
+    /// The track's label (`rgt 1234 · cycle 12 · gt1l`), made from `track_key`'s columns as the viewer made it.
+    pub track: String,
+    pub track_key: crate::points::TrackKey,
+    /// `x_atc`, `time` (seconds since 1970) or `lat`.
+    pub x_column: String,
+    pub x: (f64, f64),
+    /// The y column; `None`: each input's height (see [`crate::profile::default_y_column`]).
+    pub y_column: Option<String>,
+    pub y: (f64, f64),
+}
+
+impl Brush {
+    /// The rows of `batch` inside the brush.
+    fn mask(&self, batch: &PointBatch) -> BooleanArray {
+        let n = batch.num_rows();
+        let mut keep = vec![false; n];
+        if let Some(groups) = self.track_key.groups(batch) {
+            for (label, rows) in groups {
+                if label == self.track {
+                    for row in rows {
+                        if let Some(k) = keep.get_mut(row) {
+                            *k = true;
+                        }
+                    }
+                }
+            }
+        }
+        let x: Vec<f64> = match self.x_column.as_str() {
+            "lat" => batch.lat().values().to_vec(),
+            name => batch.column(name).map_or_else(|| vec![f64::NAN; n], crate::points::to_f64),
+        };
+        let names: Vec<String> = batch.batch.schema().fields().iter().map(|f| f.name().clone()).collect();
+        let y_name = self.y_column.clone().or_else(|| crate::profile::default_y_name(&names).map(str::to_owned));
+        let y: Vec<f64> = match y_name.and_then(|name| batch.column(&name).cloned()) {
+            Some(array) => crate::points::to_f64(&array),
+            None => vec![f64::NAN; n],
+        };
+        let inside = |v: Option<&f64>, (lo, hi): (f64, f64)| v.is_some_and(|v| (lo..=hi).contains(v));
+        (0..n).map(|i| Some(keep[i] && inside(x.get(i), self.x) && inside(y.get(i), self.y))).collect()
+    }
 }
 
 /// The rows cut out, and what reading them cost.
@@ -100,6 +149,14 @@ pub async fn run(
             PointSource::GeoParquet(_) => None,
         };
         for batch in batches? {
+            let batch = match &request.brush {
+                Some(brush) => {
+                    let kept = arrow_select::filter::filter_record_batch(&batch.batch, &brush.mask(&batch))
+                        .context("selecting the brushed rows")?;
+                    PointBatch { batch: kept, ..batch }
+                }
+                None => batch,
+            };
             let batch = output_columns(&batch.batch, surface).with_context(|| input.to_owned())?;
             rows_in_aoi += batch.num_rows() as u64;
             // Only a --time window needs the span (to say where it missed): no extra pass over the rows otherwise.

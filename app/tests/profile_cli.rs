@@ -182,7 +182,9 @@ fn missing_or_ambiguous_tracks_and_columns_are_named() {
     );
     fails_with(
         &["profile", &photons, "--beam", "gt1l", "--y", "h_li", "--out", out],
-        &format!("error: {photons}: no numeric column `h_li` for the y axis (numeric columns: rgt, cycle, x_atc, h_ph)"),
+        &format!(
+            "error: {photons}: no numeric column `h_li` for the y axis (numeric columns: rgt, cycle, x_atc, h_ph)"
+        ),
     );
     fails_with(&["profile", &photons, "--x", "depth", "--out", out], "error: --x `depth`: expected x_atc, time or lat");
     assert!(!std::path::Path::new(out).exists());

@@ -52,8 +52,8 @@ impl ProfileCamera {
     /// Zooms by `factor` on each axis (above 1 zooms in) keeping the profile position under pixel `px` fixed.
     pub fn zoom_about(&mut self, px: [f64; 2], factor: [f64; 2]) {
         let fixed = self.profile_from_px(px);
-        for axis in 0..2 {
-            self.px_per_unit[axis] = (self.px_per_unit[axis] * factor[axis]).clamp(1e-12, 1e12);
+        for (scale, factor) in self.px_per_unit.iter_mut().zip(factor) {
+            *scale = (*scale * factor).clamp(1e-12, 1e12);
         }
         let moved = self.profile_from_px(px);
         self.centre_profile[0] += fixed[0] - moved[0];
@@ -93,10 +93,8 @@ pub fn profile_chunk(points: &[[f64; 2]]) -> PointChunk {
         .iter()
         .map(|p| {
             if p[0].is_finite() && p[1].is_finite() {
-                for axis in 0..2 {
-                    min[axis] = min[axis].min(p[axis]);
-                    max[axis] = max[axis].max(p[axis]);
-                }
+                min = [min[0].min(p[0]), min[1].min(p[1])];
+                max = [max[0].max(p[0]), max[1].max(p[1])];
                 [(p[0] - origin[0]) as f32, (p[1] - origin[1]) as f32]
             } else {
                 [f32::NAN, f32::NAN]

@@ -464,8 +464,7 @@ impl ScatterRenderer {
         };
         self.lines_offsets.clear();
         for lines in lines {
-            let uniform =
-                LinesUniform { viewport_px, px_per_world, color: unorm(lines.color) };
+            let uniform = LinesUniform { viewport_px, px_per_world, color: unorm(lines.color) };
             queue.write_buffer(&lines.uniform, 0, bytemuck::bytes_of(&uniform));
             self.lines_offsets.push((deltas.len() as u64 * CHUNK_UNIFORM_STRIDE) as u32);
             deltas.push(delta_of(lines.origin_world));

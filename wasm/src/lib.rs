@@ -41,16 +41,24 @@ mod web {
             let mut failure = None;
             let progress = std::sync::Arc::default();
             let read = floe_io::ReadOptions::default();
-            floe::load::run_load(dataset, read, 1, progress, floe_io::CancelToken::default(), |event| {
-                match event {
-                    floe::load::LoadEvent::Batch(batch) => {
-                        points += batch.chunks.iter().map(|c| c.len()).sum::<usize>()
+            floe::load::run_load(
+                dataset,
+                read,
+                Default::default(),
+                1,
+                progress,
+                floe_io::CancelToken::default(),
+                |event| {
+                    match event {
+                        floe::load::LoadEvent::Batch(batch) => {
+                            points += batch.chunks.iter().map(|c| c.len()).sum::<usize>()
+                        }
+                        floe::load::LoadEvent::Failed(e) => failure = Some(e),
+                        _ => {}
                     }
-                    floe::load::LoadEvent::Failed(e) => failure = Some(e),
-                    _ => {}
-                }
-                true
-            })
+                    true
+                },
+            )
             .await;
             match failure {
                 Some(e) => log::error!("floe: bench: {e}"),
@@ -82,6 +90,11 @@ mod web {
             // `?projection=north|south|mercator`; absent or `auto`: chosen from the data.
             projection: query("projection").and_then(|name| floe_render::Projection::from_name(&name)),
             polar_tiles: query("polar_tiles"),
+            // `?profile` opens the profile on the first track, `?profile=TRACK` on that one.
+            profile: query("profile"),
+            track_key: floe::points::TrackKey {
+                columns: query("track_key").map(|k| k.split(',').map(str::to_owned).collect()).unwrap_or_default(),
+            },
             memory_budget: Some(
                 query("memory_mb")
                     .and_then(|mb| mb.parse::<f64>().ok())

@@ -145,6 +145,9 @@ pub struct ViewArgs {
     /// Columns that make a track for the profile (default: rgt, cycle and the first of gt, track_id, spot, beam).
     #[arg(long, value_delimiter = ',', value_name = "COLUMN,…")]
     pub track_key: Vec<String>,
+    /// Open the profile panel at start, on the first track (or on this one: `--profile "rgt 7 · cycle 3 · gt1l"`).
+    #[arg(long, value_name = "TRACK", num_args = 0..=1, default_missing_value = "")]
+    pub profile: Option<String>,
     #[command(flatten)]
     pub input: InputArgs,
 }
@@ -398,6 +401,7 @@ fn run_viewer(args: ViewArgs) -> anyhow::Result<()> {
         polar_tiles: args.polar_tiles.clone(),
         projection: args.projection.fixed(),
         track_key: crate::points::TrackKey { columns: args.track_key.clone() },
+        profile: args.profile.clone(),
         aoi: match &args.aoi {
             Some(path) => {
                 let bytes =

@@ -18,7 +18,8 @@ use crate::points::{PreparedBatch, TrackKey, ValueColumn, percentile_range};
 use crate::profile::{ProfileSeries, TrackPoints, XAxis, default_y_column, tracks_of};
 
 /// Solid colours of the overlaid inputs, in order.
-pub const OVERLAY_COLOURS: [[u8; 4]; 4] = [[220, 30, 30, 255], [20, 20, 20, 255], [240, 140, 0, 255], [0, 150, 200, 255]];
+pub const OVERLAY_COLOURS: [[u8; 4]; 4] =
+    [[220, 30, 30, 255], [20, 20, 20, 255], [240, 140, 0, 255], [0, 150, 200, 255]];
 
 /// One input's loaded points, as the profile model reads them.
 #[derive(Default)]
@@ -111,8 +112,8 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<()> {
     })?;
     let is_png = args.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("png"));
     anyhow::ensure!(is_png, "{}: floe profile writes PNG images: name the output *.png", args.out.display());
-    let x_axis = XAxis::parse(&args.x)
-        .ok_or_else(|| anyhow::anyhow!("--x `{}`: expected x_atc, time or lat", args.x))?;
+    let x_axis =
+        XAxis::parse(&args.x).ok_or_else(|| anyhow::anyhow!("--x `{}`: expected x_atc, time or lat", args.x))?;
     let size = parse_size(&args.size)?;
     anyhow::ensure!(
         size[0] > MARGINS[0] + MARGINS[1] + 16 && size[1] > MARGINS[2] + MARGINS[3] + 16,
@@ -212,10 +213,15 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<()> {
         let y_column = match &args.y {
             Some(name) => collected.columns.iter().position(|c| &c.name == name).ok_or_else(|| {
                 let names: Vec<&str> = collected.columns.iter().map(|c| c.name.as_str()).collect();
-                anyhow::anyhow!("{input}: no numeric column `{name}` for the y axis (numeric columns: {})", names.join(", "))
+                anyhow::anyhow!(
+                    "{input}: no numeric column `{name}` for the y axis (numeric columns: {})",
+                    names.join(", ")
+                )
             })?,
             None => default_y_column(&collected.columns).ok_or_else(|| {
-                anyhow::anyhow!("{input}: no height column (h_ph, h_li, h_te_best_fit, h_canopy, h_mean, height): name one with --y")
+                anyhow::anyhow!(
+                    "{input}: no height column (h_ph, h_li, h_te_best_fit, h_canopy, h_mean, height): name one with --y"
+                )
             })?,
         };
         if x_axis == XAxis::Time && !collected.columns.iter().any(|c| c.is_time) {
@@ -229,9 +235,10 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<()> {
         }
         series.push((input.as_str(), collected, profile));
     }
-    let bounds = series.iter().filter_map(|(_, _, s)| s.bounds).reduce(|(a0, a1), (b0, b1)| {
-        ([a0[0].min(b0[0]), a0[1].min(b0[1])], [a1[0].max(b1[0]), a1[1].max(b1[1])])
-    });
+    let bounds = series
+        .iter()
+        .filter_map(|(_, _, s)| s.bounds)
+        .reduce(|(a0, a1), (b0, b1)| ([a0[0].min(b0[0]), a0[1].min(b0[1])], [a1[0].max(b1[0]), a1[1].max(b1[1])]));
     let Some((min, max)) = bounds else {
         anyhow::bail!("{}: track {track} has no point with both an x and a y value", args.inputs.join(", "))
     };
@@ -249,9 +256,13 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<()> {
         let name = input.rsplit('/').next().unwrap_or(input).to_owned();
         let (style, colour_values): (LayerStyle, Option<(usize, &[f32])>) = if index == 0 {
             let colour_column = match &args.color {
-                Some(name) => Some(collected.columns.iter().position(|c| &c.name == name).ok_or_else(|| {
-                    anyhow::anyhow!("{input}: no numeric column `{name}` to colour by")
-                })?),
+                Some(name) => Some(
+                    collected
+                        .columns
+                        .iter()
+                        .position(|c| &c.name == name)
+                        .ok_or_else(|| anyhow::anyhow!("{input}: no numeric column `{name}` to colour by"))?,
+                ),
                 None => args
                     .y
                     .as_ref()

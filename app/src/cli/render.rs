@@ -58,15 +58,23 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         let bar = ProgressBar::start(input, Arc::clone(&progress));
         let mut loaded = LoadedLayer { column: None, batches: Vec::new() };
         let mut failure = None;
-        runtime.block_on(run_load(dataset, read, TrackKey::default(), parallelism(), progress, CancelToken::default(), |event| {
-            match event {
-                LoadEvent::Opened { columns, .. } => loaded.column = columns.into_iter().next(),
-                LoadEvent::Batch(batch) => loaded.batches.push(batch),
-                LoadEvent::Finished => {}
-                LoadEvent::Failed(e) => failure = Some(e),
-            }
-            true
-        }));
+        runtime.block_on(run_load(
+            dataset,
+            read,
+            TrackKey::default(),
+            parallelism(),
+            progress,
+            CancelToken::default(),
+            |event| {
+                match event {
+                    LoadEvent::Opened { columns, .. } => loaded.column = columns.into_iter().next(),
+                    LoadEvent::Batch(batch) => loaded.batches.push(batch),
+                    LoadEvent::Finished => {}
+                    LoadEvent::Failed(e) => failure = Some(e),
+                }
+                true
+            },
+        ));
         bar.finish();
         if let Some(e) = failure {
             return Err(e.into());

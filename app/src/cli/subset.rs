@@ -32,6 +32,7 @@ pub fn run(args: &SubsetArgs) -> anyhow::Result<()> {
         drop_null: args.drop_null.clone(),
         columns: args.columns.clone(),
         dataset: args.input.dataset_options()?,
+        brush: None,
     };
     // After the options are understood, before anything is read: a run that would destroy its own input never
     // starts.

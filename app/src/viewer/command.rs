@@ -68,4 +68,6 @@ pub enum Command {
     /// Set (or clear) the area of interest; every layer reloads through it.
     SetAoi(Option<Arc<Aoi>>),
     DismissNotice(usize),
+    /// Open or close the profile panel.
+    ToggleProfile,
 }

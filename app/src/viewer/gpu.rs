@@ -1,17 +1,22 @@
 //! The glue between egui and `floe-render`: GPU objects living in egui-wgpu's callback resources, and the
-//! paint callback that draws the point layers aligned with walkers' projection.
+//! paint callbacks that draw the point layers on the map (aligned with walkers' projection) and in the profile.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use egui_wgpu::{CallbackResources, CallbackTrait, ScreenDescriptor};
-use floe_render::{Camera, GpuLayer, GpuLines, Projection, ScatterRenderer, wgpu};
+use floe_render::{Camera, GpuLayer, GpuLines, ProfileCamera, Projection, ScatterRenderer, wgpu};
 
 /// Long-lived GPU state, stored once in `callback_resources`.
 pub struct FloeGpu {
     pub renderer: ScatterRenderer,
+    /// The map's layers by layer id, and the profile's brushed points by [`selection_id`].
     pub layers: HashMap<u64, GpuLayer>,
+    /// The profile has its own renderer: each renderer holds one frame's draw list, and both views draw each frame.
+    pub profile_renderer: ScatterRenderer,
+    /// One layer's points on the profile's track, in `profile` space, by layer id.
+    pub profile_layers: HashMap<u64, GpuLayer>,
     /// The basemap lines of each projection: the graticule (polar views only), then the coastline.
     pub basemap: HashMap<Projection, Vec<GpuLines>>,
 }
@@ -19,6 +24,7 @@ pub struct FloeGpu {
 impl FloeGpu {
     pub fn install(render_state: &egui_wgpu::RenderState) {
         let renderer = ScatterRenderer::new(&render_state.device, render_state.target_format);
+        let profile_renderer = ScatterRenderer::new(&render_state.device, render_state.target_format);
         let device = &render_state.device;
         let basemap = Projection::ALL
             .into_iter()
@@ -33,7 +39,57 @@ impl FloeGpu {
                 (projection, lines)
             })
             .collect();
-        render_state.renderer.write().callback_resources.insert(FloeGpu { renderer, layers: HashMap::new(), basemap });
+        render_state.renderer.write().callback_resources.insert(FloeGpu {
+            renderer,
+            layers: HashMap::new(),
+            profile_renderer,
+            profile_layers: HashMap::new(),
+            basemap,
+        });
+    }
+}
+
+/// The key under which a layer's brushed points (drawn over the map) live in [`FloeGpu::layers`]: layer ids count
+/// up from 1, these down from the top.
+pub fn selection_id(layer_id: u64) -> u64 {
+    u64::MAX - layer_id
+}
+
+/// One frame's draw of the profile's layers.
+pub struct ProfileCallback {
+    pub camera: ProfileCamera,
+    /// Layers to draw, bottom first.
+    pub layer_ids: Vec<u64>,
+    pub points_drawn: Arc<AtomicU64>,
+}
+
+impl CallbackTrait for ProfileCallback {
+    fn prepare(
+        &self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        _screen_descriptor: &ScreenDescriptor,
+        _egui_encoder: &mut wgpu::CommandEncoder,
+        resources: &mut CallbackResources,
+    ) -> Vec<wgpu::CommandBuffer> {
+        if let Some(FloeGpu { profile_renderer, profile_layers, .. }) = resources.get_mut::<FloeGpu>() {
+            let drawn: Vec<&GpuLayer> = self.layer_ids.iter().filter_map(|id| profile_layers.get(id)).collect();
+            profile_renderer.prepare(device, queue, &self.camera, &[], &drawn);
+            self.points_drawn.store(profile_renderer.points_in_frame(&drawn), Ordering::Relaxed);
+        }
+        Vec::new()
+    }
+
+    fn paint(
+        &self,
+        _info: egui::PaintCallbackInfo,
+        pass: &mut wgpu::RenderPass<'static>,
+        resources: &CallbackResources,
+    ) {
+        if let Some(gpu) = resources.get::<FloeGpu>() {
+            let drawn: Vec<&GpuLayer> = self.layer_ids.iter().filter_map(|id| gpu.profile_layers.get(id)).collect();
+            gpu.profile_renderer.paint(pass, &[], &drawn);
+        }
     }
 }
 
@@ -58,7 +114,7 @@ impl CallbackTrait for MapCallback {
         _egui_encoder: &mut wgpu::CommandEncoder,
         resources: &mut CallbackResources,
     ) -> Vec<wgpu::CommandBuffer> {
-        if let Some(FloeGpu { renderer, layers, basemap }) = resources.get_mut::<FloeGpu>() {
+        if let Some(FloeGpu { renderer, layers, basemap, .. }) = resources.get_mut::<FloeGpu>() {
             let drawn: Vec<&GpuLayer> = self.layer_ids.iter().filter_map(|id| layers.get(id)).collect();
             let lines = self.lines(basemap);
             renderer.prepare(device, queue, &self.camera, &lines, &drawn);

@@ -419,13 +419,22 @@ impl Layer {
         self.chunk_tracks.get(index).copied().flatten().and_then(|t| self.tracks.get(t)).map(String::as_str)
     }
 
+    /// Lon/lat of loaded point `point`.
+    pub fn point_lonlat(&self, point: usize) -> Option<(f64, f64)> {
+        let chunk_index = self.chunk_of_point(point)?;
+        let (chunk, range) = (self.chunks.get(chunk_index)?, self.chunk_ranges.get(chunk_index)?);
+        let offset = chunk.offsets.get(point - range.start)?;
+        let world = [chunk.origin_world[0] + f64::from(offset[0]), chunk.origin_world[1] + f64::from(offset[1])];
+        let [lon, lat] = self.projection.lonlat_from_world(world);
+        Some((lon, lat))
+    }
+
     /// The chunk holding loaded point `point`.
     pub fn chunk_of_point(&self, point: usize) -> Option<usize> {
         // Chunks are appended in point order: a binary search on their starts.
         let index = self.chunk_ranges.partition_point(|r| r.end <= point);
         self.chunk_ranges.get(index).filter(|r| r.contains(&point)).map(|_| index)
     }
-
 
     pub fn colour_column(&self) -> Option<&ValueColumn> {
         self.colour_column.and_then(|c| self.columns.get(c))

@@ -31,6 +31,21 @@ pub struct MapOutput {
     pub clicked_world: Option<[f64; 2]>,
     /// World units per ui point at the current zoom.
     pub world_per_point: f64,
+    /// Where the pointer rests on the map, in the map's world coordinates.
+    pub hover_world: Option<[f64; 2]>,
+}
+
+/// The ring drawn on the map around the point hovered in the profile.
+fn marker_ui(painter: &egui::Painter, at: egui::Pos2) {
+    painter.circle_stroke(at, 8.0, egui::Stroke::new(4.0, egui::Color32::BLACK));
+    painter.circle_stroke(
+        at,
+        8.0,
+        egui::Stroke::new(2.0, {
+            let [r, g, b, _] = crate::style::MARKER_RGBA;
+            egui::Color32::from_rgb(r, g, b)
+        }),
+    );
 }
 
 pub struct MapView {
@@ -141,18 +156,19 @@ impl MapView {
         let _ = self.memory.set_zoom(camera.zoom.clamp(1.0, 19.0));
     }
 
-    /// Draws the map with the layers `layer_ids` and the AOI; returns what the user did on it (a finished AOI, a
-    /// click).
+    /// Draws the map with the layers `layer_ids`, the AOI and a marker at `marker_lonlat` (the point hovered in the
+    /// profile); returns what the user did on it (a finished AOI, a click, where the pointer is).
     pub fn show_ui(
         &mut self,
         ui: &mut egui::Ui,
         layer_ids: Vec<u64>,
         aoi: Option<&Aoi>,
+        marker_lonlat: Option<(f64, f64)>,
         drawing: &mut AoiDrawing,
         tasks: &Tasks,
     ) -> MapOutput {
         if self.projection != Projection::Mercator {
-            return self.polar_ui(ui, layer_ids, aoi, drawing, tasks);
+            return self.polar_ui(ui, layer_ids, aoi, marker_lonlat, drawing, tasks);
         }
         let points_drawn = Arc::clone(&self.points_drawn);
         let ppp = ui.ctx().pixels_per_point();
@@ -188,6 +204,9 @@ impl MapView {
                 if let Some(aoi) = aoi {
                     aoi_outline_ui(ui, aoi, projector);
                 }
+                if let Some(lonlat) = marker_lonlat {
+                    marker_ui(&ui.painter_at(rect), projector.ui_from_lonlat(lonlat));
+                }
                 let world_per_point = 1.0 / (256.0 * projector.zoom().exp2());
                 let projector: &dyn MapScreen = projector;
                 let clicked = click_of(response, drawing).map(|p| {
@@ -211,7 +230,8 @@ impl MapView {
         if user_moved {
             self.auto_zoom = false;
         }
-        MapOutput { drawn, clicked_world, world_per_point }
+        let hover_world = cursor.map(|(lon, lat)| world_from_lonlat(lon, lat));
+        MapOutput { drawn, clicked_world, world_per_point, hover_world }
     }
 
     /// The polar view: Floe's own map widget, with walkers' gestures (drag to pan, wheel or pinch to zoom about
@@ -221,6 +241,7 @@ impl MapView {
         ui: &mut egui::Ui,
         layer_ids: Vec<u64>,
         aoi: Option<&Aoi>,
+        marker_lonlat: Option<(f64, f64)>,
         drawing: &mut AoiDrawing,
         tasks: &Tasks,
     ) -> MapOutput {
@@ -287,6 +308,9 @@ impl MapView {
         if let Some(aoi) = aoi {
             aoi_outline_ui(ui, aoi, &screen);
         }
+        if let Some(lonlat) = marker_lonlat {
+            marker_ui(&painter, screen.ui_from_lonlat(lonlat));
+        }
         let clicked_world = click_of(&response, drawing).map(|p| screen.world_from_ui(p));
         let drawn = drawing.map_ui(ui, &response, &screen);
         self.size_points = rect.size();
@@ -294,7 +318,8 @@ impl MapView {
         if user_moved {
             self.auto_zoom = false;
         }
-        MapOutput { drawn, clicked_world, world_per_point: ppp / camera.px_per_world() }
+        let hover_world = response.hover_pos().map(|p| screen.world_from_ui(p));
+        MapOutput { drawn, clicked_world, world_per_point: ppp / camera.px_per_world(), hover_world }
     }
 }
 

@@ -15,6 +15,7 @@ mod open_url;
 mod panels;
 mod pick;
 mod polar_tiles;
+mod profile_panel;
 mod qa_panel;
 mod save_dialog;
 mod screen;
@@ -31,6 +32,7 @@ pub use command::{Command, Purpose};
 pub use layer::{Layer, LoadState};
 pub use pick::PickedPoint;
 pub use polar_tiles::TileCounts;
+pub use profile_panel::{Brushed, ProfilePanel};
 pub use save_dialog::{SaveCommand, SaveDialog};
 
 use crate::load::{Input, LoadEvent, parallelism, run_load};
@@ -60,6 +62,8 @@ pub struct AppOptions {
     pub polar_tiles: Option<String>,
     /// The columns that make a track for the profile (`--track-key`); empty: rgt, cycle and the beam column.
     pub track_key: crate::points::TrackKey,
+    /// Open the profile panel at start: on this track, or with an empty name on the first track.
+    pub profile: Option<String>,
 }
 
 /// A message at the top of the window until dismissed: an error, or news of finished work (an export).
@@ -116,6 +120,8 @@ pub struct FloeApp {
     open_url: open_url::OpenUrlWindow,
     /// The point the user last clicked, and the window that lists it.
     pick: pick::PickWindow,
+    /// The along-track profile under the map (or in its own window).
+    pub profile: ProfilePanel,
     /// The open "Save as" window (exports, AOI files); the browser downloads instead and never opens it.
     pub save_dialog: Option<SaveDialog>,
     /// Messages shown at the top of the window until dismissed.
@@ -153,12 +159,19 @@ impl FloeApp {
             qa: qa_panel::QaPanel::default(),
             open_url: open_url::OpenUrlWindow::default(),
             pick: pick::PickWindow::default(),
+            profile: ProfilePanel::default(),
             save_dialog: None,
             notices: Vec::new(),
             inbox: Inbox::default(),
             frame_ms: 0.0,
             first_points_logged: false,
         };
+        if let Some(track) = &options.profile {
+            app.profile.open = true;
+            if !track.is_empty() {
+                app.profile.open_track(track);
+            }
+        }
         let inputs =
             if options.inputs.is_empty() { vec![crate::load::SAMPLE_INPUT.to_owned()] } else { options.inputs };
         for input in inputs {
@@ -229,8 +242,49 @@ impl FloeApp {
             inputs,
             aoi: self.options.aoi.clone(),
             dataset: self.options.dataset.clone(),
+            brush: self.brush_filter(),
             ..crate::subset::Request::default()
         }
+    }
+
+    /// The profile's brushed rectangle as a row filter for exports: the same track, x and y ranges, applied to the
+    /// inputs' own values. Where x is the geodesic fallback (no column to filter on), the brushed points' time span
+    /// stands for it: along a track, distance grows with time.
+    fn brush_filter(&self) -> Option<crate::subset::Brush> {
+        let brushed = self.profile.brushed.as_ref()?;
+        let track = self.profile.track.clone()?;
+        let geodesic = self.profile.series.iter().any(|(_, s)| s.geodesic);
+        let x = match self.profile.x_axis {
+            crate::profile::XAxis::AlongTrack if geodesic => {
+                let mut span = (f64::INFINITY, f64::NEG_INFINITY);
+                for (id, chunks) in &brushed.points {
+                    let Some(layer) = self.layers.iter().find(|l| l.id == *id) else { continue };
+                    let Some(time) = layer.columns.iter().position(|c| c.is_time) else { continue };
+                    let (Some(column), values) = (layer.columns.get(time), layer.column_values(time)) else { continue };
+                    for (chunk, offsets) in chunks {
+                        let Some(range) = crate::profile::TrackPoints::chunk_range(layer, *chunk) else { continue };
+                        for offset in offsets {
+                            if let Some(v) = values.get(range.start + offset) {
+                                let t = column.value_of(*v);
+                                span = (span.0.min(t), span.1.max(t));
+                            }
+                        }
+                    }
+                }
+                ("time".to_owned(), span.0, span.1)
+            }
+            crate::profile::XAxis::AlongTrack => ("x_atc".to_owned(), brushed.min[0], brushed.max[0]),
+            crate::profile::XAxis::Time => ("time".to_owned(), brushed.min[0], brushed.max[0]),
+            crate::profile::XAxis::Latitude => ("lat".to_owned(), brushed.min[0], brushed.max[0]),
+        };
+        Some(crate::subset::Brush {
+            track,
+            track_key: self.options.track_key.clone(),
+            x_column: x.0,
+            x: (x.1, x.2),
+            y_column: self.profile.y_name.clone(),
+            y: (brushed.min[1], brushed.max[1]),
+        })
     }
 
     /// Sets (or clears) the area of interest and reloads every layer through it.
@@ -369,12 +423,62 @@ impl FloeApp {
                     gpu_layer.set_chunk_values(&render_state.queue, index, &layer.chunk_values(index));
                 }
                 layer.values_dirty = false;
+                // The profile draws the same colours.
+                self.profile.gpu_dirty = true;
             }
             let style = floe_render::LayerStyle { point_size: layer.point_size * pixels_per_point, ..layer.style };
             if *gpu_layer.style() != style {
                 gpu_layer.set_style(&render_state.queue, style);
             }
             layer.uploads = gpu_layer.uploads;
+        }
+        let device = &render_state.device;
+        let queue = &render_state.queue;
+        let style_of =
+            |layer: &Layer| floe_render::LayerStyle { point_size: layer.point_size * pixels_per_point, ..layer.style };
+        if self.profile.gpu_dirty {
+            gpu.profile_layers.clear();
+            for (id, series) in &self.profile.series {
+                let Some(layer) = self.layers.iter().find(|l| l.id == *id) else { continue };
+                let mut profile_layer = gpu.profile_renderer.create_layer(device, queue, style_of(layer));
+                for chunk in &series.chunks {
+                    profile_layer.push_chunk(device, &chunk.chunk, &layer.chunk_values(chunk.layer_chunk));
+                }
+                gpu.profile_layers.insert(*id, profile_layer);
+            }
+            self.profile.gpu_dirty = false;
+        }
+        for (id, profile_layer) in &mut gpu.profile_layers {
+            if let Some(layer) = self.layers.iter().find(|l| l.id == *id)
+                && *profile_layer.style() != style_of(layer)
+            {
+                profile_layer.set_style(queue, style_of(layer));
+            }
+        }
+        if self.profile.brush_dirty {
+            gpu.layers.retain(|id, _| *id < gpu::selection_id(u64::from(u32::MAX)));
+            for (id, chunks) in self.profile.brushed.iter().flat_map(|b| &b.points) {
+                let Some(layer) = self.layers.iter().find(|l| l.id == *id) else { continue };
+                let style = floe_render::LayerStyle {
+                    point_size: (layer.point_size + 3.0) * pixels_per_point,
+                    nodata: Some(crate::style::BRUSHED),
+                    opacity: 1.0,
+                    visible: true,
+                    ..layer.style
+                };
+                let mut highlight = gpu.renderer.create_layer(device, queue, style);
+                for (chunk, offsets) in chunks {
+                    let Some(map_chunk) = crate::profile::TrackPoints::chunk(layer, *chunk) else { continue };
+                    let picked = floe_render::PointChunk {
+                        offsets: offsets.iter().filter_map(|o| map_chunk.offsets.get(*o).copied()).collect(),
+                        ..map_chunk.clone()
+                    };
+                    // NaN values draw in the "no data" colour: the highlight's one colour.
+                    highlight.push_chunk(device, &picked, &vec![f32::NAN; picked.len()]);
+                }
+                gpu.layers.insert(gpu::selection_id(*id), highlight);
+            }
+            self.profile.brush_dirty = false;
         }
     }
 
@@ -402,6 +506,7 @@ impl FloeApp {
                 self.options.projection = Some(projection);
                 self.set_projection(projection);
             }
+            Command::ToggleProfile => self.profile.open = !self.profile.open,
             Command::DismissNotice(index) => {
                 if index < self.notices.len() {
                     self.notices.remove(index);
@@ -573,11 +678,14 @@ impl eframe::App for FloeApp {
         for path in dropped {
             self.open(&path.to_string_lossy(), &ctx);
         }
+        self.profile.refresh(&self.layers, crate::time_since_start_ms() / 1000.0);
         if let Some(render_state) = frame.wgpu_render_state() {
             self.sync_gpu(render_state, ctx.pixels_per_point());
         }
         let mut commands = Vec::new();
-        panels::top_bar_ui(ui, &self.notices, !self.layers.is_empty(), self.map.projection(), &mut commands);
+        let (has_layers, projection, profile_open) =
+            (!self.layers.is_empty(), self.map.projection(), self.profile.open);
+        panels::top_bar_ui(ui, &self.notices, has_layers, projection, profile_open, &mut commands);
         let status = panels::Status {
             cursor_lonlat: self.map.cursor_lonlat(),
             zoom: self.map.zoom(),
@@ -586,18 +694,66 @@ impl eframe::App for FloeApp {
         };
         panels::status_bar_ui(ui, &status);
         self.side_panel_ui(ui, &mut commands);
+        let mut profile_output = None;
+        if self.profile.open && !self.profile.detached {
+            egui::Panel::bottom("profile").resizable(true).default_size(280.0).show(ui, |ui| {
+                profile_output = Some(self.profile.show_ui(ui, &self.layers));
+            });
+        }
         egui::CentralPanel::default().frame(egui::Frame::NONE).show(ui, |ui| {
-            let layer_ids: Vec<u64> = self.layers.iter().filter(|l| l.style.visible).map(|l| l.id).collect();
+            let mut layer_ids: Vec<u64> = self.layers.iter().filter(|l| l.style.visible).map(|l| l.id).collect();
+            // The brushed points, drawn over every layer.
+            layer_ids.extend(self.profile.brushed.iter().flat_map(|b| &b.points).map(|(id, _)| gpu::selection_id(*id)));
             let aoi = self.options.aoi.as_deref();
-            let output = self.map.show_ui(ui, layer_ids, aoi, &mut self.aoi_drawing, &self.tasks);
+            let marker = self
+                .profile
+                .hovered()
+                .filter(|_| self.profile.open)
+                .and_then(|(id, point)| self.layers.iter().find(|l| l.id == id)?.point_lonlat(point));
+            let output = self.map.show_ui(ui, layer_ids, aoi, marker, &mut self.aoi_drawing, &self.tasks);
             if let Some(aoi) = output.drawn {
                 commands.push(Command::SetAoi(Some(Arc::new(aoi))));
             }
+            // A point of the profile's track near the pointer is marked in the profile.
+            self.profile.linked = match (self.profile.open, output.hover_world) {
+                (true, Some(world)) => {
+                    let radius = pick::PICK_RADIUS_POINTS * output.world_per_point;
+                    pick::pick(&self.layers, world, radius).and_then(|picked| {
+                        let layer = self.layers.iter().find(|l| l.id == picked.layer_id)?;
+                        let track = layer.chunk_track(layer.chunk_of_point(picked.point)?)?;
+                        (Some(track) == self.profile.track.as_deref()).then_some((picked.layer_id, picked.point))
+                    })
+                }
+                _ => None,
+            };
             if let Some(world) = output.clicked_world {
                 let radius = pick::PICK_RADIUS_POINTS * output.world_per_point;
                 self.pick.picked = pick::pick(&self.layers, world, radius);
+                // Clicking a track opens its profile.
+                let track = self.pick.picked.as_ref().and_then(|picked| {
+                    let layer = self.layers.iter().find(|l| l.id == picked.layer_id)?;
+                    layer.chunk_track(layer.chunk_of_point(picked.point)?).map(str::to_owned)
+                });
+                if let Some(track) = track {
+                    self.profile.open_track(&track);
+                }
             }
         });
+        if self.profile.open && self.profile.detached {
+            let mut open = true;
+            egui::Window::new("Profile").open(&mut open).default_size([760.0, 340.0]).resizable(true).show(
+                &ctx,
+                |ui| {
+                    profile_output = Some(self.profile.show_ui(ui, &self.layers));
+                },
+            );
+            self.profile.open &= open;
+        }
+        if let Some((id, point)) = profile_output.and_then(|o| o.clicked)
+            && let Some(layer) = self.layers.iter().find(|l| l.id == id)
+        {
+            self.pick.picked = Some(pick::picked_point(layer, point));
+        }
         for command in commands {
             self.apply(command, &ctx, frame.wgpu_render_state());
         }

@@ -13,6 +13,7 @@ pub fn top_bar_ui(
     notices: &[Notice],
     has_layers: bool,
     projection: Projection,
+    profile_open: bool,
     commands: &mut Vec<Command>,
 ) {
     egui::Panel::top("top_bar").show(ui, |ui| {
@@ -48,6 +49,14 @@ pub fn top_bar_ui(
                 })
                 .response
                 .labelled_by(label);
+            if has_layers
+                && ui
+                    .selectable_label(profile_open, "Profile")
+                    .on_hover_text("Height along a track under the map (click a track on the map to choose it)")
+                    .clicked()
+            {
+                commands.push(Command::ToggleProfile);
+            }
         });
         for (index, notice) in notices.iter().enumerate() {
             ui.horizontal(|ui| {

@@ -27,12 +27,12 @@ pub fn pick(layers: &[Layer], world: [f64; 2], radius: f64) -> Option<PickedPoin
             best = Some((layer, point, distance));
         }
     }
-    best.map(|(layer, point, _)| PickedPoint {
-        layer_id: layer.id,
-        layer_name: layer.name.clone(),
-        point,
-        attributes: layer.attributes(point),
-    })
+    best.map(|(layer, point, _)| picked_point(layer, point))
+}
+
+/// What the *Point* window shows of loaded point `point` of `layer`.
+pub fn picked_point(layer: &Layer, point: usize) -> PickedPoint {
+    PickedPoint { layer_id: layer.id, layer_name: layer.name.clone(), point, attributes: layer.attributes(point) }
 }
 
 /// The "Point" window.
@@ -46,7 +46,7 @@ impl PickWindow {
         let Some(picked) = &self.picked else { return };
         let mut open = true;
         egui::Window::new("Point").open(&mut open).collapsible(false).resizable(false).show(ctx, |ui| {
-            ui.strong(format!("{}, row {}", picked.layer_name, picked.point));
+            ui.strong(format!("{}, loaded point {}", picked.layer_name, picked.point));
             egui::Grid::new("picked").striped(true).show(ui, |ui| {
                 for (name, value) in &picked.attributes {
                     ui.label(name);

@@ -1,0 +1,504 @@
+//! The profile panel: one track (one beam of one pass) of every loaded layer, height against along-track
+//! distance, drawn by the GPU from the layers' own values; axes with ticks, pan and independent x/y zoom, hover and
+//! click, a brushed rectangle that becomes the export selection. It owns its state (track, axes, camera, brush)
+//! and reports what the pointer did; the app links that to the map.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use egui::{Color32, Pos2, Rect, Sense, Stroke, vec2};
+use floe_render::{ProfileCamera, Projection};
+
+use super::Layer;
+use super::gpu::ProfileCallback;
+use crate::plot::{Axis, tick_targets};
+use crate::profile::{ChunkSelection, ProfileSeries, TrackPoints, XAxis, default_y_column};
+
+/// How far from the pointer a point may be and still be hovered or clicked, in ui points.
+const REACH_POINTS: f64 = 8.0;
+/// While layers load, the profile is rebuilt at most this often (a build walks every point of the track).
+const REBUILD_WHILE_LOADING_S: f64 = 1.0;
+const MARGIN_LEFT: f32 = 64.0;
+const MARGIN_BOTTOM: f32 = 36.0;
+
+/// What the profile was built from: a change rebuilds it.
+#[derive(Clone, Debug, PartialEq)]
+struct BuildKey {
+    track: String,
+    x_axis: XAxis,
+    y_name: Option<String>,
+    /// Per layer: id, points loaded, projection, shown beams, visible.
+    layers: Vec<(u64, u64, Projection, Vec<bool>, bool)>,
+}
+
+/// What the pointer did in the profile this frame.
+#[derive(Debug, Default)]
+pub struct ProfileOutput {
+    /// The point under the pointer: layer id and point index.
+    pub hovered: Option<(u64, usize)>,
+    /// The point clicked.
+    pub clicked: Option<(u64, usize)>,
+}
+
+/// The brushed rectangle, in `profile` coordinates, and the points inside it per layer: `(layer id, [(map chunk,
+/// offsets within it)])`.
+#[derive(Clone, Debug, Default)]
+pub struct Brushed {
+    pub min: [f64; 2],
+    pub max: [f64; 2],
+    pub points: Vec<(u64, ChunkSelection)>,
+}
+
+impl Brushed {
+    pub fn count(&self) -> usize {
+        self.points.iter().flat_map(|(_, chunks)| chunks).map(|(_, offsets)| offsets.len()).sum()
+    }
+}
+
+#[derive(Default)]
+pub struct ProfilePanel {
+    pub open: bool,
+    /// Shown in its own window instead of under the map.
+    pub detached: bool,
+    pub track: Option<String>,
+    pub x_axis: XAxis,
+    /// The y column; `None`: each layer's height.
+    pub y_name: Option<String>,
+    camera: Option<ProfileCamera>,
+    fit_pending: bool,
+    /// The view fits the whole track as it loads, until the user pans or zooms.
+    auto_fit: bool,
+    /// Each layer's points on the track, by layer id, bottom first.
+    pub series: Vec<(u64, ProfileSeries)>,
+    built: Option<BuildKey>,
+    built_at: f64,
+    /// The series changed: the GPU copies are rebuilt.
+    pub gpu_dirty: bool,
+    /// Primary drags brush a rectangle instead of panning (Shift does the same for one drag).
+    pub brush_mode: bool,
+    brush_start: Option<[f64; 2]>,
+    pub brushed: Option<Brushed>,
+    /// The brushed points changed: the map's highlight is rebuilt.
+    pub brush_dirty: bool,
+    /// The point hovered on the map, when it is on this track (marked here).
+    pub linked: Option<(u64, usize)>,
+    hovered: Option<(u64, usize)>,
+    points_drawn: Arc<AtomicU64>,
+    /// Where the plot was drawn last (ui points) and the pixels per point then.
+    plot_rect: Option<(Rect, f64)>,
+}
+
+impl ProfilePanel {
+    /// Opens the panel on a track.
+    pub fn open_track(&mut self, track: &str) {
+        self.open = true;
+        if self.track.as_deref() != Some(track) {
+            self.track = Some(track.to_owned());
+            self.fit_pending = true;
+            self.auto_fit = true;
+            self.clear_brush();
+        }
+    }
+
+    pub fn clear_brush(&mut self) {
+        if self.brushed.take().is_some() {
+            self.brush_dirty = true;
+        }
+    }
+
+    /// Points drawn in the last frame.
+    pub fn points_drawn(&self) -> u64 {
+        self.points_drawn.load(Ordering::Relaxed)
+    }
+
+    pub fn camera(&self) -> Option<&ProfileCamera> {
+        self.camera.as_ref()
+    }
+
+    /// The ui position of a profile position, as last drawn.
+    pub fn ui_from_profile(&self, profile: [f64; 2]) -> Option<Pos2> {
+        let ((plot, ppp), camera) = (self.plot_rect?, self.camera?);
+        let [x, y] = camera.px_from_profile(profile);
+        Some(plot.min + vec2((x / ppp) as f32, (y / ppp) as f32))
+    }
+
+    /// The profile position under a ui position, as last drawn.
+    pub fn profile_from_ui(&self, ui: Pos2) -> Option<[f64; 2]> {
+        let ((plot, ppp), camera) = (self.plot_rect?, self.camera?);
+        Some(camera.profile_from_px([f64::from(ui.x - plot.min.x) * ppp, f64::from(ui.y - plot.min.y) * ppp]))
+    }
+
+    /// The plot's rectangle in ui points, as last drawn.
+    pub fn plot_rect(&self) -> Option<Rect> {
+        self.plot_rect.map(|(rect, _)| rect)
+    }
+
+    /// The point hovered in the profile in the last frame.
+    pub fn hovered(&self) -> Option<(u64, usize)> {
+        self.hovered
+    }
+
+    /// Every track of the layers, sorted (so that the beams of a pass follow each other: gt1l, gt1r, gt2l, …).
+    pub fn tracks(layers: &[Layer]) -> Vec<String> {
+        let mut tracks: Vec<String> = layers.iter().flat_map(|l| l.tracks.iter().cloned()).collect();
+        tracks.sort();
+        tracks.dedup();
+        tracks
+    }
+
+    /// Rebuilds the series when the track, the axes or the layers changed (at most once a second while loading).
+    pub fn refresh(&mut self, layers: &[Layer], now_s: f64) {
+        if !self.open {
+            return;
+        }
+        if self.track.is_none() {
+            self.track = Self::tracks(layers).into_iter().next();
+            self.fit_pending = true;
+            self.auto_fit = true;
+        }
+        let Some(track) = self.track.clone() else { return };
+        let key = BuildKey {
+            track: track.clone(),
+            x_axis: self.x_axis,
+            y_name: self.y_name.clone(),
+            layers: layers
+                .iter()
+                .map(|l| {
+                    let beams = l.beams.iter().map(|b| b.2).collect();
+                    (l.id, l.rows_loaded, TrackPoints::projection(l), beams, l.style.visible)
+                })
+                .collect(),
+        };
+        if self.built.as_ref() == Some(&key) {
+            return;
+        }
+        let same_view = self.built.as_ref().is_some_and(|b| b.track == key.track && b.x_axis == key.x_axis);
+        let loading = layers.iter().any(Layer::is_loading);
+        if same_view && loading && now_s - self.built_at < REBUILD_WHILE_LOADING_S {
+            return;
+        }
+        self.series.clear();
+        for layer in layers.iter().filter(|l| l.style.visible) {
+            let y = match &self.y_name {
+                Some(name) => layer.columns.iter().position(|c| &c.name == name),
+                None => default_y_column(&layer.columns),
+            };
+            let Some(y) = y else { continue };
+            let series = ProfileSeries::build(layer, &track, self.x_axis, y);
+            if !series.chunks.is_empty() {
+                self.series.push((layer.id, series));
+            }
+        }
+        if !same_view || self.auto_fit {
+            self.fit_pending = true;
+        }
+        if !same_view {
+            self.clear_brush();
+        } else if let Some(brushed) = self.brushed.take() {
+            // More points arrived, or moved to another projection: the same rectangle selects them again.
+            self.brush(brushed.min, brushed.max);
+        }
+        self.built = Some(key);
+        self.built_at = now_s;
+        self.gpu_dirty = true;
+        if self.camera.is_none() {
+            self.fit_pending = true;
+        }
+    }
+
+    fn bounds(&self) -> Option<([f64; 2], [f64; 2])> {
+        self.series
+            .iter()
+            .filter_map(|(_, s)| s.bounds)
+            .reduce(|(a0, a1), (b0, b1)| ([a0[0].min(b0[0]), a0[1].min(b0[1])], [a1[0].max(b1[0]), a1[1].max(b1[1])]))
+    }
+
+    fn axes(&self, layers: &[Layer]) -> (Axis, Axis) {
+        let geodesic = self.series.first().is_some_and(|(_, s)| s.geodesic);
+        let first = self.series.first().and_then(|(id, _)| layers.iter().find(|l| l.id == *id));
+        let y_column = first.and_then(|layer| match &self.y_name {
+            Some(name) => layer.columns.iter().find(|c| &c.name == name),
+            None => default_y_column(&layer.columns).and_then(|i| layer.columns.get(i)),
+        });
+        let y = match y_column {
+            Some(column) => Axis { name: column.name.clone(), unit: column.unit.clone(), is_time: false },
+            None => Axis { name: "height".into(), unit: None, is_time: false },
+        };
+        (Axis::x(self.x_axis, geodesic), y)
+    }
+
+    /// The panel: a row of controls over the plot.
+    pub fn show_ui(&mut self, ui: &mut egui::Ui, layers: &[Layer]) -> ProfileOutput {
+        self.controls_ui(ui, layers);
+        self.plot_ui(ui, layers)
+    }
+
+    fn controls_ui(&mut self, ui: &mut egui::Ui, layers: &[Layer]) {
+        let tracks = Self::tracks(layers);
+        // Wrapped: a row wider than the panel would widen the plot beyond the window.
+        ui.horizontal_wrapped(|ui| {
+            let label = ui.label("Track");
+            let current = self.track.clone().unwrap_or_else(|| "none".to_owned());
+            let mut chosen = None;
+            egui::ComboBox::from_id_salt("profile track")
+                .selected_text(&current)
+                .show_ui(ui, |ui| {
+                    for track in &tracks {
+                        if ui.selectable_label(self.track.as_ref() == Some(track), track).clicked() {
+                            chosen = Some(track.clone());
+                        }
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            let position = self.track.as_ref().and_then(|t| tracks.iter().position(|x| x == t));
+            let step = |delta: isize| position.and_then(|p| tracks.get(p.checked_add_signed(delta)?)).cloned();
+            if ui.button("<").on_hover_text("previous track ( [ )").clicked() {
+                chosen = step(-1).or(chosen);
+            }
+            if ui.button(">").on_hover_text("next track ( ] )").clicked() {
+                chosen = step(1).or(chosen);
+            }
+            let typing = ui.ctx().egui_wants_keyboard_input();
+            if !typing && ui.input(|i| i.key_pressed(egui::Key::OpenBracket)) {
+                chosen = step(-1).or(chosen);
+            }
+            if !typing && ui.input(|i| i.key_pressed(egui::Key::CloseBracket)) {
+                chosen = step(1).or(chosen);
+            }
+            if let Some(track) = chosen {
+                self.open_track(&track);
+            }
+            ui.separator();
+            let label = ui.label("X");
+            egui::ComboBox::from_id_salt("profile x")
+                .selected_text(self.x_axis.name())
+                .show_ui(ui, |ui| {
+                    for axis in XAxis::ALL {
+                        ui.selectable_value(&mut self.x_axis, axis, axis.name());
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            let label = ui.label("Y");
+            let names: Vec<String> =
+                layers.first().map(|l| l.columns.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();
+            let y_text = self.y_name.clone().unwrap_or_else(|| "height".to_owned());
+            egui::ComboBox::from_id_salt("profile y")
+                .selected_text(y_text)
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut self.y_name, None, "height");
+                    for name in names {
+                        ui.selectable_value(&mut self.y_name, Some(name.clone()), name);
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            ui.separator();
+            if ui.button("Fit").on_hover_text("show the whole track (or double-click the plot)").clicked() {
+                self.fit_pending = true;
+                self.auto_fit = true;
+            }
+            ui.toggle_value(&mut self.brush_mode, "Brush")
+                .on_hover_text("drag a rectangle to select points (or Shift+drag); Export selection… writes them");
+            if self.brushed.is_some() && ui.button("Clear brush").clicked() {
+                self.clear_brush();
+            }
+            let label = if self.detached { "Attach" } else { "Detach" };
+            if ui.button(label).clicked() {
+                self.detached = !self.detached;
+            }
+            if ui.button("Close").clicked() {
+                self.open = false;
+            }
+            let points: usize = self.series.iter().map(|(_, s)| s.num_points()).sum();
+            let mut status = format!("{points} points");
+            if let Some(brushed) = &self.brushed {
+                status.push_str(&format!(" · {} brushed", brushed.count()));
+            }
+            ui.label(status);
+        });
+    }
+
+    fn plot_ui(&mut self, ui: &mut egui::Ui, layers: &[Layer]) -> ProfileOutput {
+        let mut output = ProfileOutput::default();
+        let size = ui.available_size().max(vec2(200.0, 120.0));
+        let (rect, response) = ui.allocate_exact_size(size, Sense::click_and_drag());
+        // Inside what is visible: the GPU draws into the visible part of a callback's rectangle only, and a plot
+        // reaching past the window's edge would be squeezed into it.
+        let visible = rect.intersect(ui.clip_rect());
+        let plot = Rect::from_min_max(visible.min + vec2(MARGIN_LEFT, 6.0), visible.max - vec2(10.0, MARGIN_BOTTOM));
+        let ppp = f64::from(ui.ctx().pixels_per_point());
+        let viewport_px = [
+            (f64::from(plot.width()) * ppp).round().max(1.0) as u32,
+            (f64::from(plot.height()) * ppp).round().max(1.0) as u32,
+        ];
+        if self.fit_pending
+            && let Some((min, max)) = self.bounds()
+        {
+            self.camera = Some(ProfileCamera::fit(min, max, viewport_px, 0.05));
+            self.fit_pending = false;
+        }
+        let painter = ui.painter_at(rect);
+        painter.rect_filled(plot, 0.0, Color32::WHITE);
+        let Some(mut camera) = self.camera else {
+            let text = if self.track.is_none() { "no tracks in the loaded layers" } else { "no points on this track" };
+            painter.text(
+                plot.center(),
+                egui::Align2::CENTER_CENTER,
+                text,
+                egui::FontId::proportional(14.0),
+                Color32::GRAY,
+            );
+            return output;
+        };
+        camera.viewport_px = viewport_px;
+        self.plot_rect = Some((plot, ppp));
+        let px_of = |pos: Pos2| [f64::from(pos.x - plot.min.x) * ppp, f64::from(pos.y - plot.min.y) * ppp];
+        let ui_of = |px: [f64; 2]| plot.min + vec2((px[0] / ppp) as f32, (px[1] / ppp) as f32);
+
+        // Gestures.
+        let brushing = self.brush_mode || ui.input(|i| i.modifiers.shift);
+        if response.drag_started_by(egui::PointerButton::Primary) && brushing {
+            // From where the button went down: a drag starts only once the pointer has moved a few points.
+            let origin = ui.input(|i| i.pointer.press_origin()).or(response.interact_pointer_pos());
+            self.brush_start = origin.map(|p| camera.profile_from_px(px_of(p)));
+        }
+        if self.brush_start.is_none() && response.dragged_by(egui::PointerButton::Primary) {
+            let delta = response.drag_delta();
+            camera.pan_px([f64::from(delta.x) * ppp, f64::from(delta.y) * ppp]);
+            self.auto_fit = false;
+        }
+        let mut brush_now = None;
+        if let (Some(start), Some(pointer)) = (self.brush_start, response.interact_pointer_pos()) {
+            let end = camera.profile_from_px(px_of(pointer));
+            let box_now = ([start[0].min(end[0]), start[1].min(end[1])], [start[0].max(end[0]), start[1].max(end[1])]);
+            if response.drag_stopped() {
+                self.brush_start = None;
+                self.brush(box_now.0, box_now.1);
+            } else {
+                brush_now = Some(box_now);
+            }
+        }
+        if let Some(pointer) = response.hover_pos() {
+            let (scroll, modifiers) = ui.input(|i| (i.smooth_scroll_delta, i.modifiers));
+            let amount = f64::from(scroll.x + scroll.y);
+            if amount != 0.0 {
+                let factor = (amount * 0.004).exp();
+                let factor = if modifiers.alt {
+                    [1.0, factor]
+                } else if modifiers.shift {
+                    [factor, 1.0]
+                } else {
+                    [factor, factor]
+                };
+                camera.zoom_about(px_of(pointer), factor);
+                self.auto_fit = false;
+                ui.input_mut(|i| i.smooth_scroll_delta = egui::Vec2::ZERO);
+            }
+        }
+        if response.double_clicked() {
+            self.fit_pending = true;
+            self.auto_fit = true;
+        }
+        self.camera = Some(camera);
+
+        // Grid under the points, then the points, the frame, ticks and titles.
+        let (x_axis, y_axis) = self.axes(layers);
+        let (min, max) = camera.visible_profile();
+        let plot_px = [0, 0, i64::from(viewport_px[0]), i64::from(viewport_px[1])];
+        let [x_ticks, y_ticks] = tick_targets(plot_px.map(|v| (v as f64 / ppp) as i64));
+        let grid = Stroke::new(1.0, Color32::from_gray(225));
+        let ink = ui.visuals().strong_text_color();
+        let font = egui::FontId::proportional(11.0);
+        let x_marks = x_axis.ticks(min[0], max[0], x_ticks);
+        let y_marks = y_axis.ticks(min[1], max[1], y_ticks);
+        for (value, _) in &x_marks {
+            let x = ui_of(camera.px_from_profile([*value, camera.centre_profile[1]])).x;
+            painter.line_segment([Pos2::new(x, plot.top()), Pos2::new(x, plot.bottom())], grid);
+        }
+        for (value, _) in &y_marks {
+            let y = ui_of(camera.px_from_profile([camera.centre_profile[0], *value])).y;
+            painter.line_segment([Pos2::new(plot.left(), y), Pos2::new(plot.right(), y)], grid);
+        }
+        let layer_ids: Vec<u64> = self.series.iter().map(|(id, _)| *id).collect();
+        let callback = ProfileCallback { camera, layer_ids, points_drawn: Arc::clone(&self.points_drawn) };
+        painter.add(egui_wgpu::Callback::new_paint_callback(plot, callback));
+        painter.rect_stroke(plot, 0.0, Stroke::new(1.0, ink), egui::StrokeKind::Outside);
+        for (value, label) in &x_marks {
+            let x = ui_of(camera.px_from_profile([*value, camera.centre_profile[1]])).x;
+            if (plot.left()..=plot.right()).contains(&x) {
+                painter.line_segment(
+                    [Pos2::new(x, plot.bottom()), Pos2::new(x, plot.bottom() + 4.0)],
+                    Stroke::new(1.0, ink),
+                );
+                painter.text(Pos2::new(x, plot.bottom() + 5.0), egui::Align2::CENTER_TOP, label, font.clone(), ink);
+            }
+        }
+        for (value, label) in &y_marks {
+            let y = ui_of(camera.px_from_profile([camera.centre_profile[0], *value])).y;
+            if (plot.top()..=plot.bottom()).contains(&y) {
+                painter
+                    .line_segment([Pos2::new(plot.left() - 4.0, y), Pos2::new(plot.left(), y)], Stroke::new(1.0, ink));
+                painter.text(Pos2::new(plot.left() - 6.0, y), egui::Align2::RIGHT_CENTER, label, font.clone(), ink);
+            }
+        }
+        painter.text(
+            Pos2::new(plot.center().x, plot.bottom() + 19.0),
+            egui::Align2::CENTER_TOP,
+            x_axis.title(min[0], max[0]),
+            font.clone(),
+            ink,
+        );
+        let y_title = painter.layout_no_wrap(y_axis.title(min[1], max[1]), font.clone(), ink);
+        let title_at = Pos2::new(rect.left() + 4.0, plot.center().y + y_title.size().x / 2.0);
+        painter.add(egui::epaint::TextShape::new(title_at, y_title, ink).with_angle(-std::f32::consts::FRAC_PI_2));
+
+        // The brush, the point linked from the map, the hovered point.
+        let brush_stroke = Stroke::new(1.5, Color32::from_rgb(230, 120, 0));
+        let brush_box = brush_now.or_else(|| self.brushed.as_ref().map(|b| (b.min, b.max)));
+        if let Some((lo, hi)) = brush_box {
+            let a = ui_of(camera.px_from_profile([lo[0], hi[1]]));
+            let b = ui_of(camera.px_from_profile([hi[0], lo[1]]));
+            let area = Rect::from_two_pos(a, b);
+            painter.rect_filled(area, 0.0, Color32::from_rgba_unmultiplied(230, 120, 0, 30));
+            painter.rect_stroke(area, 0.0, brush_stroke, egui::StrokeKind::Middle);
+        }
+        if let Some(at) = self.linked.and_then(|(id, point)| self.position_of(id, point)) {
+            let at = ui_of(camera.px_from_profile(at));
+            let [r, g, b, _] = crate::style::MARKER_RGBA;
+            painter.circle_stroke(at, 8.0, Stroke::new(4.0, Color32::BLACK));
+            painter.circle_stroke(at, 8.0, Stroke::new(2.0, Color32::from_rgb(r, g, b)));
+        }
+        let reach_px = REACH_POINTS * ppp;
+        let nearest = |pos: Pos2| {
+            let px = px_of(pos);
+            self.series
+                .iter()
+                .filter_map(|(id, s)| s.nearest(&camera, px, reach_px).map(|(point, d)| (*id, point, d)))
+                .min_by(|a, b| a.2.total_cmp(&b.2))
+                .map(|(id, point, _)| (id, point))
+        };
+        self.hovered = response.hover_pos().filter(|p| plot.contains(*p)).and_then(nearest);
+        if let Some(at) = self.hovered.and_then(|(id, point)| self.position_of(id, point)) {
+            painter.circle_stroke(ui_of(camera.px_from_profile(at)), 5.0, Stroke::new(1.5, Color32::BLACK));
+        }
+        output.hovered = self.hovered;
+        if response.clicked_by(egui::PointerButton::Primary) && self.brush_start.is_none() {
+            output.clicked = response.interact_pointer_pos().and_then(nearest);
+        }
+        output
+    }
+
+    fn position_of(&self, layer_id: u64, point: usize) -> Option<[f64; 2]> {
+        self.series.iter().filter(|(id, _)| *id == layer_id).find_map(|(_, s)| s.position_of(point))
+    }
+
+    /// Brushes the profile box `min`–`max`: the points inside it become the selection.
+    pub fn brush(&mut self, min: [f64; 2], max: [f64; 2]) {
+        let points =
+            self.series.iter().map(|(id, s)| (*id, s.inside(min, max))).filter(|(_, c)| !c.is_empty()).collect();
+        self.brushed = Some(Brushed { min, max, points });
+        self.brush_dirty = true;
+    }
+}

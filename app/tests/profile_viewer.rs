@@ -1,0 +1,265 @@
+//! The profile panel in the desktop viewer (kittest, wgpu on lavapipe), on the generated track of
+//! `scripts/fixtures.py` (`profile/`): photons 10 m apart with heights in a triangle, segments 10 m above them.
+//! The profile draws both layers at the pixels of their positions, hovering links the profile and the map both ways,
+//! a click shows the photon's row, and a brushed rectangle exports exactly the rows a filter on the files finds.
+
+mod common;
+
+use std::path::PathBuf;
+
+use arrow_array::Array as _;
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float32Type, Float64Type};
+use common::{click_at, lonlat_under};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use floe::profile::TrackPoints;
+use floe::viewer::{AppOptions, FloeApp};
+
+fn fixture(name: &str) -> String {
+    let root = std::env::var_os("FLOE_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/fixtures"));
+    root.join("profile").join(name).to_string_lossy().into_owned()
+}
+
+const TRACK: &str = "rgt 7 · cycle 3 · gt1l";
+
+fn triangle(i: usize) -> f64 {
+    100.0 + 0.2 * (if i < 500 { i } else { 1000 - i }) as f64
+}
+
+/// The viewer on photons and segments with the profile open, every layer loaded and drawn.
+fn profile_viewer() -> Harness<'static, FloeApp> {
+    let options = AppOptions {
+        tiles: false,
+        inputs: vec![fixture("photons.parquet"), fixture("segments.parquet")],
+        profile: Some(String::new()),
+        ..AppOptions::default()
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1100.0, 800.0))
+        .wgpu()
+        .build_eframe(|cc| FloeApp::new(cc, options).unwrap());
+    for _ in 0..500 {
+        harness.step();
+        if harness.state().layers.len() == 2 && harness.state().layers.iter().all(|l| !l.is_loading()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    harness.run_steps(4);
+    harness
+}
+
+/// The photon layer's point with this x_atc.
+fn photon_at(harness: &Harness<'static, FloeApp>, x_atc: f64) -> (u64, usize) {
+    let layer = &harness.state().layers[0];
+    let point = layer.along_track().iter().position(|x| *x == x_atc).expect("a photon at this x_atc");
+    (layer.id, point)
+}
+
+/// Pixels of `colour` (within 12 per channel: the ring's pure colour, not its blends with what it covers) inside `rect`, and their centre.
+fn find_colour(image: &image::RgbaImage, rect: egui::Rect, ppp: f32, colour: [u8; 3]) -> (usize, egui::Pos2) {
+    let mut found = Vec::new();
+    for (x, y, pixel) in image.enumerate_pixels() {
+        let at = egui::pos2(x as f32 / ppp, y as f32 / ppp);
+        if rect.contains(at) && pixel.0[..3].iter().zip(colour).all(|(a, b)| a.abs_diff(b) <= 12) {
+            found.push(at);
+        }
+    }
+    let n = found.len().max(1) as f32;
+    let centroid = found.iter().fold(egui::Pos2::ZERO, |acc, p| acc + p.to_vec2() / n);
+    // A ring's centre: the middle of the box of its pixels near the centroid (points of a similar colour under a
+    // part of it would pull a centroid off).
+    let near: Vec<egui::Pos2> = found.iter().copied().filter(|p| p.distance(centroid) < 16.0).collect();
+    let bounds = egui::Rect::from_points(&near);
+    (found.len(), bounds.center())
+}
+
+#[test]
+fn the_profile_draws_the_track_and_links_with_the_map() {
+    let mut harness = profile_viewer();
+    assert_eq!(harness.state().profile.track.as_deref(), Some(TRACK), "the first track, gt1l");
+    let image = harness.render().expect("render");
+    image.save(std::env::temp_dir().join("floe-profile-test.png")).unwrap();
+    assert_eq!(harness.state().profile.points_drawn(), 1020, "1000 photons and 20 segments of gt1l");
+
+    // Photon 250 (x_atc 1,002,500 m, 150 m) is drawn at its place in the profile, in its viridis colour.
+    let ppp = harness.ctx.pixels_per_point();
+    let at = harness.state().profile.ui_from_profile([1_002_500.0, triangle(250)]).unwrap();
+    let plot = harness.state().profile.plot_rect().unwrap();
+    assert!(plot.contains(at));
+    let range = harness.state().layers[0].style.value_range;
+    let expected = floe_render::Colormap::Viridis.lut()[floe_render::colormap::lut_index(150.0, range.0, range.1)];
+    let pixel = image.get_pixel((at.x * ppp) as u32, (at.y * ppp) as u32).0;
+    assert!(pixel.iter().zip(expected).take(3).all(|(a, b)| a.abs_diff(b) <= 30), "{pixel:?} vs {expected:?}");
+    // Segment 5 (x_atc 1,002,500 m, 160 m) too, above it.
+    let segment = harness.state().profile.ui_from_profile([1_002_500.0, triangle(250) + 10.0]).unwrap();
+    let pixel = image.get_pixel((segment.x * ppp) as u32, (segment.y * ppp) as u32).0;
+    assert_ne!(pixel[..3], [255, 255, 255], "a segment is drawn at {segment:?}");
+
+    // Hovering the photon in the profile marks it on the map: the ring's centre is where the status bar reads the
+    // photon's lon/lat.
+    harness.hover_at(at);
+    harness.run_steps(3);
+    let photon = photon_at(&harness, 1_002_500.0);
+    assert_eq!(harness.state().profile.hovered(), Some(photon));
+    let image = harness.render().expect("render");
+    image.save(std::env::temp_dir().join("floe-profile-hover.png")).unwrap();
+    let map = egui::Rect::from_min_max(egui::pos2(plot.left(), 30.0), egui::pos2(1100.0, plot.top() - 40.0));
+    let (ring_pixels, ring_centre) = find_colour(&image, map, ppp, [255, 230, 0]);
+    assert!(ring_pixels > 10, "the marker ring on the map: {ring_pixels} pixels");
+    let (lon, lat) = lonlat_under(&mut harness, ring_centre);
+    let (photon_lon, photon_lat) = harness.state().layers[0].point_lonlat(photon.1).unwrap();
+    // The fixture's photons lie on 45°W from 70°N, 10 m apart: the ring is within 2 photons of this one.
+    assert!((lon - photon_lon).abs() < 0.001, "{lon} vs {photon_lon}");
+    assert!((lat - photon_lat).abs() < 20.0 / 111_000.0, "{lat} vs {photon_lat}");
+
+    // Hovering the map over the photon marks it (or a neighbour a few metres away) in the profile.
+    harness.run_steps(2);
+    let (layer_id, linked) = harness.state().profile.linked.expect("the map's point is on the profile's track");
+    assert_eq!(layer_id, photon.0);
+    let linked_x = harness.state().layers[0].along_track()[linked];
+    assert!((linked_x - 1_002_500.0).abs() <= 30.0, "{linked_x}");
+    let image = harness.render().expect("render");
+    image.save(std::env::temp_dir().join("floe-profile-linked.png")).unwrap();
+    let (profile_ring, profile_ring_centre) = find_colour(&image, plot, ppp, [255, 230, 0]);
+    assert!(profile_ring > 10, "the marker ring in the profile: {profile_ring} pixels");
+    let linked_at = harness.state().profile.ui_from_profile([linked_x, triangle(((linked_x - 1e6) / 10.0) as usize)]);
+    assert!(profile_ring_centre.distance(linked_at.unwrap()) < 2.0, "{profile_ring_centre:?} vs {linked_at:?}");
+}
+
+#[test]
+fn clicking_a_photon_in_the_profile_lists_its_row() {
+    let mut harness = profile_viewer();
+    harness.render().expect("render");
+    let at = harness.state().profile.ui_from_profile([1_007_300.0, triangle(730)]).unwrap();
+    click_at(&mut harness, at);
+    harness.run_steps(2);
+    let picked = harness.state().picked().expect("a photon is picked").clone();
+    assert_eq!(picked.layer_name, "photons.parquet");
+    assert_eq!(harness.state().layers[0].along_track()[picked.point], 1_007_300.0);
+    let value = |name: &str| picked.attributes.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    assert_eq!(value("h_ph").as_deref(), Some("154.00"));
+    assert_eq!(value("rgt").as_deref(), Some("7.00"));
+    harness.get_by_label(&format!("photons.parquet, loaded point {}", picked.point));
+}
+
+/// Rows of a fixture file on gt1l with x_atc and the height column inside the box, read with the parquet crate.
+fn rows_inside(name: &str, height: &str, min: [f64; 2], max: [f64; 2]) -> Vec<(f64, f32)> {
+    let file = std::fs::File::open(fixture(name)).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
+    let mut rows = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        let gt = batch.column_by_name("gt").unwrap().as_string::<i32>().clone();
+        let x = batch.column_by_name("x_atc").unwrap().as_primitive::<Float64Type>().clone();
+        let h = batch.column_by_name(height).unwrap().as_primitive::<Float32Type>().clone();
+        for i in 0..batch.num_rows() {
+            let (xv, hv) = (x.value(i), h.value(i));
+            if gt.value(i) == "gt1l" && (min[0]..=max[0]).contains(&xv) && (min[1]..=max[1]).contains(&f64::from(hv)) {
+                rows.push((xv, hv));
+            }
+        }
+    }
+    rows
+}
+
+#[test]
+fn a_brushed_rectangle_highlights_the_map_and_exports_exactly_its_rows() {
+    let mut harness = profile_viewer();
+    harness.render().expect("render");
+    harness.get_by_label("Brush").click();
+    harness.run_steps(2);
+    let from = harness.state().profile.ui_from_profile([1_001_950.0, 120.0]).unwrap();
+    let to = harness.state().profile.ui_from_profile([1_004_020.0, 186.0]).unwrap();
+    harness.hover_at(from);
+    harness.step();
+    harness.event(egui::Event::PointerButton {
+        pos: from,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    harness.step();
+    for f in [0.2f32, 0.6, 1.0] {
+        harness.hover_at(from + (to - from) * f);
+        harness.step();
+    }
+    harness.event(egui::Event::PointerButton {
+        pos: to,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    harness.run_steps(3);
+    let brushed = harness.state().profile.brushed.clone().expect("a brushed rectangle");
+    // The rectangle is where the pointer went (to a fraction of a pixel).
+    let pixel_m = [(to.x - from.x) as f64, (from.y - to.y) as f64];
+    assert!((brushed.min[0] - 1_001_950.0).abs() < 2070.0 / pixel_m[0], "{:?}", brushed.min);
+    assert!((brushed.max[1] - 186.0).abs() < 66.0 / pixel_m[1], "{:?}", brushed.max);
+    let photons = rows_inside("photons.parquet", "h_ph", brushed.min, brushed.max);
+    let segments = rows_inside("segments.parquet", "h_li", brushed.min, brushed.max);
+    assert!(photons.len() > 100 && segments.len() >= 3, "{} photons, {} segments", photons.len(), segments.len());
+    assert_eq!(brushed.count(), photons.len() + segments.len());
+
+    // The brushed points are drawn over the map in the highlight colour.
+    let image = harness.render().expect("render");
+    let plot = harness.state().profile.plot_rect().unwrap();
+    let map = egui::Rect::from_min_max(egui::pos2(plot.left(), 30.0), egui::pos2(1100.0, plot.top() - 40.0));
+    let (highlighted, _) = find_colour(&image, map, harness.ctx.pixels_per_point(), [255, 120, 0]);
+    assert!(highlighted > 20, "highlighted pixels on the map: {highlighted}");
+
+    // "Export selection…" writes those rows, from the files' own values.
+    let path = std::env::temp_dir().join(format!("floe-brush-export-{}.parquet", std::process::id()));
+    let ctx = harness.ctx.clone();
+    harness.state_mut().export_selection(path.clone(), None, &ctx);
+    for _ in 0..500 {
+        harness.step();
+        if harness.state().notices.iter().any(|n| n.text.starts_with("Export")) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let expected = photons.len() + segments.len();
+    let notice = format!("Exported {expected} rows to {}", path.display());
+    assert_eq!(harness.state().notices, vec![floe::viewer::Notice::info(notice)]);
+    let file = std::fs::File::open(&path).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
+    let mut exported: Vec<(f64, f32)> = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        let x = batch.column_by_name("x_atc").unwrap().as_primitive::<Float64Type>().clone();
+        let h_ph = batch.column_by_name("h_ph").unwrap().as_primitive::<Float32Type>().clone();
+        let h_li = batch.column_by_name("h_li").unwrap().as_primitive::<Float32Type>().clone();
+        for i in 0..batch.num_rows() {
+            let h = if h_ph.is_valid(i) { h_ph.value(i) } else { h_li.value(i) };
+            exported.push((x.value(i), h));
+        }
+    }
+    let mut wanted: Vec<(f64, f32)> = photons.into_iter().chain(segments).collect();
+    let key = |a: &(f64, f32), b: &(f64, f32)| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1));
+    wanted.sort_by(key);
+    exported.sort_by(key);
+    assert_eq!(exported, wanted);
+    std::fs::remove_file(&path).ok();
+}
+
+#[test]
+fn keys_step_through_the_tracks_and_the_panel_detaches() {
+    let mut harness = profile_viewer();
+    harness.key_press(egui::Key::CloseBracket);
+    harness.run_steps(3);
+    assert_eq!(harness.state().profile.track.as_deref(), Some("rgt 7 · cycle 3 · gt2l"));
+    harness.render().expect("render");
+    assert_eq!(harness.state().profile.points_drawn(), 1000, "gt2l's photons, no segments");
+    harness.key_press(egui::Key::OpenBracket);
+    harness.run_steps(3);
+    assert_eq!(harness.state().profile.track.as_deref(), Some(TRACK));
+    harness.get_by_label("Detach").click();
+    harness.run_steps(3);
+    assert!(harness.state().profile.detached);
+    harness.render().expect("render");
+    assert_eq!(harness.state().profile.points_drawn(), 1020, "drawn in its own window");
+}
