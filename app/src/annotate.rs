@@ -193,6 +193,30 @@ impl Canvas {
     }
 }
 
+/// A legend box for a map: the column's name over a horizontal colour bar with its two ends' values, in the
+/// bottom-right corner of the canvas. Drawn only when the canvas has room for it (at least 320×200).
+pub fn map_legend(canvas: &mut Canvas, colormap: Colormap, title: &str, low: &str, high: &str) {
+    let (width, height) = (i64::from(canvas.image.width), i64::from(canvas.image.height));
+    if width < 320 || height < 200 {
+        return;
+    }
+    let size = 12.0;
+    let box_w = 220.max(Canvas::text_width(title, size).ceil() as i64 + 20);
+    let (x0, y0, x1, y1) = (width - box_w - 10, height - 62, width - 10, height - 10);
+    canvas.fill_rect(x0, y0, x1, y1, [255, 255, 255, 225]);
+    canvas.stroke_rect(x0, y0, x1 - 1, y1 - 1, [160, 160, 160, 255]);
+    canvas.text(title, x0 as f32 + 10.0, y0 as f32 + 11.0, size, INK, Anchor::Left);
+    let (bar_x0, bar_x1, bar_y0, bar_y1) = (x0 + 10, x1 - 10, y0 + 21, y0 + 33);
+    let lut = colormap.lut();
+    let span = (bar_x1 - bar_x0).max(1);
+    for x in bar_x0..bar_x1 {
+        let index = (((x - bar_x0) as f64 / span as f64 * 255.0).round() as usize).min(255);
+        canvas.fill_rect(x, bar_y0, x + 1, bar_y1, lut.get(index).copied().unwrap_or(INK));
+    }
+    canvas.text(low, bar_x0 as f32, bar_y1 as f32 + 9.0, size - 1.0, INK, Anchor::Left);
+    canvas.text(high, bar_x1 as f32, bar_y1 as f32 + 9.0, size - 1.0, INK, Anchor::Right);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -40,6 +40,12 @@ impl Input {
     pub async fn read_all(&self) -> Result<bytes::Bytes, IoError> {
         let source: Arc<dyn ByteSource> = match self {
             Input::Named(name) if name == SAMPLE_INPUT => return Ok(sample_geoparquet().into()),
+            Input::Named(name) if floe_io::scene::is_scene(name) => {
+                return Err(IoError::Source {
+                    location: name.clone(),
+                    message: "the synthetic scene is generated in memory: there is no file to check".into(),
+                });
+            }
             Input::Named(name) => crate::platform::open_named(name).await?,
             Input::Source(source) => Arc::clone(source),
         };
@@ -48,11 +54,18 @@ impl Input {
     }
 }
 
-/// Opens a GeoParquet file or dataset, an ICESat-2 granule (local, URL, S3), or the embedded sample.
+/// What the viewer opens when given nothing: the synthetic scene's photons and segments.
+pub const DEFAULT_INPUTS: [&str; 2] = [floe_io::scene::SCENE, floe_io::scene::SCENE_ATL06];
+
+/// Opens a GeoParquet file or dataset, an ICESat-2 granule (local, URL, S3), the embedded sample or the synthetic
+/// scene (`scene`, `scene:atl06`, `scene-small`, `scene-small:atl06`).
 pub async fn open_dataset(input: &str, options: &DatasetOptions) -> Result<PointSource, IoError> {
     if input == SAMPLE_INPUT {
         let source = MemorySource::new(SAMPLE_NAME, sample_geoparquet().into());
         return PointSource::from_source(Arc::new(source), options).await;
+    }
+    if let Some(scene) = floe_io::scene::scene(input) {
+        return Ok(PointSource::Scene(scene));
     }
     PointSource::open(input, options).await
 }

@@ -511,3 +511,29 @@ fn qa_flags_each_fault_and_passes_good_files() {
         }
     }
 }
+
+#[test]
+fn render_draws_the_legend_into_the_png() {
+    let dir = tempdir();
+    let with = dir.join("legend.png");
+    let without = dir.join("no-legend.png");
+    for (path, extra) in [(&with, None), (&without, Some("--no-legend"))] {
+        let mut args =
+            vec!["render", "sample", "--out", path.to_str().unwrap(), "--size", "400x300", "--range", "0:40"];
+        args.extend(extra);
+        let out = floe(&args);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let (width, pixels) = read_png(&with);
+    let at = |x: usize, y: usize| -> [u8; 4] { pixels[(y * width + x) * 4..][..4].try_into().unwrap() };
+    // The colour bar: 200 pixels from x = 180 to 380 at y = 259–270 (a 220×52 box 10 pixels from the corner).
+    let lut = floe_render::Colormap::Viridis.lut();
+    assert_eq!(at(180, 265), lut[0], "the bar's low end");
+    assert_eq!(at(379, 265), lut[254], "the bar's high end");
+    assert_eq!(at(280, 265), lut[128], "its middle");
+    // The title's text is dark ink on the box.
+    assert!((180..300).any(|x| (243..256).any(|y| at(x, y)[0] < 100)), "title text");
+    let (_, plain) = read_png(&without);
+    let plain_at = |x: usize, y: usize| -> [u8; 4] { plain[(y * width + x) * 4..][..4].try_into().unwrap() };
+    assert_eq!(plain_at(280, 265), floe::style::SEA, "--no-legend: the sea");
+}

@@ -38,6 +38,8 @@ fn points_land_where_epsg_puts_them_around_each_pole() {
         let input = fixtures().join(format!("polar/{pole}.parquet"));
         let out = floe(&[
             "render",
+            // The points alone: the legend box would be counted among them.
+            "--no-legend",
             input.to_str().unwrap(),
             "--out",
             png.to_str().unwrap(),
@@ -78,6 +80,8 @@ fn data_poleward_of_60_choose_the_polar_view_by_themselves() {
     let png = out_dir("auto").join("atl03.png");
     let out = floe(&[
         "render",
+        // The points alone: the legend box would be counted among them.
+        "--no-legend",
         granule.to_str().unwrap(),
         "--out",
         png.to_str().unwrap(),
@@ -139,6 +143,8 @@ fn greenland_draws_inside_its_coastline_projected_by_proj() {
     // 2,000 km × 3,000 km at 5 km per pixel, from (−800 km, −3,400 km).
     let out = floe(&[
         "render",
+        // The points alone: the legend box would be counted among them.
+        "--no-legend",
         input.to_str().unwrap(),
         "--out",
         png.to_str().unwrap(),

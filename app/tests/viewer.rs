@@ -28,7 +28,8 @@ fn sample_lonlats() -> Vec<(f64, f64)> {
 
 #[test]
 fn viewer_opens_sample_shows_legend_and_changes_colormap() {
-    let mut harness = loaded_viewer(AppOptions { tiles: false, ..AppOptions::default() });
+    let mut harness =
+        loaded_viewer(AppOptions { tiles: false, inputs: vec!["sample".into()], ..AppOptions::default() });
     let layer = &harness.state().layers[0];
     assert!(matches!(layer.state, floe::viewer::LoadState::Done), "sample loaded");
     assert_eq!(layer.rows_loaded + layer.rows_skipped, 9600);
@@ -89,7 +90,12 @@ fn granule_layer_has_beam_toggles() {
 #[test]
 fn memory_budget_stops_loading_and_keeps_what_is_loaded() {
     const BUDGET: u64 = 100_000;
-    let options = AppOptions { tiles: false, memory_budget: Some(BUDGET), ..AppOptions::default() };
+    let options = AppOptions {
+        tiles: false,
+        inputs: vec!["sample".into()],
+        memory_budget: Some(BUDGET),
+        ..AppOptions::default()
+    };
     let mut harness = loaded_viewer(options);
     let layer = &harness.state().layers[0];
     let floe::viewer::LoadState::Stopped(message) = &layer.state else { panic!("loading did not stop at the budget") };
@@ -117,7 +123,12 @@ fn aoi_limits_loading_to_its_polygon() {
     let expected =
         sample_lonlats().iter().filter(|(x, y)| *x > west && *x < east && *y > south && *y < north).count() as u64;
     assert!(expected > 1000 && expected < 8000, "the box cuts the tracks: {expected}");
-    let options = AppOptions { tiles: false, aoi: Some(std::sync::Arc::new(aoi)), ..AppOptions::default() };
+    let options = AppOptions {
+        tiles: false,
+        inputs: vec!["sample".into()],
+        aoi: Some(std::sync::Arc::new(aoi)),
+        ..AppOptions::default()
+    };
     let mut harness = loaded_viewer(options);
     let layer = &harness.state().layers[0];
     assert!(matches!(layer.state, floe::viewer::LoadState::Done));
@@ -153,7 +164,8 @@ fn aoi_limits_loading_to_its_polygon() {
 
 #[test]
 fn qa_panel_checks_the_layer_and_shows_histograms() {
-    let mut harness = loaded_viewer(AppOptions { tiles: false, ..AppOptions::default() });
+    let mut harness =
+        loaded_viewer(AppOptions { tiles: false, inputs: vec!["sample".into()], ..AppOptions::default() });
     harness.get_by_label("QA").click();
     harness.run_steps(2);
     harness.get_by_label("Run checks").click();
@@ -185,7 +197,8 @@ fn qa_panel_checks_the_layer_and_shows_histograms() {
 
 #[test]
 fn drawing_a_rectangle_or_a_polygon_on_the_map_sets_the_aoi() {
-    let mut harness = loaded_viewer(AppOptions { tiles: false, ..AppOptions::default() });
+    let mut harness =
+        loaded_viewer(AppOptions { tiles: false, inputs: vec!["sample".into()], ..AppOptions::default() });
     let points = sample_lonlats();
     harness.get_by_label("None: layers load whole. Draw one, or open a .geojson.");
 
@@ -437,7 +450,8 @@ fn time_ranges_are_shown_as_utc_dates() {
 
 #[test]
 fn the_open_url_window_opens_what_is_typed() {
-    let mut harness = loaded_viewer(AppOptions { tiles: false, ..AppOptions::default() });
+    let mut harness =
+        loaded_viewer(AppOptions { tiles: false, inputs: vec!["sample".into()], ..AppOptions::default() });
     harness.get_by_label("Open URL…").click();
     harness.run_steps(2);
     harness.get_by_label("https://…, s3://bucket/key or a dataset prefix");
@@ -465,7 +479,8 @@ fn the_open_url_window_opens_what_is_typed() {
 
 #[test]
 fn clicking_the_web_mercator_map_picks_the_nearest_point() {
-    let mut harness = loaded_viewer(AppOptions { tiles: false, ..AppOptions::default() });
+    let mut harness =
+        loaded_viewer(AppOptions { tiles: false, inputs: vec!["sample".into()], ..AppOptions::default() });
     // Where the pointer is, independently of the picking code: the status bar's readout.
     let centre = egui::pos2(630.0, 330.0);
     let c = lonlat_under(&mut harness, centre);

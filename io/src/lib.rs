@@ -21,6 +21,7 @@ mod point_source;
 mod progress;
 pub mod qa;
 pub mod sample;
+pub mod scene;
 pub mod source;
 mod time;
 mod track;

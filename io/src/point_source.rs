@@ -18,7 +18,13 @@ use crate::source::ByteSource;
 
 pub enum PointSource {
     GeoParquet(HiveDataset),
-    Granule { granule: Arc<Granule>, units: HashMap<String, String>, surface: Surface },
+    Granule {
+        granule: Arc<Granule>,
+        units: HashMap<String, String>,
+        surface: Surface,
+    },
+    /// Points already in memory: the embedded synthetic scene.
+    Scene(Arc<crate::scene::ScenePoints>),
 }
 
 impl PointSource {
@@ -43,6 +49,7 @@ impl PointSource {
         match self {
             PointSource::GeoParquet(dataset) => &dataset.location,
             PointSource::Granule { granule, .. } => granule.location(),
+            PointSource::Scene(scene) => scene.name,
         }
     }
 
@@ -50,6 +57,7 @@ impl PointSource {
         match self {
             PointSource::GeoParquet(dataset) => dataset.num_rows(),
             PointSource::Granule { granule, .. } => granule.num_rows(),
+            PointSource::Scene(scene) => scene.num_rows(),
         }
     }
 
@@ -57,6 +65,18 @@ impl PointSource {
         match self {
             PointSource::GeoParquet(dataset) => dataset.numeric_columns(),
             PointSource::Granule { granule, .. } => granule.numeric_columns(),
+            PointSource::Scene(scene) => scene.batches.first().map_or_else(Vec::new, |b| {
+                b.batch
+                    .schema()
+                    .fields()
+                    .iter()
+                    .skip(2)
+                    .filter(|f| {
+                        f.data_type().is_numeric() || matches!(f.data_type(), arrow_schema::DataType::Timestamp(..))
+                    })
+                    .map(|f| f.name().clone())
+                    .collect()
+            }),
         }
     }
 
@@ -70,6 +90,7 @@ impl PointSource {
             PointSource::Granule { granule, .. } => {
                 ["gt", "beam_strength", "x_atc"].contains(&name) || granule.numeric_columns().iter().any(|c| c == name)
             }
+            PointSource::Scene(scene) => scene.batches.first().is_some_and(|b| b.column(name).is_some()),
         }
     }
 
@@ -82,6 +103,7 @@ impl PointSource {
                 field.metadata().get("unit").or_else(|| field.metadata().get("units")).cloned()
             }
             PointSource::Granule { units, .. } => units.get(column).cloned(),
+            PointSource::Scene(scene) => scene.units.get(column).cloned(),
         }
     }
 
@@ -93,7 +115,7 @@ impl PointSource {
                     .field_with_name(column)
                     .is_ok_and(|f| matches!(f.data_type(), arrow_schema::DataType::Timestamp(..)))
             }),
-            PointSource::Granule { .. } => column == "time",
+            PointSource::Granule { .. } | PointSource::Scene(_) => column == "time",
         }
     }
 
@@ -120,6 +142,7 @@ impl PointSource {
         let (granule, surface) = match self {
             PointSource::GeoParquet(dataset) => return dataset.stream_map(options, parallelism, progress, cancel, map),
             PointSource::Granule { granule, surface, .. } => (Arc::clone(granule), *surface),
+            PointSource::Scene(scene) => return Ok(stream_scene(scene, options, parallelism, progress, cancel, map)),
         };
         let beams: Vec<crate::icesat2::Beam> = granule
             .beams
@@ -156,6 +179,62 @@ impl PointSource {
             .collect();
         Ok(crate::geoparquet::hive::merge(streams, parallelism))
     }
+}
+
+/// The scene's batches (one per beam) through the same filters a granule's beams take: beams, bbox, AOI.
+fn stream_scene<T: Send + 'static>(
+    scene: &Arc<crate::scene::ScenePoints>,
+    options: &ReadOptions,
+    parallelism: usize,
+    progress: Arc<Progress>,
+    cancel: CancelToken,
+    map: Arc<dyn Fn(PointBatch) -> T + Send + Sync>,
+) -> BoxStream<'static, Result<T>> {
+    let beam_of = |batch: &PointBatch| -> (String, String) {
+        let text = |name: &str| {
+            batch
+                .column(name)
+                .and_then(|a| a.as_any().downcast_ref::<arrow_array::StringArray>().map(|s| s.value(0).to_owned()))
+                .unwrap_or_default()
+        };
+        (text("gt"), text("beam_strength"))
+    };
+    let batches: Vec<PointBatch> = scene
+        .batches
+        .iter()
+        .filter(|b| {
+            let (name, strength) = beam_of(b);
+            options.beams.is_empty() || options.beams.iter().any(|s| *s == name || *s == strength)
+        })
+        .cloned()
+        .collect();
+    progress.rows_total.fetch_add(batches.iter().map(|b| b.num_rows() as u64).sum(), Ordering::Relaxed);
+    let (bbox, aoi) = (options.bbox, options.aoi.clone());
+    let streams = batches
+        .into_iter()
+        .map(|batch| {
+            let (progress, cancel, map, aoi) = (Arc::clone(&progress), cancel.clone(), Arc::clone(&map), aoi.clone());
+            futures::stream::once(async move {
+                if cancel.is_cancelled() {
+                    return Err(IoError::Cancelled { location: batch.source.to_string() });
+                }
+                let rows = batch.num_rows() as u64;
+                let batch = match bbox {
+                    Some(bbox) => crate::aoi::Aoi::from_boxes(&[bbox]).filter(batch)?,
+                    None => batch,
+                };
+                let batch = match aoi {
+                    Some(aoi) => aoi.filter(batch)?,
+                    None => batch,
+                };
+                progress.rows_loaded.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
+                progress.rows_filtered.fetch_add(rows - batch.num_rows() as u64, Ordering::Relaxed);
+                Ok(map(batch))
+            })
+            .boxed()
+        })
+        .collect();
+    crate::geoparquet::hive::merge(streams, parallelism)
 }
 
 #[cfg(target_arch = "wasm32")]

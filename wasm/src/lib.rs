@@ -83,7 +83,9 @@ mod web {
             web_options.wgpu_options.wgpu_setup = egui_wgpu::WgpuSetup::CreateNew(setup);
         }
         let options = AppOptions {
-            inputs: query_all("url"),
+            // The page opens the small embedded sample by default (`?url=scene&url=scene:atl06` opens the synthetic
+            // scene, whose 2.4 million photons the desktop shows at start).
+            inputs: Some(query_all("url")).filter(|urls| !urls.is_empty()).unwrap_or_else(|| vec!["sample".to_owned()]),
             color: query("color"),
             cmap: query("cmap").and_then(|name| floe_render::Colormap::from_name(&name)),
             tiles: query("tiles").as_deref() != Some("off"),

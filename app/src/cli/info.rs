@@ -20,6 +20,14 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
     let dataset = match layer {
         PointSource::GeoParquet(dataset) => dataset,
         PointSource::Granule { granule, .. } => return runtime.block_on(granule_info(&granule, args)),
+        PointSource::Scene(scene) => {
+            anyhow::bail!(
+                "{}: the synthetic scene ({}, {} points) is generated in memory: floe info describes files",
+                args.input,
+                scene.name,
+                scene.num_rows()
+            )
+        }
     };
     let info = runtime.block_on(floe_io::geoparquet::info::describe(&dataset))?;
     if args.json {

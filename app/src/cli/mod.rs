@@ -260,6 +260,10 @@ pub struct RenderArgs {
     /// Point diameter in pixels.
     #[arg(long, default_value_t = 3.0)]
     pub point_size: f32,
+    /// Leave the legend (the colour column's name, colour bar and range, bottom right) out of the image; it is
+    /// drawn only in images of at least 320x200.
+    #[arg(long)]
+    pub no_legend: bool,
     #[command(flatten)]
     pub options: InputArgs,
 }

@@ -153,6 +153,8 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         lines.push(headless.renderer.create_lines(&headless.device, &coastline, COAST));
     }
     let mut gpu_layers = Vec::new();
+    // The first coloured layer's column and range: the legend drawn into the image.
+    let mut legend: Option<(ValueColumn, (f64, f64))> = None;
     for layer in &layers {
         let values: Vec<f32> =
             layer.batches.iter().flat_map(|b| b.values.first().into_iter().flatten().copied()).collect();
@@ -169,6 +171,11 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
                 column.format(column.value_of(value_range.0)),
                 column.format(column.value_of(value_range.1))
             );
+        }
+        if legend.is_none()
+            && let Some(column) = &layer.column
+        {
+            legend = Some((column.clone(), (column.value_of(value_range.0), column.value_of(value_range.1))));
         }
         let style = LayerStyle { colormap, value_range, point_size: args.point_size, ..LayerStyle::default() };
         let mut gpu = headless.renderer.create_layer(&headless.device, &headless.queue, style);
@@ -187,6 +194,13 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     let refs: Vec<_> = gpu_layers.iter().collect();
     let line_refs: Vec<_> = lines.iter().collect();
     let image = headless.render(&camera, background, &line_refs, &refs)?;
+    let mut canvas = crate::annotate::Canvas { image };
+    if !args.no_legend
+        && let Some((column, (lo, hi))) = legend
+    {
+        crate::annotate::map_legend(&mut canvas, colormap, &column.label(), &column.format(lo), &column.format(hi));
+    }
+    let image = canvas.image;
     let png = image.to_png().with_context(|| format!("{}: cannot encode the PNG", args.out.display()))?;
     floe_io::write_bytes_atomically(&args.out, &png)?;
     let points: u64 = gpu_layers.iter().map(|l| l.num_points()).sum();

@@ -101,6 +101,8 @@ impl Layer {
         let location = input.name();
         let name = if location == crate::load::SAMPLE_INPUT {
             floe_io::sample::SAMPLE_NAME.to_owned()
+        } else if let Some(name) = floe_io::scene::display_name(location) {
+            name.to_owned()
         } else {
             location.trim_end_matches('/').rsplit('/').next().unwrap_or(location).to_owned()
         };
@@ -137,6 +139,14 @@ impl Layer {
             pending_user_range: None,
             hidden_beams: Vec::new(),
         }
+    }
+
+    /// Colours the layer by `column` with `colormap` (over `range`, else the loaded values' 2–98 %) once its columns
+    /// are known: how the default scene starts.
+    pub fn prefer(&mut self, column: &str, colormap: Colormap, range: Option<(f64, f64)>) {
+        self.preferred_column = Some(column.to_owned());
+        self.style.colormap = colormap;
+        self.pending_user_range = range;
     }
 
     /// The user's choices for this layer, to carry over to its reload.

@@ -43,7 +43,7 @@ use map_view::MapView;
 /// How the viewer starts.
 #[derive(Clone, Debug, Default)]
 pub struct AppOptions {
-    /// Inputs to open at start; empty opens the embedded sample.
+    /// Inputs to open at start; empty opens the synthetic scene (ATL03-like photons and ATL06-like segments).
     pub inputs: Vec<String>,
     pub color: Option<String>,
     pub cmap: Option<Colormap>,
@@ -172,10 +172,24 @@ impl FloeApp {
                 app.profile.open_track(track);
             }
         }
-        let inputs =
-            if options.inputs.is_empty() { vec![crate::load::SAMPLE_INPUT.to_owned()] } else { options.inputs };
-        for input in inputs {
-            app.open(&input, &cc.egui_ctx);
+        if options.inputs.is_empty() {
+            // The synthetic scene: photons coloured by their ATL08-like class (noise, ground, canopy, top of canopy),
+            // segments by height; the profile under the map.
+            let styles = [("atl08_class", Colormap::Turbo, Some((0.0, 3.0))), ("h_li", Colormap::Viridis, None)];
+            for (input, (column, colormap, range)) in crate::load::DEFAULT_INPUTS.into_iter().zip(styles) {
+                app.open(input, &cc.egui_ctx);
+                if let Some(layer) = app.layers.last_mut() {
+                    layer.prefer(column, colormap, range);
+                }
+            }
+            if options.profile.is_none() {
+                // The middle strong beam.
+                let (rgt, cycle) = (floe_io::scene::RGT, floe_io::scene::CYCLE);
+                app.profile.open_track(&format!("rgt {rgt} · cycle {cycle} · gt2r"));
+            }
+        }
+        for input in &options.inputs {
+            app.open(input, &cc.egui_ctx);
         }
         Ok(app)
     }
