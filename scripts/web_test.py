@@ -8,6 +8,7 @@
 - Local files by drag and drop and by the file picker: read through Blob.slice, never whole.
 - An AOI picked as .geojson limits loading to it; the QA panel checks the layer; "Export selection…" downloads the
   points inside as GeoParquet.
+- ?profile opens the along-track profile under the map and draws the track's points, on both backends.
 Prints 'N passed, N failed'."""
 import functools
 import http.server
@@ -374,6 +375,31 @@ def polar_cases():
     return results
 
 
+def profile_cases():
+    """?profile opens the profile under the map on the sample's first track (1,600 segments), on both backends: the
+    console reports it and the plot area (the lower part of the page) shows viridis-coloured points."""
+    results = []
+    for backend in PATHS:
+        flags, query, _ = PATHS[backend]
+        log, shot = browse(flags, f"{query}&profile", r"floe: profile of .*: [1-9]\d* points")
+        line = next((l for l in log if "floe: profile of" in l), None)
+        coloured = 0
+        if shot.exists():
+            width, height, channels, rows = read_png(shot)
+            for y in range(int(height * 0.7), height - 40):
+                row = rows[y]
+                for x in range(width // 3, width):
+                    coloured += viridis_like(row[x * channels], row[x * channels + 1], row[x * channels + 2])
+        points = re.search(r": (\d+) points from", line) if line else None
+        ok = points is not None and int(points.group(1)) == 1600 and coloured >= 300
+        print(f"profile ({backend}): {line.split('floe: ')[-1] if line else 'FAIL no profile line'}; "
+              f"{coloured} viridis-coloured pixels in the plot")
+        if not ok:
+            print(f"profile ({backend}): FAIL console: {log[-4:]}; screenshot {shot}")
+        results.append(ok)
+    return results
+
+
 def main():
     passed = failed = 0
     for name in PATHS:
@@ -382,7 +408,7 @@ def main():
         else:
             failed += 1
     for ok in [*url_cases(), *format_cases(), *memory_budget_case(), *local_file_cases(), *aoi_export_qa_case(),
-               *polar_cases()]:
+               *polar_cases(), *profile_cases()]:
         passed += ok
         failed += not ok
     print(f"{passed} passed, {failed} failed")

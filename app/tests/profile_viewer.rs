@@ -263,3 +263,61 @@ fn keys_step_through_the_tracks_and_the_panel_detaches() {
     harness.render().expect("render");
     assert_eq!(harness.state().profile.points_drawn(), 1020, "drawn in its own window");
 }
+
+#[test]
+fn the_default_scene_opens_with_its_profile() {
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1100.0, 800.0))
+        .wgpu()
+        .build_eframe(|cc| FloeApp::new(cc, AppOptions { tiles: false, ..AppOptions::default() }).unwrap());
+    for _ in 0..1000 {
+        harness.step();
+        if harness.state().layers.len() == 2 && harness.state().layers.iter().all(|l| !l.is_loading()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    harness.run_steps(4);
+    let names: Vec<&str> = harness.state().layers.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["synthetic ATL03 photons", "synthetic ATL06 segments"]);
+    let photons = &harness.state().layers[0];
+    assert!((2_000_000..3_000_000).contains(&photons.rows_loaded), "{}", photons.rows_loaded);
+    assert_eq!(photons.colour_column().map(|c| c.name.as_str()), Some("atl08_class"));
+    assert_eq!(photons.style.colormap, floe_render::Colormap::Turbo);
+    assert_eq!(harness.state().layers[1].rows_loaded, 6 * 9000);
+    assert!(harness.state().profile.open);
+    assert_eq!(harness.state().profile.track.as_deref(), Some("rgt 245 · cycle 14 · gt2r"));
+    harness.render().expect("render");
+    let in_profile: usize = harness.state().profile.series.iter().map(|(_, s)| s.num_points()).sum();
+    assert_eq!(harness.state().profile.points_drawn() as usize, in_profile, "the whole track is in view");
+    assert!(in_profile > 300_000, "{in_profile}");
+}
+
+#[test]
+fn the_small_scene_overlays_segments_on_photons() {
+    let options = AppOptions {
+        tiles: false,
+        inputs: vec!["scene-small".into(), "scene-small:atl06".into()],
+        profile: Some("rgt 245 · cycle 14 · gt1r".into()),
+        ..AppOptions::default()
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1100.0, 800.0))
+        .wgpu()
+        .build_eframe(|cc| FloeApp::new(cc, options).unwrap());
+    for _ in 0..500 {
+        harness.step();
+        if harness.state().layers.len() == 2 && harness.state().layers.iter().all(|l| !l.is_loading()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    harness.run_steps(4);
+    harness.render().expect("render");
+    let series = &harness.state().profile.series;
+    assert_eq!(series.len(), 2, "photons and segments of gt1r");
+    assert_eq!(series[1].1.num_points(), 250, "5 km of 20 m segments");
+    // x_atc of both layers: the pass starts at 7,090 km.
+    let (min, max) = series[1].1.bounds.unwrap();
+    assert_eq!((min[0], max[0]), (7_090_010.0, 7_094_990.0));
+}

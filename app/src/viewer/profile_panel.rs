@@ -198,6 +198,8 @@ impl ProfilePanel {
             // More points arrived, or moved to another projection: the same rectangle selects them again.
             self.brush(brushed.min, brushed.max);
         }
+        let points: usize = self.series.iter().map(|(_, s)| s.num_points()).sum();
+        log::info!("floe: profile of {track}: {points} points from {} layers", self.series.len());
         self.built = Some(key);
         self.built_at = now_s;
         self.gpu_dirty = true;
