@@ -324,14 +324,15 @@ impl Ingest {
     }
 }
 
-/// The beam of a batch whose `gt` column holds one name (granules are read one beam per batch).
+/// The beam of a batch whose `gt` and `beam_strength` columns each hold one value (granules and the scene are read
+/// one beam per batch; GeoParquet tracks are the profile's business, not the beam toggles').
 fn beam_of(batch: &PointBatch) -> Option<(String, String)> {
     let single = |name: &str| -> Option<String> {
         let column = batch.column(name)?.as_string_opt::<i32>()?;
         let first = column.iter().next().flatten()?;
         column.iter().all(|v| v == Some(first)).then(|| first.to_owned())
     };
-    Some((single("gt")?, single("beam_strength").unwrap_or_default()))
+    Some((single("gt")?, single("beam_strength")?))
 }
 
 /// Float32 columns with small values (most heights) go to the GPU as they are, nulls as NaN.

@@ -208,6 +208,24 @@ impl ProfileSeries {
         best
     }
 
+    /// The lowest and highest y of the points whose x lies in `x0`–`x1`.
+    pub fn y_bounds_within(&self, x0: f64, x1: f64) -> Option<(f64, f64)> {
+        let mut bounds: Option<(f64, f64)> = None;
+        for chunk in &self.chunks {
+            let c = &chunk.chunk;
+            if c.max_world[0] < x0 || c.min_world[0] > x1 {
+                continue;
+            }
+            for o in &c.offsets {
+                let [x, y] = [c.origin_world[0] + f64::from(o[0]), c.origin_world[1] + f64::from(o[1])];
+                if (x0..=x1).contains(&x) && y.is_finite() {
+                    bounds = Some(bounds.map_or((y, y), |(lo, hi)| (lo.min(y), hi.max(y))));
+                }
+            }
+        }
+        bounds
+    }
+
     /// The profile position of loaded point `point`, when it is on this track.
     pub fn position_of(&self, point: usize) -> Option<[f64; 2]> {
         let chunk = self.chunks.iter().find(|c| c.points.contains(&point))?;

@@ -209,3 +209,55 @@ fn track_key_value_pairs_choose_the_track() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("track rgt 7 · cycle 3 · gt2l; "));
 }
+
+#[test]
+fn xrange_shows_a_stretch_with_its_own_height_range() {
+    let dir = tempdir();
+    let out_path = dir.join("stretch.png");
+    let out = floe(&[
+        "profile",
+        &fixture("photons.parquet"),
+        "--beam",
+        "gt1l",
+        "--size",
+        "600x400",
+        "--range",
+        "100:200",
+        "--point-size",
+        "3",
+        "--xrange",
+        "1002000:1004000",
+        "--out",
+        out_path.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let png = Png::read(&out_path);
+    // x: the 2 km fill the plot's 402 pixels exactly; y: photons 200–400 span 140–180 m, fitted with 4 % margins.
+    let sy = 318.0 * 0.92 / 40.0;
+    let at = |x: f64, h: f64| [78.0 + (x - 1_002_000.0) / 2000.0 * 402.0, 30.0 + 159.0 - (h - 160.0) * sy];
+    for i in [210, 300, 390] {
+        let (x, h) = (1_000_000.0 + 10.0 * i as f64, triangle(i));
+        let expected = floe_render::Colormap::Viridis.lut()[floe_render::colormap::lut_index(h as f32, 100.0, 200.0)];
+        let got = png.at(at(x, h));
+        assert!(got.iter().zip(expected).all(|(a, b)| a.abs_diff(b) <= 40), "photon {i}: {got:?} vs {expected:?}");
+    }
+    let out = floe(&[
+        "profile",
+        &fixture("photons.parquet"),
+        "--beam",
+        "gt1l",
+        "--xrange",
+        "5:6",
+        "--out",
+        out_path.to_str().unwrap(),
+        "--force",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let photons = fixture("photons.parquet");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim_end(),
+        format!(
+            "error: {photons}: track rgt 7 · cycle 3 · gt1l has no point in --xrange 5:6 (its points span 1000000:1009990)"
+        )
+    );
+}

@@ -303,6 +303,10 @@ pub struct ProfileArgs {
     /// Colour range MIN:MAX (default: 2nd–98th percentile of the track).
     #[arg(long, value_name = "MIN:MAX", allow_hyphen_values = true)]
     pub range: Option<String>,
+    /// Only this stretch of the x axis, MIN:MAX in its units (metres of x_atc, degrees, or seconds since 1970);
+    /// the y axis fits the points inside it.
+    #[arg(long, value_name = "MIN:MAX", allow_hyphen_values = true)]
+    pub xrange: Option<String>,
     /// Image size WxH in pixels (axes and legend included).
     #[arg(long, default_value = "1200x500", value_name = "WxH")]
     pub size: String,

@@ -123,6 +123,7 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<()> {
         MARGINS[2] + MARGINS[3] + 17
     );
     let range = args.range.as_deref().map(parse_range).transpose()?;
+    let xrange = args.xrange.as_deref().map(parse_xrange).transpose()?;
     let pairs = parse_pairs(&args.track)?;
     let options = args.options.dataset_options()?;
     let inputs: Vec<&str> = args.inputs.iter().map(String::as_str).collect();
@@ -239,15 +240,32 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<()> {
         .iter()
         .filter_map(|(_, _, s)| s.bounds)
         .reduce(|(a0, a1), (b0, b1)| ([a0[0].min(b0[0]), a0[1].min(b0[1])], [a1[0].max(b1[0]), a1[1].max(b1[1])]));
-    let Some((min, max)) = bounds else {
+    let Some((mut min, mut max)) = bounds else {
         anyhow::bail!("{}: track {track} has no point with both an x and a y value", args.inputs.join(", "))
     };
+    if let Some((x0, x1)) = xrange {
+        let y =
+            series.iter().filter_map(|(_, _, s)| s.y_bounds_within(x0, x1)).reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)));
+        let Some((y0, y1)) = y else {
+            anyhow::bail!(
+                "{}: track {track} has no point in --xrange {x0}:{x1} (its points span {}:{})",
+                args.inputs.join(", "),
+                min[0],
+                max[0]
+            )
+        };
+        (min, max) = ([x0, y0], [x1, y1]);
+    }
     let geodesic = series.first().is_some_and(|(_, _, s)| s.geodesic);
     let x_labels = Axis::x(x_axis, geodesic);
     let y_labels = y_axis.unwrap_or(Axis { name: "y".into(), unit: None, is_time: false });
 
     let plot_size = [size[0] - MARGINS[0] - MARGINS[1], size[1] - MARGINS[2] - MARGINS[3]];
-    let camera = ProfileCamera::fit(min, max, plot_size, 0.04);
+    let mut camera = ProfileCamera::fit(min, max, plot_size, 0.04);
+    if xrange.is_some() {
+        // The stretch asked for fills the plot's width exactly.
+        camera.px_per_unit[0] = f64::from(plot_size[0]) / (max[0] - min[0]);
+    }
     let mut headless = Headless::new().context("cannot render without a GPU adapter")?;
     let mut gpu_layers = Vec::new();
     let mut legend: Vec<(String, Option<[u8; 4]>)> = Vec::new();
@@ -335,6 +353,21 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<()> {
     println!("track {track}; {}", counts.join(", "));
     println!("wrote {} ({}x{})", args.out.display(), size[0], size[1]);
     Ok(())
+}
+
+/// `--xrange MIN:MAX` in f64 (x_atc needs more digits than an f32 keeps).
+fn parse_xrange(text: &str) -> anyhow::Result<(f64, f64)> {
+    let (lo, hi) = text.split_once(':').ok_or_else(|| anyhow::anyhow!("--xrange `{text}`: expected MIN:MAX"))?;
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| anyhow::anyhow!("--xrange `{text}`: `{v}` is not a number"))
+    };
+    let (lo, hi) = (parse(lo)?, parse(hi)?);
+    anyhow::ensure!(lo < hi, "--xrange `{text}`: MIN must be less than MAX");
+    Ok((lo, hi))
 }
 
 fn describe_filters(beam: Option<&str>, pairs: &[(String, String)]) -> String {
