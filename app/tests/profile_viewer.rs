@@ -321,3 +321,60 @@ fn the_small_scene_overlays_segments_on_photons() {
     let (min, max) = series[1].1.bounds.unwrap();
     assert_eq!((min[0], max[0]), (7_090_010.0, 7_094_990.0));
 }
+
+/// Steps until a notice starting with `prefix` shows.
+fn wait_notice(harness: &mut Harness<'static, FloeApp>, prefix: &str) -> floe::viewer::Notice {
+    for _ in 0..300 {
+        harness.step();
+        if let Some(notice) = harness.state().notices.iter().find(|n| n.text.starts_with(prefix)) {
+            return notice.clone();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("no notice `{prefix}…`: {:?}", harness.state().notices);
+}
+
+#[test]
+fn save_image_writes_the_map_and_the_profile_with_the_legend() {
+    let mut harness = profile_viewer();
+    harness.render().expect("render");
+    let dir = std::env::temp_dir().join(format!("floe-save-image-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ctx = harness.ctx.clone();
+    let ppp = ctx.pixels_per_point();
+
+    let map_png = dir.join("map.png");
+    harness.state_mut().save_image(map_png.clone(), false, &ctx);
+    let notice = wait_notice(&mut harness, "Saved the image");
+    assert_eq!(notice.text, format!("Saved the image to {}", map_png.display()));
+    let image = image::open(&map_png).unwrap().to_rgba8();
+    // The legend box in the bottom-right corner: the colour bar of the photons' h_ph from the low to the high end.
+    let (w, h) = (image.width(), image.height());
+    assert!(w > 500 && h > 200, "{w}x{h}");
+    let range = harness.state().layers[0].style.value_range;
+    let lut = floe_render::Colormap::Viridis.lut();
+    let bar_y = h - 62 + 27;
+    assert_eq!(image.get_pixel(w - 220, bar_y).0, lut[0], "low end");
+    assert_eq!(image.get_pixel(w - 21, bar_y).0, lut[254], "high end");
+    assert!(range.0 < range.1);
+    // The track is drawn: viridis-coloured points of the photons somewhere in the image, away from the legend.
+    let points = image
+        .enumerate_pixels()
+        .filter(|(x, y, _)| *y < h - 70 || *x < w - 240)
+        .filter(|(_, _, p)| lut.iter().any(|c| c[..3] == p.0[..3]))
+        .count();
+    assert!(points > 50, "{points} points in the saved map");
+
+    let profile_png = dir.join("profile.png");
+    harness.state_mut().save_image(profile_png.clone(), true, &ctx);
+    wait_notice(&mut harness, &format!("Saved the image to {}", profile_png.display()));
+    let image = image::open(&profile_png).unwrap().to_rgba8();
+    let area = harness.state().profile.area_rect().unwrap();
+    assert_eq!(
+        (image.width(), image.height()),
+        ((area.width() * ppp).round() as u32, (area.height() * ppp).round() as u32)
+    );
+    let points = image.pixels().filter(|p| lut.iter().any(|c| c[..3] == p.0[..3])).count();
+    assert!(points > 500, "{points} coloured pixels in the saved profile");
+    std::fs::remove_dir_all(&dir).ok();
+}

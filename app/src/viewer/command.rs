@@ -15,6 +15,8 @@ pub enum Purpose {
     ExportAndCheck { layer: usize },
     /// The AOI as GeoJSON.
     SaveAoi,
+    /// What the map (or, with `profile`, the profile) shows, as a PNG with the legend drawn in.
+    SaveImage { profile: bool },
 }
 
 impl Purpose {
@@ -24,6 +26,8 @@ impl Purpose {
             Purpose::Export { .. } => "selection.parquet",
             Purpose::ExportAndCheck { .. } => "subset.parquet",
             Purpose::SaveAoi => "aoi.geojson",
+            Purpose::SaveImage { profile: false } => "map.png",
+            Purpose::SaveImage { profile: true } => "profile.png",
         }
     }
 
@@ -33,6 +37,8 @@ impl Purpose {
             Purpose::Export { .. } => "Export to GeoParquet",
             Purpose::ExportAndCheck { .. } => "Export to GeoParquet and check it",
             Purpose::SaveAoi => "Save the AOI as GeoJSON",
+            Purpose::SaveImage { profile: false } => "Save the map as PNG",
+            Purpose::SaveImage { profile: true } => "Save the profile as PNG",
         }
     }
 
@@ -41,6 +47,7 @@ impl Purpose {
         match self {
             Purpose::Export { .. } | Purpose::ExportAndCheck { .. } => ("GeoParquet", "parquet"),
             Purpose::SaveAoi => ("GeoJSON", "geojson"),
+            Purpose::SaveImage { .. } => ("PNG", "png"),
         }
     }
 }

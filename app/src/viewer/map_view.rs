@@ -63,6 +63,8 @@ pub struct MapView {
     polar_zoom: f64,
     /// Basemap tiles of the polar views (`None` offline).
     polar_tiles: Option<PolarTiles>,
+    /// Where the map was drawn last, in ui points.
+    rect: Option<egui::Rect>,
 }
 
 impl MapView {
@@ -81,7 +83,13 @@ impl MapView {
             polar_centre_world: [0.5, 0.5],
             polar_zoom: 3.0,
             polar_tiles,
+            rect: None,
         }
+    }
+
+    /// Where the map was drawn last, in ui points.
+    pub fn rect(&self) -> Option<egui::Rect> {
+        self.rect
     }
 
     pub fn projection(&self) -> Projection {
@@ -226,6 +234,7 @@ impl MapView {
             });
         let (rect, cursor, user_moved, drawn, (clicked_world, world_per_point)) = response.inner;
         self.size_points = rect.size();
+        self.rect = Some(rect);
         self.cursor_lonlat = cursor;
         if user_moved {
             self.auto_zoom = false;
@@ -314,6 +323,7 @@ impl MapView {
         let clicked_world = click_of(&response, drawing).map(|p| screen.world_from_ui(p));
         let drawn = drawing.map_ui(ui, &response, &screen);
         self.size_points = rect.size();
+        self.rect = Some(rect);
         self.cursor_lonlat = response.hover_pos().map(|p| screen.lonlat_from_ui(p));
         if user_moved {
             self.auto_zoom = false;

@@ -18,6 +18,7 @@ mod polar_tiles;
 mod profile_panel;
 mod qa_panel;
 mod save_dialog;
+mod save_image;
 mod screen;
 
 use std::sync::{Arc, Mutex};
@@ -539,6 +540,7 @@ impl FloeApp {
                 let request = self.selection_request(Some(layer));
                 self.qa.export_and_check(&self.tasks, target, chosen, request, self.inbox.clone(), ctx.clone());
             }
+            Purpose::SaveImage { profile } => self.save_image(target, profile, ctx),
             Purpose::SaveAoi => {
                 let Some(aoi) = self.aoi() else { return };
                 let destination = crate::platform::describe_target(&target);
@@ -549,6 +551,41 @@ impl FloeApp {
                 });
             }
         }
+    }
+
+    /// Saves what the map (or the profile) shows as a PNG, the selected layer's legend drawn in: the window's next
+    /// screenshot, cropped to the view, written to `target` (a download in the browser).
+    pub fn save_image(&mut self, target: SaveTarget, profile: bool, ctx: &egui::Context) {
+        let rect = if profile { self.profile.area_rect() } else { self.map.rect() };
+        let Some(rect) = rect else {
+            self.notify(Notice::error("Save image: the view is not shown".to_owned()));
+            return;
+        };
+        let legend = self.layers.get(self.selected).and_then(|layer| {
+            let column = layer.colour_column()?;
+            let (lo, hi) = layer.style.value_range;
+            Some(save_image::Legend {
+                colormap: layer.style.colormap,
+                title: column.label(),
+                low: column.format(column.value_of(lo)),
+                high: column.format(column.value_of(hi)),
+            })
+        });
+        let request = save_image::ImageRequest { rect, pixels_per_point: ctx.pixels_per_point(), legend };
+        let inbox = self.inbox.clone();
+        let repaint = ctx.clone();
+        let callback = egui::ScreenshotCallback::new(move |screenshot| {
+            let destination = crate::platform::describe_target(&target);
+            let saved = save_image::png_of(&screenshot, &request).and_then(|png| {
+                crate::platform::save_bytes(&target, &png, "image/png").map_err(|e| crate::user_message(&e))
+            });
+            inbox.push(Finished::Notice(match saved {
+                Ok(()) => Notice::info(format!("Saved the image to {destination}")),
+                Err(e) => Notice::error(format!("Saving the image to {destination} failed: {e}")),
+            }));
+            repaint.request_repaint();
+        });
+        ctx.send_viewport_cmd(egui::ViewportCommand::Screenshot(callback));
     }
 
     /// The "Save as" window, and what it asks for once a path is chosen.
@@ -762,6 +799,9 @@ impl eframe::App for FloeApp {
                 },
             );
             self.profile.open &= open;
+        }
+        if profile_output.as_ref().is_some_and(|o| o.save_image) {
+            self.apply(Command::Save(Purpose::SaveImage { profile: true }), &ctx, frame.wgpu_render_state());
         }
         if let Some((id, point)) = profile_output.and_then(|o| o.clicked)
             && let Some(layer) = self.layers.iter().find(|l| l.id == id)

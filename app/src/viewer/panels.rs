@@ -57,6 +57,9 @@ pub fn top_bar_ui(
             {
                 commands.push(Command::ToggleProfile);
             }
+            if has_layers && ui.button("Save image…").on_hover_text("The map as PNG, with the legend").clicked() {
+                commands.push(Command::Save(Purpose::SaveImage { profile: false }));
+            }
         });
         for (index, notice) in notices.iter().enumerate() {
             ui.horizontal(|ui| {

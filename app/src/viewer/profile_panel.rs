@@ -38,6 +38,8 @@ pub struct ProfileOutput {
     pub hovered: Option<(u64, usize)>,
     /// The point clicked.
     pub clicked: Option<(u64, usize)>,
+    /// *Save image…* was pressed.
+    pub save_image: bool,
 }
 
 /// The brushed rectangle, in `profile` coordinates, and the points inside it per layer: `(layer id, [(map chunk,
@@ -86,6 +88,9 @@ pub struct ProfilePanel {
     points_drawn: Arc<AtomicU64>,
     /// Where the plot was drawn last (ui points) and the pixels per point then.
     plot_rect: Option<(Rect, f64)>,
+    /// The plot with its axes, as drawn last (ui points): what *Save image…* saves.
+    area_rect: Option<Rect>,
+    save_requested: bool,
 }
 
 impl ProfilePanel {
@@ -126,6 +131,11 @@ impl ProfilePanel {
     pub fn profile_from_ui(&self, ui: Pos2) -> Option<[f64; 2]> {
         let ((plot, ppp), camera) = (self.plot_rect?, self.camera?);
         Some(camera.profile_from_px([f64::from(ui.x - plot.min.x) * ppp, f64::from(ui.y - plot.min.y) * ppp]))
+    }
+
+    /// The plot with its axes and titles, in ui points, as last drawn.
+    pub fn area_rect(&self) -> Option<Rect> {
+        self.area_rect
     }
 
     /// The plot's rectangle in ui points, as last drawn.
@@ -232,7 +242,9 @@ impl ProfilePanel {
     /// The panel: a row of controls over the plot.
     pub fn show_ui(&mut self, ui: &mut egui::Ui, layers: &[Layer]) -> ProfileOutput {
         self.controls_ui(ui, layers);
-        self.plot_ui(ui, layers)
+        let mut output = self.plot_ui(ui, layers);
+        output.save_image = std::mem::take(&mut self.save_requested);
+        output
     }
 
     fn controls_ui(&mut self, ui: &mut egui::Ui, layers: &[Layer]) {
@@ -306,6 +318,9 @@ impl ProfilePanel {
             if self.brushed.is_some() && ui.button("Clear brush").clicked() {
                 self.clear_brush();
             }
+            if ui.button("Save image…").on_hover_text("The profile as PNG, with the legend").clicked() {
+                self.save_requested = true;
+            }
             let label = if self.detached { "Attach" } else { "Detach" };
             if ui.button(label).clicked() {
                 self.detached = !self.detached;
@@ -329,6 +344,7 @@ impl ProfilePanel {
         // Inside what is visible: the GPU draws into the visible part of a callback's rectangle only, and a plot
         // reaching past the window's edge would be squeezed into it.
         let visible = rect.intersect(ui.clip_rect());
+        self.area_rect = Some(visible);
         let plot = Rect::from_min_max(visible.min + vec2(MARGIN_LEFT, 6.0), visible.max - vec2(10.0, MARGIN_BOTTOM));
         let ppp = f64::from(ui.ctx().pixels_per_point());
         let viewport_px = [
