@@ -9,71 +9,17 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use floe::load::{LoadEvent, open_dataset, parallelism, run_load};
-use floe::points::{PreparedBatch, TrackKey, ValueColumn};
-use floe::profile::{ProfileSeries, TrackPoints, XAxis, default_y_column, tracks_of};
+use floe::points::TrackKey;
+use floe::profile::{CollectedPoints, ProfileSeries, TrackPoints, XAxis, default_y_column, tracks_of};
 use floe_io::{CancelToken, DatasetOptions, Progress, ReadOptions};
-use floe_render::{Headless, LayerStyle, PointChunk, ProfileCamera, Projection};
-
-/// The loaded points, as the viewer's layer holds them.
-#[derive(Default)]
-struct Loaded {
-    columns: Vec<ValueColumn>,
-    values: Vec<Vec<f32>>,
-    chunks: Vec<PointChunk>,
-    ranges: Vec<std::ops::Range<usize>>,
-    tracks: Vec<Option<String>>,
-    along_track: Vec<f64>,
-}
-
-impl Loaded {
-    fn push(&mut self, batch: PreparedBatch) {
-        let first = self.values.first().map_or(0, Vec::len);
-        for (column, values) in self.values.iter_mut().zip(&batch.values) {
-            column.extend_from_slice(values);
-        }
-        self.ranges.extend(batch.chunk_ranges.iter().map(|r| first + r.start..first + r.end));
-        self.chunks.extend(batch.chunks);
-        self.tracks.extend(batch.chunk_tracks);
-        self.along_track.extend_from_slice(&batch.along_track);
-    }
-}
-
-impl TrackPoints for Loaded {
-    fn projection(&self) -> Projection {
-        Projection::Mercator
-    }
-    fn num_chunks(&self) -> usize {
-        self.ranges.len()
-    }
-    fn chunk_track(&self, chunk: usize) -> Option<&str> {
-        self.tracks.get(chunk).and_then(|t| t.as_deref())
-    }
-    fn chunk_shown(&self, _chunk: usize) -> bool {
-        true
-    }
-    fn chunk(&self, chunk: usize) -> Option<&PointChunk> {
-        self.chunks.get(chunk)
-    }
-    fn chunk_range(&self, chunk: usize) -> Option<std::ops::Range<usize>> {
-        self.ranges.get(chunk).cloned()
-    }
-    fn along_track(&self) -> &[f64] {
-        &self.along_track
-    }
-    fn columns(&self) -> &[ValueColumn] {
-        &self.columns
-    }
-    fn column_values(&self, column: usize) -> &[f32] {
-        self.values.get(column).map_or(&[], Vec::as_slice)
-    }
-}
+use floe_render::{Headless, LayerStyle, ProfileCamera};
 
 fn main() -> anyhow::Result<()> {
     let input = std::env::args().nth(1).ok_or_else(|| anyhow::anyhow!("usage: profile_bench FILE"))?;
     let runtime = floe::runtime()?;
     let started = Instant::now();
     let dataset = runtime.block_on(open_dataset(&input, &DatasetOptions::default()))?;
-    let mut loaded = Loaded::default();
+    let mut loaded = CollectedPoints::default();
     let mut batches = Vec::new();
     let mut failure = None;
     runtime.block_on(run_load(
@@ -85,10 +31,7 @@ fn main() -> anyhow::Result<()> {
         CancelToken::default(),
         |event| {
             match event {
-                LoadEvent::Opened { columns, .. } => {
-                    loaded.values = vec![Vec::new(); columns.len()];
-                    loaded.columns = columns;
-                }
+                LoadEvent::Opened { columns, .. } => loaded.set_columns(columns),
                 LoadEvent::Batch(batch) => batches.push(batch),
                 LoadEvent::Failed(e) => failure = Some(e),
                 LoadEvent::Finished => {}
@@ -109,7 +52,7 @@ fn main() -> anyhow::Result<()> {
     let mut headless = Headless::new()?;
     let first_frame = Instant::now();
     let track = tracks_of(&loaded).into_iter().next().ok_or_else(|| anyhow::anyhow!("{input}: no track"))?;
-    let y = default_y_column(&loaded.columns).ok_or_else(|| anyhow::anyhow!("{input}: no height column"))?;
+    let y = default_y_column(loaded.columns()).ok_or_else(|| anyhow::anyhow!("{input}: no height column"))?;
     let series = ProfileSeries::build(&loaded, &track, XAxis::AlongTrack, y);
     let built_s = first_frame.elapsed().as_secs_f64();
     let (min, max) = series.bounds.ok_or_else(|| anyhow::anyhow!("{input}: no points"))?;
@@ -137,7 +80,7 @@ fn main() -> anyhow::Result<()> {
     println!(
         "{{\"points\": {}, \"track_points\": {}, \"chunks\": {}, \"load_s\": {load_s:.3}, \"build_s\": {built_s:.3}, \
          \"first_frame_s\": {first_frame_s:.3}, \"pan_cpu_ms_per_frame\": {pan_ms:.4}, \"adapter\": \"{}\"}}",
-        loaded.values.first().map_or(0, Vec::len),
+        loaded.column_values(0).len(),
         series.num_points(),
         series.chunks.len(),
         headless.adapter_info.name

@@ -7,7 +7,7 @@ use std::ops::Range;
 use floe_render::profile::profile_chunk;
 use floe_render::{PointChunk, Projection};
 
-use crate::points::ValueColumn;
+use crate::points::{PreparedBatch, ValueColumn};
 
 /// What the profile's x axis shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -55,6 +55,77 @@ pub trait TrackPoints {
     fn along_track(&self) -> &[f64];
     fn columns(&self) -> &[ValueColumn];
     fn column_values(&self, column: usize) -> &[f32];
+}
+
+/// Loaded points gathered batch after batch, as the profile reads them: what `floe profile` and the profile
+/// benchmark hold (the viewer's layers keep more).
+#[derive(Default)]
+pub struct CollectedPoints {
+    columns: Vec<ValueColumn>,
+    values: Vec<Vec<f32>>,
+    chunks: Vec<PointChunk>,
+    ranges: Vec<Range<usize>>,
+    tracks: Vec<Option<String>>,
+    along_track: Vec<f64>,
+}
+
+impl CollectedPoints {
+    /// The value columns (again, when a reference was fixed): values already gathered keep their places.
+    pub fn set_columns(&mut self, columns: Vec<ValueColumn>) {
+        if self.values.len() != columns.len() {
+            self.values = vec![Vec::new(); columns.len()];
+        }
+        self.columns = columns;
+    }
+
+    pub fn push(&mut self, batch: PreparedBatch) {
+        let first = self.values.first().map_or(0, Vec::len);
+        let points: usize = batch.chunk_ranges.iter().map(|r| r.len()).sum();
+        for (column, values) in self.values.iter_mut().zip(&batch.values) {
+            column.extend_from_slice(values);
+        }
+        self.ranges.extend(batch.chunk_ranges.iter().map(|r| first + r.start..first + r.end));
+        self.chunks.extend(batch.chunks);
+        self.tracks.extend(batch.chunk_tracks);
+        if !batch.along_track.is_empty() || !self.along_track.is_empty() {
+            self.along_track.resize(first, f64::NAN);
+            if batch.along_track.len() == points {
+                self.along_track.extend_from_slice(&batch.along_track);
+            } else {
+                self.along_track.resize(first + points, f64::NAN);
+            }
+        }
+    }
+}
+
+impl TrackPoints for CollectedPoints {
+    fn projection(&self) -> Projection {
+        Projection::Mercator
+    }
+    fn num_chunks(&self) -> usize {
+        self.ranges.len()
+    }
+    fn chunk_track(&self, chunk: usize) -> Option<&str> {
+        self.tracks.get(chunk).and_then(|t| t.as_deref())
+    }
+    fn chunk_shown(&self, _chunk: usize) -> bool {
+        true
+    }
+    fn chunk(&self, chunk: usize) -> Option<&PointChunk> {
+        self.chunks.get(chunk)
+    }
+    fn chunk_range(&self, chunk: usize) -> Option<Range<usize>> {
+        self.ranges.get(chunk).cloned()
+    }
+    fn along_track(&self) -> &[f64] {
+        &self.along_track
+    }
+    fn columns(&self) -> &[ValueColumn] {
+        &self.columns
+    }
+    fn column_values(&self, column: usize) -> &[f32] {
+        self.values.get(column).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// The tracks of some loaded points, in order of first appearance.

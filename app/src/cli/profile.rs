@@ -2,86 +2,23 @@
 //! coloured by a column; every further input on the same track is overlaid in a solid colour (ATL06 segments over
 //! ATL03 photons).
 
-use std::ops::Range;
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use floe_io::{CancelToken, ColumnSelection, Progress, ReadOptions};
-use floe_render::{Colormap, Headless, LayerStyle, PointChunk, ProfileCamera, Projection};
+use floe_render::{Colormap, Headless, LayerStyle, ProfileCamera};
 
 use super::progress_bar::ProgressBar;
 use crate::annotate::{Anchor, Canvas, INK, PAPER};
 use crate::cli::{ProfileArgs, parse_range, parse_size};
 use crate::load::{LoadEvent, open_dataset, parallelism, run_load};
 use crate::plot::{Axis, MARGINS, draw_profile_axes, draw_profile_grid};
-use crate::points::{PreparedBatch, TrackKey, ValueColumn, percentile_range};
-use crate::profile::{ProfileSeries, TrackPoints, XAxis, default_y_column, tracks_of};
+use crate::points::{TrackKey, percentile_range};
+use crate::profile::{CollectedPoints, ProfileSeries, TrackPoints, XAxis, default_y_column, tracks_of};
 
 /// Solid colours of the overlaid inputs, in order.
 pub const OVERLAY_COLOURS: [[u8; 4]; 4] =
     [[220, 30, 30, 255], [20, 20, 20, 255], [240, 140, 0, 255], [0, 150, 200, 255]];
-
-/// One input's loaded points, as the profile model reads them.
-#[derive(Default)]
-struct Collected {
-    columns: Vec<ValueColumn>,
-    values: Vec<Vec<f32>>,
-    chunks: Vec<PointChunk>,
-    ranges: Vec<Range<usize>>,
-    tracks: Vec<Option<String>>,
-    along_track: Vec<f64>,
-}
-
-impl Collected {
-    fn push(&mut self, batch: PreparedBatch) {
-        let first = self.values.first().map_or(0, Vec::len);
-        let points: usize = batch.chunk_ranges.iter().map(|r| r.len()).sum();
-        for (column, values) in self.values.iter_mut().zip(&batch.values) {
-            column.extend_from_slice(values);
-        }
-        self.ranges.extend(batch.chunk_ranges.iter().map(|r| first + r.start..first + r.end));
-        self.chunks.extend(batch.chunks);
-        self.tracks.extend(batch.chunk_tracks);
-        if !batch.along_track.is_empty() || !self.along_track.is_empty() {
-            self.along_track.resize(first, f64::NAN);
-            if batch.along_track.len() == points {
-                self.along_track.extend_from_slice(&batch.along_track);
-            } else {
-                self.along_track.resize(first + points, f64::NAN);
-            }
-        }
-    }
-}
-
-impl TrackPoints for Collected {
-    fn projection(&self) -> Projection {
-        Projection::Mercator
-    }
-    fn num_chunks(&self) -> usize {
-        self.ranges.len()
-    }
-    fn chunk_track(&self, chunk: usize) -> Option<&str> {
-        self.tracks.get(chunk).and_then(|t| t.as_deref())
-    }
-    fn chunk_shown(&self, _chunk: usize) -> bool {
-        true
-    }
-    fn chunk(&self, chunk: usize) -> Option<&PointChunk> {
-        self.chunks.get(chunk)
-    }
-    fn chunk_range(&self, chunk: usize) -> Option<Range<usize>> {
-        self.ranges.get(chunk).cloned()
-    }
-    fn along_track(&self) -> &[f64] {
-        &self.along_track
-    }
-    fn columns(&self) -> &[ValueColumn] {
-        &self.columns
-    }
-    fn column_values(&self, column: usize) -> &[f32] {
-        self.values.get(column).map_or(&[], Vec::as_slice)
-    }
-}
 
 /// Whether track `label` (`rgt 1234 · cycle 12 · gt1l`) is the one `--beam` and `--track KEY=VALUE` ask for.
 pub fn track_matches(label: &str, beam: Option<&str>, pairs: &[(String, String)]) -> bool {
@@ -131,24 +68,19 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<()> {
     let runtime = crate::runtime()?;
     let track_key = TrackKey { columns: args.track_key.clone() };
 
-    let mut loaded: Vec<(String, Collected)> = Vec::new();
+    let mut loaded: Vec<(String, CollectedPoints)> = Vec::new();
     for input in &args.inputs {
         let dataset = runtime.block_on(open_dataset(input, &options))?;
         let read = ReadOptions { columns: ColumnSelection::AllNumeric, ..ReadOptions::default() };
         let progress = Arc::new(Progress::default());
         let bar = ProgressBar::start(input, Arc::clone(&progress));
-        let mut collected = Collected::default();
+        let mut collected = CollectedPoints::default();
         let mut batches = Vec::new();
         let mut failure = None;
         let key = track_key.clone();
         runtime.block_on(run_load(dataset, read, key, parallelism(), progress, CancelToken::default(), |event| {
             match event {
-                LoadEvent::Opened { columns, .. } => {
-                    if collected.values.len() != columns.len() {
-                        collected.values = vec![Vec::new(); columns.len()];
-                    }
-                    collected.columns = columns;
-                }
+                LoadEvent::Opened { columns, .. } => collected.set_columns(columns),
                 LoadEvent::Batch(batch) => batches.push(batch),
                 LoadEvent::Finished => {}
                 LoadEvent::Failed(e) => failure = Some(e),
@@ -212,25 +144,25 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<()> {
     let mut y_axis = None;
     for (input, collected) in &loaded {
         let y_column = match &args.y {
-            Some(name) => collected.columns.iter().position(|c| &c.name == name).ok_or_else(|| {
-                let names: Vec<&str> = collected.columns.iter().map(|c| c.name.as_str()).collect();
+            Some(name) => collected.columns().iter().position(|c| &c.name == name).ok_or_else(|| {
+                let names: Vec<&str> = collected.columns().iter().map(|c| c.name.as_str()).collect();
                 anyhow::anyhow!(
                     "{input}: no numeric column `{name}` for the y axis (numeric columns: {})",
                     names.join(", ")
                 )
             })?,
-            None => default_y_column(&collected.columns).ok_or_else(|| {
+            None => default_y_column(collected.columns()).ok_or_else(|| {
                 anyhow::anyhow!(
                     "{input}: no height column (h_ph, h_li, h_te_best_fit, h_canopy, h_mean, height): name one with --y"
                 )
             })?,
         };
-        if x_axis == XAxis::Time && !collected.columns.iter().any(|c| c.is_time) {
+        if x_axis == XAxis::Time && !collected.columns().iter().any(|c| c.is_time) {
             anyhow::bail!("{input}: no time column for --x time");
         }
         let profile = ProfileSeries::build(collected, &track, x_axis, y_column);
         if y_axis.is_none()
-            && let Some(column) = collected.columns.get(y_column)
+            && let Some(column) = collected.columns().get(y_column)
         {
             y_axis = Some(Axis { name: column.name.clone(), unit: column.unit.clone(), is_time: false });
         }
@@ -276,7 +208,7 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<()> {
             let colour_column = match &args.color {
                 Some(name) => Some(
                     collected
-                        .columns
+                        .columns()
                         .iter()
                         .position(|c| &c.name == name)
                         .ok_or_else(|| anyhow::anyhow!("{input}: no numeric column `{name}` to colour by"))?,
@@ -284,8 +216,8 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<()> {
                 None => args
                     .y
                     .as_ref()
-                    .and_then(|y| collected.columns.iter().position(|c| &c.name == y))
-                    .or_else(|| default_y_column(&collected.columns)),
+                    .and_then(|y| collected.columns().iter().position(|c| &c.name == y))
+                    .or_else(|| default_y_column(collected.columns())),
             };
             let values = colour_column.map(|c| (c, collected.column_values(c)));
             let track_values: Vec<f32> = profile
@@ -293,7 +225,7 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<()> {
                 .iter()
                 .flat_map(|c| values.and_then(|(_, v)| v.get(c.points.clone())).unwrap_or(&[]).iter().copied())
                 .collect();
-            let column = colour_column.and_then(|c| collected.columns.get(c));
+            let column = colour_column.and_then(|c| collected.columns().get(c));
             let value_range = match (range, column) {
                 (Some((lo, hi)), Some(column)) => (column.gpu_of(f64::from(lo)), column.gpu_of(f64::from(hi))),
                 _ => percentile_range(&track_values, 2.0, 98.0).unwrap_or((0.0, 1.0)),
