@@ -59,12 +59,16 @@ fn main() -> anyhow::Result<()> {
     let size = [1200, 400];
     let mut camera = ProfileCamera::fit(min, max, size, 0.05);
     let style = LayerStyle { value_range: (min[1] as f32, max[1] as f32), point_size: 2.0, ..LayerStyle::default() };
+    let upload = Instant::now();
     let mut layer = headless.renderer.create_layer(&headless.device, &headless.queue, style);
     for chunk in &series.chunks {
         let values = loaded.column_values(y).get(chunk.points.clone()).unwrap_or(&[]);
         layer.push_chunk(&headless.device, &chunk.chunk, values);
     }
+    let upload_s = upload.elapsed().as_secs_f64();
+    let draw = Instant::now();
     headless.render(&camera, [255; 4], &[], &[&layer])?;
+    let draw_s = draw.elapsed().as_secs_f64();
     let first_frame_s = first_frame.elapsed().as_secs_f64();
 
     // Panning at a 2 km wide view: the CPU's work per frame (camera, culling, per-chunk uniforms).
@@ -79,7 +83,7 @@ fn main() -> anyhow::Result<()> {
     let pan_ms = pan.elapsed().as_secs_f64() * 1000.0 / f64::from(frames);
     println!(
         "{{\"points\": {}, \"track_points\": {}, \"chunks\": {}, \"load_s\": {load_s:.3}, \"build_s\": {built_s:.3}, \
-         \"first_frame_s\": {first_frame_s:.3}, \"pan_cpu_ms_per_frame\": {pan_ms:.4}, \"adapter\": \"{}\"}}",
+         \"upload_s\": {upload_s:.3}, \"draw_s\": {draw_s:.3}, \"first_frame_s\": {first_frame_s:.3}, \"pan_cpu_ms_per_frame\": {pan_ms:.4}, \"adapter\": \"{}\"}}",
         loaded.column_values(0).len(),
         series.num_points(),
         series.chunks.len(),
