@@ -255,7 +255,7 @@ def format_cases():
 
 
 def memory_budget_case():
-    """covering.parquet (20 row groups × 1000 points, 24 bytes each) with a 0.05 MB budget: stops, keeps what fits."""
+    """covering.parquet (20 row groups × 1000 points, 32 bytes each) with a 0.05 MB budget: stops, keeps what fits."""
     log, shot = browse(PATHS["webgl"][0], "?backend=webgl&tiles=off&memory_mb=0.05&url=DATA/ok/covering.parquet",
                        "memory budget")
     stopped = [l for l in log if "loading stopped at the memory budget" in l]

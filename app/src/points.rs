@@ -70,6 +70,10 @@ pub struct PreparedBatch {
     /// Along-track distance (`x_atc`, metres) of each point in chunk order, in f64 so that centimetres survive
     /// thousands of kilometres; empty when the batch has no `x_atc`.
     pub along_track: Vec<f64>,
+    /// Each point's row in its file (or beam) in chunk order; empty when the reader did not say.
+    pub rows: Vec<u64>,
+    /// The file (or URL) the points came from.
+    pub source: Option<Arc<str>>,
 }
 
 impl PreparedBatch {
@@ -290,6 +294,11 @@ impl Ingest {
             }
         }
         let along_track = batch.column("x_atc").map(|array| reorder(to_f64(array))).unwrap_or_default();
+        let rows: Vec<u64> = match (&batch.rows, &order) {
+            (Some(rows), Some(order)) => order.iter().filter_map(|&i| rows.get(i).copied()).collect(),
+            (Some(rows), None) => rows.to_vec(),
+            (None, _) => Vec::new(),
+        };
         let mut values = Vec::with_capacity(self.columns.len());
         for (column, reference) in self.columns.iter().zip(self.references.iter()) {
             if let Some(direct) = batch.column(&column.name).and_then(|array| direct_f32(array, reference)) {
@@ -320,6 +329,8 @@ impl Ingest {
             beam: beam_of(batch),
             chunk_tracks,
             along_track,
+            rows,
+            source: Some(Arc::clone(&batch.source)),
         }
     }
 }

@@ -153,7 +153,7 @@ pub async fn run(
                 Some(brush) => {
                     let kept = arrow_select::filter::filter_record_batch(&batch.batch, &brush.mask(&batch))
                         .context("selecting the brushed rows")?;
-                    PointBatch { batch: kept, ..batch }
+                    PointBatch { batch: kept, rows: None, ..batch }
                 }
                 None => batch,
             };

@@ -350,7 +350,7 @@ fn clicking_a_point_on_the_map_lists_its_attributes() {
     assert_eq!(value("lat").as_deref(), Some("80.000000"));
     assert_eq!(value("value").as_deref(), Some("1.00"));
     // The window shows it.
-    harness.get_by_label("north.parquet, loaded point 1");
+    harness.get_by_label("north.parquet, row 1");
     // A click on empty sea picks nothing.
     let empty = MAP_CENTRE + egui::vec2(-40.0, 40.0);
     click_at(&mut harness, empty);

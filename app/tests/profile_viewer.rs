@@ -143,7 +143,27 @@ fn clicking_a_photon_in_the_profile_lists_its_row() {
     let value = |name: &str| picked.attributes.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
     assert_eq!(value("h_ph").as_deref(), Some("154.00"));
     assert_eq!(value("rgt").as_deref(), Some("7.00"));
-    harness.get_by_label(&format!("photons.parquet, loaded point {}", picked.point));
+    // Its row in the file (rows 0–999 are gt1l, 10 m apart), and the row's other columns read from the file: `gt`
+    // is text, never loaded for drawing.
+    assert_eq!(value("row").as_deref(), Some("730"));
+    assert_eq!(picked.source_row, Some((fixture("photons.parquet"), 730)));
+    harness.get_by_label("photons.parquet, row 730");
+    for _ in 0..300 {
+        harness.step();
+        if harness.state().picked().is_some_and(|p| p.row_columns.is_some()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let picked = harness.state().picked().unwrap().clone();
+    let columns = picked.row_columns.expect("the row's columns were read").expect("read without error");
+    let column = |name: &str| columns.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+    assert_eq!(column("gt"), Some("gt1l"));
+    assert_eq!(column("x_atc"), Some("1007300.0"));
+    assert_eq!(column("h_ph"), Some("154.0"));
+    assert_eq!(column("rgt"), Some("7"));
+    harness.run_steps(2);
+    harness.get_by_label("Every column of the row, from the file");
 }
 
 /// Rows of a fixture file on gt1l with x_atc and the height column inside the box, read with the parquet crate.

@@ -17,6 +17,9 @@ pub struct PointBatch {
     pub source: Arc<str>,
     /// Rows of the input dropped because their geometry was null, empty or NaN.
     pub skipped: usize,
+    /// Where each row came from: its row in the file (GeoParquet) or in its beam's datasets (granules, the scene).
+    /// `None` where it is not known.
+    pub rows: Option<Arc<[u64]>>,
 }
 
 impl PointBatch {

@@ -221,3 +221,34 @@ async fn every_compression_decodes_and_unread_columns_are_not_fetched() {
         assert!(fetched * 5 < file.byte_source().size(), "{codec}: the notes column is not fetched ({fetched} bytes)");
     }
 }
+
+#[tokio::test]
+async fn rows_name_each_point_in_its_file_through_pruning() {
+    // covering.parquet's `value` is each row's number (scripts/fixtures.py): the rows a pruned read reports, batch
+    // after batch of 300, are the values of their points.
+    let fx = fixtures();
+    let bbox = LonLatBox::new(-100.0, -90.0, -80.0, 90.0);
+    let read = ReadOptions { bbox: Some(bbox), batch_rows: 300, ..ReadOptions::default() };
+    let pruned =
+        read_all(fx.join("covering.parquet").to_str().unwrap(), &DatasetOptions::default(), &read).await.unwrap();
+    let mut seen = Vec::new();
+    for batch in &pruned.batches {
+        let rows = batch.rows.as_ref().expect("GeoParquet batches name their rows");
+        assert_eq!(rows.len(), batch.num_rows());
+        let values = batch.column("value").unwrap().as_any().downcast_ref::<arrow_array::Float32Array>().unwrap();
+        for (row, value) in rows.iter().zip(values.values()) {
+            assert_eq!(*row as f32, *value);
+        }
+        seen.extend(rows.iter().copied());
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, (4445..5556).collect::<Vec<u64>>());
+    // One row read back whole from the file: every column but the geometry.
+    let columns = pruned.dataset.files[0].file.read_row(4500).await.unwrap();
+    let names: Vec<&str> = columns.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["value", "bbox"]);
+    assert_eq!(columns[0].1, "4500.0");
+    assert!(columns[1].1.starts_with("{xmin: -99."), "{}", columns[1].1);
+    let error = pruned.dataset.files[0].file.read_row(20_000).await.unwrap_err().to_string();
+    assert!(error.contains("row 20000") && error.contains("no such row: the file has 20000 rows"), "{error}");
+}

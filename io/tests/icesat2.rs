@@ -197,3 +197,29 @@ async fn signal_confidence_follows_the_surface_type() {
     }
     assert_eq!(Surface::parse("Land-Ice"), Some(Surface::LandIce));
 }
+
+#[tokio::test]
+async fn rows_name_each_photon_in_its_beam() {
+    // The AOI read of the ATL03 fixture's first beam: each photon's row is where its latitude is in the beam's own
+    // `heights/lat_ph`, read whole by the HDF5 reader (checked against h5py by the conformance suite).
+    let path = common::fixtures().join("hdf5/atl03_v108.h5");
+    let bytes = bytes::Bytes::from(std::fs::read(&path).unwrap());
+    let granule = Granule::open(Arc::new(MemorySource::new("atl03", bytes))).await.unwrap();
+    let beam = &granule.beams[0];
+    let whole = granule.read_beam(beam, None, None, Surface::Land).await.unwrap();
+    let lat = whole.lat().values();
+    let (south, north) = lat.iter().fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
+    let aoi = LonLatBox::new(-180.0, south + (north - south) * 0.4, 180.0, south + (north - south) * 0.6);
+    let part = granule.read_beam(beam, Some(aoi), None, Surface::Land).await.unwrap();
+    let rows = part.rows.clone().expect("granule batches name their rows");
+    assert_eq!(rows.len(), part.num_rows());
+    assert!(part.num_rows() > 100);
+    let Ok(floe_io::hdf5::Values::F64(lat_ph)) = read_fixture(&path, &format!("/{}/heights/lat_ph", beam.name)).await
+    else {
+        panic!("lat_ph is f64")
+    };
+    for (row, lat) in rows.iter().zip(part.lat().values()) {
+        assert_eq!(lat_ph[*row as usize], *lat, "row {row}");
+    }
+    assert!(rows.windows(2).all(|w| w[0] < w[1]), "in order");
+}

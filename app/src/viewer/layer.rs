@@ -25,9 +25,10 @@ pub enum LoadState {
 }
 
 /// Bytes one loaded point costs: its f32 offsets on the GPU and here (kept to re-project without a re-read), its
-/// colour value there, one f32 per column here, and its f64 along-track distance when the layer has one.
+/// colour value there, one f32 per column here, its f64 along-track distance when the layer has one, and its row
+/// in its file.
 fn point_bytes(columns: usize, along_track: bool) -> u64 {
-    20 + 4 * columns as u64 + if along_track { 8 } else { 0 }
+    28 + 4 * columns as u64 + if along_track { 8 } else { 0 }
 }
 
 /// What the user chose for a layer, carried over when it loads again (through a new AOI): its style, colour
@@ -87,6 +88,10 @@ pub struct Layer {
     /// Along-track distance (`x_atc`, metres) of each point, in upload order; empty when no batch had one (NaN for
     /// the points of batches without).
     along_track: Vec<f64>,
+    /// Each point's row in its file (GeoParquet) or beam (granules); `u64::MAX` where the reader did not say.
+    rows: Vec<u64>,
+    /// The file of each chunk (a dataset's points come from several).
+    chunk_sources: Vec<Option<Arc<str>>>,
     /// What has been written to this layer's GPU buffers so far.
     pub uploads: floe_render::UploadStats,
     preferred_column: Option<String>,
@@ -134,6 +139,8 @@ impl Layer {
             tracks: Vec::new(),
             chunk_tracks: Vec::new(),
             along_track: Vec::new(),
+            rows: Vec::new(),
+            chunk_sources: Vec::new(),
             uploads: floe_render::UploadStats::default(),
             preferred_column: colour,
             pending_user_range: None,
@@ -259,6 +266,13 @@ impl Layer {
                         });
                         self.chunk_tracks.push(index);
                     }
+                    self.rows.resize(first_new, u64::MAX);
+                    if batch.rows.len() == points as usize {
+                        self.rows.extend_from_slice(&batch.rows);
+                    } else {
+                        self.rows.resize(first_new + points as usize, u64::MAX);
+                    }
+                    self.chunk_sources.extend(batch.chunk_ranges.iter().map(|_| batch.source.clone()));
                     if !batch.along_track.is_empty() || !self.along_track.is_empty() {
                         self.along_track.resize(first_new, f64::NAN);
                         if batch.along_track.len() == points as usize {
@@ -396,9 +410,13 @@ impl Layer {
         best
     }
 
-    /// What is known of loaded point `point`: lon/lat, the beam, and every loaded column's value.
+    /// What is known of loaded point `point`: its file and row, lon/lat, the beam, and every loaded column's value.
     pub fn attributes(&self, point: usize) -> Vec<(String, String)> {
         let mut out = Vec::new();
+        if let Some((source, row)) = self.source_row(point) {
+            out.push(("file".to_owned(), source.rsplit('/').next().unwrap_or(&source).to_owned()));
+            out.push(("row".to_owned(), row.to_string()));
+        }
         let chunk = self.chunk_ranges.iter().position(|r| r.contains(&point));
         if let Some((chunk, range)) = chunk.and_then(|c| Some((self.chunks.get(c)?, self.chunk_ranges.get(c)?)))
             && let Some(offset) = chunk.offsets.get(point - range.start)
@@ -427,6 +445,14 @@ impl Layer {
     /// The track of chunk `index`.
     pub fn chunk_track(&self, index: usize) -> Option<&str> {
         self.chunk_tracks.get(index).copied().flatten().and_then(|t| self.tracks.get(t)).map(String::as_str)
+    }
+
+    /// The file (or URL) and row that loaded point `point` came from (its row in the file for GeoParquet, in its
+    /// beam's datasets for granules).
+    pub fn source_row(&self, point: usize) -> Option<(Arc<str>, u64)> {
+        let row = self.rows.get(point).copied().filter(|r| *r != u64::MAX)?;
+        let source = self.chunk_sources.get(self.chunk_of_point(point)?).cloned().flatten()?;
+        Some((source, row))
     }
 
     /// Lon/lat of loaded point `point`.

@@ -89,6 +89,12 @@ enum Finished {
     Notice(Notice),
     /// An AOI file read in the background (one picked in the browser).
     Aoi(floe_io::aoi::Aoi),
+    /// Every column of a picked point's row, read from its file.
+    RowColumns {
+        layer_id: u64,
+        point: usize,
+        columns: Result<Vec<(String, String)>, String>,
+    },
 }
 
 /// Where background tasks leave what they finished, for the next frame to take.
@@ -553,6 +559,22 @@ impl FloeApp {
         }
     }
 
+    /// Reads, in the background, every column of the picked point's row from its file (the columns not loaded too).
+    fn read_picked_row(&self, ctx: &egui::Context) {
+        let Some(picked) = &self.pick.picked else { return };
+        let Some((source, row)) = picked.source_row.clone() else { return };
+        let Some(layer) = self.layers.iter().find(|l| l.id == picked.layer_id) else { return };
+        let (layer_id, point) = (picked.layer_id, picked.point);
+        let (input, options, inbox, ctx) =
+            (layer.input.clone(), self.options.dataset.clone(), self.inbox.clone(), ctx.clone());
+        self.tasks.spawn(async move {
+            if let Some(columns) = pick::read_row_columns(input, source, row, options).await {
+                inbox.push(Finished::RowColumns { layer_id, point, columns });
+                ctx.request_repaint();
+            }
+        });
+    }
+
     /// Saves what the map (or the profile) shows as a PNG, the selected layer's legend drawn in: the window's next
     /// screenshot, cropped to the view, written to `target` (a download in the browser).
     pub fn save_image(&mut self, target: SaveTarget, profile: bool, ctx: &egui::Context) {
@@ -699,6 +721,13 @@ impl eframe::App for FloeApp {
             match finished {
                 Finished::Notice(notice) => self.notify(notice),
                 Finished::Aoi(aoi) => self.set_aoi(Some(Arc::new(aoi)), &ctx),
+                Finished::RowColumns { layer_id, point, columns } => {
+                    if let Some(picked) =
+                        self.pick.picked.as_mut().filter(|p| p.layer_id == layer_id && p.point == point)
+                    {
+                        picked.row_columns = Some(columns);
+                    }
+                }
             }
         }
         if !self.first_points_logged && self.points_drawn() > 0 {
@@ -780,6 +809,7 @@ impl eframe::App for FloeApp {
             if let Some(world) = output.clicked_world {
                 let radius = pick::PICK_RADIUS_POINTS * output.world_per_point;
                 self.pick.picked = pick::pick(&self.layers, world, radius);
+                self.read_picked_row(&ctx);
                 // Clicking a track opens its profile.
                 let track = self.pick.picked.as_ref().and_then(|picked| {
                     let layer = self.layers.iter().find(|l| l.id == picked.layer_id)?;
@@ -807,6 +837,7 @@ impl eframe::App for FloeApp {
             && let Some(layer) = self.layers.iter().find(|l| l.id == id)
         {
             self.pick.picked = Some(pick::picked_point(layer, point));
+            self.read_picked_row(&ctx);
         }
         for command in commands {
             self.apply(command, &ctx, frame.wgpu_render_state());

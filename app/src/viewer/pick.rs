@@ -13,7 +13,11 @@ pub struct PickedPoint {
     pub layer_name: String,
     /// The point's index in its layer's loaded rows.
     pub point: usize,
+    /// The file it came from and its row there (in its beam's datasets for granules), when known.
+    pub source_row: Option<(String, u64)>,
     pub attributes: Vec<(String, String)>,
+    /// Every column of that row, read from the file afterwards (GeoParquet): `None` until read.
+    pub row_columns: Option<Result<Vec<(String, String)>, String>>,
 }
 
 /// The nearest shown point to `world` within `radius` (world units), over every layer; later layers are drawn on
@@ -32,7 +36,31 @@ pub fn pick(layers: &[Layer], world: [f64; 2], radius: f64) -> Option<PickedPoin
 
 /// What the *Point* window shows of loaded point `point` of `layer`.
 pub fn picked_point(layer: &Layer, point: usize) -> PickedPoint {
-    PickedPoint { layer_id: layer.id, layer_name: layer.name.clone(), point, attributes: layer.attributes(point) }
+    PickedPoint {
+        layer_id: layer.id,
+        layer_name: layer.name.clone(),
+        point,
+        source_row: layer.source_row(point).map(|(source, row)| (source.to_string(), row)),
+        attributes: layer.attributes(point),
+        row_columns: None,
+    }
+}
+
+/// Every column of row `row` of the GeoParquet file `source` (part of `input`), for the *Point* window. Granules and
+/// the scene answer `None`: their points carry every variable Floe reads.
+pub async fn read_row_columns(
+    input: crate::load::Input,
+    source: String,
+    row: u64,
+    options: floe_io::DatasetOptions,
+) -> Option<Result<Vec<(String, String)>, String>> {
+    let opened = match input.open(&options).await {
+        Ok(opened) => opened,
+        Err(e) => return Some(Err(e.to_string())),
+    };
+    let floe_io::PointSource::GeoParquet(dataset) = opened else { return None };
+    let file = dataset.files.iter().find(|f| *f.file.location == *source).or(dataset.files.first())?;
+    Some(file.file.read_row(row).await.map_err(|e| e.to_string()))
 }
 
 /// The "Point" window.
@@ -46,7 +74,10 @@ impl PickWindow {
         let Some(picked) = &self.picked else { return };
         let mut open = true;
         egui::Window::new("Point").open(&mut open).collapsible(false).resizable(false).show(ctx, |ui| {
-            ui.strong(format!("{}, loaded point {}", picked.layer_name, picked.point));
+            match &picked.source_row {
+                Some((_, row)) => ui.strong(format!("{}, row {row}", picked.layer_name)),
+                None => ui.strong(format!("{}, loaded point {}", picked.layer_name, picked.point)),
+            };
             egui::Grid::new("picked").striped(true).show(ui, |ui| {
                 for (name, value) in &picked.attributes {
                     ui.label(name);
@@ -54,6 +85,25 @@ impl PickWindow {
                     ui.end_row();
                 }
             });
+            match &picked.row_columns {
+                Some(Ok(columns)) => {
+                    ui.separator();
+                    ui.label("Every column of the row, from the file");
+                    egui::ScrollArea::vertical().max_height(240.0).show(ui, |ui| {
+                        egui::Grid::new("row columns").striped(true).show(ui, |ui| {
+                            for (name, value) in columns {
+                                ui.label(name);
+                                ui.monospace(value);
+                                ui.end_row();
+                            }
+                        });
+                    });
+                }
+                Some(Err(message)) => {
+                    ui.colored_label(ui.visuals().error_fg_color, message);
+                }
+                None => {}
+            }
         });
         if !open {
             self.picked = None;

@@ -132,7 +132,16 @@ impl Aoi {
             message: format!("cannot apply the AOI: {e}"),
             source: Some(Box::new(e)),
         })?;
-        Ok(PointBatch { batch: filtered, bbox: bounds, source: Arc::clone(&batch.source), skipped: batch.skipped })
+        let rows = batch.rows.as_ref().map(|rows| {
+            rows.iter().zip(keep.iter()).filter(|(_, k)| *k == Some(true)).map(|(r, _)| *r).collect::<Arc<[u64]>>()
+        });
+        Ok(PointBatch {
+            batch: filtered,
+            bbox: bounds,
+            source: Arc::clone(&batch.source),
+            skipped: batch.skipped,
+            rows,
+        })
     }
 }
 

@@ -267,6 +267,54 @@ impl GeoParquetFile {
             .collect()
     }
 
+    /// Every column of row `row` of the file (geometry excepted) as `(name, value)` text: what the viewer's
+    /// *Point* window shows of a picked point's columns that were not loaded. Reads that row's pages only.
+    pub async fn read_row(&self, row: u64) -> Result<Vec<(String, String)>> {
+        use parquet::arrow::arrow_reader::{RowSelection, RowSelector};
+        let not_found = || IoError::Column {
+            location: self.location.to_string(),
+            column: format!("row {row}"),
+            message: format!("no such row: the file has {} rows", self.num_rows()),
+            source: None,
+        };
+        let mut start = 0u64;
+        let mut found = None;
+        for (index, group) in self.parquet_metadata().row_groups().iter().enumerate() {
+            let rows = u64::try_from(group.num_rows()).unwrap_or(0);
+            if row < start + rows {
+                found = Some((index, row - start));
+                break;
+            }
+            start += rows;
+        }
+        let (group, within) = found.ok_or_else(not_found)?;
+        let skip = usize::try_from(within).map_err(|_| not_found())?;
+        let selection = RowSelection::from(vec![RowSelector::skip(skip), RowSelector::select(1)]);
+        let mut stream = ParquetRecordBatchStreamBuilder::new_with_metadata(self.source.clone(), self.metadata.clone())
+            .with_row_groups(vec![group])
+            .with_row_selection(selection)
+            .with_batch_size(1)
+            .build()
+            .map_err(|e| parquet_error(&self.location, e))?;
+        let batch = match stream.next().await {
+            Some(batch) => batch.map_err(|e| parquet_error(&self.location, e))?,
+            None => return Err(not_found()),
+        };
+        let geometry = self.geometry.columns();
+        let options = arrow_cast::display::FormatOptions::default().with_null("null");
+        let mut values = Vec::new();
+        for (field, array) in batch.schema().fields().iter().zip(batch.columns()) {
+            if geometry.contains(&field.name().as_str()) {
+                continue;
+            }
+            let text = arrow_cast::display::ArrayFormatter::try_new(array.as_ref(), &options)
+                .map(|f| f.value(0).to_string())
+                .unwrap_or_else(|e| format!("({e})"));
+            values.push((field.name().clone(), text));
+        }
+        Ok(values)
+    }
+
     /// The value columns the viewer can colour by.
     pub fn numeric_columns(&self) -> Vec<String> {
         self.attribute_fields().into_iter().filter(|f| is_colourable(f.data_type())).map(|f| f.name().clone()).collect()
@@ -371,13 +419,26 @@ impl GeoParquetFile {
         parts
             .into_iter()
             .map(|rgs| {
+                // The partition's row groups one after the other: (offset in the partition, first row in the file,
+                // rows). Pruned row groups leave gaps in the file's numbering.
+                let mut offset = 0;
+                let segments = rgs
+                    .iter()
+                    .map(|&rg| {
+                        let rows = row_groups.get(rg).map_or(0, |m| u64::try_from(m.num_rows()).unwrap_or(0));
+                        let segment = (offset, row_starts.get(rg).copied().unwrap_or(0), rows);
+                        offset += rows;
+                        segment
+                    })
+                    .collect();
                 let context = DecodeContext {
                     location: Arc::clone(&self.location),
                     geometry: self.geometry.clone(),
                     value_columns: plan.value_columns.clone(),
                     bbox: options.bbox,
                     aoi: options.aoi.clone(),
-                    first_row: rgs.first().and_then(|&rg| row_starts.get(rg).copied()).unwrap_or(0),
+                    segments,
+                    consumed: 0,
                 };
                 self.partition_stream(
                     plan,
@@ -429,7 +490,7 @@ impl GeoParquetFile {
                 let batch = batch.map_err(|e| parquet_error(&location, e))?;
                 let input_rows = batch.num_rows() as u64;
                 let points = context.decode(&batch)?;
-                context.first_row += input_rows;
+                context.consumed += input_rows;
                 Progress::add(&progress.rows_loaded, points.num_rows() as u64);
                 Progress::add(&progress.rows_skipped, points.skipped as u64);
                 Progress::add(&progress.rows_filtered, input_rows - points.num_rows() as u64 - points.skipped as u64);
@@ -475,11 +536,22 @@ struct DecodeContext {
     value_columns: Vec<String>,
     bbox: Option<LonLatBox>,
     aoi: Option<Arc<crate::aoi::Aoi>>,
-    /// Row number (in the file) of the next batch's first row, for error messages.
-    first_row: u64,
+    /// The partition's row groups: (offset in the partition, first row in the file, rows).
+    segments: Vec<(u64, u64, u64)>,
+    /// Rows of the partition decoded before the next batch.
+    consumed: u64,
 }
 
 impl DecodeContext {
+    /// The file row of row `row` of the batch being decoded.
+    fn file_row(&self, row: usize) -> u64 {
+        let at = self.consumed + row as u64;
+        self.segments
+            .iter()
+            .find(|(start, _, rows)| (*start..start + rows).contains(&at))
+            .map_or(at, |(start, first, _)| first + (at - start))
+    }
+
     fn decode(&self, batch: &RecordBatch) -> Result<PointBatch> {
         let rows = batch.num_rows();
         let column_error = |column: &str, message: String| IoError::Column {
@@ -497,7 +569,7 @@ impl DecodeContext {
             Err(IoError::Geometry {
                 location: self.location.to_string(),
                 column: self.geometry.columns().join(", "),
-                row: (self.first_row as usize).saturating_add(row),
+                row: usize::try_from(self.file_row(row)).unwrap_or(usize::MAX),
                 message: format!("coordinate ({x}, {y}) is not a longitude/latitude in degrees: is the CRS projected?"),
             })
         };
@@ -513,7 +585,7 @@ impl DecodeContext {
                         Err(message) => Err(IoError::Geometry {
                             location: self.location.to_string(),
                             column: column.clone(),
-                            row: (self.first_row as usize).saturating_add(row),
+                            row: usize::try_from(self.file_row(row)).unwrap_or(usize::MAX),
                             message,
                         }),
                     }
@@ -573,6 +645,10 @@ impl DecodeContext {
             }
         }
         let Collector { lon, lat, keep, skipped, .. } = points;
+        let file_rows: Arc<[u64]> = match &keep {
+            Some(keep) => keep.iter().enumerate().filter(|(_, k)| **k).map(|(row, _)| self.file_row(row)).collect(),
+            None => (0..rows).map(|row| self.file_row(row)).collect(),
+        };
         let bbox = lonlat_bounds(&lon, &lat);
         let mut columns: Vec<ArrayRef> = vec![Arc::new(Float64Array::from(lon)), Arc::new(Float64Array::from(lat))];
         let mut fields = vec![Field::new("lon", DataType::Float64, false), Field::new("lat", DataType::Float64, false)];
@@ -590,7 +666,7 @@ impl DecodeContext {
         }
         let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
             .map_err(|e| column_error("lon/lat", e.to_string()))?;
-        let batch = PointBatch { batch, bbox, source: Arc::clone(&self.location), skipped };
+        let batch = PointBatch { batch, bbox, source: Arc::clone(&self.location), skipped, rows: Some(file_rows) };
         match &self.aoi {
             Some(aoi) => aoi.filter(batch),
             None => Ok(batch),

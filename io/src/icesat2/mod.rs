@@ -344,7 +344,8 @@ impl Granule {
         for (x, y) in lon.iter().zip(&lat) {
             bounds.extend(*x, *y);
         }
-        Ok(PointBatch { batch, bbox: bounds, source: self.file.location.clone(), skipped })
+        let rows = selected.iter().map(|&i| offset + i as u64).collect();
+        Ok(PointBatch { batch, bbox: bounds, source: self.file.location.clone(), skipped, rows: Some(rows) })
     }
 
     /// Photon rows of an ATL03 beam that can lie in `bbox`, from the geolocation segments (reference photon
