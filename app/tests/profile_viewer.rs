@@ -163,7 +163,7 @@ fn clicking_a_photon_in_the_profile_lists_its_row() {
     assert_eq!(column("h_ph"), Some("154.0"));
     assert_eq!(column("rgt"), Some("7"));
     harness.run_steps(2);
-    harness.get_by_label("Every column of the row, from the file");
+    harness.get_by_label("Everything the file holds for this row");
 }
 
 /// Rows of a fixture file on gt1l with x_atc and the height column inside the box, read with the parquet crate.
@@ -397,4 +397,60 @@ fn save_image_writes_the_map_and_the_profile_with_the_legend() {
     let points = image.pixels().filter(|p| lut.iter().any(|c| c[..3] == p.0[..3])).count();
     assert!(points > 500, "{points} coloured pixels in the saved profile");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn picking_a_granule_segment_reads_its_row_from_the_file() {
+    let granule = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/hdf5/real/hrt__ATL06_subset_by_shapefile_reference.h5")
+        .to_string_lossy()
+        .into_owned();
+    let options = AppOptions {
+        tiles: false,
+        inputs: vec![granule],
+        profile: Some("rgt 611 · cycle 16 · gt1l".into()),
+        ..AppOptions::default()
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1100.0, 800.0))
+        .wgpu()
+        .build_eframe(|cc| FloeApp::new(cc, options).unwrap());
+    for _ in 0..500 {
+        harness.step();
+        if harness.state().layers.first().is_some_and(|l| !l.is_loading()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    harness.run_steps(4);
+    harness.render().expect("render");
+    // A segment of gt1l in the profile: the first from the 100th on with a height (fill values are nulls).
+    let (point, at) = {
+        let profile = &harness.state().profile;
+        let series = &profile.series[0].1;
+        let chunk = &series.chunks[0];
+        let (point, position) = (chunk.points.start + 100..chunk.points.end)
+            .filter_map(|p| Some((p, series.position_of(p)?)))
+            .find(|(_, position)| position.iter().all(|v| v.is_finite()))
+            .expect("a segment with a height");
+        (point, profile.ui_from_profile(position).unwrap())
+    };
+    click_at(&mut harness, at);
+    harness.run_steps(2);
+    let picked = harness.state().picked().expect("a segment is picked").clone();
+    assert_eq!(picked.point, point);
+    assert_eq!(picked.beam.as_deref(), Some("gt1l"));
+    for _ in 0..300 {
+        harness.step();
+        if harness.state().picked().is_some_and(|p| p.row_columns.is_some()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let picked = harness.state().picked().unwrap().clone();
+    let columns = picked.row_columns.expect("the row was read").expect("without error");
+    let column = |name: &str| columns.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    let x_atc = harness.state().layers[0].along_track()[point];
+    assert_eq!(column("ground_track/x_atc"), Some(x_atc.to_string()), "the picked segment's own row");
+    assert!(column("fit_statistics/n_fit_photons").is_some(), "a dataset Floe does not load");
 }

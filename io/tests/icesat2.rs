@@ -223,3 +223,26 @@ async fn rows_name_each_photon_in_its_beam() {
     }
     assert!(rows.windows(2).all(|w| w[0] < w[1]), "in order");
 }
+
+#[tokio::test]
+async fn a_row_of_a_beam_reads_every_dataset_along_it() {
+    let path = real("hrt__ATL06_subset_by_shapefile_reference.h5");
+    let granule = granule("hrt__ATL06_subset_by_shapefile_reference.h5").await;
+    let values = granule.row_values("gt1l", 100).await.unwrap();
+    let value = |name: &str| values.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+    // Against whole datasets read by the HDF5 reader (the conformance suite checks it against h5py).
+    let Ok(floe_io::hdf5::Values::F32(h_li)) = read_fixture(&path, "/gt1l/land_ice_segments/h_li").await else {
+        panic!("h_li is f32")
+    };
+    assert_eq!(value("h_li"), Some(h_li[100].to_string()));
+    let Ok(floe_io::hdf5::Values::F64(x_atc)) = read_fixture(&path, "/gt1l/land_ice_segments/ground_track/x_atc").await
+    else {
+        panic!("x_atc is f64")
+    };
+    assert_eq!(value("ground_track/x_atc"), Some(x_atc[100].to_string()));
+    // Datasets Floe never loads are there too, from every subgroup of land_ice_segments.
+    assert!(values.iter().any(|(n, _)| n.starts_with("fit_statistics/")), "{values:?}");
+    assert!(values.len() > 20, "{} datasets", values.len());
+    let error = granule.row_values("gt9x", 0).await.unwrap_err().to_string();
+    assert!(error.contains("/gt9x"), "{error}");
+}

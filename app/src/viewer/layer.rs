@@ -455,6 +455,12 @@ impl Layer {
         Some((source, row))
     }
 
+    /// The beam name of loaded point `point` (granules and the scene).
+    pub fn point_beam(&self, point: usize) -> Option<&str> {
+        let beam = self.chunk_beams.get(self.chunk_of_point(point)?).copied().flatten()?;
+        self.beams.get(beam).map(|(name, _, _)| name.as_str())
+    }
+
     /// Lon/lat of loaded point `point`.
     pub fn point_lonlat(&self, point: usize) -> Option<(f64, f64)> {
         let chunk_index = self.chunk_of_point(point)?;

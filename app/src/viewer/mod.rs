@@ -559,16 +559,16 @@ impl FloeApp {
         }
     }
 
-    /// Reads, in the background, every column of the picked point's row from its file (the columns not loaded too).
+    /// Reads, in the background, everything the file holds for the picked point's row (what was not loaded too).
     fn read_picked_row(&self, ctx: &egui::Context) {
         let Some(picked) = &self.pick.picked else { return };
         let Some((source, row)) = picked.source_row.clone() else { return };
         let Some(layer) = self.layers.iter().find(|l| l.id == picked.layer_id) else { return };
-        let (layer_id, point) = (picked.layer_id, picked.point);
+        let (layer_id, point, beam) = (picked.layer_id, picked.point, picked.beam.clone());
         let (input, options, inbox, ctx) =
             (layer.input.clone(), self.options.dataset.clone(), self.inbox.clone(), ctx.clone());
         self.tasks.spawn(async move {
-            if let Some(columns) = pick::read_row_columns(input, source, row, options).await {
+            if let Some(columns) = pick::read_row_columns(input, source, row, beam, options).await {
                 inbox.push(Finished::RowColumns { layer_id, point, columns });
                 ctx.request_repaint();
             }

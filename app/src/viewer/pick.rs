@@ -15,6 +15,8 @@ pub struct PickedPoint {
     pub point: usize,
     /// The file it came from and its row there (in its beam's datasets for granules), when known.
     pub source_row: Option<(String, u64)>,
+    /// Its beam, for granule points.
+    pub beam: Option<String>,
     pub attributes: Vec<(String, String)>,
     /// Every column of that row, read from the file afterwards (GeoParquet): `None` until read.
     pub row_columns: Option<Result<Vec<(String, String)>, String>>,
@@ -41,26 +43,36 @@ pub fn picked_point(layer: &Layer, point: usize) -> PickedPoint {
         layer_name: layer.name.clone(),
         point,
         source_row: layer.source_row(point).map(|(source, row)| (source.to_string(), row)),
+        beam: layer.point_beam(point).map(str::to_owned),
         attributes: layer.attributes(point),
         row_columns: None,
     }
 }
 
-/// Every column of row `row` of the GeoParquet file `source` (part of `input`), for the *Point* window. Granules and
-/// the scene answer `None`: their points carry every variable Floe reads.
+/// Everything the file holds for row `row` of `source` (part of `input`), for the *Point* window: every column of a
+/// GeoParquet file, every dataset of a granule beam's product group that runs along `beam`'s points. The scene
+/// answers `None`: its points carry all it has.
 pub async fn read_row_columns(
     input: crate::load::Input,
     source: String,
     row: u64,
+    beam: Option<String>,
     options: floe_io::DatasetOptions,
 ) -> Option<Result<Vec<(String, String)>, String>> {
     let opened = match input.open(&options).await {
         Ok(opened) => opened,
         Err(e) => return Some(Err(e.to_string())),
     };
-    let floe_io::PointSource::GeoParquet(dataset) = opened else { return None };
-    let file = dataset.files.iter().find(|f| *f.file.location == *source).or(dataset.files.first())?;
-    Some(file.file.read_row(row).await.map_err(|e| e.to_string()))
+    match opened {
+        floe_io::PointSource::GeoParquet(dataset) => {
+            let file = dataset.files.iter().find(|f| *f.file.location == *source).or(dataset.files.first())?;
+            Some(file.file.read_row(row).await.map_err(|e| e.to_string()))
+        }
+        floe_io::PointSource::Granule { granule, .. } => {
+            Some(granule.row_values(&beam?, row).await.map_err(|e| e.to_string()))
+        }
+        floe_io::PointSource::Scene(_) => None,
+    }
 }
 
 /// The "Point" window.
@@ -88,7 +100,7 @@ impl PickWindow {
             match &picked.row_columns {
                 Some(Ok(columns)) => {
                     ui.separator();
-                    ui.label("Every column of the row, from the file");
+                    ui.label("Everything the file holds for this row");
                     egui::ScrollArea::vertical().max_height(240.0).show(ui, |ui| {
                         egui::Grid::new("row columns").striped(true).show(ui, |ui| {
                             for (name, value) in columns {

@@ -80,6 +80,26 @@ impl Values {
         self.len() == 0
     }
 
+    /// The values as text, separated by ", " (one row of a 2-D dataset shows all its columns).
+    pub fn to_text(&self) -> String {
+        fn join<T: std::fmt::Display>(v: &[T]) -> String {
+            v.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        }
+        match self {
+            Values::I8(v) => join(v),
+            Values::I16(v) => join(v),
+            Values::I32(v) => join(v),
+            Values::I64(v) => join(v),
+            Values::U8(v) => join(v),
+            Values::U16(v) => join(v),
+            Values::U32(v) => join(v),
+            Values::U64(v) => join(v),
+            Values::F32(v) => join(v),
+            Values::F64(v) => join(v),
+            Values::Str(v) => join(v),
+        }
+    }
+
     /// Little-endian bytes of numeric values (what the conformance test hashes); `None` for strings.
     pub fn to_le_bytes(&self) -> Option<Vec<u8>> {
         fn flat<T: Copy, const N: usize>(v: &[T], f: impl Fn(T) -> [u8; N]) -> Vec<u8> {

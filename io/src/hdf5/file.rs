@@ -90,9 +90,21 @@ impl Hdf5File {
 
     /// Every group and dataset, depth first, each object once (hard-link cycles are cut).
     pub async fn walk(&self) -> Result<Vec<Node>> {
-        let mut out = vec![Node { path: "/".into(), kind: NodeKind::Group, address: self.root }];
-        let mut seen = HashSet::from([self.root]);
-        let mut stack = vec![(self.root, String::new())];
+        self.walk_from(self.root, String::new(), Node { path: "/".into(), kind: NodeKind::Group, address: self.root })
+            .await
+    }
+
+    /// Every group and dataset under the group at `path` (the group itself first), depth first.
+    pub async fn walk_under(&self, path: &str) -> Result<Vec<Node>> {
+        let address = self.resolve(path).await?;
+        let root = path.trim_end_matches('/').to_owned();
+        self.walk_from(address, root.clone(), Node { path: root, kind: NodeKind::Group, address }).await
+    }
+
+    async fn walk_from(&self, address: u64, prefix: String, first: Node) -> Result<Vec<Node>> {
+        let mut out = vec![first];
+        let mut seen = HashSet::from([address]);
+        let mut stack = vec![(address, prefix)];
         while let Some((address, path)) = stack.pop() {
             let mut links = self.links_of(address, if path.is_empty() { "/" } else { &path }).await?;
             links.sort_by(|a, b| b.name.cmp(&a.name));

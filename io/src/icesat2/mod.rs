@@ -257,6 +257,35 @@ impl Granule {
         attrs.into_iter().find(|(k, _)| k == "units").and_then(|(_, v)| first_string(&v))
     }
 
+    /// Every dataset of `beam`'s product group (subgroups included) at row `row`, as `(path under the group, text)`:
+    /// the datasets that run along the beam's points (first dimension the beam's length), the ones Floe does not
+    /// load included. Reads only the chunks holding that row. What the viewer's *Point* window shows of a picked
+    /// point.
+    pub async fn row_values(&self, beam: &str, row: u64) -> Result<Vec<(String, String)>> {
+        let Some(info) = self.beams.iter().find(|b| b.name == beam) else {
+            return Err(IoError::NotFound { location: self.location().to_owned(), object: format!("/{beam}") });
+        };
+        let group = format!("/{beam}/{}", self.product.group());
+        let mut out = Vec::new();
+        for node in self.file.walk_under(&group).await? {
+            if node.kind != crate::hdf5::NodeKind::Dataset {
+                continue;
+            }
+            let dataset = self.file.dataset(&node.path).await?;
+            if dataset.shape.first() != Some(&info.rows) || row >= info.rows {
+                continue;
+            }
+            let name = node.path.strip_prefix(&format!("{group}/")).unwrap_or(&node.path).to_owned();
+            let text = match self.file.read(&dataset, Some(row..row + 1)).await {
+                Ok(values) => values.to_text(),
+                Err(e) => format!("({e})"),
+            };
+            out.push((name, text));
+        }
+        out.sort();
+        Ok(out)
+    }
+
     /// Reads one beam as one batch: the rows inside `bbox` and `aoi` (strictly inside its polygons), when given.
     /// Coordinates are read first; every other variable only in the runs of rows that were kept.
     pub async fn read_beam(
