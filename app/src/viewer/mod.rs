@@ -263,49 +263,9 @@ impl FloeApp {
             inputs,
             aoi: self.options.aoi.clone(),
             dataset: self.options.dataset.clone(),
-            brush: self.brush_filter(),
+            brush: self.profile.export_filter(&self.layers, &self.options.track_key),
             ..crate::subset::Request::default()
         }
-    }
-
-    /// The profile's brushed rectangle as a row filter for exports: the same track, x and y ranges, applied to the
-    /// inputs' own values. Where x is the geodesic fallback (no column to filter on), the brushed points' time span
-    /// stands for it: along a track, distance grows with time.
-    fn brush_filter(&self) -> Option<crate::subset::Brush> {
-        let brushed = self.profile.brushed.as_ref()?;
-        let track = self.profile.track.clone()?;
-        let geodesic = self.profile.series.iter().any(|(_, s)| s.geodesic);
-        let x = match self.profile.x_axis {
-            crate::profile::XAxis::AlongTrack if geodesic => {
-                let mut span = (f64::INFINITY, f64::NEG_INFINITY);
-                for (id, chunks) in &brushed.points {
-                    let Some(layer) = self.layers.iter().find(|l| l.id == *id) else { continue };
-                    let Some(time) = layer.columns.iter().position(|c| c.is_time) else { continue };
-                    let (Some(column), values) = (layer.columns.get(time), layer.column_values(time)) else { continue };
-                    for (chunk, offsets) in chunks {
-                        let Some(range) = crate::profile::TrackPoints::chunk_range(layer, *chunk) else { continue };
-                        for offset in offsets {
-                            if let Some(v) = values.get(range.start + offset) {
-                                let t = column.value_of(*v);
-                                span = (span.0.min(t), span.1.max(t));
-                            }
-                        }
-                    }
-                }
-                ("time".to_owned(), span.0, span.1)
-            }
-            crate::profile::XAxis::AlongTrack => ("x_atc".to_owned(), brushed.min[0], brushed.max[0]),
-            crate::profile::XAxis::Time => ("time".to_owned(), brushed.min[0], brushed.max[0]),
-            crate::profile::XAxis::Latitude => ("lat".to_owned(), brushed.min[0], brushed.max[0]),
-        };
-        Some(crate::subset::Brush {
-            track,
-            track_key: self.options.track_key.clone(),
-            x_column: x.0,
-            x: (x.1, x.2),
-            y_column: self.profile.y_name.clone(),
-            y: (brushed.min[1], brushed.max[1]),
-        })
     }
 
     /// Sets (or clears) the area of interest and reloads every layer through it.
@@ -453,54 +413,7 @@ impl FloeApp {
             }
             layer.uploads = gpu_layer.uploads;
         }
-        let device = &render_state.device;
-        let queue = &render_state.queue;
-        let style_of =
-            |layer: &Layer| floe_render::LayerStyle { point_size: layer.point_size * pixels_per_point, ..layer.style };
-        if self.profile.gpu_dirty {
-            gpu.profile_layers.clear();
-            for (id, series) in &self.profile.series {
-                let Some(layer) = self.layers.iter().find(|l| l.id == *id) else { continue };
-                let mut profile_layer = gpu.profile_renderer.create_layer(device, queue, style_of(layer));
-                for chunk in &series.chunks {
-                    profile_layer.push_chunk(device, &chunk.chunk, &layer.chunk_values(chunk.layer_chunk));
-                }
-                gpu.profile_layers.insert(*id, profile_layer);
-            }
-            self.profile.gpu_dirty = false;
-        }
-        for (id, profile_layer) in &mut gpu.profile_layers {
-            if let Some(layer) = self.layers.iter().find(|l| l.id == *id)
-                && *profile_layer.style() != style_of(layer)
-            {
-                profile_layer.set_style(queue, style_of(layer));
-            }
-        }
-        if self.profile.brush_dirty {
-            gpu.layers.retain(|id, _| *id < gpu::selection_id(u64::from(u32::MAX)));
-            for (id, chunks) in self.profile.brushed.iter().flat_map(|b| &b.points) {
-                let Some(layer) = self.layers.iter().find(|l| l.id == *id) else { continue };
-                let style = floe_render::LayerStyle {
-                    point_size: (layer.point_size + 3.0) * pixels_per_point,
-                    nodata: Some(crate::style::BRUSHED),
-                    opacity: 1.0,
-                    visible: true,
-                    ..layer.style
-                };
-                let mut highlight = gpu.renderer.create_layer(device, queue, style);
-                for (chunk, offsets) in chunks {
-                    let Some(map_chunk) = crate::profile::TrackPoints::chunk(layer, *chunk) else { continue };
-                    let picked = floe_render::PointChunk {
-                        offsets: offsets.iter().filter_map(|o| map_chunk.offsets.get(*o).copied()).collect(),
-                        ..map_chunk.clone()
-                    };
-                    // NaN values draw in the "no data" colour: the highlight's one colour.
-                    highlight.push_chunk(device, &picked, &vec![f32::NAN; picked.len()]);
-                }
-                gpu.layers.insert(gpu::selection_id(*id), highlight);
-            }
-            self.profile.brush_dirty = false;
-        }
+        self.profile.sync_gpu(&self.layers, gpu, render_state, pixels_per_point);
     }
 
     /// Does what the panels asked for this frame.

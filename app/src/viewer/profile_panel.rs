@@ -10,7 +10,7 @@ use egui::{Color32, Pos2, Rect, Sense, Stroke, vec2};
 use floe_render::{ProfileCamera, Projection};
 
 use super::Layer;
-use super::gpu::ProfileCallback;
+use super::gpu::{FloeGpu, ProfileCallback, selection_id};
 use crate::plot::{Axis, tick_targets};
 use crate::profile::{ChunkSelection, ProfileSeries, TrackPoints, XAxis, default_y_column};
 
@@ -510,6 +510,105 @@ impl ProfilePanel {
 
     fn position_of(&self, layer_id: u64, point: usize) -> Option<[f64; 2]> {
         self.series.iter().filter(|(id, _)| *id == layer_id).find_map(|(_, s)| s.position_of(point))
+    }
+
+    /// Moves the profile's series to the GPU (after a rebuild or a colour change), keeps their styles in step with
+    /// their layers', and rebuilds the map's highlight of the brushed points.
+    pub fn sync_gpu(
+        &mut self,
+        layers: &[Layer],
+        gpu: &mut FloeGpu,
+        render_state: &egui_wgpu::RenderState,
+        pixels_per_point: f32,
+    ) {
+        let device = &render_state.device;
+        let queue = &render_state.queue;
+        let style_of =
+            |layer: &Layer| floe_render::LayerStyle { point_size: layer.point_size * pixels_per_point, ..layer.style };
+        if self.gpu_dirty {
+            gpu.profile_layers.clear();
+            for (id, series) in &self.series {
+                let Some(layer) = layers.iter().find(|l| l.id == *id) else { continue };
+                let mut profile_layer = gpu.profile_renderer.create_layer(device, queue, style_of(layer));
+                for chunk in &series.chunks {
+                    profile_layer.push_chunk(device, &chunk.chunk, &layer.chunk_values(chunk.layer_chunk));
+                }
+                gpu.profile_layers.insert(*id, profile_layer);
+            }
+            self.gpu_dirty = false;
+        }
+        for (id, profile_layer) in &mut gpu.profile_layers {
+            if let Some(layer) = layers.iter().find(|l| l.id == *id)
+                && *profile_layer.style() != style_of(layer)
+            {
+                profile_layer.set_style(queue, style_of(layer));
+            }
+        }
+        if self.brush_dirty {
+            gpu.layers.retain(|id, _| *id < selection_id(u64::from(u32::MAX)));
+            for (id, chunks) in self.brushed.iter().flat_map(|b| &b.points) {
+                let Some(layer) = layers.iter().find(|l| l.id == *id) else { continue };
+                let style = floe_render::LayerStyle {
+                    point_size: (layer.point_size + 3.0) * pixels_per_point,
+                    nodata: Some(crate::style::BRUSHED),
+                    opacity: 1.0,
+                    visible: true,
+                    ..layer.style
+                };
+                let mut highlight = gpu.renderer.create_layer(device, queue, style);
+                for (chunk, offsets) in chunks {
+                    let Some(map_chunk) = crate::profile::TrackPoints::chunk(layer, *chunk) else { continue };
+                    let picked = floe_render::PointChunk {
+                        offsets: offsets.iter().filter_map(|o| map_chunk.offsets.get(*o).copied()).collect(),
+                        ..map_chunk.clone()
+                    };
+                    // NaN values draw in the "no data" colour: the highlight's one colour.
+                    highlight.push_chunk(device, &picked, &vec![f32::NAN; picked.len()]);
+                }
+                gpu.layers.insert(selection_id(*id), highlight);
+            }
+            self.brush_dirty = false;
+        }
+    }
+
+    /// The profile's brushed rectangle as a row filter for exports: the same track, x and y ranges, applied to the
+    /// inputs' own values. Where x is the geodesic fallback (no column to filter on), the brushed points' time span
+    /// stands for it: along a track, distance grows with time.
+    pub fn export_filter(&self, layers: &[Layer], track_key: &crate::points::TrackKey) -> Option<crate::subset::Brush> {
+        let brushed = self.brushed.as_ref()?;
+        let track = self.track.clone()?;
+        let geodesic = self.series.iter().any(|(_, s)| s.geodesic);
+        let x = match self.x_axis {
+            crate::profile::XAxis::AlongTrack if geodesic => {
+                let mut span = (f64::INFINITY, f64::NEG_INFINITY);
+                for (id, chunks) in &brushed.points {
+                    let Some(layer) = layers.iter().find(|l| l.id == *id) else { continue };
+                    let Some(time) = layer.columns.iter().position(|c| c.is_time) else { continue };
+                    let (Some(column), values) = (layer.columns.get(time), layer.column_values(time)) else { continue };
+                    for (chunk, offsets) in chunks {
+                        let Some(range) = crate::profile::TrackPoints::chunk_range(layer, *chunk) else { continue };
+                        for offset in offsets {
+                            if let Some(v) = values.get(range.start + offset) {
+                                let t = column.value_of(*v);
+                                span = (span.0.min(t), span.1.max(t));
+                            }
+                        }
+                    }
+                }
+                ("time".to_owned(), span.0, span.1)
+            }
+            crate::profile::XAxis::AlongTrack => ("x_atc".to_owned(), brushed.min[0], brushed.max[0]),
+            crate::profile::XAxis::Time => ("time".to_owned(), brushed.min[0], brushed.max[0]),
+            crate::profile::XAxis::Latitude => ("lat".to_owned(), brushed.min[0], brushed.max[0]),
+        };
+        Some(crate::subset::Brush {
+            track,
+            track_key: track_key.clone(),
+            x_column: x.0,
+            x: (x.1, x.2),
+            y_column: self.y_name.clone(),
+            y: (brushed.min[1], brushed.max[1]),
+        })
     }
 
     /// Brushes the profile box `min`–`max`: the points inside it become the selection.
