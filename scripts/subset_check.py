@@ -12,6 +12,7 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
 
@@ -167,9 +168,50 @@ def granule_cases(floe, work):
                  lambda lon, lat: np.ones(len(lon), dtype=bool))
 
 
+def filter_cases(floe, work):
+    """--filter on rows: a GeoParquet file against pyarrow.compute, the real ATL06 granule against h5py."""
+    import pyarrow.compute as pc
+    source = ROOT.parent / "shared" / "data" / "geoparquet" / "atl06_TestParquetFile_001.parquet"
+    table = pq.read_table(source)
+    times = sorted(table["time"].to_pylist())
+    middle = times[len(times) // 2]
+    start = middle.strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z"
+    mask = pc.and_(pc.and_(pc.greater(table["h_mean"], 50), pc.is_in(table["gt"], value_set=pa.array([10, 30], pa.uint8()))),
+                   pc.greater_equal(table["time"], pa.scalar(middle, table["time"].type)))
+    want = sorted(table.filter(mask)["h_mean"].to_pylist())
+    out = work / "filtered.parquet"
+    run = subprocess.run([floe, "subset", str(source), "--out", str(out), "--force", "--filter", "h_mean > 50",
+                          "--filter", "gt in 10,30", "--filter", f"time >= {start}"], capture_output=True, text=True)
+    check("filters: floe subset exits 0", run.returncode == 0, run.stderr.strip()[-300:])
+    got = sorted(pq.read_table(out)["h_mean"].to_pylist()) if run.returncode == 0 else []
+    check(f"filters: {len(want)} rows as pyarrow.compute selects (h_mean > 50, gt in 10,30, time >= {start})",
+          len(want) > 0 and got == want, f"got {len(got)}")
+    # The granule: h_li below 800 m on every beam, and an rgt set of 300 values that holds the granule's.
+    rgts = ",".join(str(r) for r in list(range(1, 300)) + [611])
+    out = work / "filtered_granule.parquet"
+    run = subprocess.run([floe, "subset", str(ATL06), "--out", str(out), "--force", "--filter", "h_li < 800",
+                          "--filter", f"rgt in {rgts}"], capture_output=True, text=True)
+    check("filters on a granule: floe subset exits 0", run.returncode == 0, run.stderr.strip()[-300:])
+    want = 0
+    with h5py.File(ATL06, "r") as f:
+        for beam in ["gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"]:
+            group = f[f"{beam}/land_ice_segments"]
+            h = group["h_li"][:]
+            fill = group["h_li"].attrs.get("_FillValue")
+            valid = (h != fill) if fill is not None else np.ones(len(h), dtype=bool)
+            want += int(np.sum(valid & (h < 800)))
+    got = pq.read_table(out).num_rows if run.returncode == 0 else -1
+    check(f"filters on a granule: {want} segments below 800 m as h5py finds", got == want, f"got {got}")
+    run = subprocess.run([floe, "subset", str(ATL06), "--out", str(work / "never.parquet"), "--filter", "h_li > high"],
+                         capture_output=True, text=True)
+    check("filters: a bad value is refused with its column named", run.returncode == 1
+          and "`high` is not a number, and `h_li` is a numeric column" in run.stderr, run.stderr.strip()[-300:])
+
+
 if __name__ == "__main__":
     main()
     granule_cases(sys.argv[1], Path(sys.argv[2]))
+    filter_cases(sys.argv[1], Path(sys.argv[2]))
     passed = sum(results)
     print(f"{passed} passed, {len(results) - passed} failed")
     sys.exit(0 if results and all(results) else 1)

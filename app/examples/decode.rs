@@ -27,7 +27,7 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(run_load(
         dataset,
         read,
-        floe::points::TrackKey::default(),
+        floe::load::LoadOptions::default(),
         parallelism(),
         Arc::new(Progress::default()),
         CancelToken::default(),

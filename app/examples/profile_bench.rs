@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use floe::load::{LoadEvent, open_dataset, parallelism, run_load};
-use floe::points::TrackKey;
 use floe::profile::{CollectedPoints, ProfileSeries, TrackPoints, XAxis, default_y_column, tracks_of};
 use floe_io::{CancelToken, DatasetOptions, Progress, ReadOptions};
 use floe_render::{Headless, LayerStyle, ProfileCamera};
@@ -25,7 +24,7 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(run_load(
         dataset,
         ReadOptions::default(),
-        TrackKey::default(),
+        floe::load::LoadOptions::default(),
         parallelism(),
         Arc::new(Progress::default()),
         CancelToken::default(),

@@ -17,6 +17,7 @@ pub mod plot;
 pub mod points;
 pub mod profile;
 pub mod qa_sources;
+pub mod row_filter;
 pub mod style;
 pub mod subset;
 pub mod time_range;

@@ -9,6 +9,15 @@ use floe_io::{CancelToken, DatasetOptions, IoError, PointBatch, Progress, ReadOp
 use futures::StreamExt;
 
 use crate::points::{Ingest, PreparedBatch, TrackKey, ValueColumn};
+use crate::row_filter::RowFilter;
+
+/// How a load turns rows into points beyond the read itself: the columns that make tracks, and the `--filter`s rows
+/// must pass.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    pub track_key: TrackKey,
+    pub filters: Vec<RowFilter>,
+}
 
 /// The input name of the embedded sample.
 pub const SAMPLE_INPUT: &str = "sample";
@@ -109,7 +118,7 @@ pub enum LoadEvent {
 pub async fn run_load(
     dataset: PointSource,
     read: ReadOptions,
-    track_key: TrackKey,
+    load: LoadOptions,
     parallelism: usize,
     progress: Arc<Progress>,
     cancel: CancelToken,
@@ -120,14 +129,20 @@ pub async fn run_load(
         floe_io::ColumnSelection::Named(names) => names.clone(),
     };
     // The columns that make tracks and the along-track distance are read too, for the profile, without becoming
-    // value columns (a beam name is text).
+    // value columns (a beam name is text); so are the filters' columns, which must exist.
+    if let Some(missing) = load.filters.iter().find(|f| !dataset.has_column(&f.column)) {
+        let message = format!("{}: --filter `{}`: no column `{}`", dataset.location(), missing.text, missing.column);
+        emit(LoadEvent::Failed(floe_io::IoError::Invalid(message)));
+        return;
+    }
     let mut read_names = names.clone();
-    for extra in track_key.candidate_columns().into_iter().chain(["x_atc".to_owned()]) {
+    let extras = load.track_key.candidate_columns().into_iter().chain(["x_atc".to_owned()]);
+    for extra in extras.chain(load.filters.iter().map(|f| f.column.clone())) {
         if dataset.has_column(&extra) && !read_names.contains(&extra) {
             read_names.push(extra);
         }
     }
-    let ingest = Ingest::new(value_columns(&dataset, &names), track_key);
+    let ingest = Ingest::new(value_columns(&dataset, &names), load.track_key, load.filters);
     let read = ReadOptions { columns: floe_io::ColumnSelection::Named(read_names), ..read };
     let worker_ingest = ingest.clone();
     let prepare = Arc::new(move |batch: PointBatch| worker_ingest.prepare(&batch));
@@ -145,7 +160,11 @@ pub async fn run_load(
     }
     while let Some(item) = stream.next().await {
         let prepared = match item {
-            Ok(prepared) => prepared,
+            Ok(Ok(prepared)) => prepared,
+            Ok(Err(message)) => {
+                emit(LoadEvent::Failed(floe_io::IoError::Invalid(message)));
+                return;
+            }
             Err(e) => {
                 emit(LoadEvent::Failed(e));
                 return;

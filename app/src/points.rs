@@ -236,12 +236,18 @@ pub struct Ingest {
     columns: Arc<Vec<ValueColumn>>,
     references: Arc<Vec<OnceLock<f64>>>,
     track_key: Arc<TrackKey>,
+    filters: Arc<Vec<crate::row_filter::RowFilter>>,
 }
 
 impl Ingest {
-    pub fn new(columns: Vec<ValueColumn>, track_key: TrackKey) -> Self {
+    pub fn new(columns: Vec<ValueColumn>, track_key: TrackKey, filters: Vec<crate::row_filter::RowFilter>) -> Self {
         let references = columns.iter().map(|_| OnceLock::new()).collect();
-        Self { columns: Arc::new(columns), references: Arc::new(references), track_key: Arc::new(track_key) }
+        Self {
+            columns: Arc::new(columns),
+            references: Arc::new(references),
+            track_key: Arc::new(track_key),
+            filters: Arc::new(filters),
+        }
     }
 
     /// The columns with the references fixed so far.
@@ -255,7 +261,16 @@ impl Ingest {
 
     /// Chunks the batch's points (each chunk within one track: a batch holding several tracks is regrouped,
     /// track by track, rows in order within each) and converts the value columns.
-    pub fn prepare(&self, batch: &PointBatch) -> PreparedBatch {
+    /// Rows that fail a filter are dropped first; a filter that cannot apply (a value of the wrong type) is the error.
+    pub fn prepare(&self, batch: &PointBatch) -> Result<PreparedBatch, String> {
+        if self.filters.is_empty() {
+            return Ok(self.prepare_points(batch));
+        }
+        let kept = crate::row_filter::filter_points(&self.filters, batch).map_err(|e| format!("{e:#}"))?;
+        Ok(self.prepare_points(&kept))
+    }
+
+    fn prepare_points(&self, batch: &PointBatch) -> PreparedBatch {
         let groups = self.track_key.groups(batch);
         // Rows in output order: a permutation only when the batch mixes tracks.
         let order: Option<Vec<usize>> = match &groups {

@@ -36,6 +36,8 @@ pub struct Request {
     pub dataset: DatasetOptions,
     /// Only the rows of a rectangle brushed in the profile.
     pub brush: Option<Brush>,
+    /// Only the rows every `--filter` keeps (applied to the inputs' own column names, before renaming).
+    pub filters: Vec<crate::row_filter::RowFilter>,
 }
 
 /// A rectangle brushed in the profile, as a row filter: rows of one track whose x and y values lie in the ranges
@@ -157,8 +159,10 @@ pub async fn run(
                 }
                 None => batch,
             };
-            let batch = output_columns(&batch.batch, surface).with_context(|| input.to_owned())?;
+            // Rows inside the AOI are counted before the filters (to say what the filters left).
             rows_in_aoi += batch.num_rows() as u64;
+            let batch = crate::row_filter::apply(&request.filters, &batch.batch, input)?;
+            let batch = output_columns(&batch, surface).with_context(|| input.to_owned())?;
             // Only a --time window needs the span (to say where it missed): no extra pass over the rows otherwise.
             if request.time.is_some()
                 && let Some((first, last)) = time_bounds(&batch)?

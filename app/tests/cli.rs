@@ -537,3 +537,44 @@ fn render_draws_the_legend_into_the_png() {
     let plain_at = |x: usize, y: usize| -> [u8; 4] { plain[(y * width + x) * 4..][..4].try_into().unwrap() };
     assert_eq!(plain_at(280, 265), floe::style::SEA, "--no-legend: the sea");
 }
+
+#[test]
+fn filters_drop_rows_before_drawing() {
+    // The sample's h_canopy above 20 m, counted here from the sample itself.
+    let batch = floe_io::sample::sample_batch();
+    let h = batch.column_by_name("h_canopy").unwrap().as_any().downcast_ref::<arrow_array::Float32Array>().unwrap();
+    let expected = h.iter().filter(|v| v.is_some_and(|v| v > 20.0)).count();
+    assert!(expected > 100 && expected < h.len());
+    let dir = tempdir();
+    let png = dir.join("filtered.png");
+    let out = floe(&["render", "sample", "--filter", "h_canopy > 20", "--out", png.to_str().unwrap(), "--force"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&format!(", {expected} points)")), "{stdout}");
+    // The real ATL06 granule: 2,634 segments below 800 m (h5py, scripts/subset_check.py).
+    let granule = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/hdf5/real/hrt__ATL06_subset_by_shapefile_reference.h5");
+    let out = floe(&[
+        "render",
+        granule.to_str().unwrap(),
+        "--filter",
+        "h_li < 800",
+        "--out",
+        png.to_str().unwrap(),
+        "--force",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(", 2634 points)"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    fails_with(
+        &["render", "sample", "--filter", "depth > 3", "--out", png.to_str().unwrap(), "--force"],
+        "error: sample: ATL08 h_canopy (synthetic): --filter `depth > 3`: no column `depth`",
+    );
+    fails_with(
+        &["render", "sample", "--filter", "h_canopy ~ 3", "--out", png.to_str().unwrap(), "--force"],
+        "error: --filter `h_canopy ~ 3`: expected COLUMN OP VALUE",
+    );
+}

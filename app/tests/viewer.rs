@@ -522,3 +522,27 @@ fn clicking_the_web_mercator_map_picks_the_nearest_point() {
     assert_eq!(value("lat"), Some(format!("{:.6}", nearest.1)));
     assert!(picked.attributes.iter().any(|(n, _)| n.starts_with("h_canopy")), "{:?}", picked.attributes);
 }
+
+#[test]
+fn filters_limit_what_loads_and_what_exports() {
+    let batch = floe_io::sample::sample_batch();
+    let h = batch.column_by_name("h_canopy").unwrap().as_any().downcast_ref::<arrow_array::Float32Array>().unwrap();
+    let expected = h.iter().filter(|v| v.is_some_and(|v| v > 20.0)).count() as u64;
+    let filters = vec![floe::row_filter::RowFilter::parse("h_canopy > 20").unwrap()];
+    let mut harness =
+        loaded_viewer(AppOptions { tiles: false, inputs: vec!["sample".into()], filters, ..AppOptions::default() });
+    assert_eq!(harness.state().layers[0].rows_loaded, expected);
+    let path = std::env::temp_dir().join(format!("floe-filtered-export-{}.parquet", std::process::id()));
+    let ctx = harness.ctx.clone();
+    harness.state_mut().export_selection(path.clone(), None, &ctx);
+    for _ in 0..500 {
+        harness.step();
+        if harness.state().notices.iter().any(|n| n.text.starts_with("Export")) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let notice = format!("Exported {expected} rows to {}", path.display());
+    assert_eq!(harness.state().notices, vec![floe::viewer::Notice::info(notice)]);
+    std::fs::remove_file(&path).ok();
+}

@@ -94,6 +94,17 @@ mod web {
             polar_tiles: query("polar_tiles"),
             // `?profile` opens the profile on the first track, `?profile=TRACK` on that one.
             profile: query("profile"),
+            // `?filter=COLUMN OP VALUE` (repeatable), as `--filter`; one that does not parse is logged and left out.
+            filters: query_all("filter")
+                .iter()
+                .filter_map(|text| match floe::row_filter::RowFilter::parse(text) {
+                    Ok(filter) => Some(filter),
+                    Err(e) => {
+                        log::error!("floe: {e}");
+                        None
+                    }
+                })
+                .collect(),
             track_key: floe::points::TrackKey {
                 columns: query("track_key").map(|k| k.split(',').map(str::to_owned).collect()).unwrap_or_default(),
             },

@@ -107,8 +107,10 @@ pub struct InputArgs {
     /// Use these columns as longitude,latitude (files without GeoParquet metadata).
     #[arg(long, value_name = "LON,LAT")]
     pub lonlat: Option<String>,
-    /// Hive partition filter, repeatable: `--filter year>=2021 --filter month=11`.
-    #[arg(long = "filter", value_name = "KEY OP VALUE")]
+    /// Filter, repeatable: `COLUMN OP VALUE` with OP one of = != < <= > >= in (`--filter year>=2021`,
+    /// `--filter "h_li > 1000"`, `--filter "gt in gt1l,gt2l"`, `--filter "time >= 2019-05-01"`). Hive partition keys
+    /// prune partitions before listing; `floe subset` also keeps only the rows that pass every filter.
+    #[arg(long = "filter", value_name = "COLUMN OP VALUE")]
     pub filters: Vec<String>,
     /// ATL03 surface type for signal_conf_ph: land, ocean, sea-ice, land-ice, inland-water.
     #[arg(long, default_value = "land")]
@@ -318,6 +320,11 @@ pub struct ProfileArgs {
 }
 
 impl InputArgs {
+    /// Every `--filter`, as row filters.
+    pub fn row_filters(&self) -> anyhow::Result<Vec<crate::row_filter::RowFilter>> {
+        self.filters.iter().map(|f| crate::row_filter::RowFilter::parse(f)).collect()
+    }
+
     pub fn dataset_options(&self) -> anyhow::Result<floe_io::DatasetOptions> {
         let lonlat_columns = match &self.lonlat {
             Some(text) => {
@@ -328,8 +335,13 @@ impl InputArgs {
             }
             None => None,
         };
-        let partition_filters =
-            self.filters.iter().map(|f| floe_io::PartitionFilter::parse(f)).collect::<Result<Vec<_>, _>>()?;
+        // Every comparison may be on a partition key (the listing ignores the others); `in` lists filter rows only.
+        let partition_filters = self
+            .row_filters()?
+            .iter()
+            .filter(|f| f.is_comparison())
+            .map(|f| floe_io::PartitionFilter::parse(&f.text))
+            .collect::<Result<Vec<_>, _>>()?;
         let surface = parse_surface(&self.surface)?;
         Ok(floe_io::DatasetOptions { open: floe_io::OpenOptions { lonlat_columns }, partition_filters, surface })
     }
@@ -410,6 +422,7 @@ fn run_viewer(args: ViewArgs) -> anyhow::Result<()> {
         projection: args.projection.fixed(),
         track_key: crate::points::TrackKey { columns: args.track_key.clone() },
         profile: args.profile.clone(),
+        filters: args.input.row_filters()?,
         aoi: match &args.aoi {
             Some(path) => {
                 let bytes =

@@ -77,8 +77,8 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<()> {
         let mut collected = CollectedPoints::default();
         let mut batches = Vec::new();
         let mut failure = None;
-        let key = track_key.clone();
-        runtime.block_on(run_load(dataset, read, key, parallelism(), progress, CancelToken::default(), |event| {
+        let load = crate::load::LoadOptions { track_key: track_key.clone(), filters: args.options.row_filters()? };
+        runtime.block_on(run_load(dataset, read, load, parallelism(), progress, CancelToken::default(), |event| {
             match event {
                 LoadEvent::Opened { columns, .. } => collected.set_columns(columns),
                 LoadEvent::Batch(batch) => batches.push(batch),

@@ -10,7 +10,7 @@ use floe_render::{Camera, Colormap, Headless, LayerStyle, Projection};
 use super::progress_bar::ProgressBar;
 use crate::cli::{Basemap, ProjectionChoice, RenderArgs, parse_range, parse_size};
 use crate::load::{LoadEvent, default_colour_column, open_dataset, parallelism, run_load};
-use crate::points::{PreparedBatch, TrackKey, ValueColumn, percentile_range};
+use crate::points::{PreparedBatch, ValueColumn, percentile_range};
 use crate::style::{COAST, GRATICULE, PLAIN, SEA, UNIFORM_VALUE};
 
 struct LoadedLayer {
@@ -61,7 +61,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         runtime.block_on(run_load(
             dataset,
             read,
-            TrackKey::default(),
+            crate::load::LoadOptions { filters: args.options.row_filters()?, ..Default::default() },
             parallelism(),
             progress,
             CancelToken::default(),

@@ -33,6 +33,7 @@ pub fn run(args: &SubsetArgs) -> anyhow::Result<()> {
         columns: args.columns.clone(),
         dataset: args.input.dataset_options()?,
         brush: None,
+        filters: args.input.row_filters()?,
     };
     // After the options are understood, before anything is read: a run that would destroy its own input never
     // starts.

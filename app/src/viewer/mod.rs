@@ -65,6 +65,8 @@ pub struct AppOptions {
     pub track_key: crate::points::TrackKey,
     /// Open the profile panel at start: on this track, or with an empty name on the first track.
     pub profile: Option<String>,
+    /// Rows must pass these `--filter`s to be loaded (and exported).
+    pub filters: Vec<crate::row_filter::RowFilter>,
 }
 
 /// A message at the top of the window until dismissed: an error, or news of finished work (an export).
@@ -264,6 +266,7 @@ impl FloeApp {
             aoi: self.options.aoi.clone(),
             dataset: self.options.dataset.clone(),
             brush: self.profile.export_filter(&self.layers, &self.options.track_key),
+            filters: self.options.filters.clone(),
             ..crate::subset::Request::default()
         }
     }
@@ -306,7 +309,10 @@ impl FloeApp {
             None => ReadOptions::default(),
         };
         let dataset_options = self.options.dataset.clone();
-        let track_key = self.options.track_key.clone();
+        let load = crate::load::LoadOptions {
+            track_key: self.options.track_key.clone(),
+            filters: self.options.filters.clone(),
+        };
         let task = async move {
             let started = web_time::Instant::now();
             let mut points = 0;
@@ -322,7 +328,7 @@ impl FloeApp {
                 delivered
             };
             match input.open(&dataset_options).await {
-                Ok(dataset) => run_load(dataset, read, track_key, parallelism(), progress, cancel, emit).await,
+                Ok(dataset) => run_load(dataset, read, load, parallelism(), progress, cancel, emit).await,
                 Err(e) => {
                     emit(LoadEvent::Failed(e));
                 }

@@ -1,0 +1,268 @@
+//! `--filter "COLUMN OP VALUE"` on rows: `= != < <= > >= in` over numeric, time and text columns. Hive partition keys
+//! are pruned before listing (`floe_io::PartitionFilter`, which ignores the other keys); every filter is then applied
+//! to the rows read, so that a partition key and a column of the same name agree.
+
+use arrow_array::cast::AsArray;
+use arrow_array::{ArrayRef, BooleanArray, RecordBatch};
+use arrow_schema::{DataType, TimeUnit};
+
+/// How a row's value is compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FilterOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    /// One of a comma-separated list.
+    In,
+}
+
+/// One `--filter`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RowFilter {
+    pub column: String,
+    pub op: FilterOp,
+    /// One value, or the list of `in`.
+    pub values: Vec<String>,
+    /// The filter as typed, for messages.
+    pub text: String,
+}
+
+impl RowFilter {
+    /// Parses `h_li > 1000`, `gt in gt1l,gt2l`, `time >= 2019-05-01`, `rgt=1234`.
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        let invalid = || {
+            anyhow::anyhow!(
+                "--filter `{text}`: expected COLUMN OP VALUE with OP one of = != < <= > >= in (e.g. `h_li > 1000`, \
+                 `gt in gt1l,gt2l`, `time >= 2019-05-01`)"
+            )
+        };
+        if let Some((column, list)) = text.split_once(" in ") {
+            let values: Vec<String> = list.split(',').map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()).collect();
+            if column.trim().is_empty() || values.is_empty() {
+                return Err(invalid());
+            }
+            return Ok(Self { column: column.trim().to_owned(), op: FilterOp::In, values, text: text.to_owned() });
+        }
+        const OPS: &[(&str, FilterOp)] = &[
+            (">=", FilterOp::Ge),
+            ("<=", FilterOp::Le),
+            ("!=", FilterOp::Ne),
+            ("==", FilterOp::Eq),
+            ("=", FilterOp::Eq),
+            (">", FilterOp::Gt),
+            ("<", FilterOp::Lt),
+        ];
+        for (symbol, op) in OPS {
+            if let Some((column, value)) = text.split_once(symbol) {
+                let (column, value) = (column.trim(), value.trim());
+                if column.is_empty() || value.is_empty() {
+                    break;
+                }
+                return Ok(Self {
+                    column: column.to_owned(),
+                    op: *op,
+                    values: vec![value.to_owned()],
+                    text: text.to_owned(),
+                });
+            }
+        }
+        Err(invalid())
+    }
+
+    /// Whether the filter is also a hive partition filter (every comparison but `in`).
+    pub fn is_comparison(&self) -> bool {
+        self.op != FilterOp::In
+    }
+
+    /// The rows of `batch` the filter keeps (nulls never pass). `location` names the input in errors.
+    pub fn mask(&self, batch: &RecordBatch, location: &str) -> anyhow::Result<BooleanArray> {
+        let Some(array) = batch.column_by_name(&self.column) else {
+            let names: Vec<String> = batch.schema().fields().iter().map(|f| f.name().clone()).collect();
+            anyhow::bail!(
+                "{location}: --filter `{}`: no column `{}` (columns: {})",
+                self.text,
+                self.column,
+                names.join(", ")
+            );
+        };
+        match array.data_type() {
+            DataType::Timestamp(..) => self.mask_times(array, location),
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..) => {
+                self.mask_text(array, location)
+            }
+            t if t.is_numeric() || *t == DataType::Boolean => self.mask_numbers(array, location),
+            other => anyhow::bail!(
+                "{location}: --filter `{}`: column `{}` is {other}, which cannot be compared",
+                self.text,
+                self.column
+            ),
+        }
+    }
+
+    fn passes<T: PartialOrd>(&self, value: &T, targets: &[T]) -> bool {
+        match self.op {
+            FilterOp::In => targets.iter().any(|t| value == t),
+            op => targets.first().is_some_and(|t| match op {
+                FilterOp::Eq => value == t,
+                FilterOp::Ne => value != t,
+                FilterOp::Lt => value < t,
+                FilterOp::Le => value <= t,
+                FilterOp::Gt => value > t,
+                FilterOp::Ge => value >= t,
+                FilterOp::In => false,
+            }),
+        }
+    }
+
+    fn mask_numbers(&self, array: &ArrayRef, location: &str) -> anyhow::Result<BooleanArray> {
+        let targets = self
+            .values
+            .iter()
+            .map(|v| match v.as_str() {
+                "true" => Ok(1.0),
+                "false" => Ok(0.0),
+                v => v.parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "{location}: --filter `{}`: `{v}` is not a number, and `{}` is a numeric column",
+                        self.text,
+                        self.column
+                    )
+                }),
+            })
+            .collect::<anyhow::Result<Vec<f64>>>()?;
+        let values = arrow_cast::cast(array, &DataType::Float64)?;
+        let values = values.as_primitive::<arrow_array::types::Float64Type>();
+        Ok(values.iter().map(|v| Some(v.is_some_and(|v| self.passes(&v, &targets)))).collect())
+    }
+
+    fn mask_times(&self, array: &ArrayRef, location: &str) -> anyhow::Result<BooleanArray> {
+        let targets = self
+            .values
+            .iter()
+            .map(|v| {
+                arrow_cast::parse::string_to_timestamp_nanos(v).map_err(|_| {
+                    anyhow::anyhow!(
+                        "{location}: --filter `{}`: `{v}` is not a UTC date (2019-05-01) or date-time \
+                         (2019-05-01T12:30:00Z), and `{}` is a time column",
+                        self.text,
+                        self.column
+                    )
+                })
+            })
+            .collect::<anyhow::Result<Vec<i64>>>()?;
+        let nanos = arrow_cast::cast(array, &DataType::Timestamp(TimeUnit::Nanosecond, None))?;
+        let nanos = arrow_cast::cast(&nanos, &DataType::Int64)?;
+        let nanos = nanos.as_primitive::<arrow_array::types::Int64Type>();
+        Ok(nanos.iter().map(|v| Some(v.is_some_and(|v| self.passes(&v, &targets)))).collect())
+    }
+
+    fn mask_text(&self, array: &ArrayRef, _location: &str) -> anyhow::Result<BooleanArray> {
+        let text = arrow_cast::cast(array, &DataType::Utf8)?;
+        let text = text.as_string::<i32>();
+        let targets: Vec<&str> = self.values.iter().map(String::as_str).collect();
+        Ok(text.iter().map(|v| Some(v.is_some_and(|v| self.passes(&v, &targets)))).collect())
+    }
+}
+
+/// Which rows of `batch` every filter keeps.
+fn keep(filters: &[RowFilter], batch: &RecordBatch, location: &str) -> anyhow::Result<Vec<bool>> {
+    let mut keep = vec![true; batch.num_rows()];
+    for filter in filters {
+        for (k, pass) in keep.iter_mut().zip(filter.mask(batch, location)?.iter()) {
+            *k &= pass == Some(true);
+        }
+    }
+    Ok(keep)
+}
+
+/// The rows of `batch` every filter keeps.
+pub fn apply(filters: &[RowFilter], batch: &RecordBatch, location: &str) -> anyhow::Result<RecordBatch> {
+    if filters.is_empty() {
+        return Ok(batch.clone());
+    }
+    let keep = keep(filters, batch, location)?;
+    Ok(arrow_select::filter::filter_record_batch(batch, &BooleanArray::from(keep))?)
+}
+
+/// The points of `batch` every filter keeps, with their source rows and extent.
+pub fn filter_points(filters: &[RowFilter], batch: &floe_io::PointBatch) -> anyhow::Result<floe_io::PointBatch> {
+    let keep = keep(filters, &batch.batch, &batch.source)?;
+    let kept = arrow_select::filter::filter_record_batch(&batch.batch, &BooleanArray::from(keep.clone()))?;
+    let rows = batch
+        .rows
+        .as_ref()
+        .map(|rows| rows.iter().zip(&keep).filter(|(_, k)| **k).map(|(r, _)| *r).collect::<std::sync::Arc<[u64]>>());
+    let mut points = floe_io::PointBatch { batch: kept, bbox: floe_io::LonLatBox::EMPTY, rows, ..batch.clone() };
+    let mut bbox = floe_io::LonLatBox::EMPTY;
+    for (x, y) in points.lon().values().iter().zip(points.lat().values().iter()) {
+        bbox.extend(*x, *y);
+    }
+    points.bbox = bbox;
+    Ok(points)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{Float32Array, StringArray, TimestampNanosecondArray};
+
+    use super::*;
+
+    fn batch() -> RecordBatch {
+        RecordBatch::try_from_iter([
+            ("h", Arc::new(Float32Array::from(vec![Some(1.0), Some(5.5), None, Some(10.0)])) as ArrayRef),
+            ("gt", Arc::new(StringArray::from(vec!["gt1l", "gt1r", "gt2l", "gt1l"])) as ArrayRef),
+            (
+                "time",
+                Arc::new(TimestampNanosecondArray::from(vec![0, 86_400_000_000_000, 2 * 86_400_000_000_000, 0]))
+                    as ArrayRef,
+            ),
+        ])
+        .unwrap()
+    }
+
+    fn kept(filter: &str) -> Vec<bool> {
+        let mask = RowFilter::parse(filter).unwrap().mask(&batch(), "t.parquet").unwrap();
+        mask.iter().map(|v| v.unwrap()).collect()
+    }
+
+    #[test]
+    fn comparisons_lists_and_times() {
+        assert_eq!(kept("h > 2"), [false, true, false, true]);
+        assert_eq!(kept("h<=5.5"), [true, true, false, false]);
+        assert_eq!(kept("h != 1"), [false, true, false, true], "nulls never pass");
+        assert_eq!(kept("gt in gt1l, gt2l"), [true, false, true, true]);
+        assert_eq!(kept("gt = gt1r"), [false, true, false, false]);
+        assert_eq!(kept("time >= 1970-01-02"), [false, true, true, false]);
+        assert_eq!(kept("time < 1970-01-02T00:00:00Z"), [true, false, false, true]);
+        let both = apply(
+            &[RowFilter::parse("gt in gt1l").unwrap(), RowFilter::parse("h > 2").unwrap()],
+            &batch(),
+            "t.parquet",
+        )
+        .unwrap();
+        assert_eq!(both.num_rows(), 1);
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let error = |filter: &str| {
+            RowFilter::parse(filter).and_then(|f| f.mask(&batch(), "t.parquet")).unwrap_err().to_string()
+        };
+        assert_eq!(error("h ~ 2").split(':').next(), Some("--filter `h ~ 2`"));
+        assert_eq!(error("depth > 2"), "t.parquet: --filter `depth > 2`: no column `depth` (columns: h, gt, time)");
+        assert_eq!(
+            error("h > high"),
+            "t.parquet: --filter `h > high`: `high` is not a number, and `h` is a numeric column"
+        );
+        assert_eq!(
+            error("time > May"),
+            "t.parquet: --filter `time > May`: `May` is not a UTC date (2019-05-01) or date-time (2019-05-01T12:30:00Z), \
+             and `time` is a time column"
+        );
+    }
+}
