@@ -9,7 +9,7 @@ use wgpu::util::DeviceExt;
 
 use crate::camera::View;
 use crate::chunks::PointChunk;
-use crate::colormap::Colormap;
+use crate::colormap::{Classes, Colormap};
 
 /// Dynamic uniform offsets must be multiples of this (the WebGPU/WebGL2 maximum of the alignment limit).
 const CHUNK_UNIFORM_STRIDE: u64 = 256;
@@ -26,6 +26,8 @@ pub struct LayerStyle {
     /// Colour for null values; `None` hides them.
     pub nodata: Option<[u8; 4]>,
     pub visible: bool,
+    /// A categorical table instead of `colormap` (its `value_range` goes with it).
+    pub classes: Option<Classes>,
 }
 
 impl Default for LayerStyle {
@@ -37,6 +39,7 @@ impl Default for LayerStyle {
             opacity: 1.0,
             nodata: Some([128, 128, 128, 255]),
             visible: true,
+            classes: None,
         }
     }
 }
@@ -95,7 +98,8 @@ pub struct GpuLayer {
     lut: wgpu::Texture,
     bind_group: wgpu::BindGroup,
     style: LayerStyle,
-    lut_colormap: Option<Colormap>,
+    /// What the LUT texture holds.
+    lut_colormap: Option<(Colormap, Option<Classes>)>,
     pub uploads: UploadStats,
 }
 
@@ -162,19 +166,27 @@ impl GpuLayer {
         }
     }
 
-    /// Changes how the layer looks: uniforms, plus the LUT when the colormap changed.
+    /// Changes how the layer looks: uniforms, plus the LUT when the colormap or the classes changed.
     pub fn set_style(&mut self, queue: &wgpu::Queue, style: LayerStyle) {
-        if self.lut_colormap != Some(style.colormap) {
-            write_lut(queue, &self.lut, style.colormap);
-            self.lut_colormap = Some(style.colormap);
+        let key = (style.colormap, style.classes);
+        if self.lut_colormap != Some(key) {
+            write_lut(queue, &self.lut, lut_of(&style));
+            self.lut_colormap = Some(key);
             self.uploads.lut_uploads += 1;
         }
         self.style = style;
     }
 }
 
-fn write_lut(queue: &wgpu::Queue, texture: &wgpu::Texture, colormap: Colormap) {
-    let lut = colormap.lut();
+/// The table a style draws with: its classes' categorical one, or its colormap's gradient.
+pub fn lut_of(style: &LayerStyle) -> [[u8; 4]; 256] {
+    match &style.classes {
+        Some(classes) => classes.lut(),
+        None => style.colormap.lut(),
+    }
+}
+
+fn write_lut(queue: &wgpu::Queue, texture: &wgpu::Texture, lut: [[u8; 4]; 256]) {
     queue.write_texture(
         wgpu::TexelCopyTextureInfo {
             texture,

@@ -106,3 +106,33 @@ fn nulls_are_drawn_in_the_nodata_colour_or_hidden() {
     assert_eq!(pixel_at(&image, &camera, 0.0, 0.0), BACKGROUND);
     assert_eq!(pixel_at(&image, &camera, 1.0, 0.0), Colormap::Viridis.lut()[255]);
 }
+
+#[test]
+fn classes_draw_in_their_colours_and_a_hidden_class_vanishes_without_a_reupload() {
+    use floe_render::colormap::{CLASS_COLOURS, Classes};
+    let mut headless = Headless::new().unwrap();
+    let points = [(-45.0, 62.0), (-44.0, 62.5), (-43.0, 63.0)];
+    // ATL08-like classes 0 (noise), 1 (ground), 2 (canopy).
+    let classes = Classes { first: 0, count: 4, hidden: 0 };
+    let style = LayerStyle {
+        value_range: classes.value_range(),
+        point_size: 9.0,
+        classes: Some(classes),
+        ..LayerStyle::default()
+    };
+    let mut layer = layer_from(&headless, &points, &[0.0, 1.0, 2.0], style);
+    let camera = Camera::fit_lonlat_box([-46.0, 61.5, -42.0, 63.5], [320, 240], 1.0, 0.0);
+    let image = headless.render(&camera, BACKGROUND, &[], &[&layer]).unwrap();
+    assert_eq!(pixel_at(&image, &camera, -45.0, 62.0), CLASS_COLOURS[0]);
+    assert_eq!(pixel_at(&image, &camera, -44.0, 62.5), CLASS_COLOURS[1]);
+    assert_eq!(pixel_at(&image, &camera, -43.0, 63.0), CLASS_COLOURS[2]);
+    let uploads = layer.uploads;
+    // Hiding "ground": one table upload, nothing else.
+    layer.set_style(&headless.queue, LayerStyle { classes: Some(Classes { hidden: 1 << 1, ..classes }), ..style });
+    let image = headless.render(&camera, BACKGROUND, &[], &[&layer]).unwrap();
+    assert_eq!(pixel_at(&image, &camera, -44.0, 62.5), BACKGROUND, "the hidden class is gone");
+    assert_eq!(pixel_at(&image, &camera, -45.0, 62.0), CLASS_COLOURS[0]);
+    assert_eq!(layer.uploads.position_bytes, uploads.position_bytes);
+    assert_eq!(layer.uploads.value_bytes, uploads.value_bytes);
+    assert_eq!(layer.uploads.lut_uploads, uploads.lut_uploads + 1);
+}
