@@ -8,6 +8,7 @@
 
 pub mod annotate;
 pub mod basemap;
+pub mod classes;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 pub mod load;

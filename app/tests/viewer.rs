@@ -546,3 +546,48 @@ fn filters_limit_what_loads_and_what_exports() {
     assert_eq!(harness.state().notices, vec![floe::viewer::Notice::info(notice)]);
     std::fs::remove_file(&path).ok();
 }
+
+#[test]
+fn a_class_column_gets_a_categorical_legend_whose_entries_hide_classes() {
+    use floe_render::colormap::CLASS_COLOURS;
+    let options = AppOptions {
+        tiles: false,
+        inputs: vec!["scene-small".into()],
+        color: Some("atl08_class".into()),
+        ..AppOptions::default()
+    };
+    let mut harness = loaded_viewer(options);
+    // Counted here from the scene's own batches.
+    let scene = floe_io::scene::scene("scene-small").unwrap();
+    let mut expected = [0usize; 4];
+    for batch in &scene.batches {
+        let class = batch.column("atl08_class").unwrap().as_any().downcast_ref::<arrow_array::UInt8Array>().unwrap();
+        for value in class.values() {
+            expected[usize::from(*value)] += 1;
+        }
+    }
+    harness.get_by_label(&format!("2 canopy ({})", expected[2]));
+    // Photons at one place overlap on the map and their soft edges blend: show one class at a time.
+    let uploads = harness.state().layers[0].uploads;
+    for (class, name) in [(0, "noise"), (1, "ground"), (3, "top of canopy")] {
+        harness.get_by_label(&format!("{class} {name} ({})", expected[class])).click();
+        harness.run_steps(2);
+    }
+    let layer = &harness.state().layers[0];
+    assert_eq!(layer.style.classes.map(|c| c.hidden), Some(0b1011));
+    assert_eq!(layer.uploads.position_bytes, uploads.position_bytes, "no position re-upload");
+    assert_eq!(layer.uploads.value_bytes, uploads.value_bytes, "no value re-upload");
+    assert_eq!(layer.uploads.lut_uploads, uploads.lut_uploads + 3, "one table per click");
+    let in_map = |x: u32, y: u32| x > 320 && y > 40 && y < 600;
+    let image = harness.render().expect("render");
+    let red = image
+        .enumerate_pixels()
+        .filter(|(x, y, p)| in_map(*x, *y) && p.0[0] > 150 && p.0[1] < 130 && p.0[2] < 130)
+        .count();
+    assert!(red > 20, "only canopy photons, in their red ({:?}): {red} pixels", CLASS_COLOURS[2]);
+    harness.get_by_label(&format!("2 canopy ({})", expected[2])).click();
+    harness.run_steps(2);
+    let image = harness.render().expect("render");
+    let drawn = image.enumerate_pixels().filter(|(x, y, p)| in_map(*x, *y) && p.0 != floe::style::SEA).count();
+    assert_eq!(drawn, 0, "every class hidden: nothing drawn");
+}

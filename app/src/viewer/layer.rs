@@ -99,6 +99,8 @@ pub struct Layer {
     pending_user_range: Option<(f64, f64)>,
     /// Beams the user hid before a reload: they stay hidden when they arrive again.
     hidden_beams: Vec<String>,
+    /// Points per class of the colour column, with the points loaded and the column they were counted for.
+    class_counts: std::sync::Mutex<Option<(u64, usize, Vec<u64>)>>,
 }
 
 impl Layer {
@@ -145,6 +147,7 @@ impl Layer {
             preferred_column: colour,
             pending_user_range: None,
             hidden_beams: Vec::new(),
+            class_counts: std::sync::Mutex::new(None),
         }
     }
 
@@ -485,13 +488,55 @@ impl Layer {
     /// The 2nd–98th percentile of the loaded values of the colour column.
     pub fn reset_range(&mut self) {
         self.range_user_set = false;
+        // A class column: its categorical table, keeping the classes hidden so far.
+        if let Some(mut classes) = self.colour_column().and_then(|c| crate::classes::classes_of(&c.name)) {
+            if let Some(old) = self.style.classes.filter(|o| o.first == classes.first && o.count == classes.count) {
+                classes.hidden = old.hidden;
+            }
+            self.style.classes = Some(classes);
+            self.style.value_range = classes.value_range();
+            return;
+        }
+        self.style.classes = None;
         if let Some(range) = percentile_range(self.colour_values(), 2.0, 98.0) {
             self.style.value_range = if range.0 < range.1 { range } else { (range.0 - 0.5, range.1 + 0.5) };
         }
     }
 
+    /// Shows or hides class `class` of the colour column (a class column).
+    pub fn toggle_class(&mut self, class: i32) {
+        if let Some(classes) = &mut self.style.classes {
+            let offset = class - classes.first;
+            if (0..i32::from(classes.count).min(32)).contains(&offset) {
+                classes.hidden ^= 1 << offset;
+            }
+        }
+    }
+
+    /// Points of each class of the colour column (`Classes::first` first), counted once per load state.
+    pub fn class_counts(&self) -> Vec<u64> {
+        let (Some(classes), Some(column)) = (self.style.classes, self.colour_column) else { return Vec::new() };
+        let Ok(mut cache) = self.class_counts.lock() else { return Vec::new() };
+        if let Some((rows, cached_column, counts)) = cache.as_ref()
+            && *rows == self.rows_loaded
+            && *cached_column == column
+        {
+            return counts.clone();
+        }
+        let mut counts = vec![0u64; usize::from(classes.count)];
+        for value in self.colour_values() {
+            let offset = value.round() as i64 - i64::from(classes.first);
+            if let Some(count) = usize::try_from(offset).ok().and_then(|o| counts.get_mut(o)) {
+                *count += 1;
+            }
+        }
+        *cache = Some((self.rows_loaded, column, counts.clone()));
+        counts
+    }
+
     pub fn set_colour_column(&mut self, column: usize) {
         if self.colour_column != Some(column) && column < self.columns.len() {
+            self.style.classes = None;
             self.colour_column = Some(column);
             self.values_dirty = true;
             self.reset_range();

@@ -184,7 +184,7 @@ impl FloeApp {
         if options.inputs.is_empty() {
             // The synthetic scene: photons coloured by their ATL08-like class (noise, ground, canopy, top of canopy),
             // segments by height; the profile under the map.
-            let styles = [("atl08_class", Colormap::Turbo, Some((0.0, 3.0))), ("h_li", Colormap::Viridis, None)];
+            let styles = [("atl08_class", Colormap::Turbo, None), ("h_li", Colormap::Viridis, None)];
             for (input, (column, colormap, range)) in crate::load::DEFAULT_INPUTS.into_iter().zip(styles) {
                 app.open(input, &cc.egui_ctx);
                 if let Some(layer) = app.layers.last_mut() {

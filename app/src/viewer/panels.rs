@@ -218,10 +218,14 @@ fn range_box(value: &mut f64, speed: f64, is_time: bool) -> egui::DragValue<'_> 
 }
 
 /// The colour bar, drawn from the same LUT the GPU samples.
-pub fn legend_ui(ui: &mut egui::Ui, layer: &Layer) {
+pub fn legend_ui(ui: &mut egui::Ui, layer: &mut Layer) {
     let Some(column) = layer.colour_column() else { return };
     ui.heading("Legend");
     ui.label(column.label());
+    if let (Some(classes), Some(names)) = (layer.style.classes, crate::classes::class_names(&column.name)) {
+        classes_ui(ui, layer, classes, names);
+        return;
+    }
     let lut = layer.style.colormap.lut();
     let width = ui.available_width().min(280.0);
     let (rect, _) = ui.allocate_exact_size(egui::vec2(width, 16.0), egui::Sense::hover());
@@ -251,6 +255,37 @@ pub fn legend_ui(ui: &mut egui::Ui, layer: &Layer) {
             );
             ui.label("no data");
         });
+    }
+}
+
+/// A class column's legend: each class's colour, number, name and count; a click hides or shows the class.
+fn classes_ui(
+    ui: &mut egui::Ui,
+    layer: &mut Layer,
+    classes: floe_render::colormap::Classes,
+    names: &[(i32, &'static str)],
+) {
+    let counts = layer.class_counts();
+    let mut toggled = None;
+    for (class, name) in names {
+        let count = usize::try_from(class - classes.first).ok().and_then(|o| counts.get(o)).copied().unwrap_or(0);
+        let hidden = classes.is_hidden(*class);
+        ui.horizontal(|ui| {
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+            let [r, g, b, _] = classes.colour(*class);
+            if hidden {
+                ui.painter().rect_stroke(rect, 2.0, (1.5, Color32::from_rgb(r, g, b)), egui::StrokeKind::Inside);
+            } else {
+                ui.painter().rect_filled(rect, 2.0, Color32::from_rgb(r, g, b));
+            }
+            let text = format!("{class} {name} ({count})");
+            if ui.selectable_label(!hidden, text).on_hover_text("click to hide or show this class").clicked() {
+                toggled = Some(*class);
+            }
+        });
+    }
+    if let Some(class) = toggled {
+        layer.toggle_class(class);
     }
 }
 

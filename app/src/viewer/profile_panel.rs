@@ -553,6 +553,7 @@ impl ProfilePanel {
                     nodata: Some(crate::style::BRUSHED),
                     opacity: 1.0,
                     visible: true,
+                    classes: None,
                     ..layer.style
                 };
                 let mut highlight = gpu.renderer.create_layer(device, queue, style);
