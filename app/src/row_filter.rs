@@ -167,6 +167,21 @@ impl RowFilter {
     }
 }
 
+/// `--time START..END` (`?time=` in the browser) as filters on the `time` column: `time >= START`, `time < END`.
+pub fn time_filters(text: &str) -> anyhow::Result<Vec<RowFilter>> {
+    // Checked as a whole first: dates, order, an open end.
+    crate::time_range::TimeRange::parse(text)?;
+    let (start, end) = text.split_once("..").unwrap_or((text, ""));
+    let mut filters = Vec::new();
+    if !start.trim().is_empty() {
+        filters.push(RowFilter::parse(&format!("time >= {}", start.trim()))?);
+    }
+    if !end.trim().is_empty() {
+        filters.push(RowFilter::parse(&format!("time < {}", end.trim()))?);
+    }
+    Ok(filters)
+}
+
 /// Which rows of `batch` every filter keeps.
 fn keep(filters: &[RowFilter], batch: &RecordBatch, location: &str) -> anyhow::Result<Vec<bool>> {
     let mut keep = vec![true; batch.num_rows()];
@@ -246,6 +261,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(both.num_rows(), 1);
+    }
+
+    #[test]
+    fn a_time_window_is_two_filters() {
+        let filters = time_filters("1970-01-02..1970-01-03").unwrap();
+        let kept = apply(&filters, &batch(), "t.parquet").unwrap();
+        assert_eq!(kept.num_rows(), 1);
+        assert_eq!(time_filters("1970-01-02..").unwrap().len(), 1);
+        assert!(time_filters("1970-01-03..1970-01-02").is_err());
     }
 
     #[test]

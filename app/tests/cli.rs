@@ -569,6 +569,24 @@ fn filters_drop_rows_before_drawing() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+    // A time window: the sample's segments between 10:00:05 and 10:00:10 UTC, counted from its `time` column.
+    let time =
+        batch.column_by_name("time").unwrap().as_any().downcast_ref::<arrow_array::TimestampNanosecondArray>().unwrap();
+    let (start, end) = (1_635_933_605_000_000_000i64, 1_635_933_610_000_000_000i64);
+    let in_window = time.iter().filter(|t| t.is_some_and(|t| (start..end).contains(&t))).count();
+    assert!(in_window > 100 && in_window < time.len(), "{in_window}");
+    let out = floe(&[
+        "render",
+        "sample",
+        "--time",
+        "2021-11-03T10:00:05Z..2021-11-03T10:00:10Z",
+        "--out",
+        png.to_str().unwrap(),
+        "--force",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&format!(", {in_window} points)")), "{stdout}");
     fails_with(
         &["render", "sample", "--filter", "depth > 3", "--out", png.to_str().unwrap(), "--force"],
         "error: sample: ATL08 h_canopy (synthetic): --filter `depth > 3`: no column `depth`",

@@ -94,16 +94,20 @@ mod web {
             polar_tiles: query("polar_tiles"),
             // `?profile` opens the profile on the first track, `?profile=TRACK` on that one.
             profile: query("profile"),
-            // `?filter=COLUMN OP VALUE` (repeatable), as `--filter`; one that does not parse is logged and left out.
+            // `?filter=COLUMN OP VALUE` (repeatable) and `?time=START..END`, as `--filter` and `--time`; one that does
+            // not parse is logged and left out.
             filters: query_all("filter")
                 .iter()
-                .filter_map(|text| match floe::row_filter::RowFilter::parse(text) {
-                    Ok(filter) => Some(filter),
+                .map(|text| floe::row_filter::RowFilter::parse(text).map(|f| vec![f]))
+                .chain(query("time").map(|text| floe::row_filter::time_filters(&text)))
+                .filter_map(|parsed| match parsed {
+                    Ok(filters) => Some(filters),
                     Err(e) => {
                         log::error!("floe: {e}");
                         None
                     }
                 })
+                .flatten()
                 .collect(),
             track_key: floe::points::TrackKey {
                 columns: query("track_key").map(|k| k.split(',').map(str::to_owned).collect()).unwrap_or_default(),

@@ -91,9 +91,6 @@ pub struct SubsetArgs {
     /// Beams to keep: names (gt1l) or strengths (strong, weak); default: all.
     #[arg(long, value_delimiter = ',')]
     pub beams: Vec<String>,
-    /// UTC time range START..END (either end may be left open).
-    #[arg(long, value_name = "START..END")]
-    pub time: Option<String>,
     /// Drop rows where this column is null (repeatable); by default every row inside the AOI is kept.
     #[arg(long = "drop-null", value_name = "COLUMN")]
     pub drop_null: Vec<String>,
@@ -112,6 +109,9 @@ pub struct InputArgs {
     /// prune partitions before listing; `floe subset` also keeps only the rows that pass every filter.
     #[arg(long = "filter", value_name = "COLUMN OP VALUE")]
     pub filters: Vec<String>,
+    /// UTC time window START..END of the `time` column (dates or date-times; either end may be left open).
+    #[arg(long, value_name = "START..END")]
+    pub time: Option<String>,
     /// ATL03 surface type for signal_conf_ph: land, ocean, sea-ice, land-ice, inland-water.
     #[arg(long, default_value = "land")]
     pub surface: String,
@@ -325,6 +325,15 @@ impl InputArgs {
         self.filters.iter().map(|f| crate::row_filter::RowFilter::parse(f)).collect()
     }
 
+    /// Every `--filter`, and `--time` as filters on the `time` column: what a load keeps.
+    pub fn load_filters(&self) -> anyhow::Result<Vec<crate::row_filter::RowFilter>> {
+        let mut filters = self.row_filters()?;
+        if let Some(text) = &self.time {
+            filters.extend(crate::row_filter::time_filters(text)?);
+        }
+        Ok(filters)
+    }
+
     pub fn dataset_options(&self) -> anyhow::Result<floe_io::DatasetOptions> {
         let lonlat_columns = match &self.lonlat {
             Some(text) => {
@@ -422,7 +431,7 @@ fn run_viewer(args: ViewArgs) -> anyhow::Result<()> {
         projection: args.projection.fixed(),
         track_key: crate::points::TrackKey { columns: args.track_key.clone() },
         profile: args.profile.clone(),
-        filters: args.input.row_filters()?,
+        filters: args.input.load_filters()?,
         aoi: match &args.aoi {
             Some(path) => {
                 let bytes =

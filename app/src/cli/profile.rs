@@ -77,7 +77,7 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<()> {
         let mut collected = CollectedPoints::default();
         let mut batches = Vec::new();
         let mut failure = None;
-        let load = crate::load::LoadOptions { track_key: track_key.clone(), filters: args.options.row_filters()? };
+        let load = crate::load::LoadOptions { track_key: track_key.clone(), filters: args.options.load_filters()? };
         runtime.block_on(run_load(dataset, read, load, parallelism(), progress, CancelToken::default(), |event| {
             match event {
                 LoadEvent::Opened { columns, .. } => collected.set_columns(columns),

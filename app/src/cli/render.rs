@@ -61,7 +61,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         runtime.block_on(run_load(
             dataset,
             read,
-            crate::load::LoadOptions { filters: args.options.row_filters()?, ..Default::default() },
+            crate::load::LoadOptions { filters: args.options.load_filters()?, ..Default::default() },
             parallelism(),
             progress,
             CancelToken::default(),

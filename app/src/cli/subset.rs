@@ -28,7 +28,7 @@ pub fn run(args: &SubsetArgs) -> anyhow::Result<()> {
         inputs: args.inputs.iter().map(|i| crate::load::Input::Named(i.clone())).collect(),
         aoi,
         beams: floe_io::icesat2::parse_beams(&args.beams).map_err(|e| anyhow::anyhow!("--beams: {e}"))?,
-        time: args.time.as_deref().map(TimeRange::parse).transpose()?,
+        time: args.input.time.as_deref().map(TimeRange::parse).transpose()?,
         drop_null: args.drop_null.clone(),
         columns: args.columns.clone(),
         dataset: args.input.dataset_options()?,
@@ -105,7 +105,7 @@ async fn why_empty(
         }
         return Ok(why);
     }
-    if let (Some(time), Some((first, last))) = (&args.time, time_span) {
+    if let (Some(time), Some((first, last))) = (&args.input.time, time_span) {
         let window = request.time.as_ref().map(|t| (t.start_ns, t.end_ns));
         if window.is_some_and(|(start, end)| last < start || first >= end) {
             return Ok(format!(
