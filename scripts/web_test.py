@@ -9,6 +9,7 @@
 - An AOI picked as .geojson limits loading to it; the QA panel checks the layer; "Export selection…" downloads the
   points inside as GeoParquet.
 - ?profile opens the along-track profile under the map and draws the track's points, on both backends.
+- ?filter= keeps exactly the rows that pass, on both backends.
 Prints 'N passed, N failed'."""
 import functools
 import http.server
@@ -400,6 +401,24 @@ def profile_cases():
     return results
 
 
+def filter_cases():
+    """?filter= drops rows before they are drawn, on both backends: covering.parquet's `value` is each row's number,
+    so `value < 5000` keeps exactly its first 5,000 points."""
+    results = []
+    for backend in PATHS:
+        flags, query, _ = PATHS[backend]
+        log, shot = browse(flags, f"{query}&filter=value%20%3C%205000&url=DATA/ok/covering.parquet",
+                           r"covering\.parquet: \d+ points loaded|cannot read")
+        got = loaded(log, "covering.parquet")
+        coloured = map_pixels(shot) if shot.exists() else 0
+        ok = got is not None and got[0] == 5000 and coloured >= 100
+        print(f"filter ({backend}): {got[0] if got else 'FAIL not loaded'} of 20000 points kept, {coloured} coloured pixels")
+        if not ok:
+            print(f"filter ({backend}): FAIL console: {log[-4:]}")
+        results.append(ok)
+    return results
+
+
 def main():
     passed = failed = 0
     for name in PATHS:
@@ -408,7 +427,7 @@ def main():
         else:
             failed += 1
     for ok in [*url_cases(), *format_cases(), *memory_budget_case(), *local_file_cases(), *aoi_export_qa_case(),
-               *polar_cases(), *profile_cases()]:
+               *polar_cases(), *profile_cases(), *filter_cases()]:
         passed += ok
         failed += not ok
     print(f"{passed} passed, {failed} failed")

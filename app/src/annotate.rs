@@ -217,6 +217,29 @@ pub fn map_legend(canvas: &mut Canvas, colormap: Colormap, title: &str, low: &st
     canvas.text(high, bar_x1 as f32, bar_y1 as f32 + 9.0, size - 1.0, INK, Anchor::Right);
 }
 
+/// A legend box for a class column in the bottom-right corner: the column's name, then a swatch and the name of
+/// each class. Drawn only when the canvas has room for it.
+pub fn class_legend(canvas: &mut Canvas, title: &str, entries: &[([u8; 4], String)]) {
+    let (width, height) = (i64::from(canvas.image.width), i64::from(canvas.image.height));
+    let size = 12.0;
+    let box_h = 30 + 17 * entries.len() as i64;
+    let text_w =
+        entries.iter().map(|(_, t)| Canvas::text_width(t, size)).fold(Canvas::text_width(title, size), f32::max);
+    let box_w = text_w.ceil() as i64 + 42;
+    if width < box_w + 20 || height < box_h + 20 {
+        return;
+    }
+    let (x0, y0, x1, y1) = (width - box_w - 10, height - box_h - 10, width - 10, height - 10);
+    canvas.fill_rect(x0, y0, x1, y1, [255, 255, 255, 225]);
+    canvas.stroke_rect(x0, y0, x1 - 1, y1 - 1, [160, 160, 160, 255]);
+    canvas.text(title, x0 as f32 + 10.0, y0 as f32 + 12.0, size, INK, Anchor::Left);
+    for (row, (colour, name)) in entries.iter().enumerate() {
+        let y = y0 + 30 + 17 * row as i64;
+        canvas.fill_rect(x0 + 10, y - 5, x0 + 22, y + 6, *colour);
+        canvas.text(name, x0 as f32 + 28.0, y as f32, size - 1.0, INK, Anchor::Left);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

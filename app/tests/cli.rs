@@ -596,3 +596,21 @@ fn filters_drop_rows_before_drawing() {
         "error: --filter `h_canopy ~ 3`: expected COLUMN OP VALUE",
     );
 }
+
+#[test]
+fn render_colours_a_class_column_by_class_with_a_named_legend() {
+    let dir = tempdir();
+    let png = dir.join("classes.png");
+    let out =
+        floe(&["render", "scene-small", "--color", "atl08_class", "--size", "700x450", "--out", png.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("atl08_class: classes 0 noise, 1 ground, 2 canopy, 3 top of canopy\n"), "{stdout}");
+    let (width, pixels) = read_png(&png);
+    let at = |x: usize, y: usize| -> [u8; 4] { pixels[(y * width + x) * 4..][..4].try_into().unwrap() };
+    // The legend box (bottom right): four rows 17 pixels apart from y = 342 + 30, each with its class's swatch.
+    for (row, colour) in floe_render::colormap::CLASS_COLOURS.iter().take(4).enumerate() {
+        let y = 342 + 30 + 17 * row;
+        assert!((500..700).any(|x| at(x, y) == *colour), "swatch of class {row} on row {y}");
+    }
+}

@@ -201,7 +201,7 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<()> {
     let mut headless = Headless::new().context("cannot render without a GPU adapter")?;
     let mut gpu_layers = Vec::new();
     let mut legend: Vec<(String, Option<[u8; 4]>)> = Vec::new();
-    let mut colour_bar = None;
+    let mut colour_key = None;
     for (index, (input, collected, profile)) in series.iter().enumerate() {
         let name = input.rsplit('/').next().unwrap_or(input).to_owned();
         let (style, colour_values): (LayerStyle, Option<(usize, &[f32])>) = if index == 0 {
@@ -226,19 +226,33 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<()> {
                 .flat_map(|c| values.and_then(|(_, v)| v.get(c.points.clone())).unwrap_or(&[]).iter().copied())
                 .collect();
             let column = colour_column.and_then(|c| collected.columns().get(c));
-            let value_range = match (range, column) {
-                (Some((lo, hi)), Some(column)) => (column.gpu_of(f64::from(lo)), column.gpu_of(f64::from(hi))),
+            // A class column without --range: a colour per class, listed by name.
+            let classes = column.filter(|_| range.is_none()).and_then(|c| crate::classes::classes_of(&c.name));
+            let value_range = match (range, column, classes) {
+                (_, _, Some(classes)) => classes.value_range(),
+                (Some((lo, hi)), Some(column), None) => (column.gpu_of(f64::from(lo)), column.gpu_of(f64::from(hi))),
                 _ => percentile_range(&track_values, 2.0, 98.0).unwrap_or((0.0, 1.0)),
             };
-            if let Some(column) = column {
-                colour_bar = Some((
+            colour_key = match (column, classes) {
+                (Some(column), Some(classes)) => Some(ColourKey::Classes(
+                    column.label(),
+                    crate::classes::class_names(&column.name)
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|(class, name)| (classes.colour(*class), format!("{class} {name}")))
+                        .collect(),
+                )),
+                (Some(column), None) => Some(ColourKey::Bar(
                     column.label(),
                     column.format(column.value_of(value_range.0)),
                     column.format(column.value_of(value_range.1)),
-                ));
-            }
-            legend.push((name, None));
-            (LayerStyle { colormap, value_range, point_size: args.point_size, ..LayerStyle::default() }, values)
+                )),
+                (None, _) => None,
+            };
+            legend.push((name, classes.map(|c| c.colour(c.first + 1))));
+            let style =
+                LayerStyle { colormap, value_range, point_size: args.point_size, classes, ..LayerStyle::default() };
+            (style, values)
         } else {
             let colour = OVERLAY_COLOURS[(index - 1) % OVERLAY_COLOURS.len()];
             legend.push((name, Some(colour)));
@@ -269,7 +283,7 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<()> {
     ];
     canvas.blit(&points, plot[0], plot[1]);
     draw_profile_axes(&mut canvas, plot, &camera, &x_labels, &y_labels);
-    draw_legend(&mut canvas, plot, &track, &legend, colormap, colour_bar.as_ref());
+    draw_legend(&mut canvas, plot, &track, &legend, colormap, colour_key.as_ref());
     // The grid under the points: lines drawn only where the plot is still paper.
     let mut grid = Canvas::new(size[0], size[1], PAPER);
     draw_profile_grid(&mut grid, plot, &camera, &x_labels, &y_labels);
@@ -308,14 +322,20 @@ fn describe_filters(beam: Option<&str>, pairs: &[(String, String)]) -> String {
     if parts.is_empty() { String::new() } else { format!(" {}", parts.join(" ")) }
 }
 
-/// The track's name, the colour bar of the coloured input and a swatch per overlaid input, right of the plot.
+/// How the first input's colours read: a colour bar (title, low end, high end) or named classes.
+enum ColourKey {
+    Bar(String, String, String),
+    Classes(String, Vec<([u8; 4], String)>),
+}
+
+/// The track's name, the colour key of the coloured input and a swatch per overlaid input, right of the plot.
 fn draw_legend(
     canvas: &mut Canvas,
     plot: [i64; 4],
     track: &str,
     legend: &[(String, Option<[u8; 4]>)],
     colormap: Colormap,
-    colour_bar: Option<&(String, String, String)>,
+    colour_key: Option<&ColourKey>,
 ) {
     canvas.text(&format!("track {track}"), plot[0] as f32, plot[1] as f32 - 15.0, 13.0, INK, Anchor::Left);
     let x = plot[2] + 12;
@@ -329,9 +349,21 @@ fn draw_legend(
         canvas.text(&short, x as f32 + 14.0, y as f32, 11.0, INK, Anchor::Left);
         y += 18;
     }
-    if let Some((title, low, high)) = colour_bar {
-        let top = y + 24;
-        let bottom = (plot[3] - 4).max(top + 40);
-        canvas.colour_bar(colormap, [x, top, x + 14, bottom], title, low, high, 11.0, false);
+    match colour_key {
+        Some(ColourKey::Bar(title, low, high)) => {
+            let top = y + 24;
+            let bottom = (plot[3] - 4).max(top + 40);
+            canvas.colour_bar(colormap, [x, top, x + 14, bottom], title, low, high, 11.0, false);
+        }
+        Some(ColourKey::Classes(title, entries)) => {
+            y += 12;
+            canvas.text(title, x as f32, y as f32, 11.0, INK, Anchor::Left);
+            for (colour, name) in entries {
+                y += 17;
+                canvas.fill_rect(x, y - 5, x + 10, y + 5, *colour);
+                canvas.text(name, x as f32 + 14.0, y as f32, 11.0, INK, Anchor::Left);
+            }
+        }
+        None => {}
     }
 }

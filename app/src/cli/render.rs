@@ -154,15 +154,26 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     }
     let mut gpu_layers = Vec::new();
     // The first coloured layer's column and range: the legend drawn into the image.
-    let mut legend: Option<(ValueColumn, (f64, f64))> = None;
+    let mut legend: Option<(ValueColumn, (f64, f64), Option<floe_render::colormap::Classes>)> = None;
     for layer in &layers {
         let values: Vec<f32> =
             layer.batches.iter().flat_map(|b| b.values.first().into_iter().flatten().copied()).collect();
-        let value_range = match (range, &layer.column) {
-            (Some((lo, hi)), Some(column)) => (column.gpu_of(f64::from(lo)), column.gpu_of(f64::from(hi))),
+        // A class column without --range: a colour per class (as in the viewer's legend).
+        let classes = match (range, &layer.column) {
+            (None, Some(column)) => crate::classes::classes_of(&column.name),
+            _ => None,
+        };
+        let value_range = match (range, &layer.column, classes) {
+            (_, _, Some(classes)) => classes.value_range(),
+            (Some((lo, hi)), Some(column), None) => (column.gpu_of(f64::from(lo)), column.gpu_of(f64::from(hi))),
             _ => percentile_range(&values, 2.0, 98.0).unwrap_or((0.0, 1.0)),
         };
-        if let Some(column) = &layer.column {
+        let names =
+            layer.column.as_ref().filter(|_| classes.is_some()).and_then(|c| crate::classes::class_names(&c.name));
+        if let (Some(column), Some(names)) = (&layer.column, names) {
+            let listed: Vec<String> = names.iter().map(|(class, name)| format!("{class} {name}")).collect();
+            println!("{}: classes {}", column.label(), listed.join(", "));
+        } else if let Some(column) = &layer.column {
             warn_if_constant(column, &values, &options);
             println!(
                 "{}: {} from {} to {} ({colormap})",
@@ -175,9 +186,9 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         if legend.is_none()
             && let Some(column) = &layer.column
         {
-            legend = Some((column.clone(), (column.value_of(value_range.0), column.value_of(value_range.1))));
+            legend = Some((column.clone(), (column.value_of(value_range.0), column.value_of(value_range.1)), classes));
         }
-        let style = LayerStyle { colormap, value_range, point_size: args.point_size, ..LayerStyle::default() };
+        let style = LayerStyle { colormap, value_range, point_size: args.point_size, classes, ..LayerStyle::default() };
         let mut gpu = headless.renderer.create_layer(&headless.device, &headless.queue, style);
         for batch in &layer.batches {
             for (chunk, points) in batch.chunks.iter().zip(&batch.chunk_ranges) {
@@ -195,10 +206,20 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
     let line_refs: Vec<_> = lines.iter().collect();
     let image = headless.render(&camera, background, &line_refs, &refs)?;
     let mut canvas = crate::annotate::Canvas { image };
-    if !args.no_legend
-        && let Some((column, (lo, hi))) = legend
-    {
-        crate::annotate::map_legend(&mut canvas, colormap, &column.label(), &column.format(lo), &column.format(hi));
+    match legend {
+        _ if args.no_legend => {}
+        Some((column, _, Some(classes))) => {
+            let entries: Vec<([u8; 4], String)> = crate::classes::class_names(&column.name)
+                .unwrap_or_default()
+                .iter()
+                .map(|(class, name)| (classes.colour(*class), format!("{class} {name}")))
+                .collect();
+            crate::annotate::class_legend(&mut canvas, &column.label(), &entries);
+        }
+        Some((column, (lo, hi), None)) => {
+            crate::annotate::map_legend(&mut canvas, colormap, &column.label(), &column.format(lo), &column.format(hi));
+        }
+        None => {}
     }
     let image = canvas.image;
     let png = image.to_png().with_context(|| format!("{}: cannot encode the PNG", args.out.display()))?;
