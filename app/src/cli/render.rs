@@ -171,6 +171,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
         let names =
             layer.column.as_ref().filter(|_| classes.is_some()).and_then(|c| crate::classes::class_names(&c.name));
         if let (Some(column), Some(names)) = (&layer.column, names) {
+            warn_if_constant(column, &values, &options);
             let listed: Vec<String> = names.iter().map(|(class, name)| format!("{class} {name}")).collect();
             println!("{}: classes {}", column.label(), listed.join(", "));
         } else if let Some(column) = &layer.column {
