@@ -591,3 +591,41 @@ fn a_class_column_gets_a_categorical_legend_whose_entries_hide_classes() {
     let drawn = image.enumerate_pixels().filter(|(x, y, p)| in_map(*x, *y) && p.0 != floe::style::SEA).count();
     assert_eq!(drawn, 0, "every class hidden: nothing drawn");
 }
+
+#[test]
+fn the_filters_section_adds_and_removes_row_filters() {
+    let batch = floe_io::sample::sample_batch();
+    let h = batch.column_by_name("h_canopy").unwrap().as_any().downcast_ref::<arrow_array::Float32Array>().unwrap();
+    let expected = h.iter().filter(|v| v.is_some_and(|v| v > 20.0)).count() as u64;
+    let mut harness =
+        loaded_viewer(AppOptions { tiles: false, inputs: vec!["sample".into()], ..AppOptions::default() });
+    let all = harness.state().layers[0].rows_loaded;
+    harness.get_by_label("Filters").click();
+    harness.run_steps(2);
+    // A text that is no filter is refused, with the syntax.
+    let text_box = harness.get_by_role(egui::accesskit::Role::TextInput);
+    text_box.focus();
+    text_box.type_text("h_canopy ~ 20");
+    harness.run_steps(2);
+    harness.get_by_label("Apply").click();
+    harness.run_steps(2);
+    assert!(harness.state().filters().is_empty());
+    let text_box = harness.get_by_role(egui::accesskit::Role::TextInput);
+    text_box.focus();
+    for _ in 0.."h_canopy ~ 20".len() {
+        harness.key_press(egui::Key::Backspace);
+    }
+    harness.get_by_role(egui::accesskit::Role::TextInput).type_text("h_canopy > 20");
+    harness.run_steps(2);
+    harness.get_by_label("Apply").click();
+    harness.run_steps(2);
+    wait_loaded(&mut harness);
+    assert_eq!(harness.state().filters().len(), 1);
+    assert_eq!(harness.state().layers[0].rows_loaded, expected, "only the rows that pass");
+    harness.get_by_label("h_canopy > 20");
+    harness.get_by_label("Remove filter").click();
+    harness.run_steps(2);
+    wait_loaded(&mut harness);
+    assert!(harness.state().filters().is_empty());
+    assert_eq!(harness.state().layers[0].rows_loaded, all, "every row again");
+}

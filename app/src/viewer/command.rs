@@ -77,4 +77,6 @@ pub enum Command {
     DismissNotice(usize),
     /// Open or close the profile panel.
     ToggleProfile,
+    /// Load every layer again through these row filters.
+    SetFilters(Vec<crate::row_filter::RowFilter>),
 }

@@ -8,6 +8,7 @@
 
 mod aoi_draw;
 mod command;
+mod filters_panel;
 mod gpu;
 mod layer;
 mod map_view;
@@ -126,6 +127,7 @@ pub struct FloeApp {
     map: MapView,
     pub aoi_drawing: aoi_draw::AoiDrawing,
     qa: qa_panel::QaPanel,
+    filters: filters_panel::FiltersPanel,
     open_url: open_url::OpenUrlWindow,
     /// The point the user last clicked, and the window that lists it.
     pick: pick::PickWindow,
@@ -166,6 +168,7 @@ impl FloeApp {
             map,
             aoi_drawing: aoi_draw::AoiDrawing::default(),
             qa: qa_panel::QaPanel::default(),
+            filters: filters_panel::FiltersPanel::default(),
             open_url: open_url::OpenUrlWindow::default(),
             pick: pick::PickWindow::default(),
             profile: ProfilePanel::default(),
@@ -274,6 +277,22 @@ impl FloeApp {
     /// Sets (or clears) the area of interest and reloads every layer through it.
     pub fn set_aoi(&mut self, aoi: Option<Arc<floe_io::aoi::Aoi>>, ctx: &egui::Context) {
         self.options.aoi = aoi;
+        self.reload(ctx);
+    }
+
+    /// Sets the row filters and reloads every layer through them.
+    pub fn set_filters(&mut self, filters: Vec<crate::row_filter::RowFilter>, ctx: &egui::Context) {
+        self.options.filters = filters;
+        self.reload(ctx);
+    }
+
+    /// The row filters in force.
+    pub fn filters(&self) -> &[crate::row_filter::RowFilter] {
+        &self.options.filters
+    }
+
+    /// Loads every layer again (through a new AOI or new filters), keeping what the user chose for each.
+    fn reload(&mut self, ctx: &egui::Context) {
         let reloads: Vec<(Input, layer::LayerChoices)> =
             self.layers.iter().map(|l| (l.input.clone(), l.choices())).collect();
         let selected = self.selected;
@@ -447,6 +466,7 @@ impl FloeApp {
                 self.set_projection(projection);
             }
             Command::ToggleProfile => self.profile.open = !self.profile.open,
+            Command::SetFilters(filters) => self.set_filters(filters, ctx),
             Command::DismissNotice(index) => {
                 if index < self.notices.len() {
                     self.notices.remove(index);
@@ -562,6 +582,9 @@ impl FloeApp {
                 if let Some(layer) = self.layers.get(selected) {
                     self.qa.ui(ui, layer, selected, commands);
                 }
+                // After QA: the browser tests click the sections above at fixed places.
+                ui.separator();
+                self.filters.panel_ui(ui, &self.options.filters, commands);
             });
         });
     }
