@@ -142,8 +142,10 @@ pub async fn run_load(
             read_names.push(extra);
         }
     }
+    // Numeric filters prune row groups by their statistics before any page is fetched.
+    let value_ranges = crate::row_filter::value_ranges(&load.filters);
     let ingest = Ingest::new(value_columns(&dataset, &names), load.track_key, load.filters);
-    let read = ReadOptions { columns: floe_io::ColumnSelection::Named(read_names), ..read };
+    let read = ReadOptions { columns: floe_io::ColumnSelection::Named(read_names), value_ranges, ..read };
     let worker_ingest = ingest.clone();
     let prepare = Arc::new(move |batch: PointBatch| worker_ingest.prepare(&batch));
     let mut stream = match dataset.stream_map(&read, parallelism, Arc::clone(&progress), cancel, prepare) {

@@ -167,6 +167,28 @@ impl RowFilter {
     }
 }
 
+/// The value ranges numeric filters allow, for pruning Parquet row groups by their statistics (`!=` prunes nothing;
+/// filters on text or time columns have no numeric values and prune nothing either).
+pub fn value_ranges(filters: &[RowFilter]) -> Vec<floe_io::ValueRange> {
+    filters
+        .iter()
+        .filter_map(|filter| {
+            let values: Vec<f64> =
+                filter.values.iter().map(|v| v.parse::<f64>().ok().filter(|x| x.is_finite())).collect::<Option<_>>()?;
+            let (min, max) = match filter.op {
+                FilterOp::Gt | FilterOp::Ge => (*values.first()?, f64::INFINITY),
+                FilterOp::Lt | FilterOp::Le => (f64::NEG_INFINITY, *values.first()?),
+                FilterOp::Eq => (*values.first()?, *values.first()?),
+                FilterOp::In => {
+                    values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)))
+                }
+                FilterOp::Ne => return None,
+            };
+            Some(floe_io::ValueRange { column: filter.column.clone(), min, max })
+        })
+        .collect()
+}
+
 /// `--time START..END` (`?time=` in the browser) as filters on the `time` column: `time >= START`, `time < END`.
 pub fn time_filters(text: &str) -> anyhow::Result<Vec<RowFilter>> {
     // Checked as a whole first: dates, order, an open end.

@@ -134,7 +134,13 @@ pub async fn run(
                 ColumnSelection::Named(names)
             }
         };
-        let mut read = ReadOptions { columns, beams: request.beams.clone(), ..ReadOptions::default() };
+        let mut read = ReadOptions {
+            columns,
+            beams: request.beams.clone(),
+            // Numeric filters prune row groups by their statistics; the rows read are filtered below.
+            value_ranges: crate::row_filter::value_ranges(&request.filters),
+            ..ReadOptions::default()
+        };
         if let Some(aoi) = &request.aoi {
             read = read.with_aoi(Arc::clone(aoi));
         }

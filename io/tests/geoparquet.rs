@@ -252,3 +252,34 @@ async fn rows_name_each_point_in_its_file_through_pruning() {
     let error = pruned.dataset.files[0].file.read_row(20_000).await.unwrap_err().to_string();
     assert!(error.contains("row 20000") && error.contains("no such row: the file has 20000 rows"), "{error}");
 }
+
+#[tokio::test]
+async fn value_ranges_prune_row_groups_by_their_statistics() {
+    // covering.parquet's `value` is the row number: 20 row groups of 1,000 with min/max statistics.
+    let fx = fixtures();
+    let ranges = vec![floe_io::ValueRange { column: "value".into(), min: 4_500.0, max: 5_999.0 }];
+    let read = ReadOptions { value_ranges: ranges, ..ReadOptions::default() };
+    let pruned =
+        read_all(fx.join("covering.parquet").to_str().unwrap(), &DatasetOptions::default(), &read).await.unwrap();
+    // Only row groups 4 and 5 can hold values 4,500–5,999: 2,000 rows read (the rows themselves are not filtered).
+    assert_eq!(pruned.progress.rows_total, 2000);
+    assert_eq!(pruned.rows(), 2000);
+    let values = pruned.values("value");
+    assert_eq!(values.first(), Some(&Some(4000.0)));
+    assert_eq!(values.last(), Some(&Some(5999.0)));
+    // A range no row group holds reads nothing; an open end prunes one side only.
+    let none = ReadOptions {
+        value_ranges: vec![floe_io::ValueRange { column: "value".into(), min: 1e9, max: f64::INFINITY }],
+        ..ReadOptions::default()
+    };
+    let empty =
+        read_all(fx.join("covering.parquet").to_str().unwrap(), &DatasetOptions::default(), &none).await.unwrap();
+    assert_eq!(empty.rows(), 0);
+    let open = ReadOptions {
+        value_ranges: vec![floe_io::ValueRange { column: "value".into(), min: f64::NEG_INFINITY, max: 999.0 }],
+        ..ReadOptions::default()
+    };
+    let first =
+        read_all(fx.join("covering.parquet").to_str().unwrap(), &DatasetOptions::default(), &open).await.unwrap();
+    assert_eq!(first.progress.rows_total, 1000);
+}

@@ -89,6 +89,17 @@ pub struct ReadOptions {
     pub beams: Vec<String>,
     /// Rows per emitted batch.
     pub batch_rows: usize,
+    /// Only rows whose column values can lie in these ranges are wanted: a row group whose statistics say its
+    /// values all lie outside one is never fetched. Pruning only: the rows read are not filtered here.
+    pub value_ranges: Vec<ValueRange>,
+}
+
+/// A closed range of a numeric column's values (an open end is infinite), for pruning row groups.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValueRange {
+    pub column: String,
+    pub min: f64,
+    pub max: f64,
 }
 
 impl ReadOptions {
@@ -104,7 +115,14 @@ impl ReadOptions {
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        Self { columns: ColumnSelection::AllNumeric, bbox: None, aoi: None, beams: Vec::new(), batch_rows: 64 * 1024 }
+        Self {
+            columns: ColumnSelection::AllNumeric,
+            bbox: None,
+            aoi: None,
+            beams: Vec::new(),
+            batch_rows: 64 * 1024,
+            value_ranges: Vec::new(),
+        }
     }
 }
 
@@ -337,6 +355,33 @@ impl GeoParquetFile {
         Some(LonLatBox::new(stat(&xmin, false)?, stat(&ymin, false)?, stat(&xmax, true)?, stat(&ymax, true)?))
     }
 
+    /// The smallest and largest value of a top-level numeric column in one row group, from its statistics.
+    fn row_group_value_bounds(&self, row_group: usize, column: &str) -> Option<(f64, f64)> {
+        let rg = self.parquet_metadata().row_groups().get(row_group)?;
+        let descr = rg.schema_descr();
+        let leaf = (0..descr.num_columns()).find(|&i| descr.column(i).path().parts() == [column.to_owned()])?;
+        // Unsigned integers are stored in signed physical types (their statistics ordered as unsigned).
+        use parquet::basic::ConvertedType;
+        let unsigned = matches!(
+            descr.column(leaf).converted_type(),
+            ConvertedType::UINT_8 | ConvertedType::UINT_16 | ConvertedType::UINT_32 | ConvertedType::UINT_64
+        );
+        match rg.column(leaf).statistics()? {
+            Statistics::Double(s) => Some((*s.min_opt()?, *s.max_opt()?)),
+            Statistics::Float(s) => Some((f64::from(*s.min_opt()?), f64::from(*s.max_opt()?))),
+            Statistics::Int32(s) if unsigned => {
+                Some((f64::from(*s.min_opt()? as u32), f64::from(*s.max_opt()? as u32)))
+            }
+            Statistics::Int32(s) => Some((f64::from(*s.min_opt()?), f64::from(*s.max_opt()?))),
+            // Only where exact: beyond 2^53 a 64-bit integer may round.
+            Statistics::Int64(s) if !unsigned => {
+                let (lo, hi) = (*s.min_opt()?, *s.max_opt()?);
+                (lo.unsigned_abs() < 1 << 53 && hi.unsigned_abs() < 1 << 53).then_some((lo as f64, hi as f64))
+            }
+            _ => None,
+        }
+    }
+
     /// Leaf paths whose statistics bound the geometry: xmin, ymin, xmax, ymax.
     fn bbox_leaf_paths(&self) -> Option<[Vec<String>; 4]> {
         if let Some(c) = self.geo.as_ref().and_then(|g| g.primary.covering.as_ref()) {
@@ -380,6 +425,12 @@ impl GeoParquetFile {
             .filter(|&rg| match (options.bbox, self.row_group_bbox(rg)) {
                 (Some(query), Some(rg_box)) => query.intersects(&rg_box),
                 _ => true,
+            })
+            .filter(|&rg| {
+                options.value_ranges.iter().all(|range| match self.row_group_value_bounds(rg, &range.column) {
+                    Some((lo, hi)) => hi >= range.min && lo <= range.max,
+                    None => true,
+                })
             })
             .collect();
         let mut rows = 0u64;
