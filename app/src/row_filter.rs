@@ -5,6 +5,7 @@
 use arrow_array::cast::AsArray;
 use arrow_array::{ArrayRef, BooleanArray, RecordBatch};
 use arrow_schema::{DataType, TimeUnit};
+use floe_io::CompareOp;
 
 /// How a row's value is compared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,35 +47,31 @@ impl RowFilter {
             }
             return Ok(Self { column: column.trim().to_owned(), op: FilterOp::In, values, text: text.to_owned() });
         }
-        const OPS: &[(&str, FilterOp)] = &[
-            (">=", FilterOp::Ge),
-            ("<=", FilterOp::Le),
-            ("!=", FilterOp::Ne),
-            ("==", FilterOp::Eq),
-            ("=", FilterOp::Eq),
-            (">", FilterOp::Gt),
-            ("<", FilterOp::Lt),
-        ];
-        for (symbol, op) in OPS {
-            if let Some((column, value)) = text.split_once(symbol) {
-                let (column, value) = (column.trim(), value.trim());
-                if column.is_empty() || value.is_empty() {
-                    break;
-                }
-                return Ok(Self {
-                    column: column.to_owned(),
-                    op: *op,
-                    values: vec![value.to_owned()],
-                    text: text.to_owned(),
-                });
-            }
-        }
-        Err(invalid())
+        // Comparisons read as hive partition filters do: one syntax for both.
+        let comparison = floe_io::PartitionFilter::parse(text).map_err(|_| invalid())?;
+        let op = match comparison.op {
+            CompareOp::Eq => FilterOp::Eq,
+            CompareOp::Ne => FilterOp::Ne,
+            CompareOp::Lt => FilterOp::Lt,
+            CompareOp::Le => FilterOp::Le,
+            CompareOp::Gt => FilterOp::Gt,
+            CompareOp::Ge => FilterOp::Ge,
+        };
+        Ok(Self { column: comparison.key, op, values: vec![comparison.value], text: text.to_owned() })
     }
 
-    /// Whether the filter is also a hive partition filter (every comparison but `in`).
-    pub fn is_comparison(&self) -> bool {
-        self.op != FilterOp::In
+    /// The filter as a hive partition filter: every comparison (an `in` list filters rows only).
+    pub fn partition_filter(&self) -> Option<floe_io::PartitionFilter> {
+        let op = match self.op {
+            FilterOp::Eq => CompareOp::Eq,
+            FilterOp::Ne => CompareOp::Ne,
+            FilterOp::Lt => CompareOp::Lt,
+            FilterOp::Le => CompareOp::Le,
+            FilterOp::Gt => CompareOp::Gt,
+            FilterOp::Ge => CompareOp::Ge,
+            FilterOp::In => return None,
+        };
+        Some(floe_io::PartitionFilter { key: self.column.clone(), op, value: self.values.first()?.clone() })
     }
 
     /// The rows of `batch` the filter keeps (nulls never pass). `location` names the input in errors.

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use arrow_array::Array as _;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, Float64Type};
-use common::{click_at, lonlat_under};
+use common::{click_at, lonlat_under, wait_notice};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use floe::profile::TrackPoints;
@@ -29,6 +29,23 @@ fn triangle(i: usize) -> f64 {
     100.0 + 0.2 * (if i < 500 { i } else { 1000 - i }) as f64
 }
 
+/// The viewer (1100×800) with `options`, stepped until its `layers` layers have loaded, plus a few frames.
+fn viewer_with(options: AppOptions, layers: usize) -> Harness<'static, FloeApp> {
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1100.0, 800.0))
+        .wgpu()
+        .build_eframe(|cc| FloeApp::new(cc, options).unwrap());
+    for _ in 0..1000 {
+        harness.step();
+        if harness.state().layers.len() == layers && harness.state().layers.iter().all(|l| !l.is_loading()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    harness.run_steps(4);
+    harness
+}
+
 /// The viewer on photons and segments with the profile open, every layer loaded and drawn.
 fn profile_viewer() -> Harness<'static, FloeApp> {
     let options = AppOptions {
@@ -37,19 +54,7 @@ fn profile_viewer() -> Harness<'static, FloeApp> {
         profile: Some(String::new()),
         ..AppOptions::default()
     };
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1100.0, 800.0))
-        .wgpu()
-        .build_eframe(|cc| FloeApp::new(cc, options).unwrap());
-    for _ in 0..500 {
-        harness.step();
-        if harness.state().layers.len() == 2 && harness.state().layers.iter().all(|l| !l.is_loading()) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    harness.run_steps(4);
-    harness
+    viewer_with(options, 2)
 }
 
 /// The photon layer's point with this x_atc.
@@ -235,13 +240,7 @@ fn a_brushed_rectangle_highlights_the_map_and_exports_exactly_its_rows() {
     let path = std::env::temp_dir().join(format!("floe-brush-export-{}.parquet", std::process::id()));
     let ctx = harness.ctx.clone();
     harness.state_mut().export_selection(path.clone(), None, &ctx);
-    for _ in 0..500 {
-        harness.step();
-        if harness.state().notices.iter().any(|n| n.text.starts_with("Export")) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    wait_notice(&mut harness, "Export");
     let expected = photons.len() + segments.len();
     let notice = format!("Exported {expected} rows to {}", path.display());
     assert_eq!(harness.state().notices, vec![floe::viewer::Notice::info(notice)]);
@@ -286,18 +285,7 @@ fn keys_step_through_the_tracks_and_the_panel_detaches() {
 
 #[test]
 fn the_default_scene_opens_with_its_profile() {
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1100.0, 800.0))
-        .wgpu()
-        .build_eframe(|cc| FloeApp::new(cc, AppOptions { tiles: false, ..AppOptions::default() }).unwrap());
-    for _ in 0..1000 {
-        harness.step();
-        if harness.state().layers.len() == 2 && harness.state().layers.iter().all(|l| !l.is_loading()) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    harness.run_steps(4);
+    let mut harness = viewer_with(AppOptions { tiles: false, ..AppOptions::default() }, 2);
     let names: Vec<&str> = harness.state().layers.iter().map(|l| l.name.as_str()).collect();
     assert_eq!(names, ["synthetic ATL03 photons", "synthetic ATL06 segments"]);
     let photons = &harness.state().layers[0];
@@ -321,18 +309,7 @@ fn the_small_scene_overlays_segments_on_photons() {
         profile: Some("rgt 245 · cycle 14 · gt1r".into()),
         ..AppOptions::default()
     };
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1100.0, 800.0))
-        .wgpu()
-        .build_eframe(|cc| FloeApp::new(cc, options).unwrap());
-    for _ in 0..500 {
-        harness.step();
-        if harness.state().layers.len() == 2 && harness.state().layers.iter().all(|l| !l.is_loading()) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    harness.run_steps(4);
+    let mut harness = viewer_with(options, 2);
     harness.render().expect("render");
     let series = &harness.state().profile.series;
     assert_eq!(series.len(), 2, "photons and segments of gt1r");
@@ -340,18 +317,6 @@ fn the_small_scene_overlays_segments_on_photons() {
     // x_atc of both layers: the pass starts at 7,090 km.
     let (min, max) = series[1].1.bounds.unwrap();
     assert_eq!((min[0], max[0]), (7_090_010.0, 7_094_990.0));
-}
-
-/// Steps until a notice starting with `prefix` shows.
-fn wait_notice(harness: &mut Harness<'static, FloeApp>, prefix: &str) -> floe::viewer::Notice {
-    for _ in 0..300 {
-        harness.step();
-        if let Some(notice) = harness.state().notices.iter().find(|n| n.text.starts_with(prefix)) {
-            return notice.clone();
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    panic!("no notice `{prefix}…`: {:?}", harness.state().notices);
 }
 
 #[test]
@@ -411,18 +376,7 @@ fn picking_a_granule_segment_reads_its_row_from_the_file() {
         profile: Some("rgt 611 · cycle 16 · gt1l".into()),
         ..AppOptions::default()
     };
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1100.0, 800.0))
-        .wgpu()
-        .build_eframe(|cc| FloeApp::new(cc, options).unwrap());
-    for _ in 0..500 {
-        harness.step();
-        if harness.state().layers.first().is_some_and(|l| !l.is_loading()) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    harness.run_steps(4);
+    let mut harness = viewer_with(options, 1);
     harness.render().expect("render");
     // A segment of gt1l in the profile: the first from the 100th on with a height (fill values are nulls).
     let (point, at) = {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{click_at, loaded_viewer, lonlat_under, wait_loaded};
+use common::{click_at, loaded_viewer, lonlat_under, wait_loaded, wait_notice};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use floe::viewer::{AppOptions, FloeApp};
@@ -144,13 +144,7 @@ fn aoi_limits_loading_to_its_polygon() {
     let path = std::env::temp_dir().join(format!("floe-export-{}.parquet", std::process::id()));
     let ctx = harness.ctx.clone();
     harness.state_mut().export_selection(path.clone(), None, &ctx);
-    for _ in 0..500 {
-        harness.step();
-        if harness.state().notices.iter().any(|n| n.text.starts_with("Export")) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    wait_notice(&mut harness, "Export");
     let expected_notice = format!("Exported {expected} rows to {}", path.display());
     assert_eq!(harness.state().notices, vec![floe::viewer::Notice::info(expected_notice)]);
     let file = std::fs::File::open(&path).unwrap();
@@ -365,13 +359,7 @@ fn the_save_window_refuses_inputs_and_shows_problems_in_the_window() {
     harness.get_by_label("Save").click();
     harness.run_steps(2);
     harness.get_by_label("Replace").click();
-    for _ in 0..500 {
-        harness.step();
-        if harness.state().notices.iter().any(|n| n.text.starts_with("Export")) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    wait_notice(&mut harness, "Export");
     assert!(harness.state().save_dialog.is_none(), "the window closes once the path is taken");
     assert_eq!(
         harness.state().notices,
@@ -535,13 +523,7 @@ fn filters_limit_what_loads_and_what_exports() {
     let path = std::env::temp_dir().join(format!("floe-filtered-export-{}.parquet", std::process::id()));
     let ctx = harness.ctx.clone();
     harness.state_mut().export_selection(path.clone(), None, &ctx);
-    for _ in 0..500 {
-        harness.step();
-        if harness.state().notices.iter().any(|n| n.text.starts_with("Export")) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    wait_notice(&mut harness, "Export");
     let notice = format!("Exported {expected} rows to {}", path.display());
     assert_eq!(harness.state().notices, vec![floe::viewer::Notice::info(notice)]);
     std::fs::remove_file(&path).ok();

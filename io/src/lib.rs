@@ -31,7 +31,7 @@ pub use atomic_file::{write_bytes_atomically, write_file_atomically};
 pub use batch::PointBatch;
 pub use error::{IoError, Result};
 pub use geoparquet::hive::{DatasetOptions, HiveDataset};
-pub use geoparquet::partition::PartitionFilter;
+pub use geoparquet::partition::{CompareOp, PartitionFilter};
 pub use geoparquet::{ColumnSelection, GeoParquetFile, GeometrySource, OpenOptions, ReadOptions, ValueRange};
 pub use lonlat_box::LonLatBox;
 pub use point_source::PointSource;

@@ -345,12 +345,8 @@ impl InputArgs {
             None => None,
         };
         // Every comparison may be on a partition key (the listing ignores the others); `in` lists filter rows only.
-        let partition_filters = self
-            .row_filters()?
-            .iter()
-            .filter(|f| f.is_comparison())
-            .map(|f| floe_io::PartitionFilter::parse(&f.text))
-            .collect::<Result<Vec<_>, _>>()?;
+        let partition_filters =
+            self.row_filters()?.iter().filter_map(crate::row_filter::RowFilter::partition_filter).collect();
         let surface = parse_surface(&self.surface)?;
         Ok(floe_io::DatasetOptions { open: floe_io::OpenOptions { lonlat_columns }, partition_filters, surface })
     }

@@ -458,6 +458,11 @@ impl Layer {
         Some((source, row))
     }
 
+    /// The track of loaded point `point`.
+    pub fn point_track(&self, point: usize) -> Option<&str> {
+        self.chunk_track(self.chunk_of_point(point)?)
+    }
+
     /// The beam name of loaded point `point` (granules and the scene).
     pub fn point_beam(&self, point: usize) -> Option<&str> {
         let beam = self.chunk_beams.get(self.chunk_of_point(point)?).copied().flatten()?;

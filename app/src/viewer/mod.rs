@@ -740,10 +740,10 @@ impl eframe::App for FloeApp {
             self.profile.linked = match (self.profile.open, output.hover_world) {
                 (true, Some(world)) => {
                     let radius = pick::PICK_RADIUS_POINTS * output.world_per_point;
-                    pick::pick(&self.layers, world, radius).and_then(|picked| {
-                        let layer = self.layers.iter().find(|l| l.id == picked.layer_id)?;
-                        let track = layer.chunk_track(layer.chunk_of_point(picked.point)?)?;
-                        (Some(track) == self.profile.track.as_deref()).then_some((picked.layer_id, picked.point))
+                    pick::nearest(&self.layers, world, radius).and_then(|(layer, point)| {
+                        let on_track =
+                            layer.point_track(point).is_some_and(|t| Some(t) == self.profile.track.as_deref());
+                        on_track.then_some((layer.id, point))
                     })
                 }
                 _ => None,
@@ -755,7 +755,7 @@ impl eframe::App for FloeApp {
                 // Clicking a track opens its profile.
                 let track = self.pick.picked.as_ref().and_then(|picked| {
                     let layer = self.layers.iter().find(|l| l.id == picked.layer_id)?;
-                    layer.chunk_track(layer.chunk_of_point(picked.point)?).map(str::to_owned)
+                    layer.point_track(picked.point).map(str::to_owned)
                 });
                 if let Some(track) = track {
                     self.profile.open_track(&track);

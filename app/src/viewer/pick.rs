@@ -25,6 +25,11 @@ pub struct PickedPoint {
 /// The nearest shown point to `world` within `radius` (world units), over every layer; later layers are drawn on
 /// top and win ties.
 pub fn pick(layers: &[Layer], world: [f64; 2], radius: f64) -> Option<PickedPoint> {
+    nearest(layers, world, radius).map(|(layer, point)| picked_point(layer, point))
+}
+
+/// The layer and point [`pick`] picks, without reading anything of it (the hover runs this every frame).
+pub fn nearest(layers: &[Layer], world: [f64; 2], radius: f64) -> Option<(&Layer, usize)> {
     let mut best: Option<(&Layer, usize, f64)> = None;
     for layer in layers {
         if let Some((point, distance)) = layer.nearest(world, radius)
@@ -33,7 +38,7 @@ pub fn pick(layers: &[Layer], world: [f64; 2], radius: f64) -> Option<PickedPoin
             best = Some((layer, point, distance));
         }
     }
-    best.map(|(layer, point, _)| picked_point(layer, point))
+    best.map(|(layer, point, _)| (layer, point))
 }
 
 /// What the *Point* window shows of loaded point `point` of `layer`.

@@ -50,3 +50,15 @@ pub fn click_at(harness: &mut Harness<'static, FloeApp>, pos: egui::Pos2) {
         harness.step();
     }
 }
+
+/// Steps until a notice starting with `prefix` shows (an export or a save finishing in the background); returns it.
+pub fn wait_notice(harness: &mut Harness<'static, FloeApp>, prefix: &str) -> floe::viewer::Notice {
+    for _ in 0..500 {
+        harness.step();
+        if let Some(notice) = harness.state().notices.iter().find(|n| n.text.starts_with(prefix)) {
+            return notice.clone();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("no notice `{prefix}…`: {:?}", harness.state().notices);
+}
