@@ -8,6 +8,7 @@
 pub mod camera;
 pub mod chunks;
 pub mod colormap;
+pub mod filter;
 pub mod headless;
 pub mod image;
 pub mod profile;
@@ -17,6 +18,7 @@ pub mod scatter;
 pub use camera::{Camera, View, lonlat_from_world, world_from_lonlat};
 pub use chunks::{PointChunk, chunk_world_points};
 pub use colormap::Colormap;
+pub use filter::{CodeSet, FILTER_SLOTS, LayerFilters, SlotFilter};
 pub use headless::{Headless, RenderError, TARGET_FORMAT};
 pub use image::RgbaImage;
 pub use profile::ProfileCamera;

@@ -1,6 +1,6 @@
 //! The GPU scatterplot: one pipeline, per-layer style (uniform + LUT texture), per-chunk buffers.
 //!
-//! Positions upload once per chunk. Style changes write a 64-byte uniform and, for a new colormap, a
+//! Positions upload once per chunk. Style and filter changes write a uniform and, for a new colormap, a
 //! 256-texel texture. A new colour column writes one f32 per point. Each frame writes one f64→f32 delta per
 //! visible chunk: camera moves cost O(chunks).
 
@@ -10,6 +10,7 @@ use wgpu::util::DeviceExt;
 use crate::camera::View;
 use crate::chunks::PointChunk;
 use crate::colormap::{Classes, Colormap};
+use crate::filter::{FILTER_SLOTS, LayerFilters, SET_WORDS, SlotUniform};
 
 /// Dynamic uniform offsets must be multiples of this (the WebGPU/WebGL2 maximum of the alignment limit).
 const CHUNK_UNIFORM_STRIDE: u64 = 256;
@@ -56,6 +57,7 @@ struct LayerUniform {
     nodata_mode: u32,
     _pad: [u32; 3],
     nodata_color: [f32; 4],
+    slots: [SlotUniform; FILTER_SLOTS],
 }
 
 #[repr(C)]
@@ -80,6 +82,8 @@ struct GpuChunk {
     count: u32,
     positions: wgpu::Buffer,
     values: wgpu::Buffer,
+    /// One f32 per point for each filter slot that has been given values.
+    filter_values: [Option<wgpu::Buffer>; FILTER_SLOTS],
     visible: bool,
 }
 
@@ -89,6 +93,10 @@ pub struct UploadStats {
     pub position_bytes: u64,
     pub value_bytes: u64,
     pub lut_uploads: u64,
+    /// Filter attributes (one f32 per point per filtered column, written once per column).
+    pub filter_bytes: u64,
+    /// Set-texture rows written (a filter's set of codes changed).
+    pub set_uploads: u64,
 }
 
 /// One point layer on the GPU.
@@ -98,6 +106,8 @@ pub struct GpuLayer {
     lut: wgpu::Texture,
     bind_group: wgpu::BindGroup,
     style: LayerStyle,
+    sets: wgpu::Texture,
+    filters: LayerFilters,
     /// What the LUT texture holds.
     lut_colormap: Option<(Colormap, Option<Classes>)>,
     pub uploads: UploadStats,
@@ -147,6 +157,7 @@ impl GpuLayer {
             count: chunk.len() as u32,
             positions,
             values: value_buffer,
+            filter_values: Default::default(),
             visible: true,
         });
     }
@@ -157,6 +168,49 @@ impl GpuLayer {
             queue.write_buffer(&chunk.values, 0, bytemuck::cast_slice(values));
             self.uploads.value_bytes += (values.len() * 4) as u64;
         }
+    }
+
+    /// Gives filter slot `slot` of chunk `index` its values (one f32 per point, NaN = null). The buffer is made
+    /// once and written again when the slot is given another column. Ignores a length mismatch.
+    pub fn set_chunk_filter_values(
+        &mut self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        index: usize,
+        slot: usize,
+        values: &[f32],
+    ) {
+        let Some(chunk) = self.chunks.get_mut(index).filter(|c| c.count as usize == values.len()) else { return };
+        let Some(buffer) = chunk.filter_values.get_mut(slot) else { return };
+        match buffer {
+            Some(buffer) => queue.write_buffer(buffer, 0, bytemuck::cast_slice(values)),
+            None => {
+                *buffer = Some(device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                    label: Some("floe chunk filter values"),
+                    contents: bytemuck::cast_slice(values),
+                    usage: wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST,
+                }))
+            }
+        }
+        self.uploads.filter_bytes += (values.len() * 4) as u64;
+    }
+
+    pub fn filters(&self) -> &LayerFilters {
+        &self.filters
+    }
+
+    /// Sets what each slot tests: uniforms (written with the next frame), plus the set texture's row of each slot
+    /// whose set of codes changed. Points are not touched.
+    pub fn set_filters(&mut self, queue: &wgpu::Queue, filters: LayerFilters) {
+        for (slot, (new, old)) in filters.iter().zip(&self.filters).enumerate() {
+            let new_set = new.as_ref().and_then(|f| f.set.as_ref());
+            if new_set.is_some() && new_set != old.as_ref().and_then(|f| f.set.as_ref()) {
+                let words = new_set.map_or(&[][..], |s| s.words.as_slice());
+                write_set_row(queue, &self.sets, slot, words);
+                self.uploads.set_uploads += 1;
+            }
+        }
+        self.filters = filters;
     }
 
     /// Shows or hides one chunk (e.g. the chunks of one beam): nothing is uploaded.
@@ -184,6 +238,24 @@ pub fn lut_of(style: &LayerStyle) -> [[u8; 4]; 256] {
         Some(classes) => classes.lut(),
         None => style.colormap.lut(),
     }
+}
+
+fn write_set_row(queue: &wgpu::Queue, texture: &wgpu::Texture, slot: usize, words: &[u32]) {
+    let mut row = vec![0u32; SET_WORDS];
+    for (to, from) in row.iter_mut().zip(words) {
+        *to = *from;
+    }
+    queue.write_texture(
+        wgpu::TexelCopyTextureInfo {
+            texture,
+            mip_level: 0,
+            origin: wgpu::Origin3d { x: 0, y: slot as u32, z: 0 },
+            aspect: wgpu::TextureAspect::All,
+        },
+        bytemuck::cast_slice(&row),
+        wgpu::TexelCopyBufferLayout { offset: 0, bytes_per_row: Some(SET_WORDS as u32 * 4), rows_per_image: Some(1) },
+        wgpu::Extent3d { width: SET_WORDS as u32, height: 1, depth_or_array_layers: 1 },
+    );
 }
 
 fn write_lut(queue: &wgpu::Queue, texture: &wgpu::Texture, lut: [[u8; 4]; 256]) {
@@ -264,6 +336,16 @@ impl ScatterRenderer {
                     ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
                     count: None,
                 },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 3,
+                    visibility: wgpu::ShaderStages::VERTEX,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Uint,
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
+                    count: None,
+                },
             ],
         });
         let lines_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -297,6 +379,26 @@ impl ScatterRenderer {
                 array_stride: 4,
                 step_mode: wgpu::VertexStepMode::Instance,
                 attributes: &wgpu::vertex_attr_array![1 => Float32],
+            }),
+            Some(wgpu::VertexBufferLayout {
+                array_stride: 4,
+                step_mode: wgpu::VertexStepMode::Instance,
+                attributes: &wgpu::vertex_attr_array![2 => Float32],
+            }),
+            Some(wgpu::VertexBufferLayout {
+                array_stride: 4,
+                step_mode: wgpu::VertexStepMode::Instance,
+                attributes: &wgpu::vertex_attr_array![3 => Float32],
+            }),
+            Some(wgpu::VertexBufferLayout {
+                array_stride: 4,
+                step_mode: wgpu::VertexStepMode::Instance,
+                attributes: &wgpu::vertex_attr_array![4 => Float32],
+            }),
+            Some(wgpu::VertexBufferLayout {
+                array_stride: 4,
+                step_mode: wgpu::VertexStepMode::Instance,
+                attributes: &wgpu::vertex_attr_array![5 => Float32],
             }),
         ];
         let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
@@ -399,6 +501,17 @@ impl ScatterRenderer {
             view_formats: &[],
         });
         let view = lut.create_view(&wgpu::TextureViewDescriptor::default());
+        let sets = device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("floe filter sets"),
+            size: wgpu::Extent3d { width: SET_WORDS as u32, height: FILTER_SLOTS as u32, depth_or_array_layers: 1 },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: wgpu::TextureFormat::R32Uint,
+            usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+            view_formats: &[],
+        });
+        let sets_view = sets.create_view(&wgpu::TextureViewDescriptor::default());
         let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("floe layer"),
             layout: &self.layer_layout,
@@ -406,6 +519,7 @@ impl ScatterRenderer {
                 wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() },
                 wgpu::BindGroupEntry { binding: 1, resource: wgpu::BindingResource::TextureView(&view) },
                 wgpu::BindGroupEntry { binding: 2, resource: wgpu::BindingResource::Sampler(&self.sampler) },
+                wgpu::BindGroupEntry { binding: 3, resource: wgpu::BindingResource::TextureView(&sets_view) },
             ],
         });
         let mut layer = GpuLayer {
@@ -414,6 +528,8 @@ impl ScatterRenderer {
             lut,
             bind_group,
             style,
+            sets,
+            filters: Default::default(),
             lut_colormap: None,
             uploads: UploadStats::default(),
         };
@@ -493,6 +609,9 @@ impl ScatterRenderer {
                 nodata_mode: u32::from(style.nodata.is_some()),
                 _pad: [0; 3],
                 nodata_color: unorm(style.nodata.unwrap_or([0; 4])),
+                slots: std::array::from_fn(|slot| {
+                    layer.filters.get(slot).and_then(Option::as_ref).map(|f| f.uniform()).unwrap_or_default()
+                }),
             };
             queue.write_buffer(&layer.uniform, 0, bytemuck::bytes_of(&uniform));
             if !style.visible {
@@ -553,6 +672,11 @@ impl ScatterRenderer {
             pass.set_bind_group(1, &self.chunk_bind_group, &[draw.uniform_offset]);
             pass.set_vertex_buffer(0, chunk.positions.slice(..));
             pass.set_vertex_buffer(1, chunk.values.slice(..));
+            for (slot, buffer) in chunk.filter_values.iter().enumerate() {
+                // A slot without values reads the colour values (same length); its test is off.
+                let buffer = buffer.as_ref().unwrap_or(&chunk.values);
+                pass.set_vertex_buffer(2 + slot as u32, buffer.slice(..));
+            }
             pass.draw(0..6, 0..chunk.count);
         }
     }

@@ -136,3 +136,64 @@ fn classes_draw_in_their_colours_and_a_hidden_class_vanishes_without_a_reupload(
     assert_eq!(layer.uploads.value_bytes, uploads.value_bytes);
     assert_eq!(layer.uploads.lut_uploads, uploads.lut_uploads + 1);
 }
+
+#[test]
+fn filtered_out_points_vanish_and_the_rest_keep_place_and_colour_with_uniform_changes_only() {
+    use floe_render::{CodeSet, SlotFilter};
+    let mut headless = Headless::new().unwrap();
+    // A row of 8 points: colour value i, "rgt" 100 + 300 i, a quality flag i % 4.
+    let points: Vec<(f64, f64)> = (0..8).map(|i| (-46.0 + f64::from(i) * 0.5, 62.5)).collect();
+    let colours: Vec<f32> = (0..8).map(|i| i as f32).collect();
+    let rgt: Vec<f32> = (0..8).map(|i| 100.0 + 300.0 * i as f32).collect();
+    let flags: Vec<f32> = (0..8).map(|i| (i % 4) as f32).collect();
+    let style = LayerStyle { value_range: (0.0, 7.0), point_size: 9.0, ..LayerStyle::default() };
+    let world: Vec<[f64; 2]> = points.iter().map(|&(lon, lat)| world_from_lonlat(lon, lat)).collect();
+    let mut layer = headless.renderer.create_layer(&headless.device, &headless.queue, style);
+    for (index, (chunk, range)) in chunk_world_points(&world).into_iter().enumerate() {
+        layer.push_chunk(&headless.device, &chunk, &colours[range.clone()]);
+        let (device, queue) = (&headless.device, &headless.queue);
+        layer.set_chunk_filter_values(device, queue, index, 0, &rgt[range.clone()]);
+        layer.set_chunk_filter_values(device, queue, index, 1, &flags[range]);
+    }
+    let camera = Camera::fit_lonlat_box([-46.5, 62.0, -42.0, 63.0], [480, 160], 1.0, 0.0);
+    let lut = Colormap::Viridis.lut();
+    let colour_of = |i: usize| Colormap::Viridis.colour_for(i as f32, 0.0, 7.0);
+    let shown = |headless: &mut Headless, layer: &floe_render::GpuLayer| -> Vec<bool> {
+        let image = headless.render(&camera, BACKGROUND, &[], &[layer]).unwrap();
+        points
+            .iter()
+            .enumerate()
+            .map(|(i, &(lon, lat))| {
+                let pixel = pixel_at(&image, &camera, lon, lat);
+                assert!(pixel == BACKGROUND || pixel == colour_of(i), "point {i} keeps its colour: {pixel:?}");
+                pixel != BACKGROUND
+            })
+            .collect()
+    };
+    assert_eq!(shown(&mut headless, &layer), [true; 8]);
+    let uploads = layer.uploads;
+    assert_eq!(uploads.filter_bytes, 2 * 8 * 4, "one f32 per point per filtered column");
+
+    // An rgt set (drawn from a texture row) and "flag lacks bit 1" (bits 0b10 clear).
+    let set = CodeSet::of(&[100, 700, 1300, 1900, 2200]);
+    let mut filters: floe_render::LayerFilters = Default::default();
+    filters[0] = Some(SlotFilter { set, ..Default::default() });
+    filters[1] = Some(SlotFilter { mask: 0b10, want: 0, ..Default::default() });
+    layer.set_filters(&headless.queue, filters.clone());
+    // rgt 100, 400, …, 2200: in the set are points 0, 2, 4, 6, 7; bit 1 clear: points 0, 1, 4, 5.
+    assert_eq!(shown(&mut headless, &layer), [true, false, false, false, true, false, false, false]);
+
+    // A range on the same slot: uniforms only.
+    filters[0] = Some(SlotFilter { min: 1000.0, max: 1900.0, ..Default::default() });
+    filters[1] = None;
+    layer.set_filters(&headless.queue, filters);
+    assert_eq!(shown(&mut headless, &layer), [false, false, false, true, true, true, true, false]);
+    assert_eq!(layer.uploads.position_bytes, uploads.position_bytes, "no position re-upload");
+    assert_eq!(layer.uploads.value_bytes, uploads.value_bytes);
+    assert_eq!(layer.uploads.filter_bytes, uploads.filter_bytes, "filter values are not uploaded again");
+    assert_eq!(layer.uploads.set_uploads, uploads.set_uploads + 1, "one set row for the rgt set");
+    assert_eq!(lut[0], colour_of(0));
+    // The CPU mirror agrees with the pixels.
+    let range = SlotFilter { min: 1000.0, max: 1900.0, ..Default::default() };
+    assert_eq!(rgt.iter().filter(|v| range.passes(**v)).count(), 4);
+}
