@@ -11,6 +11,7 @@ pub mod basemap;
 pub mod classes;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
+pub mod gpu_filter;
 pub mod load;
 pub mod output;
 pub mod platform;

@@ -1,4 +1,5 @@
-//! `--filter "COLUMN OP VALUE"` on rows: `= != < <= > >= in` over numeric, time and text columns. Hive partition keys
+//! `--filter "COLUMN OP VALUE"` on rows: `= != < <= > >= in` over numeric, time and text columns, and bit flags
+//! (`has`: every bit of the value set, `lacks`: none of them) on integer columns. Hive partition keys
 //! are pruned before listing (`floe_io::PartitionFilter`, which ignores the other keys); every filter is then applied
 //! to the rows read, so that a partition key and a column of the same name agree.
 
@@ -18,6 +19,10 @@ pub enum FilterOp {
     Ge,
     /// One of a comma-separated list.
     In,
+    /// Every bit of the value is set (integer columns; the value decimal or `0x` hex).
+    Has,
+    /// None of the value's bits is set.
+    Lacks,
 }
 
 /// One `--filter`.
@@ -36,8 +41,8 @@ impl RowFilter {
     pub fn parse(text: &str) -> anyhow::Result<Self> {
         let invalid = || {
             anyhow::anyhow!(
-                "--filter `{text}`: expected COLUMN OP VALUE with OP one of = != < <= > >= in (e.g. `h_li > 1000`, \
-                 `gt in gt1l,gt2l`, `time >= 2019-05-01`)"
+                "--filter `{text}`: expected COLUMN OP VALUE with OP one of = != < <= > >= in has lacks (e.g. \
+                 `h_li > 1000`, `gt in gt1l,gt2l`, `time >= 2019-05-01`, `atl06_quality_summary lacks 1`)"
             )
         };
         if let Some((column, list)) = text.split_once(" in ") {
@@ -46,6 +51,15 @@ impl RowFilter {
                 return Err(invalid());
             }
             return Ok(Self { column: column.trim().to_owned(), op: FilterOp::In, values, text: text.to_owned() });
+        }
+        for (word, op) in [(" has ", FilterOp::Has), (" lacks ", FilterOp::Lacks)] {
+            if let Some((column, bits)) = text.split_once(word) {
+                if column.trim().is_empty() || parse_bits(bits.trim()).is_none() {
+                    return Err(invalid());
+                }
+                let values = vec![bits.trim().to_owned()];
+                return Ok(Self { column: column.trim().to_owned(), op, values, text: text.to_owned() });
+            }
         }
         // Comparisons read as hive partition filters do: one syntax for both.
         let comparison = floe_io::PartitionFilter::parse(text).map_err(|_| invalid())?;
@@ -69,7 +83,7 @@ impl RowFilter {
             FilterOp::Le => CompareOp::Le,
             FilterOp::Gt => CompareOp::Gt,
             FilterOp::Ge => CompareOp::Ge,
-            FilterOp::In => return None,
+            FilterOp::In | FilterOp::Has | FilterOp::Lacks => return None,
         };
         Some(floe_io::PartitionFilter { key: self.column.clone(), op, value: self.values.first()?.clone() })
     }
@@ -86,6 +100,9 @@ impl RowFilter {
             );
         };
         match array.data_type() {
+            DataType::Timestamp(..) if matches!(self.op, FilterOp::Has | FilterOp::Lacks) => {
+                self.mask_bits(array, location)
+            }
             DataType::Timestamp(..) => self.mask_times(array, location),
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..) => {
                 self.mask_text(array, location)
@@ -109,12 +126,15 @@ impl RowFilter {
                 FilterOp::Le => value <= t,
                 FilterOp::Gt => value > t,
                 FilterOp::Ge => value >= t,
-                FilterOp::In => false,
+                FilterOp::In | FilterOp::Has | FilterOp::Lacks => false,
             }),
         }
     }
 
     fn mask_numbers(&self, array: &ArrayRef, location: &str) -> anyhow::Result<BooleanArray> {
+        if matches!(self.op, FilterOp::Has | FilterOp::Lacks) {
+            return self.mask_bits(array, location);
+        }
         let targets = self
             .values
             .iter()
@@ -133,6 +153,22 @@ impl RowFilter {
         let values = arrow_cast::cast(array, &DataType::Float64)?;
         let values = values.as_primitive::<arrow_array::types::Float64Type>();
         Ok(values.iter().map(|v| Some(v.is_some_and(|v| self.passes(&v, &targets)))).collect())
+    }
+
+    fn mask_bits(&self, array: &ArrayRef, location: &str) -> anyhow::Result<BooleanArray> {
+        let bits = self.values.first().and_then(|v| parse_bits(v)).unwrap_or(0);
+        if !array.data_type().is_integer() {
+            anyhow::bail!(
+                "{location}: --filter `{}`: bit flags need an integer column, and `{}` is {}",
+                self.text,
+                self.column,
+                array.data_type()
+            );
+        }
+        let values = arrow_cast::cast(array, &DataType::Int64)?;
+        let values = values.as_primitive::<arrow_array::types::Int64Type>();
+        let has = self.op == FilterOp::Has;
+        Ok(values.iter().map(|v| Some(v.is_some_and(|v| if has { v & bits == bits } else { v & bits == 0 }))).collect())
     }
 
     fn mask_times(&self, array: &ArrayRef, location: &str) -> anyhow::Result<BooleanArray> {
@@ -156,12 +192,30 @@ impl RowFilter {
         Ok(nanos.iter().map(|v| Some(v.is_some_and(|v| self.passes(&v, &targets)))).collect())
     }
 
-    fn mask_text(&self, array: &ArrayRef, _location: &str) -> anyhow::Result<BooleanArray> {
+    /// Whether a text value passes (the beam of a chunk: `gt`, `beam_strength`).
+    pub fn passes_text(&self, value: &str) -> bool {
+        let targets: Vec<&str> = self.values.iter().map(String::as_str).collect();
+        self.passes(&value, &targets)
+    }
+
+    fn mask_text(&self, array: &ArrayRef, location: &str) -> anyhow::Result<BooleanArray> {
+        if matches!(self.op, FilterOp::Has | FilterOp::Lacks) {
+            return self.mask_bits(array, location);
+        }
         let text = arrow_cast::cast(array, &DataType::Utf8)?;
         let text = text.as_string::<i32>();
         let targets: Vec<&str> = self.values.iter().map(String::as_str).collect();
         Ok(text.iter().map(|v| Some(v.is_some_and(|v| self.passes(&v, &targets)))).collect())
     }
+}
+
+/// A bit mask: decimal or `0x` hex.
+pub fn parse_bits(text: &str) -> Option<i64> {
+    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) => i64::from_str_radix(hex, 16).ok(),
+        None => text.parse().ok(),
+    }
+    .filter(|bits| *bits >= 0)
 }
 
 /// The value ranges numeric filters allow, for pruning Parquet row groups by their statistics (`!=` prunes nothing;
@@ -179,7 +233,7 @@ pub fn value_ranges(filters: &[RowFilter]) -> Vec<floe_io::ValueRange> {
                 FilterOp::In => {
                     values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)))
                 }
-                FilterOp::Ne => return None,
+                FilterOp::Ne | FilterOp::Has | FilterOp::Lacks => return None,
             };
             Some(floe_io::ValueRange { column: filter.column.clone(), min, max })
         })
@@ -280,6 +334,25 @@ mod tests {
         )
         .unwrap();
         assert_eq!(both.num_rows(), 1);
+    }
+
+    #[test]
+    fn bit_flags_test_every_bit_or_none() {
+        let flags = RecordBatch::try_from_iter([(
+            "q",
+            Arc::new(arrow_array::Int32Array::from(vec![Some(0), Some(1), Some(2), Some(3), None])) as ArrayRef,
+        )])
+        .unwrap();
+        let kept = |filter: &str| -> Vec<bool> {
+            let mask = RowFilter::parse(filter).unwrap().mask(&flags, "t.parquet").unwrap();
+            mask.iter().map(|v| v.unwrap()).collect()
+        };
+        assert_eq!(kept("q has 1"), [false, true, false, true, false]);
+        assert_eq!(kept("q lacks 0x1"), [true, false, true, false, false]);
+        assert_eq!(kept("q has 3"), [false, false, false, true, false]);
+        let error = RowFilter::parse("h has 1").unwrap().mask(&batch(), "t.parquet").unwrap_err().to_string();
+        assert_eq!(error, "t.parquet: --filter `h has 1`: bit flags need an integer column, and `h` is Float32");
+        assert!(RowFilter::parse("q has -1").is_err());
     }
 
     #[test]

@@ -24,6 +24,15 @@ impl TimeRange {
     }
 }
 
+/// UTC nanoseconds since 1970 as an RFC 3339 date-time to the nanosecond (`2019-05-01T12:30:00.000000001Z`),
+/// which [`TimeRange::parse`] and `--filter` read back exactly.
+pub fn utc_text(ns: i64) -> String {
+    match arrow_array::temporal_conversions::timestamp_ns_to_datetime(ns) {
+        Some(time) => time.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string(),
+        None => format!("{ns}"),
+    }
+}
+
 /// Seconds since 1970 of a UTC date or date-time as [`crate::points::format_utc`] writes it (the viewer's time
 /// range boxes); `None` when it is not one.
 pub fn parse_utc_seconds(text: &str) -> Option<f64> {

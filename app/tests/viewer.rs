@@ -599,7 +599,7 @@ fn the_filters_section_adds_and_removes_row_filters() {
     }
     harness.get_by_role(egui::accesskit::Role::TextInput).type_text("h_canopy > 20");
     harness.run_steps(2);
-    harness.get_by_label("Apply").click();
+    harness.get_by_label("Load with").click();
     harness.run_steps(2);
     wait_loaded(&mut harness);
     assert_eq!(harness.state().filters().len(), 1);

@@ -79,4 +79,8 @@ pub enum Command {
     ToggleProfile,
     /// Load every layer again through these row filters.
     SetFilters(Vec<crate::row_filter::RowFilter>),
+    /// Draw only the points that pass these filters (GPU uniforms; nothing reloads).
+    SetMapFilters(Vec<crate::row_filter::RowFilter>),
+    /// Show only the points inside this time window (UTC nanoseconds, both ends included), or all.
+    SetTimeWindow(Option<(i64, i64)>),
 }

@@ -1,7 +1,12 @@
-//! The *Filters* section of the side panel: the `--filter`s in force (rows that fail one are not loaded, drawn,
-//! profiled or exported), a box to add one (`h_li > 1000`, `gt in gt1l,gt2l`, `time >= 2019-05-01`) and a button to
-//! remove each. A change reloads the layers through the new filters.
+//! The *Filters* section of the side panel. Two lists of the same `--filter` syntax (`h_li > 1000`,
+//! `gt in gt1l,gt2l`, `time >= 2019-05-01`, `atl06_quality_summary lacks 1`):
+//! - *on the map*: drawn on the GPU, so adding, changing or removing one costs uniforms, never a reload; ICESat-2
+//!   presets (beam, spot, strong/weak, `signal_conf_ph`, `quality_ph`, ATL08 class, cycle, rgt) add to it;
+//! - *loaded with*: rows that fail are never loaded (row groups pruned by their statistics); a change reloads.
+//!
+//! Both apply to exports. The layer's "N of M shown" is in the layers list.
 
+use crate::points::ValueColumn;
 use crate::row_filter::RowFilter;
 
 use super::Command;
@@ -14,20 +19,78 @@ pub struct FiltersPanel {
     error: Option<String>,
 }
 
-impl FiltersPanel {
-    pub fn panel_ui(&mut self, ui: &mut egui::Ui, filters: &[RowFilter], commands: &mut Vec<Command>) {
-        egui::CollapsingHeader::new("Filters").default_open(!filters.is_empty()).show(ui, |ui| {
-            let mut remove = None;
-            for (index, filter) in filters.iter().enumerate() {
-                ui.horizontal(|ui| {
-                    ui.monospace(&filter.text);
-                    if ui.small_button("Remove filter").on_hover_text("load the rows it dropped again").clicked() {
-                        remove = Some(index);
-                    }
-                });
+/// What the section shows.
+pub struct FiltersView<'a> {
+    pub loaded_with: &'a [RowFilter],
+    pub on_map: &'a [RowFilter],
+    /// The selected layer's value columns (presets are offered for the columns it has).
+    pub columns: &'a [ValueColumn],
+    /// The selected layer has beams (granules, the scene): `gt` and `beam_strength` filters apply per beam.
+    pub has_beams: bool,
+    /// Filters the selected layer cannot apply, with why.
+    pub not_applied: &'a [String],
+}
+
+/// A preset: its menu label and the filter it adds (replacing the map filters on the same column).
+pub fn presets(columns: &[ValueColumn], has_beams: bool) -> Vec<(String, String)> {
+    let has = |name: &str| columns.iter().any(|c| c.name == name);
+    let mut presets: Vec<(String, String)> = Vec::new();
+    if has_beams {
+        presets.push(("Strong beams".into(), "beam_strength = strong".into()));
+        presets.push(("Weak beams".into(), "beam_strength = weak".into()));
+        for beam in ["gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"] {
+            presets.push((format!("Beam {beam}"), format!("gt = {beam}")));
+        }
+    } else if has("spot") {
+        // ATLAS spots 1, 3 and 5 are the strong beams whatever the spacecraft's orientation.
+        presets.push(("Strong beams (spots 1, 3, 5)".into(), "spot in 1,3,5".into()));
+        presets.push(("Weak beams (spots 2, 4, 6)".into(), "spot in 2,4,6".into()));
+    }
+    if has("spot") {
+        for spot in 1..=6 {
+            presets.push((format!("Spot {spot}"), format!("spot = {spot}")));
+        }
+    }
+    if has("signal_conf_ph") {
+        for (class, name) in [(2, "low"), (3, "medium"), (4, "high")] {
+            presets.push((format!("signal_conf_ph ≥ {name}"), format!("signal_conf_ph >= {class}")));
+        }
+    }
+    if has("quality_ph") {
+        presets.push(("quality_ph nominal".into(), "quality_ph = 0".into()));
+    }
+    for column in ["atl08_class", "classed_pc_flag"] {
+        if has(column) {
+            for (class, name) in [(1, "ground"), (2, "canopy"), (3, "top of canopy")] {
+                presets.push((format!("ATL08 {name}"), format!("{column} = {class}")));
             }
-            if let Some(index) = remove {
-                let mut kept = filters.to_vec();
+            presets.push(("ATL08 ground and canopy".into(), format!("{column} in 1,2,3")));
+        }
+    }
+    if has("atl06_quality_summary") {
+        presets.push(("atl06_quality_summary good".into(), "atl06_quality_summary = 0".into()));
+    }
+    presets
+}
+
+impl FiltersPanel {
+    pub fn panel_ui(&mut self, ui: &mut egui::Ui, view: &FiltersView<'_>, commands: &mut Vec<Command>) {
+        let open = !view.loaded_with.is_empty() || !view.on_map.is_empty();
+        egui::CollapsingHeader::new("Filters").default_open(open).show(ui, |ui| {
+            if let Some(index) = filter_list_ui(ui, view.on_map, "Remove from map", "show its points again") {
+                let mut kept = view.on_map.to_vec();
+                kept.remove(index);
+                commands.push(Command::SetMapFilters(kept));
+            }
+            for message in view.not_applied {
+                ui.small(format!("Not applied to this layer: {message}"));
+            }
+            if !view.loaded_with.is_empty() {
+                ui.label("Loaded with:");
+            }
+            if let Some(index) = filter_list_ui(ui, view.loaded_with, "Remove filter", "load the rows it dropped again")
+            {
+                let mut kept = view.loaded_with.to_vec();
                 kept.remove(index);
                 commands.push(Command::SetFilters(kept));
             }
@@ -37,12 +100,19 @@ impl FiltersPanel {
                     .add(egui::TextEdit::singleline(&mut self.text).hint_text("h_li > 1000").desired_width(150.0))
                     .labelled_by(label.id);
                 let entered = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                if ui.button("Apply").clicked() || entered {
+                let on_map = ui.button("Apply").on_hover_text("draw only the points that pass (no reload)").clicked();
+                let load = ui.button("Load with").on_hover_text("load only the rows that pass").clicked();
+                if on_map || entered || load {
                     match RowFilter::parse(self.text.trim()) {
                         Ok(filter) => {
-                            let mut all = filters.to_vec();
+                            let (list, make): (&[RowFilter], fn(Vec<RowFilter>) -> Command) = if load {
+                                (view.loaded_with, Command::SetFilters)
+                            } else {
+                                (view.on_map, Command::SetMapFilters)
+                            };
+                            let mut all = list.to_vec();
                             all.push(filter);
-                            commands.push(Command::SetFilters(all));
+                            commands.push(make(all));
                             self.text.clear();
                             self.error = None;
                         }
@@ -53,6 +123,57 @@ impl FiltersPanel {
             if let Some(error) = &self.error {
                 ui.colored_label(ui.visuals().error_fg_color, error);
             }
+            let presets = presets(view.columns, view.has_beams);
+            if !presets.is_empty() {
+                ui.menu_button("Presets", |ui| {
+                    for (label, text) in presets {
+                        if ui.button(label).clicked()
+                            && let Ok(filter) = RowFilter::parse(&text)
+                        {
+                            let mut all: Vec<RowFilter> =
+                                view.on_map.iter().filter(|f| f.column != filter.column).cloned().collect();
+                            all.push(filter);
+                            commands.push(Command::SetMapFilters(all));
+                            ui.close();
+                        }
+                    }
+                });
+            }
         });
+    }
+}
+
+/// Lists filters, each with a remove button; returns the one to remove.
+fn filter_list_ui(ui: &mut egui::Ui, filters: &[RowFilter], remove: &str, hover: &str) -> Option<usize> {
+    let mut removed = None;
+    for (index, filter) in filters.iter().enumerate() {
+        ui.horizontal(|ui| {
+            ui.monospace(&filter.text);
+            if ui.small_button(remove).on_hover_text(hover).clicked() {
+                removed = Some(index);
+            }
+        });
+    }
+    removed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_follow_the_columns() {
+        let column = |name: &str| ValueColumn { name: name.into(), unit: None, is_time: false, reference: None };
+        let granule = presets(&[column("signal_conf_ph"), column("spot")], true);
+        let texts: Vec<&str> = granule.iter().map(|(_, t)| t.as_str()).collect();
+        assert!(texts.contains(&"beam_strength = strong") && texts.contains(&"gt = gt3r"));
+        assert!(texts.contains(&"signal_conf_ph >= 4") && texts.contains(&"spot = 6"));
+        let sliderule = presets(&[column("spot"), column("atl08_class")], false);
+        assert_eq!(sliderule[0], ("Strong beams (spots 1, 3, 5)".into(), "spot in 1,3,5".into()));
+        assert!(sliderule.iter().any(|(_, t)| t == "atl08_class = 1"));
+        // Every preset parses.
+        for (_, text) in granule.iter().chain(&sliderule) {
+            RowFilter::parse(text).unwrap();
+        }
     }
 }

@@ -10,6 +10,8 @@ use floe_render::{Colormap, LayerStyle, PointChunk, Projection};
 
 use crate::load::{Input, LoadEvent, default_colour_column};
 use crate::points::{ValueColumn, percentile_range};
+use crate::row_filter::RowFilter;
+use crate::viewer::live_filters::{LiveFilters, ShownCount, SlotSource};
 
 pub enum LoadState {
     Loading {
@@ -101,6 +103,13 @@ pub struct Layer {
     hidden_beams: Vec<String>,
     /// Points per class of the colour column, with the points loaded and the column they were counted for.
     class_counts: std::sync::Mutex<Option<(u64, usize, Vec<u64>)>>,
+    /// The filters drawn on the GPU, and the count of points they leave.
+    pub live: LiveFilters,
+    count: ShownCount,
+    /// The time column's extent (UTC ns) with the points loaded it was found for.
+    time_span: std::sync::Mutex<Option<(u64, Option<(i64, i64)>)>>,
+    /// What the GPU layer's filter slots hold (`None` everywhere after a rebuild).
+    pub gpu_slot_sources: [Option<SlotSource>; floe_render::FILTER_SLOTS],
 }
 
 impl Layer {
@@ -148,6 +157,10 @@ impl Layer {
             pending_user_range: None,
             hidden_beams: Vec::new(),
             class_counts: std::sync::Mutex::new(None),
+            live: LiveFilters::default(),
+            count: ShownCount::default(),
+            time_span: std::sync::Mutex::new(None),
+            gpu_slot_sources: Default::default(),
         }
     }
 
@@ -318,6 +331,13 @@ impl Layer {
         if received_batch && !self.range_user_set {
             self.reset_range();
         }
+        if received_batch {
+            // Columns and beams may be new: the filters are planned for them.
+            let filters = self.live.filters().to_vec();
+            self.set_live_filters(&filters);
+            let points = self.values.first().map_or(0, Vec::len);
+            self.live.update_overflow(&self.values, points);
+        }
         failure
     }
 
@@ -378,10 +398,94 @@ impl Layer {
 
     /// Whether chunk `index` belongs to a shown beam (chunks without a beam are always shown).
     pub fn chunk_visible(&self, index: usize) -> bool {
-        match self.chunk_beams.get(index).copied().flatten() {
-            Some(beam) => self.beams.get(beam).is_none_or(|(_, _, shown)| *shown),
+        match self.chunk_beams.get(index).copied().flatten().and_then(|b| self.beams.get(b)) {
+            Some((name, strength, shown)) => *shown && self.live.plan.beam_passes(name, strength),
             None => true,
         }
+    }
+
+    /// Filters drawn on the GPU from now on (every filter change costs uniforms, plus one f32 per point the first
+    /// time a column is filtered).
+    pub fn set_live_filters(&mut self, filters: &[RowFilter]) {
+        let generation = self.live.generation;
+        self.live.set(filters, &self.columns, !self.beams.is_empty());
+        if self.live.generation != generation {
+            // Beam filters show or hide whole chunks.
+            self.beams_dirty = true;
+        }
+    }
+
+    /// The values filter slot `slot` reads for chunk `chunk`.
+    pub fn slot_values(&self, source: SlotSource, chunk: usize) -> &[f32] {
+        let Some(range) = self.chunk_ranges.get(chunk).cloned() else { return &[] };
+        match source {
+            SlotSource::Column(column) => self.values.get(column).and_then(|v| v.get(range)).unwrap_or(&[]),
+            SlotSource::Overflow(_) => self.live.overflow_values(range),
+        }
+    }
+
+    /// Whether loaded point `point` of a shown chunk is drawn: it passes the filters, its class is not hidden, and
+    /// it is not a hidden null.
+    fn point_drawn(&self, point: usize) -> bool {
+        if !self.live.passes(&self.values, point) {
+            return false;
+        }
+        let colour = self.colour_column.and_then(|c| self.values.get(c)).and_then(|v| v.get(point)).copied();
+        if let Some(classes) = self.style.classes {
+            let offset = colour.map_or(-1, |v| (v + 0.5).floor() as i64 - i64::from(classes.first));
+            if (0..32).contains(&offset) && classes.hidden & (1 << offset) != 0 {
+                return false;
+            }
+        }
+        self.style.nodata.is_some() || colour.is_none_or(|v| v.is_finite())
+    }
+
+    /// Whether loaded point `point` is on the map.
+    pub fn point_shown(&self, point: usize) -> bool {
+        self.chunk_of_point(point).is_some_and(|c| self.chunk_visible(c)) && self.point_drawn(point)
+    }
+
+    /// Counts the shown points for at most `budget` (see [`Layer::shown_count`]).
+    pub fn step_count(&mut self, budget: std::time::Duration) {
+        use std::hash::{Hash, Hasher};
+        let mut key = std::collections::hash_map::DefaultHasher::new();
+        self.live.generation.hash(&mut key);
+        self.colour_column.hash(&mut key);
+        self.style.classes.map(|c| (c.first, c.count, c.hidden)).hash(&mut key);
+        self.style.nodata.is_some().hash(&mut key);
+        self.beams.iter().map(|(_, _, shown)| *shown).collect::<Vec<_>>().hash(&mut key);
+        let key = key.finish();
+        let mut count = std::mem::take(&mut self.count);
+        count.step_count(key, &self.chunk_ranges, |c| self.chunk_visible(c), |p| self.point_drawn(p), budget);
+        self.count = count;
+    }
+
+    /// The loaded points' time extent in UTC nanoseconds (the time slider's span), found once per load state.
+    pub fn time_span(&self) -> Option<(i64, i64)> {
+        let column = self.columns.iter().position(|c| c.is_time)?;
+        let mut cache = self.time_span.lock().ok()?;
+        if let Some((rows, span)) = *cache
+            && rows == self.rows_loaded
+        {
+            return span;
+        }
+        let (lo, hi) = self
+            .column_values(column)
+            .iter()
+            .filter(|v| v.is_finite())
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+        let to_ns = |gpu: f32| {
+            let reference = self.columns.get(column).and_then(|c| c.reference).unwrap_or(0.0);
+            (reference as i64).saturating_mul(1_000_000_000).saturating_add((f64::from(gpu) * 1e9).round() as i64)
+        };
+        let span = (lo <= hi).then(|| (to_ns(lo), to_ns(hi)));
+        *cache = Some((self.rows_loaded, span));
+        span
+    }
+
+    /// Points on the map now, once counted ("N of M shown").
+    pub fn shown_count(&self) -> Option<u64> {
+        self.count.shown(self.rows_loaded)
     }
 
     /// The loaded point nearest to `world` (in the map's current projection) within `radius` world units, among
@@ -402,6 +506,9 @@ impl Layer {
                 continue;
             }
             for (j, offset) in chunk.offsets.iter().enumerate() {
+                if !self.point_drawn(range.start + j) {
+                    continue;
+                }
                 let dx = chunk.origin_world[0] + f64::from(offset[0]) - world[0];
                 let dy = chunk.origin_world[1] + f64::from(offset[1]) - world[1];
                 let distance = dx.hypot(dy);

@@ -11,6 +11,7 @@ mod command;
 mod filters_panel;
 mod gpu;
 mod layer;
+mod live_filters;
 mod map_view;
 mod open_url;
 mod panels;
@@ -21,6 +22,7 @@ mod qa_panel;
 mod save_dialog;
 mod save_image;
 mod screen;
+mod time_panel;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -39,6 +41,7 @@ pub use save_dialog::{SaveCommand, SaveDialog};
 
 use crate::load::{Input, LoadEvent, parallelism, run_load};
 use crate::platform::{SaveTarget, Tasks};
+use crate::row_filter::RowFilter;
 use gpu::FloeGpu;
 use map_view::MapView;
 
@@ -141,6 +144,12 @@ pub struct FloeApp {
     inbox: Inbox,
     frame_ms: f32,
     first_points_logged: bool,
+    /// Filters drawn on the GPU (the *Filters* section's "on the map" list and its presets): a change costs
+    /// uniforms, never a reload.
+    map_filters: Vec<RowFilter>,
+    /// The time slider's window, `[start, end]` in UTC nanoseconds: two more filters on the map.
+    time_window: Option<(i64, i64)>,
+    time_panel: time_panel::TimePanel,
 }
 
 impl FloeApp {
@@ -177,6 +186,9 @@ impl FloeApp {
             inbox: Inbox::default(),
             frame_ms: 0.0,
             first_points_logged: false,
+            map_filters: Vec::new(),
+            time_window: None,
+            time_panel: time_panel::TimePanel::default(),
         };
         if let Some(track) = &options.profile {
             app.profile.open = true;
@@ -269,7 +281,7 @@ impl FloeApp {
             aoi: self.options.aoi.clone(),
             dataset: self.options.dataset.clone(),
             brush: self.profile.export_filter(&self.layers, &self.options.track_key),
-            filters: self.options.filters.clone(),
+            filters: self.options.filters.iter().cloned().chain(self.filters_on_map()).collect(),
             ..crate::subset::Request::default()
         }
     }
@@ -289,6 +301,48 @@ impl FloeApp {
     /// The row filters in force.
     pub fn filters(&self) -> &[crate::row_filter::RowFilter] {
         &self.options.filters
+    }
+
+    /// Sets the filters drawn on the GPU: no reload, uniforms from the next frame on.
+    pub fn set_map_filters(&mut self, filters: Vec<RowFilter>) {
+        self.map_filters = filters;
+        self.apply_map_filters();
+    }
+
+    /// Sets (or clears) the time window, in UTC nanoseconds.
+    pub fn set_time_window(&mut self, window: Option<(i64, i64)>) {
+        self.time_window = window;
+        self.apply_map_filters();
+    }
+
+    pub fn time_window(&self) -> Option<(i64, i64)> {
+        self.time_window
+    }
+
+    /// Everything drawn on the GPU: the map filters, then the time window as `time >= START`, `time <= END`.
+    pub fn filters_on_map(&self) -> Vec<RowFilter> {
+        let mut filters = self.map_filters.clone();
+        if let Some((start, end)) = self.time_window {
+            for (op, ns) in [(">=", start), ("<=", end)] {
+                if let Ok(filter) = RowFilter::parse(&format!("time {op} {}", crate::time_range::utc_text(ns))) {
+                    filters.push(filter);
+                }
+            }
+        }
+        filters
+    }
+
+    fn apply_map_filters(&mut self) {
+        let filters = self.filters_on_map();
+        for layer in &mut self.layers {
+            let sources = layer.live.slot_sources();
+            layer.set_live_filters(&filters);
+            // The profile's copies of the points need the values of newly filtered columns; a new range or set is
+            // uniforms there too.
+            if layer.live.slot_sources() != sources {
+                self.profile.gpu_dirty = true;
+            }
+        }
     }
 
     /// Loads every layer again (through a new AOI or new filters), keeping what the user chose for each.
@@ -321,6 +375,7 @@ impl FloeApp {
         let colormap = self.options.cmap.unwrap_or_default();
         let mut layer = Layer::new(id, input.clone(), state, self.options.color.clone(), colormap);
         layer.set_projection(self.map.projection());
+        layer.set_live_filters(&self.filters_on_map());
         self.layers.push(layer);
         let ctx = ctx.clone();
         let read = match &self.options.aoi {
@@ -407,16 +462,37 @@ impl FloeApp {
                 // Another projection: the layer's buffers are built again from its re-projected chunks.
                 gpu.layers.remove(&layer.id);
                 layer.positions_dirty = false;
+                layer.gpu_slot_sources = Default::default();
             }
-            let gpu_layer = gpu
-                .layers
-                .entry(layer.id)
-                .or_insert_with(|| gpu.renderer.create_layer(&render_state.device, &render_state.queue, layer.style));
+            let (device, queue) = (&render_state.device, &render_state.queue);
+            let gpu_layer =
+                gpu.layers.entry(layer.id).or_insert_with(|| gpu.renderer.create_layer(device, queue, layer.style));
+            // Filter slots given another column: that column's values, once, for the chunks already there.
+            let sources = layer.live.slot_sources();
+            for (slot, source) in sources.iter().enumerate() {
+                if let Some(source) = *source
+                    && layer.gpu_slot_sources.get(slot) != Some(&Some(source))
+                {
+                    for index in 0..gpu_layer.num_chunks() {
+                        gpu_layer.set_chunk_filter_values(device, queue, index, slot, layer.slot_values(source, index));
+                    }
+                }
+            }
+            layer.gpu_slot_sources = sources;
             for chunk in std::mem::take(&mut layer.pending_chunks) {
                 let index = gpu_layer.num_chunks();
-                gpu_layer.push_chunk(&render_state.device, &chunk, &layer.chunk_values(index));
+                gpu_layer.push_chunk(device, &chunk, &layer.chunk_values(index));
                 gpu_layer.set_chunk_visible(index, layer.chunk_visible(index));
+                for (slot, source) in sources.iter().enumerate() {
+                    if let Some(source) = *source {
+                        gpu_layer.set_chunk_filter_values(device, queue, index, slot, layer.slot_values(source, index));
+                    }
+                }
                 layer.uploaded_chunks += 1;
+            }
+            let filters = layer.live.plan.slot_filters();
+            if *gpu_layer.filters() != filters {
+                gpu_layer.set_filters(queue, filters);
             }
             if layer.beams_dirty {
                 for index in 0..gpu_layer.num_chunks() {
@@ -467,6 +543,8 @@ impl FloeApp {
             }
             Command::ToggleProfile => self.profile.open = !self.profile.open,
             Command::SetFilters(filters) => self.set_filters(filters, ctx),
+            Command::SetMapFilters(filters) => self.set_map_filters(filters),
+            Command::SetTimeWindow(window) => self.set_time_window(window),
             Command::DismissNotice(index) => {
                 if index < self.notices.len() {
                     self.notices.remove(index);
@@ -584,7 +662,20 @@ impl FloeApp {
                 }
                 // After QA: the browser tests click the sections above at fixed places.
                 ui.separator();
-                self.filters.panel_ui(ui, &self.options.filters, commands);
+                let columns = self.layers.get(selected).map(|l| l.columns.as_slice()).unwrap_or(&[]);
+                let not_applied = self.layers.get(selected).map(|l| l.live.plan.not_applied.as_slice()).unwrap_or(&[]);
+                let has_beams = self.layers.get(selected).is_some_and(|l| !l.beams.is_empty());
+                let view = filters_panel::FiltersView {
+                    loaded_with: &self.options.filters,
+                    on_map: &self.map_filters,
+                    columns,
+                    has_beams,
+                    not_applied,
+                };
+                self.filters.panel_ui(ui, &view, commands);
+                ui.separator();
+                let span = self.layers.iter().filter_map(Layer::time_span).reduce(|a, b| (a.0.min(b.0), a.1.max(b.1)));
+                self.time_panel.panel_ui(ui, span, self.time_window, commands);
             });
         });
     }
@@ -654,6 +745,11 @@ impl eframe::App for FloeApp {
         for layer in &mut self.layers {
             if let Some(message) = layer.drain_events(Duration::from_millis(12), &mut memory_left) {
                 stopped.push(message);
+            }
+            // "N of M shown": a few milliseconds of counting per frame.
+            layer.step_count(Duration::from_millis(4));
+            if layer.shown_count().is_none() {
+                ctx.request_repaint();
             }
         }
         for message in stopped {

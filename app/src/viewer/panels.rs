@@ -86,6 +86,15 @@ pub fn layers_ui(ui: &mut egui::Ui, layers: &mut [Layer], selected: &mut usize, 
         });
         let total = layer.rows_total.max(layer.rows_loaded);
         ui.label(format!("{} / {} rows", layer.rows_loaded, total));
+        match layer.shown_count() {
+            Some(shown) if shown != layer.rows_loaded => {
+                ui.label(format!("{shown} of {} shown", layer.rows_loaded));
+            }
+            Some(_) => {}
+            None => {
+                ui.label("counting the points shown…");
+            }
+        }
         if layer.rows_skipped > 0 {
             ui.label(format!("{} rows without geometry skipped", layer.rows_skipped));
         }

@@ -174,7 +174,7 @@ impl ProfilePanel {
             layers: layers
                 .iter()
                 .map(|l| {
-                    let beams = l.beams.iter().map(|b| b.2).collect();
+                    let beams = l.beams.iter().map(|b| b.2 && l.live.plan.beam_passes(&b.0, &b.1)).collect();
                     (l.id, l.rows_loaded, TrackPoints::projection(l), beams, l.style.visible)
                 })
                 .collect(),
@@ -530,18 +530,30 @@ impl ProfilePanel {
             for (id, series) in &self.series {
                 let Some(layer) = layers.iter().find(|l| l.id == *id) else { continue };
                 let mut profile_layer = gpu.profile_renderer.create_layer(device, queue, style_of(layer));
+                let sources = layer.live.slot_sources();
                 for chunk in &series.chunks {
+                    let index = profile_layer.num_chunks();
                     profile_layer.push_chunk(device, &chunk.chunk, &layer.chunk_values(chunk.layer_chunk));
+                    // The map's filters, on the same points.
+                    for (slot, source) in sources.iter().enumerate() {
+                        if let Some(source) = *source {
+                            let values = layer.slot_values(source, chunk.layer_chunk);
+                            profile_layer.set_chunk_filter_values(device, queue, index, slot, values);
+                        }
+                    }
                 }
                 gpu.profile_layers.insert(*id, profile_layer);
             }
             self.gpu_dirty = false;
         }
         for (id, profile_layer) in &mut gpu.profile_layers {
-            if let Some(layer) = layers.iter().find(|l| l.id == *id)
-                && *profile_layer.style() != style_of(layer)
-            {
+            let Some(layer) = layers.iter().find(|l| l.id == *id) else { continue };
+            if *profile_layer.style() != style_of(layer) {
                 profile_layer.set_style(queue, style_of(layer));
+            }
+            let filters = layer.live.plan.slot_filters();
+            if *profile_layer.filters() != filters {
+                profile_layer.set_filters(queue, filters);
             }
         }
         if self.brush_dirty {

@@ -1,0 +1,140 @@
+//! Filters on the map (GPU uniforms, no reload) in the viewer: presets, the "N of M shown" count against counts made
+//! here from the scene's own batches, uploads counted, the time window and its play button.
+
+mod common;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Int8Type, TimestampNanosecondType};
+use common::wait_loaded;
+use egui_kittest::kittest::Queryable;
+use floe::row_filter::RowFilter;
+use floe::viewer::{AppOptions, FloeApp};
+
+/// A tall window: the Filters and Time sections sit below the QA section.
+fn scene_viewer() -> egui_kittest::Harness<'static, FloeApp> {
+    let options = AppOptions { tiles: false, inputs: vec!["scene-small".into()], ..AppOptions::default() };
+    let mut harness = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1000.0, 1500.0))
+        .wgpu()
+        .build_eframe(|cc| FloeApp::new(cc, options).expect("app starts"));
+    wait_loaded(&mut harness);
+    harness
+}
+
+/// Steps until the layer has counted what it shows.
+fn shown(harness: &mut egui_kittest::Harness<'static, FloeApp>) -> u64 {
+    for _ in 0..200 {
+        harness.step();
+        if let Some(shown) = harness.state().layers[0].shown_count() {
+            return shown;
+        }
+    }
+    panic!("the count never finished");
+}
+
+/// Photons of the small scene for which `keep(signal_conf_ph, beam_strength, time_ns)` holds, counted here.
+fn scene_count(mut keep: impl FnMut(i8, &str, i64) -> bool) -> u64 {
+    let scene = floe_io::scene::scene("scene-small").unwrap();
+    let mut count = 0;
+    for batch in &scene.batches {
+        let conf = batch.column("signal_conf_ph").unwrap().as_primitive::<Int8Type>();
+        let strength = batch.column("beam_strength").unwrap().as_string::<i32>();
+        let time = batch.column("time").unwrap().as_primitive::<TimestampNanosecondType>();
+        for row in 0..batch.num_rows() {
+            if keep(conf.value(row), strength.value(row), time.value(row)) {
+                count += 1;
+            }
+        }
+    }
+    count
+}
+
+#[test]
+fn map_filters_hide_points_with_uniforms_only_and_the_count_matches() {
+    let mut harness = scene_viewer();
+    let all = harness.state().layers[0].rows_loaded;
+    assert_eq!(all, scene_count(|_, _, _| true));
+    assert_eq!(shown(&mut harness), all);
+    let uploads = harness.state().layers[0].uploads;
+
+    let filters = |texts: &[&str]| texts.iter().map(|t| RowFilter::parse(t).unwrap()).collect::<Vec<_>>();
+    harness.state_mut().set_map_filters(filters(&["signal_conf_ph >= 3"]));
+    harness.run_steps(2);
+    let expected = scene_count(|conf, _, _| conf >= 3);
+    assert!(expected > 0 && expected < all);
+    assert_eq!(shown(&mut harness), expected);
+    let layer = &harness.state().layers[0];
+    assert_eq!(layer.uploads.position_bytes, uploads.position_bytes, "no position re-upload");
+    assert_eq!(layer.uploads.value_bytes, uploads.value_bytes);
+    assert_eq!(layer.uploads.filter_bytes, uploads.filter_bytes + 4 * all, "one f32 per point, once");
+    harness.get_by_label(&format!("{expected} of {all} shown"));
+
+    // Another threshold on the same column: uniforms only.
+    let filter_bytes = harness.state().layers[0].uploads.filter_bytes;
+    harness.state_mut().set_map_filters(filters(&["signal_conf_ph >= 4"]));
+    harness.run_steps(2);
+    assert_eq!(shown(&mut harness), scene_count(|conf, _, _| conf >= 4));
+    assert_eq!(harness.state().layers[0].uploads.filter_bytes, filter_bytes, "nothing uploaded");
+    assert_eq!(harness.state().layers[0].rows_loaded, all, "nothing reloaded");
+
+    // The preset from the Filters section: strong beams, tested per beam (no upload at all).
+    harness.get_by_label("Filters").click();
+    harness.run_steps(2);
+    harness.get_by_label("Presets").click();
+    harness.run_steps(2);
+    harness.get_by_label("Strong beams").click();
+    harness.run_steps(2);
+    let texts: Vec<String> = harness.state().filters_on_map().iter().map(|f| f.text.clone()).collect();
+    assert_eq!(texts, ["signal_conf_ph >= 4", "beam_strength = strong"]);
+    assert_eq!(shown(&mut harness), scene_count(|conf, strength, _| conf >= 4 && strength == "strong"));
+    assert_eq!(harness.state().layers[0].uploads.filter_bytes, filter_bytes);
+
+    // Removed from the map: every point again.
+    harness.get_by_label("signal_conf_ph >= 4");
+    harness.get_all_by_label("Remove from map").next().unwrap().click();
+    harness.run_steps(2);
+    assert_eq!(shown(&mut harness), scene_count(|_, strength, _| strength == "strong"));
+}
+
+#[test]
+fn the_time_window_shows_its_points_and_play_moves_it() {
+    let mut harness = scene_viewer();
+    let span = harness.state().layers[0].time_span().expect("the scene has times");
+    let times = {
+        let mut all = Vec::new();
+        scene_count(|_, _, t| {
+            all.push(t);
+            true
+        });
+        all
+    };
+    let (first, last) = (*times.iter().min().unwrap(), *times.iter().max().unwrap());
+    // The span is the loaded times' (to the f32 step of the layer's time values).
+    assert!((span.0 - first).abs() < 100_000 && (span.1 - last).abs() < 100_000, "{span:?} vs {first}..{last}");
+    // The middle third.
+    let window = (first + (last - first) / 3, first + 2 * (last - first) / 3);
+    harness.state_mut().set_time_window(Some(window));
+    harness.run_steps(2);
+    let expected = scene_count(|_, _, t| t >= window.0 && t <= window.1);
+    let got = shown(&mut harness);
+    // Bounds fall on the f32 step of the layer's time values (well under a millisecond here): photons within that
+    // step of a bound may go either way.
+    let near_bounds = scene_count(|_, _, t| (t - window.0).abs() < 1_000_000 || (t - window.1).abs() < 1_000_000);
+    assert!(got.abs_diff(expected) <= near_bounds, "{got} vs {expected} (±{near_bounds})");
+    assert!(expected > 0 && got < harness.state().layers[0].rows_loaded);
+
+    // Play moves the window along.
+    harness.get_by_label("Time").click();
+    harness.run_steps(2);
+    harness.get_by_label("Play").click();
+    harness.run_steps(5);
+    let moved = harness.state().time_window().unwrap();
+    assert!(moved.0 > window.0 && moved.1 > window.1, "{moved:?} after {window:?}");
+    assert_eq!(moved.1 - moved.0, window.1 - window.0, "a moving window keeps its width");
+    harness.get_by_label("Pause").click();
+    harness.run_steps(1);
+    harness.get_by_label("All times").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().time_window(), None);
+    assert_eq!(shown(&mut harness), harness.state().layers[0].rows_loaded);
+}
