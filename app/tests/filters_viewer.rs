@@ -3,6 +3,7 @@
 
 mod common;
 
+use arrow_array::Array;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Int8Type, TimestampNanosecondType};
 use common::wait_loaded;
@@ -137,4 +138,84 @@ fn the_time_window_shows_its_points_and_play_moves_it() {
     harness.run_steps(2);
     assert_eq!(harness.state().time_window(), None);
     assert_eq!(shown(&mut harness), harness.state().layers[0].rows_loaded);
+}
+
+/// Whether `p` lies inside the closed ring (even–odd rule), computed here.
+fn inside(ring: &[(f64, f64)], p: (f64, f64)) -> bool {
+    let mut inside = false;
+    for (a, b) in ring.iter().zip(ring.iter().cycle().skip(1)) {
+        if (a.1 > p.1) != (b.1 > p.1) && p.0 < a.0 + (p.1 - a.1) * (b.0 - a.0) / (b.1 - a.1) {
+            inside = !inside;
+        }
+    }
+    inside
+}
+
+#[test]
+fn a_lasso_selects_what_export_writes_with_the_map_filters() {
+    let mut harness =
+        common::loaded_viewer(AppOptions { tiles: false, inputs: vec!["sample".into()], ..AppOptions::default() });
+    // A free-hand loop around the middle of the map, and where the status bar says each of its points lies.
+    let centre = egui::pos2(660.0, 300.0);
+    let path: Vec<egui::Pos2> = (0..36)
+        .map(|i| {
+            let angle = i as f32 * std::f32::consts::TAU / 36.0;
+            // A lumpy loop, not a circle: free-hand.
+            let radius = 120.0 + 25.0 * (3.0 * angle).sin();
+            centre + egui::vec2(angle.cos() * radius * 1.3, angle.sin() * radius)
+        })
+        .collect();
+    let ring: Vec<(f64, f64)> = path.iter().map(|p| common::lonlat_under(&mut harness, *p)).collect();
+    let mut expected = 0;
+    let mut expected_high = 0;
+    for batch in common::sample_batches() {
+        let h = batch.column("h_canopy").unwrap().as_primitive::<arrow_array::types::Float32Type>();
+        for (row, (x, y)) in batch.lon().values().iter().zip(batch.lat().values().iter()).enumerate() {
+            if inside(&ring, (*x, *y)) {
+                expected += 1;
+                if h.is_valid(row) && h.value(row) > 20.0 {
+                    expected_high += 1;
+                }
+            }
+        }
+    }
+    assert!(expected > 300 && expected < 9000, "the loop cuts the tracks: {expected}");
+
+    harness.get_by_label("Lasso").click();
+    harness.run_steps(2);
+    harness.get_by_label("Hold the button and draw around the points; release to close. Esc cancels.");
+    harness.hover_at(path[0]);
+    harness.step();
+    harness.drag_at(path[0]);
+    harness.step();
+    for point in &path[1..] {
+        harness.hover_at(*point);
+        harness.step();
+    }
+    harness.drop_at(*path.last().unwrap());
+    harness.step();
+    let aoi = harness.state().aoi().expect("a lasso AOI");
+    assert_eq!(aoi.name, "drawn lasso");
+    wait_loaded(&mut harness);
+    assert_eq!(harness.state().layers[0].rows_loaded, expected, "the points inside the loop");
+
+    // With a filter on the map, the export writes the lassoed points that pass it, row for row.
+    harness.state_mut().set_map_filters(vec![RowFilter::parse("h_canopy > 20").unwrap()]);
+    harness.run_steps(2);
+    assert_eq!(shown(&mut harness), expected_high);
+    let path = std::env::temp_dir().join(format!("floe-lasso-export-{}.parquet", std::process::id()));
+    let ctx = harness.ctx.clone();
+    harness.state_mut().export_selection(path.clone(), None, &ctx);
+    common::wait_notice(&mut harness, "Export");
+    let file = std::fs::File::open(&path).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
+    let mut rows = 0;
+    for batch in reader {
+        let batch = batch.unwrap();
+        let h = batch.column_by_name("h_canopy").unwrap().as_primitive::<arrow_array::types::Float32Type>();
+        assert!(h.iter().all(|v| v.is_some_and(|v| v > 20.0)));
+        rows += batch.num_rows() as u64;
+    }
+    assert_eq!(rows, expected_high);
+    std::fs::remove_file(&path).ok();
 }

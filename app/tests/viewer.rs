@@ -11,19 +11,10 @@ use floe_render::Colormap;
 
 /// Every point of the embedded sample, read without the viewer.
 fn sample_lonlats() -> Vec<(f64, f64)> {
-    use futures::TryStreamExt as _;
-    let runtime = floe::runtime().unwrap();
-    runtime.block_on(async {
-        let layer = floe::load::open_dataset("sample", &floe_io::DatasetOptions::default()).await.unwrap();
-        let progress = std::sync::Arc::default();
-        let stream =
-            layer.stream(&floe_io::ReadOptions::default(), 1, progress, floe_io::CancelToken::default()).unwrap();
-        let batches: Vec<floe_io::PointBatch> = stream.try_collect().await.unwrap();
-        batches
-            .iter()
-            .flat_map(|b| b.lon().values().iter().zip(b.lat().values().iter()).map(|(x, y)| (*x, *y)))
-            .collect()
-    })
+    common::sample_batches()
+        .iter()
+        .flat_map(|b| b.lon().values().iter().zip(b.lat().values().iter()).map(|(x, y)| (*x, *y)))
+        .collect()
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! Drawing an area of interest on the map (a rectangle by dragging, a polygon by clicking its corners) and the
-//! AOI section of the side panel: what is set, draw, clear, save as GeoJSON.
+//! Drawing an area of interest on the map (a rectangle by dragging, a polygon by clicking its corners, a lasso by
+//! drawing free-hand around points) and the AOI section of the side panel: what is set, draw, clear, save as
+//! GeoJSON. The AOI is the selection: layers load through it and *Export selection…* writes what lies inside.
 
 use egui::{Color32, Key, PointerButton, Pos2, Rect, Stroke};
 use floe_io::LonLatBox;
@@ -24,7 +25,12 @@ pub enum DrawTool {
     Off,
     Rectangle,
     Polygon,
+    /// Free-hand: the pointer's path while the button is held, closed on release.
+    Lasso,
 }
+
+/// A lasso takes a new point once the pointer has moved this far (ui points) from the last one.
+const LASSO_STEP: f32 = 3.0;
 
 #[derive(Debug, Default)]
 pub struct AoiDrawing {
@@ -41,7 +47,7 @@ impl AoiDrawing {
 
     /// Whether primary-button drags must draw instead of panning the map.
     pub fn captures_drag(&self) -> bool {
-        self.tool == DrawTool::Rectangle
+        matches!(self.tool, DrawTool::Rectangle | DrawTool::Lasso)
     }
 
     /// What the user is told while drawing.
@@ -49,6 +55,7 @@ impl AoiDrawing {
         match self.tool {
             DrawTool::Off => None,
             DrawTool::Rectangle => Some("Drag a rectangle on the map. Right-drag pans; Esc cancels."),
+            DrawTool::Lasso => Some("Hold the button and draw around the points; release to close. Esc cancels."),
             DrawTool::Polygon => Some(
                 "Click the corners. Double-click, Enter or a click on the first corner closes it; Backspace removes \
                  the last corner; Esc cancels.",
@@ -101,6 +108,40 @@ impl AoiDrawing {
                 let mut aoi = Aoi::from_bbox(bbox);
                 aoi.name = "drawn rectangle".into();
                 Some(aoi)
+            }
+            DrawTool::Lasso => {
+                if response.drag_started_by(PointerButton::Primary)
+                    && let Some(origin) = ui.input(|i| i.pointer.press_origin())
+                {
+                    self.corners_lonlat = vec![lonlat_at(origin)];
+                }
+                if self.corners_lonlat.is_empty() {
+                    return None;
+                }
+                if let Some(pointer) = pointer
+                    && self.corners_lonlat.last().is_some_and(|last| ui_at(*last).distance(pointer) >= LASSO_STEP)
+                {
+                    self.corners_lonlat.push(lonlat_at(pointer));
+                }
+                let outline: Vec<Pos2> = self.corners_lonlat.iter().map(|c| ui_at(*c)).collect();
+                painter.add(egui::Shape::closed_line(outline.clone(), stroke));
+                if !response.drag_stopped() {
+                    return None;
+                }
+                let mut ring = std::mem::take(&mut self.corners_lonlat);
+                if ring.len() < 3 {
+                    return None;
+                }
+                if !screen.is_lonlat_aligned() {
+                    // The path is dense already: only a lasso around the pole needs closing over it.
+                    ring.extend(ring.first().copied());
+                    return self.finish(match screen.pole() {
+                        Some((pole, north)) if inside(&outline, pole) => Aoi::around_pole("drawn lasso", &ring, north),
+                        _ => Aoi::from_rings("drawn lasso", vec![ring]),
+                    });
+                }
+                ring.extend(ring.first().copied());
+                Some(Aoi::from_rings("drawn lasso", vec![ring]))
             }
             DrawTool::Polygon => {
                 if ui.input(|i| i.key_pressed(Key::Backspace)) {
@@ -190,7 +231,12 @@ impl AoiDrawing {
         }
         let tool = self.tool;
         ui.horizontal_wrapped(|ui| {
-            for (wanted, label) in [(DrawTool::Rectangle, "Draw rectangle"), (DrawTool::Polygon, "Draw polygon")] {
+            let tools = [
+                (DrawTool::Rectangle, "Draw rectangle"),
+                (DrawTool::Polygon, "Draw polygon"),
+                (DrawTool::Lasso, "Lasso"),
+            ];
+            for (wanted, label) in tools {
                 if ui.selectable_label(tool == wanted, label).clicked() {
                     self.start(if tool == wanted { DrawTool::Off } else { wanted });
                 }

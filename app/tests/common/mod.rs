@@ -62,3 +62,16 @@ pub fn wait_notice(harness: &mut Harness<'static, FloeApp>, prefix: &str) -> flo
     }
     panic!("no notice `{prefix}…`: {:?}", harness.state().notices);
 }
+
+/// The embedded sample's points as the viewer reads them (rows without geometry skipped).
+pub fn sample_batches() -> Vec<floe_io::PointBatch> {
+    use futures::TryStreamExt as _;
+    let runtime = floe::runtime().unwrap();
+    runtime.block_on(async {
+        let layer = floe::load::open_dataset("sample", &floe_io::DatasetOptions::default()).await.unwrap();
+        let progress = std::sync::Arc::default();
+        let stream =
+            layer.stream(&floe_io::ReadOptions::default(), 1, progress, floe_io::CancelToken::default()).unwrap();
+        stream.try_collect().await.unwrap()
+    })
+}
