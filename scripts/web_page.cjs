@@ -61,6 +61,8 @@ const puppeteer = require("puppeteer-core");
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   if (screenshot !== "-") await page.screenshot({ path: screenshot });
+  // The page's address at the end: the view link it keeps there.
+  lines.push(`location: ${await page.evaluate(() => location.href)}`);
   console.log(JSON.stringify(lines));
   await browser.close();
   process.exit(0);

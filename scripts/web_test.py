@@ -419,6 +419,64 @@ def filter_cases():
     return results
 
 
+def time_cases():
+    """?time=START..END keeps the rows of that window, on both backends: counted here by pyarrow on qa/good.parquet's
+    `time` (the middle third of its span, start included, end excluded)."""
+    import pyarrow.parquet as pq
+    table = pq.read_table(FIXTURES / "qa" / "good.parquet", columns=["time"])
+    times = table["time"].cast("int64").to_numpy()
+    lo, hi = int(times.min()), int(times.max())
+    start, end = lo + (hi - lo) // 3, lo + 2 * (hi - lo) // 3
+    import datetime
+
+    def iso(ns):
+        whole = datetime.datetime.fromtimestamp(ns // 10**9, tz=datetime.timezone.utc)
+        return f"{whole:%Y-%m-%dT%H:%M:%S}.{ns % 10**9:09d}Z"
+
+    expected = int(((times >= start) & (times < end)).sum())
+    results = []
+    for backend in PATHS:
+        flags, query, _ = PATHS[backend]
+        log, _ = browse(flags, f"{query}&time={iso(start)}..{iso(end)}&url=DATA/qa/good.parquet",
+                        r"good\.parquet: \d+ points loaded|cannot read")
+        got = loaded(log, "good.parquet")
+        ok = got is not None and got[0] == expected and 0 < expected < len(times)
+        print(f"time ({backend}): {got[0] if got else 'FAIL not loaded'} points in the window, pyarrow counts {expected}")
+        if not ok:
+            print(f"time ({backend}): FAIL console: {log[-4:]}")
+        results.append(ok)
+    return results
+
+
+def link_cases():
+    """The page keeps its view in its address: a filter on the map (`show=`), the camera (`at=`), the colormap. That
+    address opened in a fresh page shows the same points in the same place: the same count shown, the same link,
+    the same coloured pixels."""
+    flags, query, _ = PATHS["webgl"]
+    shown = r"covering\.parquet: \d+ of \d+ points shown"
+    first, shot_a = browse(flags, f"{query}&cmap=viridis&show=value%20%3C%205000&url=DATA/ok/covering.parquet", shown)
+    location = next((l.split("location: ", 1)[1] for l in first if l.startswith("location: ")), "")
+    count = next((l for l in first if re.search(shown, l)), None)
+    link = location.split("?", 1)[1] if "?" in location else ""
+    ok = ("show=value+%3C+5000" in link and "at=" in link and "cmap=viridis" in link
+          and count is not None and "5000 of 20000 points shown" in count)
+    print(f"link: the page's address carries the view: {link[:160]}…; {count}")
+    # The data server has another port in the next page: the link's data address goes back to DATA.
+    link = re.sub(r"http%3A%2F%2F127\.0\.0\.1%3A\d+", "DATA", link)
+    second, shot_b = browse(flags, "?" + link, shown)
+    count_b = next((l for l in second if re.search(shown, l)), None)
+    location_b = next((l.split("location: ", 1)[1] for l in second if l.startswith("location: ")), "")
+    strip = lambda address: re.sub(r"127\.0\.0\.1%3A\d+", "", address.split("?", 1)[-1])
+    pixels_a, pixels_b = map_pixels(shot_a), map_pixels(shot_b)
+    same = (count_b is not None and count_b.split("floe: ")[-1] == count.split("floe: ")[-1]
+            and strip(location_b) == strip(location) and pixels_a > 50 and abs(pixels_a - pixels_b) <= pixels_a // 50)
+    print(f"link: reopened in a fresh page: {count_b}; same link: {strip(location_b) == strip(location)}; "
+          f"coloured pixels {pixels_a} then {pixels_b}")
+    if not (ok and same):
+        print(f"link: FAIL consoles: {first[-3:]} / {second[-3:]}")
+    return [ok and same]
+
+
 def main():
     passed = failed = 0
     for name in PATHS:
@@ -427,7 +485,7 @@ def main():
         else:
             failed += 1
     for ok in [*url_cases(), *format_cases(), *memory_budget_case(), *local_file_cases(), *aoi_export_qa_case(),
-               *polar_cases(), *profile_cases(), *filter_cases()]:
+               *polar_cases(), *profile_cases(), *filter_cases(), *time_cases(), *link_cases()]:
         passed += ok
         failed += not ok
     print(f"{passed} passed, {failed} failed")

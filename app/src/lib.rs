@@ -23,6 +23,7 @@ pub mod row_filter;
 pub mod style;
 pub mod subset;
 pub mod time_range;
+pub mod view_link;
 pub mod viewer;
 
 /// The loading threads of the CLI and the desktop viewer.

@@ -31,6 +31,14 @@ pub enum Input {
 }
 
 impl Input {
+    /// The name a view link can carry: a picked file (the browser's) has none another page could open.
+    pub fn link_name(&self) -> Option<String> {
+        match self {
+            Input::Named(name) => Some(name.clone()),
+            Input::Source(_) => None,
+        }
+    }
+
     pub fn name(&self) -> &str {
         match self {
             Input::Named(name) => name,

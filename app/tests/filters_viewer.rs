@@ -219,3 +219,33 @@ fn a_lasso_selects_what_export_writes_with_the_map_filters() {
     assert_eq!(rows, expected_high);
     std::fs::remove_file(&path).ok();
 }
+
+#[test]
+fn a_copied_link_reopens_the_same_view() {
+    let mut harness = scene_viewer();
+    harness.state_mut().set_map_filters(vec![RowFilter::parse("signal_conf_ph >= 3").unwrap()]);
+    let span = harness.state().layers[0].time_span().unwrap();
+    harness.state_mut().set_time_window(Some((span.0, span.0 + (span.1 - span.0) / 2)));
+    harness.run_steps(2);
+    let shown_here = shown(&mut harness);
+    harness.get_by_label("Copy link").click();
+    harness.run_steps(2);
+    let notice = common::wait_notice(&mut harness, "Link copied: ");
+    let link = notice.text.trim_start_matches("Link copied: ").to_owned();
+    assert!(link.starts_with("floe:?url=scene-small&projection="), "{link}");
+    assert!(link.contains("show=signal_conf_ph+%3E%3D+3") && link.contains("&window=") && link.contains("&at="));
+
+    // `floe LINK` builds its options the same way.
+    assert!(floe::view_link::ViewLink::is_link(&link));
+    let options = AppOptions { tiles: false, ..AppOptions::default() }
+        .with_link(floe::view_link::ViewLink::parse(&link).unwrap());
+    let mut reopened = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1000.0, 1500.0))
+        .wgpu()
+        .build_eframe(|cc| FloeApp::new(cc, options).expect("app starts"));
+    wait_loaded(&mut reopened);
+    assert_eq!(shown(&mut reopened), shown_here, "the same points shown");
+    assert_eq!(reopened.state().time_window(), harness.state().time_window());
+    let link_there = format!("floe:?{}", reopened.state().view_link().to_query());
+    assert_eq!(link_there, link, "the same view: camera, colours, filters, window");
+}

@@ -119,6 +119,22 @@ mod web {
             ),
             ..AppOptions::default()
         };
+        // The rest of a view link: the camera, colour range, filters on the map, time window and AOI.
+        let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+        let options = match floe::view_link::ViewLink::parse(&search) {
+            Ok(link) => AppOptions {
+                at: link.at,
+                range: link.range,
+                map_filters: floe::view_link::ViewLink::parsed(&link.show),
+                time_window: link.window,
+                aoi: link.aoi,
+                ..options
+            },
+            Err(e) => {
+                log::error!("floe: {e}");
+                options
+            }
+        };
         wasm_bindgen_futures::spawn_local(async move {
             let Some(canvas) = web_sys::window()
                 .and_then(|w| w.document())

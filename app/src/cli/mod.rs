@@ -416,7 +416,7 @@ fn run_viewer(args: ViewArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let options = AppOptions {
+    let mut options = AppOptions {
         inputs: args.inputs.clone(),
         color: args.color.clone(),
         cmap,
@@ -436,7 +436,14 @@ fn run_viewer(args: ViewArgs) -> anyhow::Result<()> {
             }
             None => None,
         },
+        ..AppOptions::default()
     };
+    // `floe LINK`: a view link copied from the page or the desktop reopens that view.
+    if let [link] = args.inputs.as_slice()
+        && crate::view_link::ViewLink::is_link(link)
+    {
+        options = options.with_link(crate::view_link::ViewLink::parse(link)?);
+    }
     let native_options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default().with_inner_size([1280.0, 800.0]).with_title("Floe"),
         renderer: eframe::Renderer::Wgpu,

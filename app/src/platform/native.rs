@@ -34,6 +34,15 @@ pub fn time_since_start_ms() -> f64 {
     START.get_or_init(web_time::Instant::now).elapsed().as_secs_f64() * 1000.0
 }
 
+/// Where a copied view link points: `$FLOE_WEB_URL` (the address of a hosted Floe page), else `floe:`, which
+/// `floe LINK` opens.
+pub fn link_base() -> String {
+    std::env::var("FLOE_WEB_URL").unwrap_or_else(|_| "floe:".to_owned())
+}
+
+/// The page's address follows the view in the browser; the desktop has no address bar.
+pub fn show_link(_query: &str) {}
+
 /// Writes the exported rows as GeoParquet (atomically) and says where they went.
 pub fn write_export(
     target: &SaveTarget,

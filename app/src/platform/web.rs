@@ -20,6 +20,30 @@ pub fn time_since_start_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
 
+/// The page's own address without its query: where a copied view link points.
+pub fn link_base() -> String {
+    web_sys::window()
+        .map(|w| w.location())
+        .and_then(|l| Some(format!("{}{}", l.origin().ok()?, l.pathname().ok()?)))
+        .unwrap_or_default()
+}
+
+/// Replaces the page's query with the view's (no new history entry), so the address bar is the view's link.
+pub fn show_link(query: &str) {
+    let Some(window) = web_sys::window() else { return };
+    let Ok(history) = window.history() else { return };
+    // The page's own parameters (`tiles`, `backend`, `memory_mb`, …) stay.
+    let search = window.location().search().unwrap_or_default();
+    let own: Vec<String> = form_urlencoded::parse(search.trim_start_matches('?').as_bytes())
+        .filter(|(key, _)| !crate::view_link::VIEW_KEYS.contains(&key.as_ref()))
+        .map(|(key, value)| form_urlencoded::Serializer::new(String::new()).append_pair(&key, &value).finish())
+        .collect();
+    let address = format!("?{}", own.into_iter().chain([query.to_owned()]).collect::<Vec<_>>().join("&"));
+    if history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&address)).is_err() {
+        log::warn!("floe: the page's address could not follow the view");
+    }
+}
+
 /// Where something the viewer saves goes: a download of this name.
 #[derive(Clone, Debug)]
 pub struct SaveTarget {

@@ -81,6 +81,8 @@ pub enum Command {
     SetFilters(Vec<crate::row_filter::RowFilter>),
     /// Draw only the points that pass these filters (GPU uniforms; nothing reloads).
     SetMapFilters(Vec<crate::row_filter::RowFilter>),
+    /// Copy the view's link (and say it in a notice).
+    CopyLink,
     /// Show only the points inside this time window (UTC nanoseconds, both ends included), or all.
     SetTimeWindow(Option<(i64, i64)>),
 }

@@ -105,14 +105,10 @@ impl FiltersPanel {
                 if on_map || entered || load {
                     match RowFilter::parse(self.text.trim()) {
                         Ok(filter) => {
-                            let (list, make): (&[RowFilter], fn(Vec<RowFilter>) -> Command) = if load {
-                                (view.loaded_with, Command::SetFilters)
-                            } else {
-                                (view.on_map, Command::SetMapFilters)
-                            };
+                            let list = if load { view.loaded_with } else { view.on_map };
                             let mut all = list.to_vec();
                             all.push(filter);
-                            commands.push(make(all));
+                            commands.push(if load { Command::SetFilters(all) } else { Command::SetMapFilters(all) });
                             self.text.clear();
                             self.error = None;
                         }

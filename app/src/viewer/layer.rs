@@ -44,6 +44,9 @@ pub struct LayerChoices {
     hidden_beams: Vec<String>,
 }
 
+/// A time extent in UTC nanoseconds, when there is one.
+type TimeSpan = Option<(i64, i64)>;
+
 pub struct Layer {
     pub id: u64,
     /// Short name shown in the panel: the file name.
@@ -107,9 +110,11 @@ pub struct Layer {
     pub live: LiveFilters,
     count: ShownCount,
     /// The time column's extent (UTC ns) with the points loaded it was found for.
-    time_span: std::sync::Mutex<Option<(u64, Option<(i64, i64)>)>>,
+    time_span: std::sync::Mutex<Option<(u64, TimeSpan)>>,
     /// What the GPU layer's filter slots hold (`None` everywhere after a rebuild).
     pub gpu_slot_sources: [Option<SlotSource>; floe_render::FILTER_SLOTS],
+    /// The shown count last written to the log.
+    pub logged_shown: Option<u64>,
 }
 
 impl Layer {
@@ -161,6 +166,7 @@ impl Layer {
             count: ShownCount::default(),
             time_span: std::sync::Mutex::new(None),
             gpu_slot_sources: Default::default(),
+            logged_shown: None,
         }
     }
 

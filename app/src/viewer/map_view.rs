@@ -144,6 +144,36 @@ impl MapView {
         }
     }
 
+    /// The camera: centre lon/lat and zoom (what a view link carries).
+    pub fn view_at(&self) -> (f64, f64, f64) {
+        let (lon, lat) = match self.projection {
+            Projection::Mercator => {
+                let position = self.memory.detached().unwrap_or(walkers::lon_lat(0.0, 0.0));
+                (position.x(), position.y())
+            }
+            polar => {
+                let [lon, lat] = polar.lonlat_from_world(self.polar_centre_world);
+                (lon, lat)
+            }
+        };
+        (lon, lat, self.zoom())
+    }
+
+    /// Puts the camera at a centre and zoom, in the current projection.
+    pub fn set_view_at(&mut self, lon: f64, lat: f64, zoom: f64) {
+        match self.projection {
+            Projection::Mercator => {
+                self.memory.center_at(lon_lat(lon, lat.clamp(-85.0, 85.0)));
+                // Out-of-range zooms are refused by walkers; a clamped zoom is always accepted.
+                let _ = self.memory.set_zoom(zoom.clamp(1.0, 19.0));
+            }
+            polar => {
+                self.polar_centre_world = polar.world_from_lonlat(lon, lat);
+                self.polar_zoom = zoom.clamp(*POLAR_ZOOM.start(), *POLAR_ZOOM.end());
+            }
+        }
+    }
+
     /// Centres and zooms the map on a lon/lat box.
     pub fn zoom_to(&mut self, bbox: LonLatBox) {
         if bbox.is_empty() {

@@ -71,6 +71,32 @@ pub struct AppOptions {
     pub profile: Option<String>,
     /// Rows must pass these `--filter`s to be loaded (and exported).
     pub filters: Vec<crate::row_filter::RowFilter>,
+    /// Filters drawn on the map from the start (a link's `show=`).
+    pub map_filters: Vec<crate::row_filter::RowFilter>,
+    /// The time window on the map from the start, UTC nanoseconds (a link's `window=`).
+    pub time_window: Option<(i64, i64)>,
+    /// The camera from the start: centre lon/lat and zoom (a link's `at=`); the data no longer choose it.
+    pub at: Option<(f64, f64, f64)>,
+    /// The colour range of `color`, in its units (a link's `range=`).
+    pub range: Option<(f64, f64)>,
+}
+
+impl AppOptions {
+    /// Takes what a view link names (see [`crate::view_link`]).
+    pub fn with_link(mut self, link: crate::view_link::ViewLink) -> Self {
+        self.inputs = link.inputs;
+        self.projection = link.projection.or(self.projection);
+        self.at = link.at;
+        self.color = link.color.or(self.color);
+        self.cmap = link.cmap.or(self.cmap);
+        self.range = link.range;
+        self.filters.extend(crate::view_link::ViewLink::parsed(&link.filters));
+        self.map_filters = crate::view_link::ViewLink::parsed(&link.show);
+        self.time_window = link.window;
+        self.aoi = link.aoi.or(self.aoi);
+        self.profile = link.profile.or(self.profile);
+        self
+    }
 }
 
 /// A message at the top of the window until dismissed: an error, or news of finished work (an export).
@@ -150,6 +176,8 @@ pub struct FloeApp {
     /// The time slider's window, `[start, end]` in UTC nanoseconds: two more filters on the map.
     time_window: Option<(i64, i64)>,
     time_panel: time_panel::TimePanel,
+    /// The view link last shown in the page's address.
+    last_link: String,
 }
 
 impl FloeApp {
@@ -189,6 +217,7 @@ impl FloeApp {
             map_filters: Vec::new(),
             time_window: None,
             time_panel: time_panel::TimePanel::default(),
+            last_link: String::new(),
         };
         if let Some(track) = &options.profile {
             app.profile.open = true;
@@ -214,6 +243,16 @@ impl FloeApp {
         }
         for input in &options.inputs {
             app.open(input, &cc.egui_ctx);
+            if let (Some(column), Some(layer)) = (&options.color, app.layers.last_mut()) {
+                layer.prefer(column, options.cmap.unwrap_or_default(), options.range);
+            }
+        }
+        app.map_filters = options.map_filters.clone();
+        app.time_window = options.time_window;
+        app.apply_map_filters();
+        if let Some((lon, lat, zoom)) = options.at {
+            app.map.set_view_at(lon, lat, zoom);
+            app.map.auto_zoom = false;
         }
         Ok(app)
     }
@@ -301,6 +340,31 @@ impl FloeApp {
     /// The row filters in force.
     pub fn filters(&self) -> &[crate::row_filter::RowFilter] {
         &self.options.filters
+    }
+
+    /// The view as a link (see [`crate::view_link`]): what a colleague needs to see the same.
+    pub fn view_link(&self) -> crate::view_link::ViewLink {
+        let layer = self.layers.get(self.selected);
+        let column = layer.and_then(Layer::colour_column);
+        let range = match (layer, column) {
+            (Some(layer), Some(column)) if layer.range_user_set => {
+                Some((column.value_of(layer.style.value_range.0), column.value_of(layer.style.value_range.1)))
+            }
+            _ => None,
+        };
+        crate::view_link::ViewLink {
+            inputs: self.layers.iter().filter_map(|l| l.input.link_name()).collect(),
+            projection: Some(self.map.projection()),
+            at: Some(self.map.view_at()),
+            color: column.map(|c| c.name.clone()),
+            cmap: layer.map(|l| l.style.colormap),
+            range,
+            filters: self.options.filters.iter().map(|f| f.text.clone()).collect(),
+            show: self.map_filters.iter().map(|f| f.text.clone()).collect(),
+            window: self.time_window,
+            aoi: self.options.aoi.clone(),
+            profile: self.profile.open.then(|| self.profile.track.clone().unwrap_or_default()),
+        }
     }
 
     /// Sets the filters drawn on the GPU: no reload, uniforms from the next frame on.
@@ -544,6 +608,11 @@ impl FloeApp {
             Command::ToggleProfile => self.profile.open = !self.profile.open,
             Command::SetFilters(filters) => self.set_filters(filters, ctx),
             Command::SetMapFilters(filters) => self.set_map_filters(filters),
+            Command::CopyLink => {
+                let link = format!("{}?{}", crate::platform::link_base(), self.view_link().to_query());
+                ctx.copy_text(link.clone());
+                self.notify(Notice::info(format!("Link copied: {link}")));
+            }
             Command::SetTimeWindow(window) => self.set_time_window(window),
             Command::DismissNotice(index) => {
                 if index < self.notices.len() {
@@ -748,8 +817,13 @@ impl eframe::App for FloeApp {
             }
             // "N of M shown": a few milliseconds of counting per frame.
             layer.step_count(Duration::from_millis(4));
-            if layer.shown_count().is_none() {
-                ctx.request_repaint();
+            match layer.shown_count() {
+                None => ctx.request_repaint(),
+                Some(shown) if !layer.is_loading() && layer.logged_shown != Some(shown) => {
+                    layer.logged_shown = Some(shown);
+                    log::info!("floe: {}: {shown} of {} points shown", layer.name, layer.rows_loaded);
+                }
+                Some(_) => {}
             }
         }
         for message in stopped {
@@ -811,6 +885,14 @@ impl eframe::App for FloeApp {
             frame_ms: self.frame_ms,
         };
         panels::status_bar_ui(ui, &status);
+        // The page's address follows the view (a no-op on the desktop), once loading has settled.
+        if !self.layers.iter().any(Layer::is_loading) {
+            let query = self.view_link().to_query();
+            if query != self.last_link {
+                crate::platform::show_link(&query);
+                self.last_link = query;
+            }
+        }
         self.side_panel_ui(ui, &mut commands);
         let mut profile_output = None;
         if self.profile.open && !self.profile.detached {

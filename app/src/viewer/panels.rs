@@ -60,6 +60,9 @@ pub fn top_bar_ui(
             if has_layers && ui.button("Save image…").on_hover_text("The map as PNG, with the legend").clicked() {
                 commands.push(Command::Save(Purpose::SaveImage { profile: false }));
             }
+            if has_layers && ui.button("Copy link").on_hover_text("A link that reopens this view").clicked() {
+                commands.push(Command::CopyLink);
+            }
         });
         for (index, notice) in notices.iter().enumerate() {
             ui.horizontal(|ui| {

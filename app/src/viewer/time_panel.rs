@@ -72,9 +72,9 @@ impl TimePanel {
                 }
                 ui.selectable_value(&mut self.mode, PlayMode::Move, "Move");
                 ui.selectable_value(&mut self.mode, PlayMode::Grow, "Grow");
-                egui::ComboBox::from_id_salt("play speed")
-                    .selected_text(format!("{:.0}%/s", self.speed * 100.0))
-                    .show_ui(ui, |ui| {
+                egui::ComboBox::from_label("speed").selected_text(format!("{:.0}%/s", self.speed * 100.0)).show_ui(
+                    ui,
+                    |ui| {
                         for speed in [0.01, 0.05, 0.2] {
                             ui.selectable_value(
                                 &mut self.speed,
@@ -82,7 +82,8 @@ impl TimePanel {
                                 format!("{:.0}% of the span per second", speed * 100.0),
                             );
                         }
-                    });
+                    },
+                );
                 if window.is_some() && ui.button("All times").on_hover_text("show every time").clicked() {
                     self.playing = false;
                     commands.push(Command::SetTimeWindow(None));
