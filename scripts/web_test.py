@@ -437,7 +437,7 @@ def time_cases():
     results = []
     for backend in PATHS:
         flags, query, _ = PATHS[backend]
-        log, _ = browse(flags, f"{query}&time={iso(start)}..{iso(end)}&url=DATA/qa/good.parquet",
+        log, _ = browse(flags, f"{query}&time={iso(start)}..{iso(end)}&url=DATA/ok/qa/good.parquet",
                         r"good\.parquet: \d+ points loaded|cannot read")
         got = loaded(log, "good.parquet")
         ok = got is not None and got[0] == expected and 0 < expected < len(times)

@@ -14,8 +14,9 @@ use floe_render::{Colormap, Projection};
 use crate::row_filter::RowFilter;
 
 /// The parameters a view link sets; a page's other parameters (`tiles`, `backend`, …) are its own.
-pub const VIEW_KEYS: [&str; 11] =
-    ["url", "projection", "at", "color", "cmap", "range", "filter", "show", "window", "aoi", "profile"];
+/// (`time` too: the page starts with it as filters, which the link carries as `filter`.)
+pub const VIEW_KEYS: [&str; 12] =
+    ["url", "projection", "at", "color", "cmap", "range", "filter", "show", "window", "aoi", "profile", "time"];
 
 /// An AOI longer than this (as GeoJSON) stays out of links: browsers and chat tools cut long addresses.
 pub const MAX_INLINE_AOI: usize = 4000;
