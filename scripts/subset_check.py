@@ -202,6 +202,35 @@ def filter_cases(floe, work):
             want += int(np.sum(valid & (h < 800)))
     got = pq.read_table(out).num_rows if run.returncode == 0 else -1
     check(f"filters on a granule: {want} segments below 800 m as h5py finds", got == want, f"got {got}")
+    # Beams and a time window (pushed into the read: two beams only, each from its first row in time), and a bit flag.
+    with h5py.File(ATL06, "r") as f:
+        epoch = float(f["ancillary_data/atlas_sdp_gps_epoch"][0])
+        delta = np.sort(np.concatenate([f[f"{b}/land_ice_segments/delta_time"][:] for b in ["gt1l", "gt2r"]]))
+        cut = float((delta[len(delta) // 2] + delta[len(delta) // 2 + 1]) / 2)
+        want_window = int(np.sum(delta >= cut))
+        want_flags = 0
+        for beam in ["gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"]:
+            q = f[f"{beam}/land_ice_segments/atl06_quality_summary"]
+            fill = q.attrs.get("_FillValue")
+            values = q[:].astype(np.int64)
+            valid = (values != fill) if fill is not None else np.ones(len(values), dtype=bool)
+            want_flags += int(np.sum(valid & ((values & 1) == 0)))
+    seconds = 315964800 + epoch + cut - 18
+    whole = int(np.floor(seconds))
+    start = __import__("datetime").datetime.fromtimestamp(whole, tz=__import__("datetime").timezone.utc)
+    start = f"{start:%Y-%m-%dT%H:%M:%S}.{int(round((seconds - whole) * 1e9)):09d}Z"
+    out = work / "filtered_beams_time.parquet"
+    run = subprocess.run([floe, "subset", str(ATL06), "--out", str(out), "--force", "--filter", "gt in gt1l,gt2r",
+                          "--filter", f"time >= {start}"], capture_output=True, text=True)
+    got = pq.read_table(out).num_rows if run.returncode == 0 else -1
+    check(f"filters on a granule: {want_window} segments of gt1l and gt2r from {start} as h5py finds",
+          got == want_window and want_window > 0, f"got {got}; {run.stderr.strip()[-200:]}")
+    out = work / "filtered_flags.parquet"
+    run = subprocess.run([floe, "subset", str(ATL06), "--out", str(out), "--force", "--filter",
+                          "atl06_quality_summary lacks 1"], capture_output=True, text=True)
+    got = pq.read_table(out).num_rows if run.returncode == 0 else -1
+    check(f"filters on a granule: {want_flags} segments whose atl06_quality_summary lacks bit 0 as h5py finds",
+          got == want_flags and want_flags > 0, f"got {got}; {run.stderr.strip()[-200:]}")
     run = subprocess.run([floe, "subset", str(ATL06), "--out", str(work / "never.parquet"), "--filter", "h_li > high"],
                          capture_output=True, text=True)
     check("filters: a bad value is refused with its column named", run.returncode == 1

@@ -152,8 +152,12 @@ pub async fn run_load(
     }
     // Numeric filters prune row groups by their statistics before any page is fetched.
     let value_ranges = crate::row_filter::value_ranges(&load.filters);
+    // Time windows prune too (row groups; a granule beam's rows), and beam filters pick the beams read.
+    let time_bounds = crate::row_filter::time_bounds(&load.filters);
+    let beams = if read.beams.is_empty() { crate::row_filter::beam_selection(&load.filters) } else { read.beams };
     let ingest = Ingest::new(value_columns(&dataset, &names), load.track_key, load.filters);
-    let read = ReadOptions { columns: floe_io::ColumnSelection::Named(read_names), value_ranges, ..read };
+    let read =
+        ReadOptions { columns: floe_io::ColumnSelection::Named(read_names), value_ranges, time_bounds, beams, ..read };
     let worker_ingest = ingest.clone();
     let prepare = Arc::new(move |batch: PointBatch| worker_ingest.prepare(&batch));
     let mut stream = match dataset.stream_map(&read, parallelism, Arc::clone(&progress), cancel, prepare) {

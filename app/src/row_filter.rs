@@ -240,6 +240,44 @@ pub fn value_ranges(filters: &[RowFilter]) -> Vec<floe_io::ValueRange> {
         .collect()
 }
 
+/// The windows that comparisons with a UTC date or date-time put on their columns, for pruning (Parquet row groups
+/// by their statistics, granule beams to their rows in time). A value that is no date-time (a number) is no window.
+pub fn time_bounds(filters: &[RowFilter]) -> Vec<floe_io::TimeBounds> {
+    filters
+        .iter()
+        .filter_map(|filter| {
+            let value = filter.values.first()?;
+            if value.parse::<f64>().is_ok() {
+                return None;
+            }
+            let ns = arrow_cast::parse::string_to_timestamp_nanos(value).ok()?;
+            let (start_ns, end_ns) = match filter.op {
+                FilterOp::Ge => (ns, i64::MAX),
+                FilterOp::Gt => (ns.checked_add(1)?, i64::MAX),
+                FilterOp::Le => (i64::MIN, ns),
+                FilterOp::Lt => (i64::MIN, ns.checked_sub(1)?),
+                FilterOp::Eq => (ns, ns),
+                _ => return None,
+            };
+            Some(floe_io::TimeBounds { column: filter.column.clone(), start_ns, end_ns })
+        })
+        .collect()
+}
+
+/// The granule beams the filters on `gt` and `beam_strength` leave (names, or strengths when only the strength is
+/// filtered), for reading only those; empty when they name none of them (then every beam is read and the rows are
+/// filtered as always).
+pub fn beam_selection(filters: &[RowFilter]) -> Vec<String> {
+    let of = |column: &str, universe: &[&str]| -> Option<Vec<String>> {
+        let on: Vec<&RowFilter> = filters.iter().filter(|f| f.column == column).collect();
+        (!on.is_empty())
+            .then(|| universe.iter().filter(|v| on.iter().all(|f| f.passes_text(v))).map(|v| (*v).to_owned()).collect())
+    };
+    of("gt", &["gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"])
+        .or_else(|| of("beam_strength", &["strong", "weak"]))
+        .unwrap_or_default()
+}
+
 /// `--time START..END` (`?time=` in the browser) as filters on the `time` column: `time >= START`, `time < END`.
 pub fn time_filters(text: &str) -> anyhow::Result<Vec<RowFilter>> {
     // Checked as a whole first: dates, order, an open end.
@@ -353,6 +391,24 @@ mod tests {
         let error = RowFilter::parse("h has 1").unwrap().mask(&batch(), "t.parquet").unwrap_err().to_string();
         assert_eq!(error, "t.parquet: --filter `h has 1`: bit flags need an integer column, and `h` is Float32");
         assert!(RowFilter::parse("q has -1").is_err());
+    }
+
+    #[test]
+    fn time_windows_and_beams_push_down() {
+        let filters: Vec<RowFilter> = ["time >= 1970-01-02", "time < 1970-01-03", "h > 2", "gt in gt1l,gt2l,gt9x"]
+            .iter()
+            .map(|t| RowFilter::parse(t).unwrap())
+            .collect();
+        let day = 86_400_000_000_000;
+        let bounds = time_bounds(&filters);
+        assert_eq!(bounds.len(), 2, "numbers are no windows");
+        assert_eq!((bounds[0].start_ns, bounds[0].end_ns), (day, i64::MAX));
+        assert_eq!((bounds[1].start_ns, bounds[1].end_ns), (i64::MIN, 2 * day - 1));
+        assert_eq!(beam_selection(&filters), ["gt1l", "gt2l"]);
+        let strong = [RowFilter::parse("beam_strength = strong").unwrap()];
+        assert_eq!(beam_selection(&strong), ["strong"]);
+        let numeric = [RowFilter::parse("gt = 10").unwrap()];
+        assert!(beam_selection(&numeric).is_empty(), "SlideRule's numeric gt picks no granule beam: all are read");
     }
 
     #[test]

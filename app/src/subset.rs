@@ -136,9 +136,16 @@ pub async fn run(
         };
         let mut read = ReadOptions {
             columns,
-            beams: request.beams.clone(),
-            // Numeric filters prune row groups by their statistics; the rows read are filtered below.
+            // Beam filters pick the granule beams read, unless --beam names them.
+            beams: if request.beams.is_empty() {
+                crate::row_filter::beam_selection(&request.filters)
+            } else {
+                request.beams.clone()
+            },
+            // Numeric and time filters prune row groups by their statistics (and a granule beam's rows by time);
+            // the rows read are filtered below.
             value_ranges: crate::row_filter::value_ranges(&request.filters),
+            time_bounds: crate::row_filter::time_bounds(&request.filters),
             ..ReadOptions::default()
         };
         if let Some(aoi) = &request.aoi {

@@ -32,7 +32,9 @@ pub use batch::PointBatch;
 pub use error::{IoError, Result};
 pub use geoparquet::hive::{DatasetOptions, HiveDataset};
 pub use geoparquet::partition::{CompareOp, PartitionFilter};
-pub use geoparquet::{ColumnSelection, GeoParquetFile, GeometrySource, OpenOptions, ReadOptions, ValueRange};
+pub use geoparquet::{
+    ColumnSelection, GeoParquetFile, GeometrySource, OpenOptions, ReadOptions, TimeBounds, ValueRange,
+};
 pub use lonlat_box::LonLatBox;
 pub use point_source::PointSource;
 pub use progress::{CancelToken, Progress, ProgressSnapshot};

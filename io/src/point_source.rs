@@ -153,6 +153,12 @@ impl PointSource {
         progress.rows_total.fetch_add(beams.iter().map(|b| b.rows).sum(), Ordering::Relaxed);
         progress.bytes_total.fetch_add(granule.file.byte_source().size(), Ordering::Relaxed);
         let (bbox, aoi) = (options.bbox, options.aoi.clone());
+        // A window on the granule's `time` narrows each beam to its rows in time.
+        let time =
+            options.time_bounds.iter().filter(|w| w.column == "time").fold(None, |acc: Option<(i64, i64)>, w| {
+                let (start, end) = acc.unwrap_or((i64::MIN, i64::MAX));
+                Some((start.max(w.start_ns), end.min(w.end_ns)))
+            });
         // Beams read concurrently share the file's counter: progress takes its growth since now, never the sum of
         // per-beam differences (which would count a neighbour's bytes twice).
         let baseline = granule.file.byte_source().stats().bytes();
@@ -165,7 +171,7 @@ impl PointSource {
                     if cancel.is_cancelled() {
                         return Err(IoError::Cancelled { location: granule.location().to_owned() });
                     }
-                    let batch = granule.read_beam(&beam, bbox, aoi.as_deref(), surface).await?;
+                    let batch = granule.read_beam_in(&beam, bbox, aoi.as_deref(), surface, time).await?;
                     let fetched = granule.file.byte_source().stats().bytes().saturating_sub(baseline);
                     progress.bytes_fetched.fetch_max(fetched, Ordering::Relaxed);
                     progress.rows_loaded.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);

@@ -283,3 +283,45 @@ async fn value_ranges_prune_row_groups_by_their_statistics() {
         read_all(fx.join("covering.parquet").to_str().unwrap(), &DatasetOptions::default(), &open).await.unwrap();
     assert_eq!(first.progress.rows_total, 1000);
 }
+
+#[tokio::test]
+async fn time_bounds_prune_row_groups_by_their_time_statistics() {
+    use parquet::file::reader::FileReader as _;
+    use parquet::file::statistics::Statistics;
+    // qa/good.parquet: 3 row groups of ATL06-like rows with a nanosecond `time` column.
+    let path = fixtures().join("qa").join("good.parquet");
+    let reader = parquet::file::reader::SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let leaf = reader.metadata().file_metadata().schema_descr().columns().iter().position(|c| c.name() == "time");
+    let groups: Vec<(i64, i64, u64)> = reader
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|rg| match rg.column(leaf.unwrap()).statistics().unwrap() {
+            Statistics::Int64(s) => (*s.min_opt().unwrap(), *s.max_opt().unwrap(), rg.num_rows() as u64),
+            other => panic!("time statistics: {other:?}"),
+        })
+        .collect();
+    assert_eq!(groups.len(), 3);
+    // The groups' spans overlap (rows are ordered by track); a window after all but the latest group's last time
+    // meets only that group: the others are never fetched.
+    let mut maxima: Vec<i64> = groups.iter().map(|g| g.1).collect();
+    maxima.sort();
+    let (start, end) = (maxima[maxima.len() - 2] + 1, i64::MAX);
+    let expected: u64 = groups.iter().filter(|(lo, hi, _)| *hi >= start && *lo <= end).map(|g| g.2).sum();
+    let all: u64 = groups.iter().map(|g| g.2).sum();
+    assert!(expected < all, "the window leaves a row group out");
+    let read = ReadOptions {
+        time_bounds: vec![floe_io::TimeBounds { column: "time".into(), start_ns: start, end_ns: end }],
+        ..ReadOptions::default()
+    };
+    let pruned = read_all(path.to_str().unwrap(), &DatasetOptions::default(), &read).await.unwrap();
+    assert_eq!(pruned.progress.rows_total, expected);
+    // A window after every row: nothing is read.
+    let after = groups.iter().map(|g| g.1).max().unwrap() + 1;
+    let read = ReadOptions {
+        time_bounds: vec![floe_io::TimeBounds { column: "time".into(), start_ns: after, end_ns: i64::MAX }],
+        ..ReadOptions::default()
+    };
+    let none = read_all(path.to_str().unwrap(), &DatasetOptions::default(), &read).await.unwrap();
+    assert_eq!(none.rows(), 0);
+}

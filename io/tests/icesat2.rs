@@ -246,3 +246,38 @@ async fn a_row_of_a_beam_reads_every_dataset_along_it() {
     let error = granule.row_values("gt9x", 0).await.unwrap_err().to_string();
     assert!(error.contains("/gt9x"), "{error}");
 }
+
+#[tokio::test]
+async fn a_time_window_reads_only_the_rows_around_it() {
+    // 6 beams × 25,000 photons in chunks of 10,000 (scripts/hdf5_fixtures.py).
+    let bytes = bytes::Bytes::from(std::fs::read(common::fixtures().join("hdf5/atl03_v108.h5")).unwrap());
+    let full_source = Arc::new(MemorySource::new("full", bytes.clone()));
+    let full = Granule::open(full_source.clone()).await.unwrap();
+    let window_source = Arc::new(MemorySource::new("window", bytes));
+    let windowed = Granule::open(window_source.clone()).await.unwrap();
+    let mut kept = 0;
+    for (beam, same) in full.beams.iter().zip(&windowed.beams) {
+        let whole = full.read_beam(beam, None, None, Surface::Land).await.unwrap();
+        let times: Vec<i64> =
+            whole.column("time").unwrap().as_primitive::<TimestampNanosecondType>().iter().flatten().collect();
+        let (first, last) = (times[0], times[times.len() - 1]);
+        // The first tenth of the beam's time span.
+        let window = (first, first + (last - first) / 10);
+        let part = windowed.read_beam_in(same, None, None, Surface::Land, Some(window)).await.unwrap();
+        let part_times: Vec<i64> =
+            part.column("time").unwrap().as_primitive::<TimestampNanosecondType>().iter().flatten().collect();
+        let inside = |t: &i64| *t >= window.0 && *t <= window.1;
+        // Every row in the window is there, in order, with the same values; rows outside come only from between the
+        // first and last row inside (none here: photon times grow along the beam).
+        let expected: Vec<i64> = times.iter().copied().filter(inside).collect();
+        assert_eq!(part_times, expected, "{}", beam.name);
+        let h = |b: &floe_io::PointBatch| b.column("h_ph").unwrap().as_primitive::<Float32Type>().values().to_vec();
+        let offset = times.iter().position(inside).unwrap();
+        assert_eq!(h(&part), h(&whole)[offset..offset + expected.len()].to_vec());
+        kept += part.num_rows();
+    }
+    assert!(kept > 0);
+    let (full_bytes, window_bytes) = (full_source.stats().bytes(), window_source.stats().bytes());
+    // delta_time is read whole, then every other dataset only in the chunk holding the window (1 of 3).
+    assert!(window_bytes * 100 < full_bytes * 70, "window read {window_bytes} B vs full read {full_bytes} B");
+}

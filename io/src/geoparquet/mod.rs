@@ -13,4 +13,4 @@ pub(crate) mod wkb;
 pub mod write;
 
 pub(crate) use read::check_not_empty;
-pub use read::{ColumnSelection, GeoParquetFile, GeometrySource, OpenOptions, ReadOptions, ValueRange};
+pub use read::{ColumnSelection, GeoParquetFile, GeometrySource, OpenOptions, ReadOptions, TimeBounds, ValueRange};

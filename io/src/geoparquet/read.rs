@@ -92,6 +92,17 @@ pub struct ReadOptions {
     /// Only rows whose column values can lie in these ranges are wanted: a row group whose statistics say its
     /// values all lie outside one is never fetched. Pruning only: the rows read are not filtered here.
     pub value_ranges: Vec<ValueRange>,
+    /// Only rows whose time can lie in these windows are wanted: Parquet row groups are pruned by the time column's
+    /// statistics, granule beams read only the row range whose `delta_time` lies inside. Pruning only, as above.
+    pub time_bounds: Vec<TimeBounds>,
+}
+
+/// A closed window of UTC nanoseconds on a time column (an open end is `i64::MIN` / `i64::MAX`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimeBounds {
+    pub column: String,
+    pub start_ns: i64,
+    pub end_ns: i64,
 }
 
 /// A closed range of a numeric column's values (an open end is infinite), for pruning row groups.
@@ -122,6 +133,7 @@ impl Default for ReadOptions {
             beams: Vec::new(),
             batch_rows: 64 * 1024,
             value_ranges: Vec::new(),
+            time_bounds: Vec::new(),
         }
     }
 }
@@ -382,6 +394,27 @@ impl GeoParquetFile {
         }
     }
 
+    /// The UTC nanoseconds a time column's statistics say a row group spans (timestamps stored as 64-bit integers in
+    /// their unit); `None` when it is no such column or has no statistics.
+    fn row_group_time_bounds(&self, row_group: usize, column: &str) -> Option<(i64, i64)> {
+        let per_unit: i64 = match self.schema().field_with_name(column).ok()?.data_type() {
+            arrow_schema::DataType::Timestamp(unit, _) => match unit {
+                arrow_schema::TimeUnit::Second => 1_000_000_000,
+                arrow_schema::TimeUnit::Millisecond => 1_000_000,
+                arrow_schema::TimeUnit::Microsecond => 1_000,
+                arrow_schema::TimeUnit::Nanosecond => 1,
+            },
+            _ => return None,
+        };
+        let rg = self.parquet_metadata().row_groups().get(row_group)?;
+        let descr = rg.schema_descr();
+        let leaf = (0..descr.num_columns()).find(|&i| descr.column(i).path().parts() == [column.to_owned()])?;
+        match rg.column(leaf).statistics()? {
+            Statistics::Int64(s) => Some((s.min_opt()?.checked_mul(per_unit)?, s.max_opt()?.checked_mul(per_unit)?)),
+            _ => None,
+        }
+    }
+
     /// Leaf paths whose statistics bound the geometry: xmin, ymin, xmax, ymax.
     fn bbox_leaf_paths(&self) -> Option<[Vec<String>; 4]> {
         if let Some(c) = self.geo.as_ref().and_then(|g| g.primary.covering.as_ref()) {
@@ -429,6 +462,12 @@ impl GeoParquetFile {
             .filter(|&rg| {
                 options.value_ranges.iter().all(|range| match self.row_group_value_bounds(rg, &range.column) {
                     Some((lo, hi)) => hi >= range.min && lo <= range.max,
+                    None => true,
+                })
+            })
+            .filter(|&rg| {
+                options.time_bounds.iter().all(|window| match self.row_group_time_bounds(rg, &window.column) {
+                    Some((lo, hi)) => hi >= window.start_ns && lo <= window.end_ns,
                     None => true,
                 })
             })

@@ -286,6 +286,16 @@ impl Granule {
         Ok(out)
     }
 
+    /// UTC nanoseconds of a `delta_time` (seconds since the granule's SDP epoch); `None` for fill values.
+    fn time_ns(&self, delta_time: f64) -> Option<i64> {
+        let d = Some(delta_time).filter(|d| d.is_finite() && d.abs() < 1e12)?;
+        // Whole seconds and the fraction apart: f64 nanoseconds since 1970 would lose ~200 ns.
+        let whole = d.floor();
+        let base = (GPS_EPOCH_UNIX + self.sdp_epoch.round() - LEAP_SECONDS) as i64 + whole as i64;
+        let epoch_fraction = self.sdp_epoch - self.sdp_epoch.round();
+        Some(base * 1_000_000_000 + ((d - whole + epoch_fraction) * 1e9).round() as i64)
+    }
+
     /// Reads one beam as one batch: the rows inside `bbox` and `aoi` (strictly inside its polygons), when given.
     /// Coordinates are read first; every other variable only in the runs of rows that were kept.
     pub async fn read_beam(
@@ -295,6 +305,20 @@ impl Granule {
         aoi: Option<&crate::aoi::Aoi>,
         surface: Surface,
     ) -> Result<PointBatch> {
+        self.read_beam_in(beam, bbox, aoi, surface, None).await
+    }
+
+    /// [`Granule::read_beam`], and with `time` (UTC ns, both ends included) only the row range between the first and
+    /// the last row whose `delta_time` lies in it: `delta_time` is read first, and every other dataset only over that
+    /// range. Rows inside the range but outside the window are still returned (the caller's row filter drops them).
+    pub async fn read_beam_in(
+        &self,
+        beam: &Beam,
+        bbox: Option<LonLatBox>,
+        aoi: Option<&crate::aoi::Aoi>,
+        surface: Surface,
+        time: Option<(i64, i64)>,
+    ) -> Result<PointBatch> {
         let group = format!("/{}/{}", beam.name, self.product.group());
         let (lon_name, lat_name) = self.product.coordinates();
         let bbox = match (bbox, aoi) {
@@ -302,10 +326,21 @@ impl Granule {
             (b, a) => b.or(a.map(|a| a.bbox)),
         };
         // ATL03: the 20 m segment index narrows the photon rows before any photon is read.
-        let candidates = match (self.product, bbox) {
+        let mut candidates = match (self.product, bbox) {
             (Product::Atl03, Some(b)) => self.atl03_photon_range(&beam.name, b).await?,
             _ => None,
         };
+        if let Some((start, end)) = time {
+            let delta = self.read_f64(&format!("{group}/delta_time"), candidates.clone()).await?;
+            let inside = |d: &f64| self.time_ns(*d).is_some_and(|t| t >= start && t <= end);
+            let first = delta.iter().position(inside);
+            let last = delta.iter().rposition(inside);
+            let base = candidates.as_ref().map_or(0, |r| r.start);
+            candidates = Some(match (first, last) {
+                (Some(first), Some(last)) => base + first as u64..base + last as u64 + 1,
+                _ => base..base,
+            });
+        }
         let offset = candidates.as_ref().map_or(0, |r| r.start);
         let lon = self.read_f64(&format!("{group}/{lon_name}"), candidates.clone()).await?;
         let lat = self.read_f64(&format!("{group}/{lat_name}"), candidates.clone()).await?;
@@ -325,14 +360,7 @@ impl Granule {
         let mut time: Vec<Option<i64>> = Vec::with_capacity(selected.len());
         for run in &runs {
             let delta = self.read_f64(&format!("{group}/delta_time"), Some(run.rows.clone())).await?;
-            time.extend(run.picked.iter().map(|&i| {
-                let d = delta.get(i).copied().filter(|d| d.is_finite() && d.abs() < 1e12)?;
-                // Whole seconds and the fraction apart: f64 nanoseconds since 1970 would lose ~200 ns.
-                let whole = d.floor();
-                let base = (GPS_EPOCH_UNIX + self.sdp_epoch.round() - LEAP_SECONDS) as i64 + whole as i64;
-                let epoch_fraction = self.sdp_epoch - self.sdp_epoch.round();
-                Some(base * 1_000_000_000 + ((d - whole + epoch_fraction) * 1e9).round() as i64)
-            }));
+            time.extend(run.picked.iter().map(|&i| self.time_ns(*delta.get(i)?)));
         }
         fields.push(Field::new("time", DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into())), true));
         columns.push(Arc::new(TimestampNanosecondArray::from(time).with_timezone("UTC")));
