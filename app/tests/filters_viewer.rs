@@ -69,6 +69,12 @@ fn map_filters_hide_points_with_uniforms_only_and_the_count_matches() {
     assert_eq!(layer.uploads.value_bytes, uploads.value_bytes);
     assert_eq!(layer.uploads.filter_bytes, uploads.filter_bytes + 4 * all, "one f32 per point, once");
     harness.get_by_label(&format!("{expected} of {all} shown"));
+    // The QA panel's histograms are of the points shown.
+    harness.get_by_label("QA").click();
+    harness.run_steps(2);
+    harness.get_by_label(&format!("signal_conf_ph: {expected} values, 0 null, 3…4"));
+    harness.get_by_label("QA").click();
+    harness.run_steps(2);
 
     // Another threshold on the same column: uniforms only.
     let filter_bytes = harness.state().layers[0].uploads.filter_bytes;

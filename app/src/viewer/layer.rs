@@ -489,6 +489,18 @@ impl Layer {
         span
     }
 
+    /// The loaded values of column `index` of the points shown (all of them while the count is not done or when
+    /// nothing is hidden).
+    pub fn shown_values(&self, index: usize) -> std::borrow::Cow<'_, [f32]> {
+        let values = self.column_values(index);
+        match (self.shown_count(), self.count.mask(self.rows_loaded)) {
+            (Some(shown), Some(mask)) if shown != self.rows_loaded && mask.len() == values.len() => {
+                std::borrow::Cow::Owned(values.iter().zip(mask).filter(|(_, s)| **s).map(|(v, _)| *v).collect())
+            }
+            _ => std::borrow::Cow::Borrowed(values),
+        }
+    }
+
     /// Points on the map now, once counted ("N of M shown").
     pub fn shown_count(&self) -> Option<u64> {
         self.count.shown(self.rows_loaded)

@@ -26,6 +26,8 @@ pub struct ShownCount {
     shown: u64,
     /// The points the counted chunks hold.
     counted: u64,
+    /// Whether each counted point is shown (what the QA histograms take).
+    mask: Vec<bool>,
 }
 
 #[derive(Debug, Default)]
@@ -113,15 +115,21 @@ impl ShownCount {
         }
         let start = web_time::Instant::now();
         while let Some(range) = chunk_ranges.get(self.next_chunk) {
-            if chunk_shown(self.next_chunk) {
-                self.shown += range.clone().filter(|&p| shown(p)).count() as u64;
-            }
+            let chunk_is_shown = chunk_shown(self.next_chunk);
+            self.mask.resize(range.start, false);
+            self.mask.extend(range.clone().map(|p| chunk_is_shown && shown(p)));
+            self.shown += self.mask.get(range.clone()).map_or(0, |m| m.iter().filter(|s| **s).count() as u64);
             self.counted += range.len() as u64;
             self.next_chunk += 1;
             if start.elapsed() > budget {
                 break;
             }
         }
+    }
+
+    /// Whether each loaded point is shown, once every loaded chunk has been counted.
+    pub fn mask(&self, loaded: u64) -> Option<&[bool]> {
+        (self.counted == loaded).then_some(self.mask.as_slice())
     }
 
     /// Points shown, once every loaded chunk has been counted.

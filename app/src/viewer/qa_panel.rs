@@ -1,4 +1,5 @@
-//! The QA panel: `floe qa`'s checks for the selected layer's file, and a histogram of each loaded numeric column.
+//! The QA panel: `floe qa`'s checks for the selected layer's file, and a histogram of each loaded numeric column (of
+//! the points shown: filters on the map, hidden classes and beams apply).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -155,8 +156,9 @@ impl QaPanel {
                 None => {}
             }
             ui.separator();
+            // Of the points shown: the filters on the map, hidden classes and beams apply here too.
             for (index, column) in layer.columns.iter().enumerate() {
-                histogram_ui(ui, &column.label(), layer.column_values(index));
+                histogram_ui(ui, &column.label(), &layer.shown_values(index));
             }
         });
     }
