@@ -167,6 +167,25 @@ pub struct ProfileChunk {
     pub points: Range<usize>,
 }
 
+/// Whether `p` lies inside the closed ring (even–odd rule; the ring's last point joins its first).
+pub fn in_ring(ring: &[[f64; 2]], p: [f64; 2]) -> bool {
+    let mut inside = false;
+    for (i, a) in ring.iter().enumerate() {
+        let Some(b) = ring.get((i + 1) % ring.len()) else { continue };
+        if (a[1] > p[1]) != (b[1] > p[1]) && p[0] < a[0] + (p[1] - a[1]) * (b[0] - a[0]) / (b[1] - a[1]) {
+            inside = !inside;
+        }
+    }
+    inside
+}
+
+/// The box around a ring: min, max.
+pub fn ring_bounds(ring: &[[f64; 2]]) -> ([f64; 2], [f64; 2]) {
+    ring.iter().fold(([f64::INFINITY; 2], [f64::NEG_INFINITY; 2]), |(lo, hi), p| {
+        ([lo[0].min(p[0]), lo[1].min(p[1])], [hi[0].max(p[0]), hi[1].max(p[1])])
+    })
+}
+
 /// One layer's points on one track, in `profile` space.
 #[derive(Clone, Debug, Default)]
 pub struct ProfileSeries {
@@ -302,6 +321,23 @@ impl ProfileSeries {
         let chunk = self.chunks.iter().find(|c| c.points.contains(&point))?;
         let offset = chunk.chunk.offsets.get(point - chunk.points.start)?;
         Some([chunk.chunk.origin_world[0] + f64::from(offset[0]), chunk.chunk.origin_world[1] + f64::from(offset[1])])
+    }
+
+    /// The points inside a closed ring drawn in `profile` space (a lasso), grouped as [`ProfileSeries::inside`].
+    pub fn inside_ring(&self, ring: &[[f64; 2]]) -> ChunkSelection {
+        let (min, max) = ring_bounds(ring);
+        let mut out = self.inside(min, max);
+        for (layer_chunk, offsets) in &mut out {
+            let Some(chunk) = self.chunks.iter().find(|c| c.layer_chunk == *layer_chunk) else { continue };
+            let c = &chunk.chunk;
+            offsets.retain(|&j| {
+                c.offsets.get(j).is_some_and(|o| {
+                    in_ring(ring, [c.origin_world[0] + f64::from(o[0]), c.origin_world[1] + f64::from(o[1])])
+                })
+            });
+        }
+        out.retain(|(_, offsets)| !offsets.is_empty());
+        out
     }
 
     /// The points inside the profile box `min`–`max` (edges included), as the layer's point indexes, grouped by map

@@ -54,6 +54,8 @@ pub struct Brush {
     /// The y column; `None`: each input's height (see [`crate::profile::default_y_column`]).
     pub y_column: Option<String>,
     pub y: (f64, f64),
+    /// A lasso drawn in the profile: the closed ring, in the x and y columns' units, inside the box above.
+    pub ring: Option<Vec<[f64; 2]>>,
 }
 
 impl Brush {
@@ -83,7 +85,12 @@ impl Brush {
             None => vec![f64::NAN; n],
         };
         let inside = |v: Option<&f64>, (lo, hi): (f64, f64)| v.is_some_and(|v| (lo..=hi).contains(v));
-        (0..n).map(|i| Some(keep[i] && inside(x.get(i), self.x) && inside(y.get(i), self.y))).collect()
+        let in_lasso = |i: usize| match (&self.ring, x.get(i), y.get(i)) {
+            (Some(ring), Some(x), Some(y)) => crate::profile::in_ring(ring, [*x, *y]),
+            (Some(_), _, _) => false,
+            (None, _, _) => true,
+        };
+        (0..n).map(|i| Some(keep[i] && inside(x.get(i), self.x) && inside(y.get(i), self.y) && in_lasso(i))).collect()
     }
 }
 

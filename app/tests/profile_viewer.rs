@@ -408,3 +408,94 @@ fn picking_a_granule_segment_reads_its_row_from_the_file() {
     assert_eq!(column("ground_track/x_atc"), Some(x_atc.to_string()), "the picked segment's own row");
     assert!(column("fit_statistics/n_fit_photons").is_some(), "a dataset Floe does not load");
 }
+
+/// The fixture rows of track gt1l whose (x_atc, height) lie inside `ring` (even–odd rule, computed here).
+fn rows_in_ring(name: &str, height: &str, ring: &[[f64; 2]]) -> Vec<(f64, f32)> {
+    let inside = |p: [f64; 2]| {
+        let mut inside = false;
+        for (a, b) in ring.iter().zip(ring.iter().cycle().skip(1)) {
+            if (a[1] > p[1]) != (b[1] > p[1]) && p[0] < a[0] + (p[1] - a[1]) * (b[0] - a[0]) / (b[1] - a[1]) {
+                inside = !inside;
+            }
+        }
+        inside
+    };
+    let (lo, hi) = ring.iter().fold(([f64::MAX; 2], [f64::MIN; 2]), |(lo, hi), p| {
+        ([lo[0].min(p[0]), lo[1].min(p[1])], [hi[0].max(p[0]), hi[1].max(p[1])])
+    });
+    rows_inside(name, height, lo, hi).into_iter().filter(|(x, h)| inside([*x, f64::from(*h)])).collect()
+}
+
+#[test]
+fn a_lasso_in_the_profile_selects_and_exports_exactly_its_rows() {
+    let mut harness = profile_viewer();
+    harness.render().expect("render");
+    harness.get_by_label("Lasso select").click();
+    harness.run_steps(2);
+    // A loop through the photons: a triangle, drawn in small steps as a hand would.
+    let corners = [[1_001_900.0, 110.0], [1_004_100.0, 150.0], [1_002_600.0, 200.0]];
+    let mut path = Vec::new();
+    for (i, a) in corners.iter().enumerate() {
+        let b = corners[(i + 1) % 3];
+        for step in 0..12 {
+            let f = step as f64 / 12.0;
+            path.push(
+                harness.state().profile.ui_from_profile([a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f]).unwrap(),
+            );
+        }
+    }
+    harness.hover_at(path[0]);
+    harness.step();
+    harness.event(egui::Event::PointerButton {
+        pos: path[0],
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    harness.step();
+    for point in &path[1..] {
+        harness.hover_at(*point);
+        harness.step();
+    }
+    let last = *path.last().unwrap();
+    harness.event(egui::Event::PointerButton {
+        pos: last,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    harness.run_steps(3);
+    let brushed = harness.state().profile.brushed.clone().expect("a lasso selection");
+    let ring = brushed.ring.clone().expect("the loop");
+    assert!(ring.len() >= 20, "the loop follows the pointer: {} points", ring.len());
+    let photons = rows_in_ring("photons.parquet", "h_ph", &ring);
+    let segments = rows_in_ring("segments.parquet", "h_li", &ring);
+    assert!(photons.len() > 50, "{} photons, {} segments", photons.len(), segments.len());
+    // Fewer than the loop's box holds: the loop is no rectangle.
+    assert!(photons.len() < rows_inside("photons.parquet", "h_ph", brushed.min, brushed.max).len());
+    assert_eq!(brushed.count(), photons.len() + segments.len());
+
+    let path = std::env::temp_dir().join(format!("floe-lasso-profile-{}.parquet", std::process::id()));
+    let ctx = harness.ctx.clone();
+    harness.state_mut().export_selection(path.clone(), None, &ctx);
+    wait_notice(&mut harness, "Export");
+    let file = std::fs::File::open(&path).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
+    let mut exported: Vec<(f64, f32)> = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        let x = batch.column_by_name("x_atc").unwrap().as_primitive::<Float64Type>().clone();
+        let h_ph = batch.column_by_name("h_ph").unwrap().as_primitive::<Float32Type>().clone();
+        let h_li = batch.column_by_name("h_li").unwrap().as_primitive::<Float32Type>().clone();
+        for i in 0..batch.num_rows() {
+            let h = if h_ph.is_valid(i) { h_ph.value(i) } else { h_li.value(i) };
+            exported.push((x.value(i), h));
+        }
+    }
+    let mut wanted: Vec<(f64, f32)> = photons.into_iter().chain(segments).collect();
+    let key = |a: &(f64, f32), b: &(f64, f32)| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1));
+    wanted.sort_by(key);
+    exported.sort_by(key);
+    assert_eq!(exported, wanted);
+    std::fs::remove_file(&path).ok();
+}

@@ -48,6 +48,8 @@ pub struct ProfileOutput {
 pub struct Brushed {
     pub min: [f64; 2],
     pub max: [f64; 2],
+    /// A lasso's ring (profile coordinates) inside the box; `None` for a brushed rectangle.
+    pub ring: Option<Vec<[f64; 2]>>,
     pub points: Vec<(u64, ChunkSelection)>,
 }
 
@@ -79,6 +81,10 @@ pub struct ProfilePanel {
     /// Primary drags brush a rectangle instead of panning (Shift does the same for one drag).
     pub brush_mode: bool,
     brush_start: Option<[f64; 2]>,
+    /// Primary drags draw a free-hand loop whose points become the selection.
+    pub lasso_mode: bool,
+    /// The loop being drawn, in profile coordinates.
+    lasso_path: Vec<[f64; 2]>,
     pub brushed: Option<Brushed>,
     /// The brushed points changed: the map's highlight is rebuilt.
     pub brush_dirty: bool,
@@ -205,8 +211,11 @@ impl ProfilePanel {
         if !same_view {
             self.clear_brush();
         } else if let Some(brushed) = self.brushed.take() {
-            // More points arrived, or moved to another projection: the same rectangle selects them again.
-            self.brush(brushed.min, brushed.max);
+            // More points arrived, or moved to another projection: the same rectangle (or loop) selects them again.
+            match brushed.ring {
+                Some(ring) => self.lasso(ring),
+                None => self.brush(brushed.min, brushed.max),
+            }
         }
         let points: usize = self.series.iter().map(|(_, s)| s.num_points()).sum();
         log::info!("floe: profile of {track}: {points} points from {} layers", self.series.len());
@@ -313,8 +322,20 @@ impl ProfilePanel {
                 self.fit_pending = true;
                 self.auto_fit = true;
             }
-            ui.toggle_value(&mut self.brush_mode, "Brush")
-                .on_hover_text("drag a rectangle to select points (or Shift+drag); Export selection… writes them");
+            if ui
+                .toggle_value(&mut self.brush_mode, "Brush")
+                .on_hover_text("drag a rectangle to select points (or Shift+drag); Export selection… writes them")
+                .clicked()
+            {
+                self.lasso_mode = false;
+            }
+            if ui
+                .toggle_value(&mut self.lasso_mode, "Lasso select")
+                .on_hover_text("draw a loop around points to select them; Export selection… writes them")
+                .clicked()
+            {
+                self.brush_mode = false;
+            }
             if self.brushed.is_some() && ui.button("Clear brush").clicked() {
                 self.clear_brush();
             }
@@ -376,13 +397,36 @@ impl ProfilePanel {
         let ui_of = |px: [f64; 2]| plot.min + vec2((px[0] / ppp) as f32, (px[1] / ppp) as f32);
 
         // Gestures.
-        let brushing = self.brush_mode || ui.input(|i| i.modifiers.shift);
+        let brushing = !self.lasso_mode && (self.brush_mode || ui.input(|i| i.modifiers.shift));
+        if self.lasso_mode {
+            if response.drag_started_by(egui::PointerButton::Primary) {
+                let origin = ui.input(|i| i.pointer.press_origin()).or(response.interact_pointer_pos());
+                self.lasso_path = origin.map(|p| vec![camera.profile_from_px(px_of(p))]).unwrap_or_default();
+            }
+            if !self.lasso_path.is_empty()
+                && let Some(pointer) = response.interact_pointer_pos()
+            {
+                let far_enough = self
+                    .lasso_path
+                    .last()
+                    .is_some_and(|last| ui_of(camera.px_from_profile(*last)).distance(pointer) >= 3.0);
+                if far_enough {
+                    self.lasso_path.push(camera.profile_from_px(px_of(pointer)));
+                }
+                if response.drag_stopped() {
+                    let ring = std::mem::take(&mut self.lasso_path);
+                    if ring.len() >= 3 {
+                        self.lasso(ring);
+                    }
+                }
+            }
+        }
         if response.drag_started_by(egui::PointerButton::Primary) && brushing {
             // From where the button went down: a drag starts only once the pointer has moved a few points.
             let origin = ui.input(|i| i.pointer.press_origin()).or(response.interact_pointer_pos());
             self.brush_start = origin.map(|p| camera.profile_from_px(px_of(p)));
         }
-        if self.brush_start.is_none() && response.dragged_by(egui::PointerButton::Primary) {
+        if self.brush_start.is_none() && !self.lasso_mode && response.dragged_by(egui::PointerButton::Primary) {
             let delta = response.drag_delta();
             camera.pan_px([f64::from(delta.x) * ppp, f64::from(delta.y) * ppp]);
             self.auto_fit = false;
@@ -474,7 +518,17 @@ impl ProfilePanel {
 
         // The brush, the point linked from the map, the hovered point.
         let brush_stroke = Stroke::new(1.5, Color32::from_rgb(230, 120, 0));
-        let brush_box = brush_now.or_else(|| self.brushed.as_ref().map(|b| (b.min, b.max)));
+        // A loop: the one being drawn, else the lasso selected.
+        let ring = match (&self.lasso_path, self.brushed.as_ref().and_then(|b| b.ring.as_ref())) {
+            (path, _) if !path.is_empty() => Some(path),
+            (_, ring) => ring,
+        };
+        if let Some(ring) = ring {
+            let outline: Vec<Pos2> = ring.iter().map(|p| ui_of(camera.px_from_profile(*p))).collect();
+            painter.add(egui::Shape::closed_line(outline, brush_stroke));
+        }
+        let brush_box =
+            brush_now.or_else(|| self.brushed.as_ref().filter(|b| b.ring.is_none()).map(|b| (b.min, b.max)));
         if let Some((lo, hi)) = brush_box {
             let a = ui_of(camera.px_from_profile([lo[0], hi[1]]));
             let b = ui_of(camera.px_from_profile([hi[0], lo[1]]));
@@ -621,6 +675,9 @@ impl ProfilePanel {
             x: (x.1, x.2),
             y_column: self.y_name.clone(),
             y: (brushed.min[1], brushed.max[1]),
+            // The loop in the columns' units; with the geodesic fallback its x is no column, and its box (in time)
+            // stands for it.
+            ring: brushed.ring.clone().filter(|_| !geodesic),
         })
     }
 
@@ -628,7 +685,16 @@ impl ProfilePanel {
     pub fn brush(&mut self, min: [f64; 2], max: [f64; 2]) {
         let points =
             self.series.iter().map(|(id, s)| (*id, s.inside(min, max))).filter(|(_, c)| !c.is_empty()).collect();
-        self.brushed = Some(Brushed { min, max, points });
+        self.brushed = Some(Brushed { min, max, ring: None, points });
+        self.brush_dirty = true;
+    }
+
+    /// Selects the points inside a closed loop drawn in the profile.
+    pub fn lasso(&mut self, ring: Vec<[f64; 2]>) {
+        let (min, max) = crate::profile::ring_bounds(&ring);
+        let points =
+            self.series.iter().map(|(id, s)| (*id, s.inside_ring(&ring))).filter(|(_, c)| !c.is_empty()).collect();
+        self.brushed = Some(Brushed { min, max, ring: Some(ring), points });
         self.brush_dirty = true;
     }
 }
