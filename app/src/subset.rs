@@ -38,6 +38,9 @@ pub struct Request {
     pub brush: Option<Brush>,
     /// Only the rows every `--filter` keeps (applied to the inputs' own column names, before renaming).
     pub filters: Vec<crate::row_filter::RowFilter>,
+    /// The viewer's filters on the map, each for every input or the input of that index: as on the map, one applies
+    /// only where the input has its column.
+    pub map_filters: Vec<(crate::row_filter::RowFilter, Option<usize>)>,
 }
 
 /// A rectangle brushed in the profile, as a row filter: rows of one track whose x and y values lie in the ranges
@@ -115,7 +118,7 @@ pub async fn run(
     let mut bytes_read = 0;
     let mut rows_in_aoi = 0;
     let mut time_span = None;
-    for input in &request.inputs {
+    for (input_index, input) in request.inputs.iter().enumerate() {
         let layer = input.open(&request.dataset).await?;
         let input = input.name();
         let columns = match &layer {
@@ -182,6 +185,15 @@ pub async fn run(
             // Rows inside the AOI are counted before the filters (to say what the filters left).
             rows_in_aoi += batch.num_rows() as u64;
             let batch = crate::row_filter::apply(&request.filters, &batch.batch, input)?;
+            let on_map: Vec<crate::row_filter::RowFilter> = request
+                .map_filters
+                .iter()
+                .filter(|(f, scope)| {
+                    scope.is_none_or(|s| s == input_index) && batch.schema().field_with_name(&f.column).is_ok()
+                })
+                .map(|(f, _)| f.clone())
+                .collect();
+            let batch = crate::row_filter::apply(&on_map, &batch, input)?;
             let batch = output_columns(&batch, surface).with_context(|| input.to_owned())?;
             // Only a --time window needs the span (to say where it missed): no extra pass over the rows otherwise.
             if request.time.is_some()

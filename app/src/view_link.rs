@@ -4,7 +4,8 @@
 //! works; the desktop's *Copy link* writes the same query, and `floe LINK` opens it.
 //!
 //! Parameters: `url` (repeatable), `projection`, `at=LON,LAT,ZOOM`, `color`, `cmap`, `range=LO,HI`, `filter`
-//! (repeatable, loaded with), `show` (repeatable, on the map), `window=START..END` (UTC), `aoi` (GeoJSON),
+//! (repeatable, loaded with), `show` (repeatable, on the map; `show.N` for the layer of the Nth `url` only, from 0),
+//! `window=START..END` (UTC), `aoi` (GeoJSON),
 //! `profile`. Others (`tiles`, `backend`, `memory_mb`, `time`, `track_key`, …) are the page's own.
 
 use std::sync::Arc;
@@ -17,6 +18,11 @@ use crate::row_filter::RowFilter;
 /// (`time` too: the page starts with it as filters, which the link carries as `filter`.)
 pub const VIEW_KEYS: [&str; 12] =
     ["url", "projection", "at", "color", "cmap", "range", "filter", "show", "window", "aoi", "profile", "time"];
+
+/// Whether a query parameter is one a view link sets (`show.N` included).
+pub fn is_view_key(key: &str) -> bool {
+    VIEW_KEYS.contains(&key) || key.starts_with("show.")
+}
 
 /// An AOI longer than this (as GeoJSON) stays out of links: browsers and chat tools cut long addresses.
 pub const MAX_INLINE_AOI: usize = 4000;
@@ -34,8 +40,8 @@ pub struct ViewLink {
     pub range: Option<(f64, f64)>,
     /// Filters the layers load with.
     pub filters: Vec<String>,
-    /// Filters drawn on the map.
-    pub show: Vec<String>,
+    /// Filters drawn on the map: for every layer, or for the layer of that index among `inputs`.
+    pub show: Vec<(String, Option<usize>)>,
     /// The time window, UTC nanoseconds.
     pub window: Option<(i64, i64)>,
     pub aoi: Option<Arc<floe_io::aoi::Aoi>>,
@@ -68,8 +74,11 @@ impl ViewLink {
         for filter in &self.filters {
             query.append_pair("filter", filter);
         }
-        for filter in &self.show {
-            query.append_pair("show", filter);
+        for (filter, layer) in &self.show {
+            match layer {
+                Some(index) => query.append_pair(&format!("show.{index}"), filter),
+                None => query.append_pair("show", filter),
+            };
         }
         if let Some((start, end)) = self.window {
             let window = format!("{}..{}", crate::time_range::utc_text(start), crate::time_range::utc_text(end));
@@ -123,7 +132,12 @@ impl ViewLink {
                     }
                 }
                 "filter" => view.filters.push(RowFilter::parse(&value)?.text),
-                "show" => view.show.push(RowFilter::parse(&value)?.text),
+                "show" => view.show.push((RowFilter::parse(&value)?.text, None)),
+                key if key.starts_with("show.") => {
+                    let index =
+                        key.trim_start_matches("show.").parse().map_err(|_| bad("expected show.N with N a number"))?;
+                    view.show.push((RowFilter::parse(&value)?.text, Some(index)));
+                }
                 "window" => {
                     let range = crate::time_range::TimeRange::parse(&value)?;
                     anyhow::ensure!(
@@ -176,7 +190,7 @@ mod tests {
             cmap: Some(Colormap::Turbo),
             range: Some((-10.0, 2500.5)),
             filters: vec!["rgt in 245,1387".into()],
-            show: vec!["signal_conf_ph >= 3".into(), "gt = gt1l".into()],
+            show: vec![("signal_conf_ph >= 3".into(), None), ("gt = gt1l".into(), Some(1))],
             window: Some((1_556_668_800_000_000_001, 1_556_668_900_000_000_000)),
             aoi: Some(Arc::new(floe_io::aoi::Aoi::from_rings(
                 "drawn lasso",

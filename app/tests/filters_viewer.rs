@@ -255,3 +255,79 @@ fn a_copied_link_reopens_the_same_view() {
     let link_there = format!("floe:?{}", reopened.state().view_link().to_query());
     assert_eq!(link_there, link, "the same view: camera, colours, filters, window");
 }
+
+#[test]
+fn filters_apply_where_layers_have_the_column_or_to_one_layer() {
+    let options = AppOptions {
+        tiles: false,
+        inputs: vec!["scene-small".into(), "scene-small:atl06".into()],
+        ..AppOptions::default()
+    };
+    let mut harness = egui_kittest::Harness::builder()
+        .with_size(egui::vec2(1000.0, 1500.0))
+        .wgpu()
+        .build_eframe(|cc| FloeApp::new(cc, options).expect("app starts"));
+    for _ in 0..500 {
+        harness.step();
+        if harness.state().layers.iter().all(|l| !l.is_loading()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    harness.run_steps(3);
+    let segments = floe_io::scene::scene("scene-small:atl06").unwrap();
+    let h_li: Vec<f32> = segments
+        .batches
+        .iter()
+        .flat_map(|b| b.column("h_li").unwrap().as_primitive::<arrow_array::types::Float32Type>().values().to_vec())
+        .collect();
+    let median = {
+        let mut sorted = h_li.clone();
+        sorted.sort_by(f32::total_cmp);
+        sorted[sorted.len() / 2]
+    };
+    let photons_kept = scene_count(|conf, _, _| conf >= 3);
+    // As the filter's text reads (a decimal, compared in f64): the f32 median itself may lie above its shortest text.
+    let threshold: f64 = format!("{median}").parse().unwrap();
+    let segments_kept = h_li.iter().filter(|h| f64::from(**h) > threshold).count() as u64;
+
+    // signal_conf_ph on every layer: the segments have no such column and stay whole.
+    harness.state_mut().set_map_filters(vec![RowFilter::parse("signal_conf_ph >= 3").unwrap()]);
+    harness.run_steps(2);
+    let counted = |harness: &mut egui_kittest::Harness<'static, FloeApp>, layer: usize| {
+        for _ in 0..200 {
+            harness.step();
+            if let Some(n) = harness.state().layers[layer].shown_count() {
+                return n;
+            }
+        }
+        panic!("no count");
+    };
+    assert_eq!(counted(&mut harness, 0), photons_kept);
+    assert_eq!(counted(&mut harness, 1), h_li.len() as u64);
+    // h_li above its median for the segment layer only.
+    let segment_layer = harness.state().layers[1].id;
+    let mut list = harness.state().map_filters().to_vec();
+    list.push(floe::viewer::MapFilter {
+        filter: RowFilter::parse(&format!("h_li > {median}")).unwrap(),
+        layer: Some(segment_layer),
+    });
+    harness.state_mut().set_map_filter_list(list);
+    harness.run_steps(2);
+    assert_eq!(counted(&mut harness, 1), segments_kept);
+    harness.get_by_label("Filters").click();
+    harness.run_steps(2);
+    harness.get_by_label("only synthetic ATL06 segments");
+
+    // The export of both layers applies each filter where it applies.
+    let path = std::env::temp_dir().join(format!("floe-scoped-export-{}.parquet", std::process::id()));
+    let ctx = harness.ctx.clone();
+    harness.state_mut().export_selection(path.clone(), None, &ctx);
+    let notice = common::wait_notice(&mut harness, "Export");
+    assert_eq!(notice.text, format!("Exported {} rows to {}", photons_kept + segments_kept, path.display()));
+    std::fs::remove_file(&path).ok();
+
+    // The link names the segment layer's filter by its place among the inputs.
+    let query = harness.state().view_link().to_query();
+    assert!(query.contains(&format!("show.1=h_li+%3E+{median}")), "{query}");
+}

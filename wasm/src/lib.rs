@@ -125,7 +125,11 @@ mod web {
             Ok(link) => AppOptions {
                 at: link.at,
                 range: link.range,
-                map_filters: floe::view_link::ViewLink::parsed(&link.show),
+                map_filters: link
+                    .show
+                    .iter()
+                    .filter_map(|(text, layer)| Some((floe::row_filter::RowFilter::parse(text).ok()?, *layer)))
+                    .collect(),
                 time_window: link.window,
                 aoi: link.aoi,
                 ..options

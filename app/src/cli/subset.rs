@@ -34,6 +34,7 @@ pub fn run(args: &SubsetArgs) -> anyhow::Result<()> {
         dataset: args.input.dataset_options()?,
         brush: None,
         filters: args.input.row_filters()?,
+        map_filters: Vec::new(),
     };
     // After the options are understood, before anything is read: a run that would destroy its own input never
     // starts.

@@ -35,7 +35,7 @@ pub fn show_link(query: &str) {
     // The page's own parameters (`tiles`, `backend`, `memory_mb`, …) stay.
     let search = window.location().search().unwrap_or_default();
     let own: Vec<String> = form_urlencoded::parse(search.trim_start_matches('?').as_bytes())
-        .filter(|(key, _)| !crate::view_link::VIEW_KEYS.contains(&key.as_ref()))
+        .filter(|(key, _)| !crate::view_link::is_view_key(key))
         .map(|(key, value)| form_urlencoded::Serializer::new(String::new()).append_pair(&key, &value).finish())
         .collect();
     let address = format!("?{}", own.into_iter().chain([query.to_owned()]).collect::<Vec<_>>().join("&"));

@@ -80,7 +80,7 @@ pub enum Command {
     /// Load every layer again through these row filters.
     SetFilters(Vec<crate::row_filter::RowFilter>),
     /// Draw only the points that pass these filters (GPU uniforms; nothing reloads).
-    SetMapFilters(Vec<crate::row_filter::RowFilter>),
+    SetMapFilters(Vec<super::MapFilter>),
     /// Copy the view's link (and say it in a notice).
     CopyLink,
     /// Show only the points inside this time window (UTC nanoseconds, both ends included), or all.

@@ -9,7 +9,7 @@
 use crate::points::ValueColumn;
 use crate::row_filter::RowFilter;
 
-use super::Command;
+use super::{Command, MapFilter};
 
 #[derive(Default)]
 pub struct FiltersPanel {
@@ -17,12 +17,17 @@ pub struct FiltersPanel {
     text: String,
     /// Why the last text was refused.
     error: Option<String>,
+    /// New filters on the map are for the selected layer only.
+    this_layer_only: bool,
 }
 
 /// What the section shows.
 pub struct FiltersView<'a> {
     pub loaded_with: &'a [RowFilter],
-    pub on_map: &'a [RowFilter],
+    pub on_map: &'a [MapFilter],
+    /// The layers' ids and names (to say which layer a filter is for), and the selected layer's id.
+    pub layers: Vec<(u64, &'a str)>,
+    pub selected: Option<u64>,
     /// The selected layer's value columns (presets are offered for the columns it has).
     pub columns: &'a [ValueColumn],
     /// The selected layer has beams (granules, the scene): `gt` and `beam_strength` filters apply per beam.
@@ -77,7 +82,20 @@ impl FiltersPanel {
     pub fn panel_ui(&mut self, ui: &mut egui::Ui, view: &FiltersView<'_>, commands: &mut Vec<Command>) {
         let open = !view.loaded_with.is_empty() || !view.on_map.is_empty();
         egui::CollapsingHeader::new("Filters").default_open(open).show(ui, |ui| {
-            if let Some(index) = filter_list_ui(ui, view.on_map, "Remove from map", "show its points again") {
+            let mut removed = None;
+            for (index, on_map) in view.on_map.iter().enumerate() {
+                ui.horizontal_wrapped(|ui| {
+                    ui.monospace(&on_map.filter.text);
+                    if let Some(id) = on_map.layer {
+                        let name = view.layers.iter().find(|(l, _)| *l == id).map_or("a removed layer", |(_, n)| n);
+                        ui.small(format!("only {name}"));
+                    }
+                    if ui.small_button("Remove from map").on_hover_text("show its points again").clicked() {
+                        removed = Some(index);
+                    }
+                });
+            }
+            if let Some(index) = removed {
                 let mut kept = view.on_map.to_vec();
                 kept.remove(index);
                 commands.push(Command::SetMapFilters(kept));
@@ -105,10 +123,16 @@ impl FiltersPanel {
                 if on_map || entered || load {
                     match RowFilter::parse(self.text.trim()) {
                         Ok(filter) => {
-                            let list = if load { view.loaded_with } else { view.on_map };
-                            let mut all = list.to_vec();
-                            all.push(filter);
-                            commands.push(if load { Command::SetFilters(all) } else { Command::SetMapFilters(all) });
+                            if load {
+                                let mut all = view.loaded_with.to_vec();
+                                all.push(filter);
+                                commands.push(Command::SetFilters(all));
+                            } else {
+                                let mut all = view.on_map.to_vec();
+                                let layer = if self.this_layer_only { view.selected } else { None };
+                                all.push(MapFilter { filter, layer });
+                                commands.push(Command::SetMapFilters(all));
+                            }
                             self.text.clear();
                             self.error = None;
                         }
@@ -116,6 +140,9 @@ impl FiltersPanel {
                     }
                 }
             });
+            if view.layers.len() > 1 {
+                ui.checkbox(&mut self.this_layer_only, "on the map: only the selected layer");
+            }
             if let Some(error) = &self.error {
                 ui.colored_label(ui.visuals().error_fg_color, error);
             }
@@ -126,9 +153,14 @@ impl FiltersPanel {
                         if ui.button(label).clicked()
                             && let Ok(filter) = RowFilter::parse(&text)
                         {
-                            let mut all: Vec<RowFilter> =
-                                view.on_map.iter().filter(|f| f.column != filter.column).cloned().collect();
-                            all.push(filter);
+                            let layer = if self.this_layer_only { view.selected } else { None };
+                            let mut all: Vec<MapFilter> = view
+                                .on_map
+                                .iter()
+                                .filter(|f| f.filter.column != filter.column || f.layer != layer)
+                                .cloned()
+                                .collect();
+                            all.push(MapFilter { filter, layer });
                             commands.push(Command::SetMapFilters(all));
                             ui.close();
                         }

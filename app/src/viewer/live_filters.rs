@@ -8,6 +8,24 @@ use crate::gpu_filter::{GpuFilterPlan, plan};
 use crate::points::ValueColumn;
 use crate::row_filter::RowFilter;
 
+/// A filter drawn on the map: for every layer that has its column, or for one layer only.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MapFilter {
+    pub filter: RowFilter,
+    /// The layer (id) it is for; `None`: every layer.
+    pub layer: Option<u64>,
+}
+
+impl MapFilter {
+    pub fn everywhere(filter: RowFilter) -> Self {
+        Self { filter, layer: None }
+    }
+
+    pub fn applies_to(&self, layer: u64) -> bool {
+        self.layer.is_none_or(|l| l == layer)
+    }
+}
+
 /// What a GPU filter slot's buffers hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SlotSource {

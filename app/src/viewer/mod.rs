@@ -34,6 +34,7 @@ use walkers::HttpTiles;
 pub use aoi_draw::DrawTool;
 pub use command::{Command, Purpose};
 pub use layer::{Layer, LoadState};
+pub use live_filters::MapFilter;
 pub use pick::PickedPoint;
 pub use polar_tiles::TileCounts;
 pub use profile_panel::{Brushed, ProfilePanel};
@@ -71,8 +72,9 @@ pub struct AppOptions {
     pub profile: Option<String>,
     /// Rows must pass these `--filter`s to be loaded (and exported).
     pub filters: Vec<crate::row_filter::RowFilter>,
-    /// Filters drawn on the map from the start (a link's `show=`).
-    pub map_filters: Vec<crate::row_filter::RowFilter>,
+    /// Filters drawn on the map from the start (a link's `show=`), each for every layer or for the layer of its
+    /// index among `inputs`.
+    pub map_filters: Vec<(crate::row_filter::RowFilter, Option<usize>)>,
     /// The time window on the map from the start, UTC nanoseconds (a link's `window=`).
     pub time_window: Option<(i64, i64)>,
     /// The camera from the start: centre lon/lat and zoom (a link's `at=`); the data no longer choose it.
@@ -91,7 +93,8 @@ impl AppOptions {
         self.cmap = link.cmap.or(self.cmap);
         self.range = link.range;
         self.filters.extend(crate::view_link::ViewLink::parsed(&link.filters));
-        self.map_filters = crate::view_link::ViewLink::parsed(&link.show);
+        self.map_filters =
+            link.show.iter().filter_map(|(text, layer)| Some((RowFilter::parse(text).ok()?, *layer))).collect();
         self.time_window = link.window;
         self.aoi = link.aoi.or(self.aoi);
         self.profile = link.profile.or(self.profile);
@@ -172,7 +175,7 @@ pub struct FloeApp {
     first_points_logged: bool,
     /// Filters drawn on the GPU (the *Filters* section's "on the map" list and its presets): a change costs
     /// uniforms, never a reload.
-    map_filters: Vec<RowFilter>,
+    map_filters: Vec<MapFilter>,
     /// The time slider's window, `[start, end]` in UTC nanoseconds: two more filters on the map.
     time_window: Option<(i64, i64)>,
     time_panel: time_panel::TimePanel,
@@ -247,7 +250,15 @@ impl FloeApp {
                 layer.prefer(column, options.cmap.unwrap_or_default(), options.range);
             }
         }
-        app.map_filters = options.map_filters.clone();
+        // Layers are numbered in the order of `inputs` (each input one layer).
+        app.map_filters = options
+            .map_filters
+            .iter()
+            .map(|(filter, index)| MapFilter {
+                filter: filter.clone(),
+                layer: index.map(|i| app.layers.get(i).map_or(u64::MAX, |l| l.id)),
+            })
+            .collect();
         app.time_window = options.time_window;
         app.apply_map_filters();
         if let Some((lon, lat, zoom)) = options.at {
@@ -311,16 +322,30 @@ impl FloeApp {
 
     /// What one layer (or, with `None`, every layer) holds inside the AOI, as `floe subset` would cut it.
     fn selection_request(&self, layer: Option<usize>) -> crate::subset::Request {
-        let inputs = match layer {
-            Some(index) => self.layers.get(index).map(|l| vec![l.input.clone()]).unwrap_or_default(),
-            None => self.layers.iter().map(|l| l.input.clone()).collect(),
+        let exported: Vec<&Layer> = match layer {
+            Some(index) => self.layers.get(index).into_iter().collect(),
+            None => self.layers.iter().collect(),
         };
+        let inputs = exported.iter().map(|l| l.input.clone()).collect();
         crate::subset::Request {
             inputs,
             aoi: self.options.aoi.clone(),
             dataset: self.options.dataset.clone(),
             brush: self.profile.export_filter(&self.layers, &self.options.track_key),
-            filters: self.options.filters.iter().cloned().chain(self.filters_on_map()).collect(),
+            filters: self.options.filters.clone(),
+            // Each input takes the map's filters its layer takes (where it has their columns).
+            map_filters: self
+                .map_filters
+                .iter()
+                .map(|f| (f.filter.clone(), f.layer))
+                .chain(self.time_window_filters().into_iter().map(|f| (f, None)))
+                .flat_map(|(filter, scope)| match scope {
+                    None => vec![(filter, None)],
+                    Some(id) => {
+                        exported.iter().position(|l| l.id == id).map(|i| (filter, Some(i))).into_iter().collect()
+                    }
+                })
+                .collect(),
             ..crate::subset::Request::default()
         }
     }
@@ -360,7 +385,17 @@ impl FloeApp {
             cmap: layer.map(|l| l.style.colormap),
             range,
             filters: self.options.filters.iter().map(|f| f.text.clone()).collect(),
-            show: self.map_filters.iter().map(|f| f.text.clone()).collect(),
+            show: self
+                .map_filters
+                .iter()
+                .filter_map(|f| {
+                    let index = match f.layer {
+                        Some(id) => Some(self.layers.iter().position(|l| l.id == id)?),
+                        None => None,
+                    };
+                    Some((f.filter.text.clone(), index))
+                })
+                .collect(),
             window: self.time_window,
             aoi: self.options.aoi.clone(),
             profile: self.profile.open.then(|| self.profile.track.clone().unwrap_or_default()),
@@ -369,8 +404,17 @@ impl FloeApp {
 
     /// Sets the filters drawn on the GPU: no reload, uniforms from the next frame on.
     pub fn set_map_filters(&mut self, filters: Vec<RowFilter>) {
+        self.set_map_filter_list(filters.into_iter().map(MapFilter::everywhere).collect());
+    }
+
+    /// Sets the filters drawn on the GPU, each for every layer or one.
+    pub fn set_map_filter_list(&mut self, filters: Vec<MapFilter>) {
         self.map_filters = filters;
         self.apply_map_filters();
+    }
+
+    pub fn map_filters(&self) -> &[MapFilter] {
+        &self.map_filters
     }
 
     /// Sets (or clears) the time window, in UTC nanoseconds.
@@ -385,7 +429,22 @@ impl FloeApp {
 
     /// Everything drawn on the GPU: the map filters, then the time window as `time >= START`, `time <= END`.
     pub fn filters_on_map(&self) -> Vec<RowFilter> {
-        let mut filters = self.map_filters.clone();
+        let mut filters: Vec<RowFilter> = self.map_filters.iter().map(|f| f.filter.clone()).collect();
+        filters.extend(self.time_window_filters());
+        filters
+    }
+
+    /// The filters drawn on layer `id`: the map filters for it, then the time window.
+    fn filters_for(&self, id: u64) -> Vec<RowFilter> {
+        let mut filters: Vec<RowFilter> =
+            self.map_filters.iter().filter(|f| f.applies_to(id)).map(|f| f.filter.clone()).collect();
+        filters.extend(self.time_window_filters());
+        filters
+    }
+
+    /// The time window as `time >= START`, `time <= END`.
+    fn time_window_filters(&self) -> Vec<RowFilter> {
+        let mut filters = Vec::new();
         if let Some((start, end)) = self.time_window {
             for (op, ns) in [(">=", start), ("<=", end)] {
                 if let Ok(filter) = RowFilter::parse(&format!("time {op} {}", crate::time_range::utc_text(ns))) {
@@ -397,8 +456,8 @@ impl FloeApp {
     }
 
     fn apply_map_filters(&mut self) {
-        let filters = self.filters_on_map();
-        for layer in &mut self.layers {
+        let per_layer: Vec<Vec<RowFilter>> = self.layers.iter().map(|l| self.filters_for(l.id)).collect();
+        for (layer, filters) in self.layers.iter_mut().zip(per_layer) {
             let sources = layer.live.slot_sources();
             layer.set_live_filters(&filters);
             // The profile's copies of the points need the values of newly filtered columns; a new range or set is
@@ -439,7 +498,7 @@ impl FloeApp {
         let colormap = self.options.cmap.unwrap_or_default();
         let mut layer = Layer::new(id, input.clone(), state, self.options.color.clone(), colormap);
         layer.set_projection(self.map.projection());
-        layer.set_live_filters(&self.filters_on_map());
+        layer.set_live_filters(&self.filters_for(id));
         self.layers.push(layer);
         let ctx = ctx.clone();
         let read = match &self.options.aoi {
@@ -607,7 +666,7 @@ impl FloeApp {
             }
             Command::ToggleProfile => self.profile.open = !self.profile.open,
             Command::SetFilters(filters) => self.set_filters(filters, ctx),
-            Command::SetMapFilters(filters) => self.set_map_filters(filters),
+            Command::SetMapFilters(filters) => self.set_map_filter_list(filters),
             Command::CopyLink => {
                 let link = format!("{}?{}", crate::platform::link_base(), self.view_link().to_query());
                 ctx.copy_text(link.clone());
@@ -737,6 +796,8 @@ impl FloeApp {
                 let view = filters_panel::FiltersView {
                     loaded_with: &self.options.filters,
                     on_map: &self.map_filters,
+                    layers: self.layers.iter().map(|l| (l.id, l.name.as_str())).collect(),
+                    selected: self.layers.get(selected).map(|l| l.id),
                     columns,
                     has_beams,
                     not_applied,
