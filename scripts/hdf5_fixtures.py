@@ -74,6 +74,15 @@ def types(path):
         f.create_dataset("paged_fixed_gzip", data=np.arange(200_000, dtype=np.int64), chunks=(10,), compression="gzip")
 
 
+def special(path):
+    """Values `floe cat --json` must tell apart: NaN and both infinities, integers, a scalar."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with h5py.File(path, "w") as f:
+        f.create_dataset("floats", data=np.array([1.5, np.nan, np.inf, -np.inf], dtype=np.float32))
+        f.create_dataset("ints", data=np.array([-1, 4, 127], dtype=np.int8))
+        f.create_dataset("scalar", data=np.float64(42.25))
+
+
 def corrupted(source, out):
     """Copies of types.h5 with one byte flipped inside a chunk: a deflate error and a fletcher32 mismatch.
     And szip-compressed data when this HDF5 build can write it."""
@@ -101,6 +110,8 @@ def main():
     granule(out / "atl03_paged.h5", libver=("v110", "v110"), fs_strategy="page", fs_page_size=1 << 20)
     types(out / "types.h5")
     corrupted(out / "types.h5", out.parent / "hdf5_bad")
+    # Outside hdf5/: not part of the conformance oracle.
+    special(out.parent / "cat" / "special.h5")
     print(f"HDF5 fixtures written to {out}")
 
 

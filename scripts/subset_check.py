@@ -102,6 +102,19 @@ def main():
     check("geopandas: geometry = (longitude, latitude)",
           np.array_equal(frame.geometry.x.to_numpy(), lon) and np.array_equal(frame.geometry.y.to_numpy(), lat))
     check("geopandas: h_li as pyarrow has it", frame["h_li"].isna().sum() == table["h_li"].null_count)
+    # Readers that look only at the embedded Arrow schema (pyarrow tables handed to geoarrow/lonboard) see `geo` too.
+    schema_geo = (table.schema.metadata or {}).get(b"geo")
+    check("pyarrow: the table's schema carries the same geo metadata",
+          schema_geo is not None and json.loads(schema_geo) == geo, str(table.schema.metadata)[:200])
+    validator = subprocess.run(["geoparquet-validator", "check", str(out)], capture_output=True, text=True)
+    check("geoparquet-validator: core and covering conformant",
+          validator.returncode == 0 and "core: 13 pass, 0 fail" in validator.stdout
+          and "covering: 6 pass, 0 fail" in validator.stdout, validator.stdout[-400:] + validator.stderr[-200:])
+    import duckdb
+    rows = duckdb.connect().execute(
+        f"select count(*), any_value(typeof(geometry)) from read_parquet('{out}')").fetchall()
+    check("DuckDB: the geometry column is GEOMETRY in OGC:CRS84, every row",
+          rows == [(len(lon), "GEOMETRY('OGC:CRS84')")], str(rows))
     qa = subprocess.run([floe, "qa", str(out), "--source", str(ATL06), "--aoi", str(aoi)], capture_output=True, text=True)
     check("floe qa --source passes the output", qa.returncode == 0, qa.stdout[-600:] + qa.stderr[-300:])
 

@@ -207,7 +207,15 @@ fn cat_prints_values_like_h5py() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "894.1698\n890.473\n3.4028235e+38\n");
     let out =
         floe(&["cat", &granule("hts__ATL03_gt1l.h5"), "/gt1l/heights/signal_conf_ph", "--rows", "0..2", "--json"]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[[-1.0,4.0,4.0,-1.0,-1.0],[-1.0,4.0,4.0,-1.0,-1.0]]");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[[-1,4,4,-1,-1],[-1,4,4,-1,-1]]");
+    // NaN and the infinities told apart; integers as integers; a scalar as a value (h5py: scripts/hdf5_fixtures.py).
+    let special = fixtures().join("cat/special.h5");
+    let special = special.to_str().unwrap();
+    let cat =
+        |dataset: &str| String::from_utf8_lossy(&floe(&["cat", special, dataset, "--json"]).stdout).trim().to_owned();
+    assert_eq!(cat("/floats"), r#"[1.5,"NaN","Infinity","-Infinity"]"#);
+    assert_eq!(cat("/ints"), "[-1,4,127]");
+    assert_eq!(cat("/scalar"), "42.25");
     let tree = floe(&["info", "--tree", &granule("icesat2vegr__atl08_clip.h5")]);
     let text = String::from_utf8_lossy(&tree.stdout);
     assert!(text.contains("  @short_name = \"ATL08\"\n"), "{text}");

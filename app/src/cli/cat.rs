@@ -21,23 +21,16 @@ pub fn run(args: &CatArgs) -> anyhow::Result<()> {
     let text = values.to_strings();
     if args.json {
         let is_text = matches!(values, floe_io::hdf5::Values::Str(_));
-        let item = |s: &String| -> serde_json::Value {
-            if is_text {
-                serde_json::Value::String(s.clone())
-            } else {
-                // NaN and infinities are not JSON numbers: print them as null.
-                s.parse::<f64>()
-                    .ok()
-                    .and_then(serde_json::Number::from_f64)
-                    .map_or(serde_json::Value::Null, serde_json::Value::Number)
-            }
-        };
-        let json: Vec<serde_json::Value> = if info.shape.len() > 1 {
+        let item = |s: &String| -> serde_json::Value { if is_text { s.clone().into() } else { json_number(s) } };
+        let json = if info.shape.is_empty() {
+            // A scalar dataset is a value, not a list of one.
+            text.first().map_or(serde_json::Value::Null, item)
+        } else if info.shape.len() > 1 {
             text.chunks(width).map(|row| serde_json::Value::Array(row.iter().map(item).collect())).collect()
         } else {
             text.iter().map(item).collect()
         };
-        println!("{}", serde_json::Value::Array(json));
+        println!("{json}");
     } else {
         for row in text.chunks(width) {
             println!("{}", row.join(" "));
@@ -48,6 +41,25 @@ pub fn run(args: &CatArgs) -> anyhow::Result<()> {
         eprintln!("{note}");
     }
     Ok(())
+}
+
+/// A value as JSON: integers as integers, floats as numbers, and what JSON has no number for as the strings
+/// `"NaN"`, `"Infinity"` and `"-Infinity"` (pandas' and JavaScript's names; `json.loads(..., parse_constant)` and
+/// `float("Infinity")` read them back).
+fn json_number(text: &str) -> serde_json::Value {
+    if let Ok(int) = text.parse::<i64>() {
+        return int.into();
+    }
+    if let Ok(int) = text.parse::<u64>() {
+        return int.into();
+    }
+    match text.parse::<f64>() {
+        Ok(v) if v.is_nan() => "NaN".into(),
+        Ok(v) if v == f64::INFINITY => "Infinity".into(),
+        Ok(v) if v == f64::NEG_INFINITY => "-Infinity".into(),
+        Ok(v) => serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Err(_) => text.into(),
+    }
 }
 
 fn parse_rows(text: &str) -> anyhow::Result<std::ops::Range<u64>> {

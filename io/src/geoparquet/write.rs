@@ -124,6 +124,16 @@ pub fn write_geoparquet<W: std::io::Write + Send>(
         Some(batch) => batch.schema(),
         None => with_geometry(&empty, location, &mut bounds)?.schema(),
     };
+    // The `geo` key goes into the Arrow schema too (as pyarrow writes it), so that readers that look only at the
+    // embedded Arrow schema (`pyarrow.parquet.read_table(…).schema.metadata`, geoarrow, lonboard) see it.
+    let mut schema_metadata = full_schema.metadata().clone();
+    schema_metadata.insert("geo".to_owned(), geo_metadata(bounds));
+    let full_schema = Arc::new(full_schema.as_ref().clone().with_metadata(schema_metadata));
+    let full: Vec<RecordBatch> = full
+        .into_iter()
+        .map(|batch| batch.with_schema(Arc::clone(&full_schema)))
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|e| error(location, e.to_string()))?;
     let zstd = ZstdLevel::try_new(3).map_err(|e| error(location, e.to_string()))?;
     let properties = WriterProperties::builder()
         .set_compression(Compression::ZSTD(zstd))
@@ -136,6 +146,7 @@ pub fn write_geoparquet<W: std::io::Write + Send>(
         writer.write(batch).map_err(|e| parquet_error(location, "", e))?;
         rows += batch.num_rows() as u64;
     }
+    // And in the Parquet key-value metadata, where the GeoParquet specification puts it.
     writer.append_key_value_metadata(parquet::file::metadata::KeyValue::new("geo".into(), geo_metadata(bounds)));
     let metadata = writer.close().map_err(|e| parquet_error(location, "", e))?;
     Ok(WriteSummary { rows, row_groups: metadata.num_row_groups(), bytes: 0, bbox: bounds })
