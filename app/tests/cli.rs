@@ -622,3 +622,26 @@ fn render_colours_a_class_column_by_class_with_a_named_legend() {
         assert!((500..700).any(|x| at(x, y) == *colour), "swatch of class {row} on row {y}");
     }
 }
+
+#[test]
+fn index_refuses_what_is_no_granule_and_never_overwrites_its_input() {
+    let out = tempdir().join("index.parquet");
+    let out = out.to_str().unwrap();
+    let parquet = shared("atl06_10rows.geoparquet");
+    fails_with(
+        &["index", &parquet, "--out", out],
+        &format!("error: {parquet}: bad HDF5 data in superblock: not an HDF5 file (no HDF5 signature found)"),
+    );
+    let types = fixtures().join("hdf5/types.h5").to_string_lossy().into_owned();
+    fails_with(
+        &["index", &types, "--out", out],
+        &format!("error: {types}: an HDF5 file without a `short_name` attribute or METADATA/DatasetIdentification"),
+    );
+    let atl03 = granule("hts__ATL03_gt1l.h5");
+    fails_with(&["index", &atl03, "--out", &atl03], &format!("error: {atl03}: this output is the input {atl03}"));
+    assert!(!std::path::Path::new(out).exists(), "nothing written after a failure");
+    // A granule indexes: one row per stored chunk (13 along-track datasets of gt1l's heights, one chunk each).
+    let run = floe(&["index", &atl03, "--out", out]);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(String::from_utf8_lossy(&run.stderr).contains(": 13 chunks of 13 datasets in 1 beams"));
+}

@@ -2,6 +2,7 @@
 //! module per command (`floe info/render/cat/subset/qa`). Desktop only.
 
 pub mod cat;
+pub mod index;
 pub mod info;
 pub mod profile;
 mod progress_bar;
@@ -44,6 +45,22 @@ pub enum Command {
     /// Check a GeoParquet file or dataset (e.g. a granule conversion): metadata, layout, values, and rows
     /// against the source granules.
     Qa(QaArgs),
+    /// Write the spatial chunk index of granules: one row per stored chunk of every along-track dataset, with its
+    /// rows, bytes, filter mask, time span and extent (GeoParquet).
+    Index(IndexArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Granules (ATL03/06/08): paths, https:// or s3:// URLs.
+    #[arg(required = true)]
+    pub inputs: Vec<String>,
+    /// The GeoParquet file to write (atomically), a row group per granule. Never one of the inputs.
+    #[arg(long, short)]
+    pub out: std::path::PathBuf,
+    /// Replace OUT if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -400,6 +417,7 @@ pub fn main() {
         Some(Command::Cat(args)) => cat::run(args),
         Some(Command::Subset(args)) => subset::run(args),
         Some(Command::Qa(args)) => qa::run(args),
+        Some(Command::Index(args)) => index::run(args),
         None => run_viewer(cli.view),
     };
     if let Err(error) = result {

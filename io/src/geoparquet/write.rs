@@ -90,6 +90,11 @@ fn with_geometry(batch: &RecordBatch, location: &str, bounds: &mut LonLatBox) ->
 
 /// The GeoParquet `geo` metadata for a point file with a bbox covering.
 pub fn geo_metadata(bbox: LonLatBox) -> String {
+    geo_metadata_of("Point", bbox)
+}
+
+/// The GeoParquet `geo` metadata for a `geometry` column of one type, with a `bbox` covering column.
+pub fn geo_metadata_of(geometry_type: &str, bbox: LonLatBox) -> String {
     let crs: serde_json::Value = serde_json::from_str(CRS84_PROJJSON).unwrap_or(serde_json::Value::Null);
     let corner = |name: &str| serde_json::json!(["bbox", name]);
     serde_json::json!({
@@ -97,7 +102,7 @@ pub fn geo_metadata(bbox: LonLatBox) -> String {
         "primary_column": "geometry",
         "columns": {"geometry": {
             "encoding": "WKB",
-            "geometry_types": ["Point"],
+            "geometry_types": [geometry_type],
             "crs": crs,
             "bbox": if bbox.is_empty() { serde_json::json!([]) } else { serde_json::json!(bbox.to_array()) },
             "covering": {"bbox": {"xmin": corner("xmin"), "ymin": corner("ymin"), "xmax": corner("xmax"), "ymax": corner("ymax")}},

@@ -29,7 +29,48 @@ pub struct DatasetInfo {
     fill: Option<Vec<u8>>,
 }
 
+/// Where one stored piece of a dataset lies in the file: a chunk (or the whole contiguous data), its position in
+/// element coordinates, and which of the dataset's filters were skipped for it (HDF5's filter mask).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredChunk {
+    pub offset: Vec<u64>,
+    pub address: u64,
+    pub size: u64,
+    pub filter_mask: u32,
+}
+
 impl DatasetInfo {
+    /// The chunk shape of a chunked dataset.
+    pub fn chunk_shape(&self) -> Option<&[u64]> {
+        match &self.layout {
+            LayoutInfo::Chunked { chunk, .. } => Some(chunk),
+            _ => None,
+        }
+    }
+
+    /// The fill value's bytes as stored, when the dataset declares one.
+    pub fn fill_bytes(&self) -> Option<&[u8]> {
+        self.fill.as_deref()
+    }
+
+    /// Every stored chunk (the whole data for a contiguous dataset; nothing for compact data, which lives in the
+    /// object header, or for chunks never written), in the chunk index's order.
+    pub async fn stored_chunks(&self, file: &Hdf5File) -> Result<Vec<StoredChunk>> {
+        Ok(match &self.layout {
+            LayoutInfo::Compact(_) => Vec::new(),
+            LayoutInfo::Contiguous { address: None, .. } => Vec::new(),
+            LayoutInfo::Contiguous { address: Some(address), size } => {
+                vec![StoredChunk { offset: vec![0; self.shape.len()], address: *address, size: *size, filter_mask: 0 }]
+            }
+            LayoutInfo::Chunked { chunk, index } => chunk_list(&file.reader, &self.chunked_space(), chunk, index)
+                .await
+                .map_err(|e| e.at(&file.location, &self.path))?
+                .into_iter()
+                .map(|c| StoredChunk { offset: c.offset, address: c.address, size: c.size, filter_mask: c.mask })
+                .collect(),
+        })
+    }
+
     fn chunked_space(&self) -> ChunkedSpace<'_> {
         ChunkedSpace {
             element: self.dtype.size(),

@@ -22,7 +22,7 @@ mod object_header; // object headers split into messages
 mod reader; // bytes at file addresses: block cache, raw ranges
 mod superblock; // the superblock // DatasetInfo and reading rows
 
-pub use dataset::DatasetInfo;
+pub use dataset::{DatasetInfo, StoredChunk};
 pub use dtype::{Dtype, Values};
 pub use file::{Hdf5File, Node};
 pub use layout::LayoutInfo;

@@ -5,6 +5,11 @@
 //! leap seconds to UTC. `_FillValue`s become nulls. A bbox reads lat/lon first and then only the row range of
 //! the other variables that holds selected points.
 
+mod index;
+#[cfg(not(target_arch = "wasm32"))]
+pub use index::write_index_file;
+pub use index::{DatasetDescription, GranuleIndex, IndexRow, index_schema};
+
 use std::sync::Arc;
 
 use arrow_array::{

@@ -1,0 +1,321 @@
+//! The spatial chunk index of a granule (`floe index`): one row per stored chunk of every along-track dataset of
+//! each beam's product group, with the chunk's rows, its bytes in the file, its filter mask, and the extent and
+//! time span of the points in those rows. HDF5 has no spatial index and kerchunk/dmrpp manifests carry no spatial
+//! information; with this one a client learns which chunks an area needs without reading a coordinate array.
+//!
+//! Written as GeoParquet 1.1 (a polygon per chunk plus a `bbox` covering column). Each granule's dataset
+//! descriptions (type, shape, chunk shape, filters, fill value) and its rgt, cycle and beams travel in the file's
+//! key-value metadata, so chunks can be fetched and decoded without walking the HDF5 metadata.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::builder::{BinaryBuilder, Float64Builder, StringBuilder, StructBuilder, UInt32Builder, UInt64Builder};
+use arrow_array::{ArrayRef, RecordBatch, TimestampNanosecondArray};
+use arrow_schema::{DataType, Field, Fields, Schema, TimeUnit};
+use serde::Serialize;
+
+use super::{Granule, Product};
+use crate::error::{IoError, Result};
+use crate::hdf5::NodeKind;
+use crate::lonlat_box::LonLatBox;
+
+/// The extent and time span (UTC ns) of a range of rows' valid points.
+type RowsSpan = (Option<LonLatBox>, Option<(i64, i64)>);
+
+/// One stored chunk of one dataset.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IndexRow {
+    pub beam: String,
+    /// Full path, with a leading slash.
+    pub dataset: String,
+    pub row_start: u64,
+    /// Exclusive.
+    pub row_end: u64,
+    pub byte_offset: u64,
+    pub byte_length: u64,
+    pub filter_mask: u32,
+    /// UTC nanoseconds of the first and last valid `delta_time` in the rows.
+    pub time: Option<(i64, i64)>,
+    /// The extent of the valid coordinates in the rows.
+    pub bbox: Option<LonLatBox>,
+}
+
+/// How to read a dataset's chunks without its HDF5 metadata.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct DatasetDescription {
+    pub path: String,
+    pub dtype: String,
+    pub shape: Vec<u64>,
+    pub chunk_shape: Option<Vec<u64>>,
+    pub filters: Vec<String>,
+    /// The fill value's bytes as stored (little- or big-endian as `dtype` says), hex.
+    pub fill_value: Option<String>,
+}
+
+/// One granule's index.
+#[derive(Clone, Debug)]
+pub struct GranuleIndex {
+    pub granule: String,
+    pub product: Product,
+    pub rows: Vec<IndexRow>,
+    pub datasets: Vec<DatasetDescription>,
+    /// rgt, cycle, release and beams (name, strength, spot, rows) as JSON.
+    pub granule_metadata: serde_json::Value,
+}
+
+impl Granule {
+    /// Builds the index: reads every beam's coordinates and `delta_time` (to know each chunk's extent and times)
+    /// and the chunk indexes of the product group's datasets; no other data.
+    pub async fn chunk_index(&self) -> Result<GranuleIndex> {
+        let mut rows = Vec::new();
+        let mut datasets = Vec::new();
+        let (lon_name, lat_name) = self.product.coordinates();
+        for beam in &self.beams {
+            let group = format!("/{}/{}", beam.name, self.product.group());
+            let lon = self.read_f64(&format!("{group}/{lon_name}"), None).await?;
+            let lat = self.read_f64(&format!("{group}/{lat_name}"), None).await?;
+            let delta = self.read_f64(&format!("{group}/delta_time"), None).await?;
+            // Extents and time spans by row range: datasets chunked alike share them.
+            let mut spans: HashMap<(u64, u64), RowsSpan> = HashMap::new();
+            let mut span_of = |start: u64, end: u64| {
+                *spans.entry((start, end)).or_insert_with(|| {
+                    let range =
+                        usize::try_from(start).unwrap_or(usize::MAX)..usize::try_from(end).unwrap_or(usize::MAX);
+                    let mut bbox = LonLatBox::EMPTY;
+                    for (x, y) in
+                        lon.get(range.clone()).unwrap_or(&[]).iter().zip(lat.get(range.clone()).unwrap_or(&[]))
+                    {
+                        if x.is_finite() && y.is_finite() && x.abs() <= 180.0 && y.abs() <= 90.0 {
+                            bbox.extend(*x, *y);
+                        }
+                    }
+                    let times = delta.get(range).unwrap_or(&[]).iter().filter_map(|d| self.time_ns(*d));
+                    let time = times.fold(None, |acc: Option<(i64, i64)>, t| {
+                        Some(acc.map_or((t, t), |(a, b)| (a.min(t), b.max(t))))
+                    });
+                    ((!bbox.is_empty()).then_some(bbox), time)
+                })
+            };
+            let nodes = self.file.walk_under(&group).await?;
+            for node in nodes.iter().filter(|n| n.kind == NodeKind::Dataset) {
+                let info = self.file.dataset(&node.path).await?;
+                // Along-track datasets only: their first dimension is the beam's rows.
+                if info.shape.first() != Some(&beam.rows) {
+                    continue;
+                }
+                let chunk_rows = info.chunk_shape().and_then(|c| c.first().copied()).unwrap_or(beam.rows);
+                for chunk in info.stored_chunks(&self.file).await? {
+                    let row_start = chunk.offset.first().copied().unwrap_or(0);
+                    let row_end = row_start.saturating_add(chunk_rows).min(beam.rows);
+                    let (bbox, time) = span_of(row_start, row_end);
+                    rows.push(IndexRow {
+                        beam: beam.name.clone(),
+                        dataset: node.path.clone(),
+                        row_start,
+                        row_end,
+                        byte_offset: chunk.address,
+                        byte_length: chunk.size,
+                        filter_mask: chunk.filter_mask,
+                        time,
+                        bbox,
+                    });
+                }
+                datasets.push(DatasetDescription {
+                    path: node.path.clone(),
+                    dtype: info.dtype.name(),
+                    shape: info.shape.clone(),
+                    chunk_shape: info.chunk_shape().map(<[u64]>::to_vec),
+                    filters: info.filters.iter().map(|f| f.label()).collect(),
+                    fill_value: info.fill_bytes().map(|b| b.iter().map(|v| format!("{v:02x}")).collect()),
+                });
+            }
+        }
+        let granule_metadata = serde_json::json!({
+            "product": self.product.name(),
+            "release": self.release,
+            "rgt": self.rgt,
+            "cycle": self.cycle,
+            "beams": self.beams,
+        });
+        Ok(GranuleIndex {
+            granule: self.location().to_owned(),
+            product: self.product,
+            rows,
+            datasets,
+            granule_metadata,
+        })
+    }
+}
+
+/// The index's Arrow schema: the columns `floe index` writes, in order.
+pub fn index_schema() -> Arc<Schema> {
+    let time = DataType::Timestamp(TimeUnit::Nanosecond, Some("UTC".into()));
+    let corners: Fields =
+        ["xmin", "ymin", "xmax", "ymax"].iter().map(|n| Field::new(*n, DataType::Float64, false)).collect();
+    Arc::new(Schema::new(vec![
+        Field::new("granule", DataType::Utf8, false),
+        Field::new("product", DataType::Utf8, false),
+        Field::new("beam", DataType::Utf8, false),
+        Field::new("dataset", DataType::Utf8, false),
+        Field::new("row_start", DataType::UInt64, false),
+        Field::new("row_end", DataType::UInt64, false),
+        Field::new("byte_offset", DataType::UInt64, false),
+        Field::new("byte_length", DataType::UInt64, false),
+        Field::new("filter_mask", DataType::UInt32, false),
+        Field::new("time_start", time.clone(), true),
+        Field::new("time_end", time, true),
+        Field::new("geometry", DataType::Binary, true),
+        Field::new("bbox", DataType::Struct(corners), true),
+    ]))
+}
+
+impl GranuleIndex {
+    /// The rows as one batch of [`index_schema`].
+    pub fn to_record_batch(&self) -> Result<RecordBatch> {
+        let n = self.rows.len();
+        let strings = |values: Vec<&str>| {
+            let mut b = StringBuilder::with_capacity(n, n * 16);
+            for value in values {
+                b.append_value(value);
+            }
+            Arc::new(b.finish()) as ArrayRef
+        };
+        let granule = strings(vec![self.granule.as_str(); n]);
+        let product = strings(vec![self.product.name(); n]);
+        let beam = strings(self.rows.iter().map(|r| r.beam.as_str()).collect());
+        let dataset = strings(self.rows.iter().map(|r| r.dataset.as_str()).collect());
+        let u64s = |f: &dyn Fn(&IndexRow) -> u64| {
+            let mut b = UInt64Builder::with_capacity(n);
+            for row in &self.rows {
+                b.append_value(f(row));
+            }
+            Arc::new(b.finish()) as ArrayRef
+        };
+        let mut mask = UInt32Builder::with_capacity(n);
+        let mut geometry = BinaryBuilder::new();
+        let fields = match index_schema().field_with_name("bbox").map(|f| f.data_type().clone()) {
+            Ok(DataType::Struct(fields)) => fields,
+            _ => Fields::empty(),
+        };
+        let mut bbox = StructBuilder::from_fields(fields, n);
+        for row in &self.rows {
+            mask.append_value(row.filter_mask);
+            match row.bbox {
+                Some(b) => {
+                    geometry.append_value(wkb_rectangle(b));
+                    for (i, v) in [b.west, b.south, b.east, b.north].into_iter().enumerate() {
+                        if let Some(field) = bbox.field_builder::<Float64Builder>(i) {
+                            field.append_value(v);
+                        }
+                    }
+                    bbox.append(true);
+                }
+                None => {
+                    geometry.append_null();
+                    for i in 0..4 {
+                        if let Some(field) = bbox.field_builder::<Float64Builder>(i) {
+                            field.append_value(0.0);
+                        }
+                    }
+                    bbox.append(false);
+                }
+            }
+        }
+        let times = |pick: fn((i64, i64)) -> i64| {
+            Arc::new(
+                TimestampNanosecondArray::from(self.rows.iter().map(|r| r.time.map(pick)).collect::<Vec<_>>())
+                    .with_timezone("UTC"),
+            ) as ArrayRef
+        };
+        let columns: Vec<ArrayRef> = vec![
+            granule,
+            product,
+            beam,
+            dataset,
+            u64s(&|r| r.row_start),
+            u64s(&|r| r.row_end),
+            u64s(&|r| r.byte_offset),
+            u64s(&|r| r.byte_length),
+            Arc::new(mask.finish()),
+            times(|t| t.0),
+            times(|t| t.1),
+            Arc::new(geometry.finish()),
+            Arc::new(bbox.finish()),
+        ];
+        RecordBatch::try_new(index_schema(), columns).map_err(|e| IoError::Column {
+            location: self.granule.clone(),
+            column: "index".into(),
+            message: e.to_string(),
+            source: Some(Box::new(e)),
+        })
+    }
+
+    /// The extent of every chunk with points.
+    pub fn bbox(&self) -> LonLatBox {
+        self.rows.iter().filter_map(|r| r.bbox).fold(LonLatBox::EMPTY, |acc, b| acc.union(&b))
+    }
+}
+
+/// A closed WKB polygon (little-endian) around a box.
+fn wkb_rectangle(b: LonLatBox) -> Vec<u8> {
+    let ring = [(b.west, b.south), (b.east, b.south), (b.east, b.north), (b.west, b.north), (b.west, b.south)];
+    let mut out = Vec::with_capacity(9 + 4 + ring.len() * 16);
+    out.push(1);
+    out.extend_from_slice(&3u32.to_le_bytes());
+    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(&(ring.len() as u32).to_le_bytes());
+    for (x, y) in ring {
+        out.extend_from_slice(&x.to_le_bytes());
+        out.extend_from_slice(&y.to_le_bytes());
+    }
+    out
+}
+
+/// Writes the indexes of several granules to one GeoParquet file (a row group per granule), atomically. The
+/// key-value metadata `floe:granules` holds, per granule, its dataset descriptions and metadata.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn write_index_file(
+    path: &std::path::Path,
+    indexes: &[GranuleIndex],
+) -> Result<crate::geoparquet::write::WriteSummary> {
+    use parquet::arrow::ArrowWriter;
+    use parquet::basic::{Compression, ZstdLevel};
+    use parquet::file::properties::WriterProperties;
+    let location = path.display().to_string();
+    let failed =
+        |e: &dyn std::fmt::Display| IoError::Write { location: location.clone(), message: e.to_string(), source: None };
+    let bbox = indexes.iter().fold(LonLatBox::EMPTY, |acc, i| acc.union(&i.bbox()));
+    let geo = crate::geoparquet::write::geo_metadata_of("Polygon", bbox);
+    let granules: serde_json::Value = indexes
+        .iter()
+        .map(|i| serde_json::json!({"granule": i.granule, "metadata": i.granule_metadata, "datasets": i.datasets}))
+        .collect();
+    let mut metadata = std::collections::HashMap::new();
+    metadata.insert("geo".to_owned(), geo.clone());
+    let schema = Arc::new(index_schema().as_ref().clone().with_metadata(metadata));
+    let batches: Vec<RecordBatch> = indexes
+        .iter()
+        .map(|i| i.to_record_batch()?.with_schema(Arc::clone(&schema)).map_err(|e| failed(&e)))
+        .collect::<Result<_>>()?;
+    let zstd = ZstdLevel::try_new(3).map_err(|e| failed(&e))?;
+    let properties = WriterProperties::builder().set_compression(Compression::ZSTD(zstd)).build();
+    let ((rows, row_groups), bytes) = crate::write_file_atomically(path, |out| {
+        let mut writer = ArrowWriter::try_new(out, Arc::clone(&schema), Some(properties)).map_err(|e| failed(&e))?;
+        let mut rows = 0u64;
+        for batch in &batches {
+            writer.write(batch).map_err(|e| failed(&e))?;
+            // A row group per granule: a catalog reader fetches only the granules it needs.
+            writer.flush().map_err(|e| failed(&e))?;
+            rows += batch.num_rows() as u64;
+        }
+        writer.append_key_value_metadata(parquet::file::metadata::KeyValue::new("geo".into(), geo.clone()));
+        writer.append_key_value_metadata(parquet::file::metadata::KeyValue::new(
+            "floe:granules".into(),
+            granules.to_string(),
+        ));
+        let metadata = writer.close().map_err(|e| failed(&e))?;
+        Ok((rows, metadata.num_row_groups()))
+    })?;
+    Ok(crate::geoparquet::write::WriteSummary { rows, row_groups, bytes, bbox })
+}

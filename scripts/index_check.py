@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""`floe index` against h5py: every stored chunk of every along-track dataset of each beam, with the byte offset,
+length and filter mask h5py's `get_chunk_info` gives; each chunk's bbox and time span equal to those of its rows'
+points; dataset descriptions equal to h5py's; the file read by pyarrow, geopandas and geoparquet-validator.
+
+Usage: index_check.py FLOE WORK_DIR FIXTURES"""
+
+import datetime
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pyarrow.parquet as pq
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL = ROOT.parent / "shared" / "data" / "hdf5" / "real"
+GROUPS = {"ATL03": "heights", "ATL06": "land_ice_segments", "ATL08": "land_segments"}
+COORDS = {"ATL03": ("lon_ph", "lat_ph"), "ATL06": ("longitude", "latitude"), "ATL08": ("longitude", "latitude")}
+failures = []
+
+
+def check(name, ok, detail=""):
+    print(f"{'ok  ' if ok else 'FAIL'} {name}" + (f": {detail}" if detail and not ok else ""))
+    if not ok:
+        failures.append(name)
+
+
+def stored_chunks(ds):
+    """(row_start, byte_offset, byte_length, filter_mask) of every stored piece, as h5py reports them."""
+    if ds.chunks is None:
+        offset = ds.id.get_offset()
+        return [] if offset is None else [(0, offset, ds.id.get_storage_size(), 0)]
+    out = []
+    for i in range(ds.id.get_num_chunks()):
+        info = ds.id.get_chunk_info(i)
+        out.append((info.chunk_offset[0], info.byte_offset, info.size, info.filter_mask))
+    return out
+
+
+def utc_ns(epoch, delta):
+    """Floe's time of a delta_time, to the microsecond (whole seconds and the fraction apart)."""
+    return (315964800 + epoch - 18 + delta) * 1e9
+
+
+def check_granule(path, table, granules):
+    import pyarrow.compute as pc
+    rows = table.filter(pc.equal(table["granule"], str(path))).to_pylist()
+    name = path.name
+    meta = next(g for g in granules if g["granule"] == str(path))
+    described = {d["path"]: d for d in meta["datasets"]}
+    with h5py.File(path, "r") as f:
+        product = meta["metadata"]["product"]
+        # The ATLAS SDP epoch (GPS seconds); subsets without ancillary_data use the product's documented value.
+        epoch = float(f["ancillary_data/atlas_sdp_gps_epoch"][0]) if "ancillary_data/atlas_sdp_gps_epoch" in f \
+            else 1198800018.0
+        expected = {}
+        for beam in meta["metadata"]["beams"]:
+            group = f[f"{beam['name']}/{GROUPS[product]}"]
+            n = group[COORDS[product][0]].shape[0]
+
+            def visit(_, obj):
+                if isinstance(obj, h5py.Dataset) and obj.shape[:1] == (n,):
+                    expected[obj.name] = (beam["name"], obj)
+            group.visititems(visit)
+        got_paths = {r["dataset"] for r in rows}
+        check(f"{name}: every along-track dataset of every beam is indexed ({len(expected)})",
+              got_paths == set(expected), str(sorted(set(expected) ^ got_paths))[:300])
+        same_bytes = same_desc = True
+        for path_in_file, (beam, ds) in expected.items():
+            want = sorted(stored_chunks(ds))
+            got = sorted((r["row_start"], r["byte_offset"], r["byte_length"], r["filter_mask"])
+                         for r in rows if r["dataset"] == path_in_file)
+            if want != got:
+                same_bytes = False
+                print(f"     {path_in_file}: h5py {want[:3]} floe {got[:3]}")
+            d = described.get(path_in_file, {})
+            # The pipeline as stored, in order (a filter may appear twice: the ATL08 clip deflates twice).
+            plist = ds.id.get_create_plist()
+            names = {1: "deflate", 2: "shuffle", 3: "fletcher32"}
+            filters = [names.get(plist.get_filter(i)[0], str(plist.get_filter(i)[0])) for i in range(plist.get_nfilters())]
+            fill = ds.fillvalue
+            fill_hex = np.asarray(fill, dtype=ds.dtype).tobytes().hex() if ds.dtype.kind in "iuf" else None
+            ok = (d.get("shape") == list(ds.shape) and d.get("chunk_shape") == (list(ds.chunks) if ds.chunks else None)
+                  and d.get("filters") == filters
+                  and (fill_hex is None or d.get("fill_value") in (None, fill_hex)))
+            if not ok:
+                same_desc = False
+                print(f"     {path_in_file}: described {d} vs h5py shape {ds.shape} chunks {ds.chunks} "
+                      f"filters {filters} fill {fill_hex}")
+        check(f"{name}: byte offsets, lengths and filter masks equal h5py's get_chunk_info", same_bytes)
+        check(f"{name}: dataset descriptions (shape, chunk shape, filters, fill value) equal h5py's", same_desc)
+        boxes = times = True
+        for r in rows:
+            group = f[r["dataset"]].parent
+            while group.name.count("/") > 2:
+                group = group.parent
+            lon_name, lat_name = COORDS[product]
+            lon = group[lon_name][r["row_start"]:r["row_end"]].astype(np.float64)
+            lat = group[lat_name][r["row_start"]:r["row_end"]].astype(np.float64)
+            valid = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+            want = None if not valid.any() else {"xmin": lon[valid].min(), "ymin": lat[valid].min(),
+                                                 "xmax": lon[valid].max(), "ymax": lat[valid].max()}
+            if r["bbox"] != want:
+                boxes = False
+                print(f"     {r['dataset']} rows {r['row_start']}..{r['row_end']}: {r['bbox']} vs {want}")
+            delta = group["delta_time"][r["row_start"]:r["row_end"]]
+            delta = delta[np.isfinite(delta) & (np.abs(delta) < 1e12)]
+            if len(delta):
+                lo, hi = utc_ns(epoch, delta.min()), utc_ns(epoch, delta.max())
+                got_lo = r["time_start"].timestamp() * 1e9 if r["time_start"] else None
+                got_hi = r["time_end"].timestamp() * 1e9 if r["time_end"] else None
+                if got_lo is None or abs(got_lo - lo) > 2000 or abs(got_hi - hi) > 2000:
+                    times = False
+                    print(f"     {r['dataset']}: time {r['time_start']}..{r['time_end']} vs {lo}..{hi} ns")
+        check(f"{name}: each chunk's bbox is its rows' extent, exactly ({len(rows)} chunks)", boxes)
+        check(f"{name}: each chunk's time span is its rows' (to the microsecond)", times)
+
+
+def main():
+    floe, work, fixtures = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    work.mkdir(parents=True, exist_ok=True)
+    inputs = sorted(REAL.glob("*.h5")) + [fixtures / "hdf5" / "atl03_v108.h5"]
+    out = work / "index.parquet"
+    run = subprocess.run([floe, "index", *map(str, inputs), "--out", str(out), "--force"], capture_output=True, text=True)
+    check("floe index exits 0", run.returncode == 0, run.stderr[-400:])
+    if run.returncode != 0:
+        sys.exit(1)
+    table = pq.read_table(out)
+    file = pq.ParquetFile(out)
+    kv = file.metadata.metadata
+    granules = json.loads(kv[b"floe:granules"])
+    check("one row group per granule", file.metadata.num_row_groups == len(inputs), str(file.metadata.num_row_groups))
+    check("columns as named", table.schema.names == ["granule", "product", "beam", "dataset", "row_start", "row_end",
+                                                       "byte_offset", "byte_length", "filter_mask", "time_start",
+                                                       "time_end", "geometry", "bbox"], str(table.schema.names))
+    for path in inputs:
+        check_granule(path, table, granules)
+    synthetic = table.filter(__import__("pyarrow.compute", fromlist=["x"]).equal(table["granule"], str(inputs[-1])))
+    check("the synthetic granule's photons lie in several chunks per dataset",
+          len(set(synthetic["row_start"].to_pylist())) >= 3, str(set(synthetic["row_start"].to_pylist())))
+    import geopandas
+    frame = geopandas.read_parquet(out)
+    check("geopandas: polygons in OGC:CRS84", frame.crs is not None and frame.crs.to_string() == "OGC:CRS84"
+          and set(frame.geometry.dropna().geom_type) == {"Polygon"}, str(frame.crs))
+    validator = subprocess.run(["geoparquet-validator", "check", str(out)], capture_output=True, text=True)
+    check("geoparquet-validator: core and covering conformant",
+          validator.returncode == 0 and "core:" in validator.stdout and " 0 fail" in validator.stdout,
+          validator.stdout[-600:])
+    print(f"{'FAILED' if failures else 'passed'}: {len(failures)} failure(s)")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
