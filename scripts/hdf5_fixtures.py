@@ -74,6 +74,36 @@ def types(path):
         f.create_dataset("paged_fixed_gzip", data=np.arange(200_000, dtype=np.int64), chunks=(10,), compression="gzip")
 
 
+def atl06_chunked(path):
+    """An ATL06-shaped granule in many chunks (6 beams × 20,000 segments, chunks of 2,000): what the spatial chunk
+    index narrows (the real subsets hold one chunk per dataset)."""
+    rng = np.random.default_rng(11)
+    rows = 20_000
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with h5py.File(path, "w") as f:
+        f.attrs["short_name"] = np.bytes_("ATL06")
+        f.create_dataset("ancillary_data/atlas_sdp_gps_epoch", data=np.array([1198800018.0]))
+        f.create_dataset("orbit_info/rgt", data=np.array([611], dtype=np.int16))
+        f.create_dataset("orbit_info/cycle_number", data=np.array([16], dtype=np.int8))
+        for i, gt in enumerate(["gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"]):
+            g = f.create_group(gt)
+            g.attrs["atlas_beam_type"] = np.bytes_("weak" if gt.endswith("l") else "strong")
+            g.attrs["atlas_spot_number"] = np.bytes_(str(6 - i))
+            s = g.create_group("land_ice_segments")
+            t = np.linspace(0, 1, rows)
+            kw = dict(chunks=(2_000,), compression="gzip", compression_opts=6)
+            s.create_dataset("latitude", data=70.0 + 2.0 * t, **kw)
+            s.create_dataset("longitude", data=-40.0 + 0.5 * t + 0.05 * i, **kw)
+            s.create_dataset("delta_time", data=1.4454e8 + 300 * t + 0.001 * i, **kw)
+            h = (2000 + 300 * np.sin(8 * t) + rng.normal(0, 0.5, rows)).astype(np.float32)
+            h[::53] = np.float32(3.4028235e38)
+            d = s.create_dataset("h_li", data=h, **kw)
+            d.attrs["_FillValue"] = np.float32(3.4028235e38)
+            s.create_dataset("h_li_sigma", data=rng.uniform(0.01, 1, rows).astype(np.float32), **kw)
+            s.create_dataset("atl06_quality_summary", data=(np.arange(rows) % 2).astype(np.int8), shuffle=True, **kw)
+            s.create_dataset("ground_track/x_atc", data=2.7e7 + 20 * np.arange(rows, dtype=np.float64), **kw)
+
+
 def special(path):
     """Values `floe cat --json` must tell apart: NaN and both infinities, integers, a scalar."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,6 +142,7 @@ def main():
     corrupted(out / "types.h5", out.parent / "hdf5_bad")
     # Outside hdf5/: not part of the conformance oracle.
     special(out.parent / "cat" / "special.h5")
+    atl06_chunked(out.parent / "index" / "atl06_chunked.h5")
     print(f"HDF5 fixtures written to {out}")
 
 

@@ -22,6 +22,8 @@ pub enum PointSource {
         granule: Arc<Granule>,
         units: HashMap<String, String>,
         surface: Surface,
+        /// The granule's coordinate chunks from a spatial chunk index, when one knows it.
+        chunks: Option<Arc<crate::icesat2::GranuleChunks>>,
     },
     /// Points already in memory: the embedded synthetic scene.
     Scene(Arc<crate::scene::ScenePoints>),
@@ -40,7 +42,8 @@ impl PointSource {
                     units.insert(column, unit);
                 }
             }
-            return Ok(PointSource::Granule { granule: Arc::new(granule), units, surface: options.surface });
+            let chunks = options.index.as_ref().and_then(|index| index.granule(granule.location()));
+            return Ok(PointSource::Granule { granule: Arc::new(granule), units, surface: options.surface, chunks });
         }
         HiveDataset::from_source(source, options).await.map(PointSource::GeoParquet)
     }
@@ -139,9 +142,9 @@ impl PointSource {
         cancel: CancelToken,
         map: Arc<dyn Fn(PointBatch) -> T + Send + Sync>,
     ) -> Result<BoxStream<'static, Result<T>>> {
-        let (granule, surface) = match self {
+        let (granule, surface, chunks) = match self {
             PointSource::GeoParquet(dataset) => return dataset.stream_map(options, parallelism, progress, cancel, map),
-            PointSource::Granule { granule, surface, .. } => (Arc::clone(granule), *surface),
+            PointSource::Granule { granule, surface, chunks, .. } => (Arc::clone(granule), *surface, chunks.clone()),
             PointSource::Scene(scene) => return Ok(stream_scene(scene, options, parallelism, progress, cancel, map)),
         };
         let beams: Vec<crate::icesat2::Beam> = granule
@@ -167,11 +170,16 @@ impl PointSource {
             .map(|beam| {
                 let (granule, progress, cancel, map, aoi) =
                     (Arc::clone(&granule), Arc::clone(&progress), cancel.clone(), Arc::clone(&map), aoi.clone());
+                // The index narrows an area's read to the rows of the chunks that meet it.
+                let rows = match (&chunks, bbox.or(aoi.as_ref().map(|a| a.bbox))) {
+                    (Some(chunks), Some(area)) => chunks.rows_in(&beam.name, area),
+                    _ => None,
+                };
                 futures::stream::once(async move {
                     if cancel.is_cancelled() {
                         return Err(IoError::Cancelled { location: granule.location().to_owned() });
                     }
-                    let batch = granule.read_beam_in(&beam, bbox, aoi.as_deref(), surface, time).await?;
+                    let batch = granule.read_beam_in(&beam, bbox, aoi.as_deref(), surface, time, rows).await?;
                     let fetched = granule.file.byte_source().stats().bytes().saturating_sub(baseline);
                     progress.bytes_fetched.fetch_max(fetched, Ordering::Relaxed);
                     progress.rows_loaded.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);

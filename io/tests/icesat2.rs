@@ -263,7 +263,7 @@ async fn a_time_window_reads_only_the_rows_around_it() {
         let (first, last) = (times[0], times[times.len() - 1]);
         // The first tenth of the beam's time span.
         let window = (first, first + (last - first) / 10);
-        let part = windowed.read_beam_in(same, None, None, Surface::Land, Some(window)).await.unwrap();
+        let part = windowed.read_beam_in(same, None, None, Surface::Land, Some(window), None).await.unwrap();
         let part_times: Vec<i64> =
             part.column("time").unwrap().as_primitive::<TimestampNanosecondType>().iter().flatten().collect();
         let inside = |t: &i64| *t >= window.0 && *t <= window.1;
@@ -280,4 +280,38 @@ async fn a_time_window_reads_only_the_rows_around_it() {
     let (full_bytes, window_bytes) = (full_source.stats().bytes(), window_source.stats().bytes());
     // delta_time is read whole, then every other dataset only in the chunk holding the window (1 of 3).
     assert!(window_bytes * 100 < full_bytes * 70, "window read {window_bytes} B vs full read {full_bytes} B");
+}
+
+#[tokio::test]
+async fn the_chunk_index_narrows_an_area_read_to_the_same_rows() {
+    // 6 beams × 20,000 segments in chunks of 2,000, latitude 70 → 72 along each beam (scripts/hdf5_fixtures.py).
+    let path = common::fixtures().join("index/atl06_chunked.h5");
+    let bytes = bytes::Bytes::from(std::fs::read(&path).unwrap());
+    let indexer = Granule::open(Arc::new(MemorySource::new("atl06_chunked.h5", bytes.clone()))).await.unwrap();
+    let index = indexer.chunk_index().await.unwrap();
+    // 7 along-track datasets per beam, 10 chunks each.
+    assert_eq!(index.rows.len(), 6 * 7 * 10);
+    let lookup = floe_io::icesat2::IndexLookup::from_batches("index", &[index.to_record_batch().unwrap()]).unwrap();
+    let chunks = lookup.granule("atl06_chunked.h5").expect("the granule by name");
+    let area = LonLatBox::new(-41.0, 70.9, -38.0, 71.1);
+    let plain_source = Arc::new(MemorySource::new("plain", bytes.clone()));
+    let plain = Granule::open(plain_source.clone()).await.unwrap();
+    let indexed_source = Arc::new(MemorySource::new("indexed", bytes));
+    let indexed = Granule::open(indexed_source.clone()).await.unwrap();
+    let (plain_before, indexed_before) = (plain_source.stats().bytes(), indexed_source.stats().bytes());
+    for (beam, same) in plain.beams.iter().zip(&indexed.beams) {
+        let rows = chunks.rows_in(&beam.name, area).expect("the index knows every beam");
+        // Latitude 70.9–71.1 is rows 9,000–11,000 of 20,000: chunks 4 and 5.
+        assert_eq!(rows, 8_000..12_000, "{}", beam.name);
+        let want = plain.read_beam(beam, Some(area), None, Surface::Land).await.unwrap();
+        let got = indexed.read_beam_in(same, Some(area), None, Surface::Land, None, Some(rows)).await.unwrap();
+        assert_eq!(got.batch, want.batch, "{}", beam.name);
+        assert_eq!(got.rows, want.rows, "the same source rows");
+    }
+    let plain_read = plain_source.stats().bytes() - plain_before;
+    let indexed_read = indexed_source.stats().bytes() - indexed_before;
+    assert!(indexed_read * 2 < plain_read, "indexed {indexed_read} B vs plain {plain_read} B");
+    // An area the index places elsewhere reads no rows of any beam.
+    assert_eq!(chunks.rows_in("gt1l", LonLatBox::new(0.0, 0.0, 1.0, 1.0)), Some(0..0));
+    assert_eq!(chunks.rows_in("gt9x", area), None, "a beam the index does not know is not narrowed");
 }

@@ -132,6 +132,12 @@ pub struct InputArgs {
     /// ATL03 surface type for signal_conf_ph: land, ocean, sea-ice, land-ice, inland-water.
     #[arg(long, default_value = "land")]
     pub surface: String,
+    /// A spatial chunk index of the granules (`floe index`): an AOI or bbox reads only the chunks that meet it.
+    #[arg(long, value_name = "INDEX.parquet")]
+    pub index: Option<String>,
+    /// Read without an index even when `--index` is given.
+    #[arg(long)]
+    pub no_index: bool,
 }
 
 #[derive(Debug, Args, Default)]
@@ -365,7 +371,18 @@ impl InputArgs {
         let partition_filters =
             self.row_filters()?.iter().filter_map(crate::row_filter::RowFilter::partition_filter).collect();
         let surface = parse_surface(&self.surface)?;
-        Ok(floe_io::DatasetOptions { open: floe_io::OpenOptions { lonlat_columns }, partition_filters, surface })
+        // `--index`: read once, shared by every read of the run.
+        let index = match (&self.index, self.no_index) {
+            (Some(path), false) => {
+                let lookup = crate::runtime()?.block_on(async {
+                    let source = floe_io::source::open_input(path).await?;
+                    floe_io::icesat2::IndexLookup::read(std::sync::Arc::new(source)).await
+                })?;
+                Some(std::sync::Arc::new(lookup))
+            }
+            _ => None,
+        };
+        Ok(floe_io::DatasetOptions { open: floe_io::OpenOptions { lonlat_columns }, partition_filters, surface, index })
     }
 }
 

@@ -26,6 +26,9 @@ pub struct DatasetOptions {
     pub partition_filters: Vec<PartitionFilter>,
     /// ATL03: the surface type whose `signal_conf_ph` column is read.
     pub surface: crate::icesat2::Surface,
+    /// A spatial chunk index (`floe index`) of granules: an AOI or bbox read of a granule it knows reads only the
+    /// rows of the chunks whose extent meets it.
+    pub index: Option<Arc<crate::icesat2::IndexLookup>>,
 }
 
 /// One file of a dataset and its partition values (`year=2021` → `("year", "2021")`).

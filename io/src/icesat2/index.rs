@@ -127,7 +127,10 @@ impl Granule {
                     shape: info.shape.clone(),
                     chunk_shape: info.chunk_shape().map(<[u64]>::to_vec),
                     filters: info.filters.iter().map(|f| f.label()).collect(),
-                    fill_value: info.fill_bytes().map(|b| b.iter().map(|v| format!("{v:02x}")).collect()),
+                    fill_value: info
+                        .fill_bytes()
+                        .filter(|b| !b.is_empty())
+                        .map(|b| b.iter().map(|v| format!("{v:02x}")).collect()),
                 });
             }
         }
@@ -318,4 +321,105 @@ pub fn write_index_file(
         Ok((rows, metadata.num_row_groups()))
     })?;
     Ok(crate::geoparquet::write::WriteSummary { rows, row_groups, bytes, bbox })
+}
+
+/// What reads take from an index: for each granule, the extent of all its points and, per beam, the row range and
+/// extent of each chunk of its latitude dataset.
+#[derive(Clone, Debug, Default)]
+pub struct IndexLookup {
+    /// By the granule's location as indexed, and by its file name (an index made from one copy serves another).
+    granules: HashMap<String, Arc<GranuleChunks>>,
+}
+
+/// One granule's coordinate chunks.
+#[derive(Clone, Debug, Default)]
+pub struct GranuleChunks {
+    pub bbox: LonLatBox,
+    /// Per beam: (row_start, row_end, extent) of each chunk with points.
+    pub beams: HashMap<String, Vec<(u64, u64, LonLatBox)>>,
+}
+
+impl GranuleChunks {
+    /// The rows of `beam` that can hold points inside `bbox`: from the first to the last row of the chunks whose
+    /// extent meets it (an empty range when none does); `None` when the index does not know the beam.
+    pub fn rows_in(&self, beam: &str, bbox: LonLatBox) -> Option<std::ops::Range<u64>> {
+        let chunks = self.beams.get(beam)?;
+        let meeting = chunks.iter().filter(|(_, _, extent)| extent.intersects(&bbox));
+        let span = meeting.fold(None, |acc: Option<(u64, u64)>, (start, end, _)| {
+            Some(acc.map_or((*start, *end), |(a, b)| (a.min(*start), b.max(*end))))
+        });
+        Some(span.map_or(0..0, |(start, end)| start..end))
+    }
+}
+
+impl IndexLookup {
+    /// From the rows of index files (any number of batches of [`index_schema`]).
+    pub fn from_batches(location: &str, batches: &[RecordBatch]) -> Result<Self> {
+        use arrow_array::Array as _;
+        use arrow_array::cast::AsArray;
+        use arrow_array::types::{Float64Type, UInt64Type};
+        let bad = |what: &str| IoError::Format {
+            location: location.to_owned(),
+            message: format!("not a Floe index: {what}"),
+        };
+        let mut granules: HashMap<String, GranuleChunks> = HashMap::new();
+        for batch in batches {
+            let text =
+                |name: &str| batch.column_by_name(name).and_then(|c| c.as_string_opt::<i32>()).ok_or_else(|| bad(name));
+            let int = |name: &str| {
+                batch.column_by_name(name).and_then(|c| c.as_primitive_opt::<UInt64Type>()).ok_or_else(|| bad(name))
+            };
+            let (granule, product, beam, dataset) =
+                (text("granule")?, text("product")?, text("beam")?, text("dataset")?);
+            let (row_start, row_end) = (int("row_start")?, int("row_end")?);
+            let bbox = batch.column_by_name("bbox").and_then(|c| c.as_struct_opt()).ok_or_else(|| bad("bbox"))?;
+            let corner = |i: usize| bbox.column(i).as_primitive_opt::<Float64Type>().ok_or_else(|| bad("bbox"));
+            let (xmin, ymin, xmax, ymax) = (corner(0)?, corner(1)?, corner(2)?, corner(3)?);
+            for row in 0..batch.num_rows() {
+                let Some(product) = Product::from_name(product.value(row)) else { continue };
+                let latitude = format!("/{}/{}", product.group(), product.coordinates().1);
+                if !dataset.value(row).ends_with(&latitude) || bbox.is_null(row) {
+                    continue;
+                }
+                let extent = LonLatBox::new(xmin.value(row), ymin.value(row), xmax.value(row), ymax.value(row));
+                let entry = granules.entry(granule.value(row).to_owned()).or_default();
+                entry.bbox = entry.bbox.union(&extent);
+                entry.beams.entry(beam.value(row).to_owned()).or_default().push((
+                    row_start.value(row),
+                    row_end.value(row),
+                    extent,
+                ));
+            }
+        }
+        let mut lookup = HashMap::new();
+        for (location, chunks) in granules {
+            let chunks = Arc::new(chunks);
+            if let Some(name) = location.rsplit('/').next() {
+                lookup.insert(name.to_owned(), Arc::clone(&chunks));
+            }
+            lookup.insert(location, chunks);
+        }
+        Ok(Self { granules: lookup })
+    }
+
+    /// Reads an index file (every row: an index is small next to its granules).
+    pub async fn read(source: Arc<dyn crate::source::ByteSource>) -> Result<Self> {
+        use futures::TryStreamExt as _;
+        let location = source.location().to_owned();
+        let reader = crate::source::parquet::ParquetSource { source: Arc::clone(&source) };
+        let parquet_error =
+            |e: parquet::errors::ParquetError| IoError::Format { location: location.clone(), message: e.to_string() };
+        let builder = parquet::arrow::ParquetRecordBatchStreamBuilder::new(reader).await.map_err(parquet_error)?;
+        let batches: Vec<RecordBatch> =
+            builder.build().map_err(parquet_error)?.try_collect().await.map_err(parquet_error)?;
+        Self::from_batches(&location, &batches)
+    }
+
+    /// The chunks of a granule, by its location or file name.
+    pub fn granule(&self, location: &str) -> Option<Arc<GranuleChunks>> {
+        self.granules
+            .get(location)
+            .or_else(|| location.rsplit('/').next().and_then(|name| self.granules.get(name)))
+            .cloned()
+    }
 }

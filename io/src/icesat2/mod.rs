@@ -8,7 +8,7 @@
 mod index;
 #[cfg(not(target_arch = "wasm32"))]
 pub use index::write_index_file;
-pub use index::{DatasetDescription, GranuleIndex, IndexRow, index_schema};
+pub use index::{DatasetDescription, GranuleChunks, GranuleIndex, IndexLookup, IndexRow, index_schema};
 
 use std::sync::Arc;
 
@@ -44,6 +44,11 @@ pub enum Product {
 }
 
 impl Product {
+    /// The product of its name (`ATL06`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Product::Atl03, Product::Atl06, Product::Atl08].into_iter().find(|p| p.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Product::Atl03 => "ATL03",
@@ -310,12 +315,14 @@ impl Granule {
         aoi: Option<&crate::aoi::Aoi>,
         surface: Surface,
     ) -> Result<PointBatch> {
-        self.read_beam_in(beam, bbox, aoi, surface, None).await
+        self.read_beam_in(beam, bbox, aoi, surface, None, None).await
     }
 
     /// [`Granule::read_beam`], and with `time` (UTC ns, both ends included) only the row range between the first and
     /// the last row whose `delta_time` lies in it: `delta_time` is read first, and every other dataset only over that
     /// range. Rows inside the range but outside the window are still returned (the caller's row filter drops them).
+    /// `rows`, when given, are the only rows that can hold points inside `bbox`/`aoi` (from a spatial chunk index):
+    /// nothing outside them is read.
     pub async fn read_beam_in(
         &self,
         beam: &Beam,
@@ -323,6 +330,7 @@ impl Granule {
         aoi: Option<&crate::aoi::Aoi>,
         surface: Surface,
         time: Option<(i64, i64)>,
+        rows: Option<std::ops::Range<u64>>,
     ) -> Result<PointBatch> {
         let group = format!("/{}/{}", beam.name, self.product.group());
         let (lon_name, lat_name) = self.product.coordinates();
@@ -331,9 +339,14 @@ impl Granule {
             (b, a) => b.or(a.map(|a| a.bbox)),
         };
         // ATL03: the 20 m segment index narrows the photon rows before any photon is read.
-        let mut candidates = match (self.product, bbox) {
-            (Product::Atl03, Some(b)) => self.atl03_photon_range(&beam.name, b).await?,
-            _ => None,
+        let mut candidates = match (rows, self.product, bbox) {
+            // The index's rows first: an ATL03 beam outside them needs no segment index either.
+            (Some(rows), _, _) if rows.is_empty() => Some(rows),
+            (rows, Product::Atl03, Some(b)) => match (self.atl03_photon_range(&beam.name, b).await?, rows) {
+                (Some(a), Some(r)) => Some(a.start.max(r.start)..a.end.min(r.end).max(a.start.max(r.start))),
+                (a, r) => a.or(r),
+            },
+            (rows, _, _) => rows,
         };
         if let Some((start, end)) = time {
             let delta = self.read_f64(&format!("{group}/delta_time"), candidates.clone()).await?;
