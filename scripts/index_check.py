@@ -169,12 +169,38 @@ def reads_with_the_index(floe, work, index, inputs, chunked):
           f"{plain_read} / {indexed_read}")
 
 
+def kerchunk_case(path, refs_path):
+    """The references read by fsspec's ReferenceFileSystem + zarr (a real client) give h5py's arrays, and point at
+    the byte ranges kerchunk's own SingleHdf5ToZarr finds."""
+    import fsspec
+    import zarr
+    from kerchunk.hdf import SingleHdf5ToZarr
+    refs = json.loads(refs_path.read_text())
+    fs = fsspec.filesystem("reference", fo=refs, remote_protocol="file")
+    group = zarr.open_group(fs.get_mapper(""), mode="r", zarr_format=2)
+    arrays = [k[: -len("/.zarray")] for k in refs["refs"] if k.endswith("/.zarray")]
+    differ = []
+    with h5py.File(path, "r") as f:
+        for name in arrays:
+            got, want = group[name][...], f[name][...]
+            if got.dtype != want.dtype or not np.array_equal(got, want, equal_nan=want.dtype.kind == "f"):
+                differ.append(name)
+    check(f"{path.name}: {len(arrays)} arrays through fsspec + zarr equal h5py's", arrays and not differ, str(differ[:5]))
+    theirs = SingleHdf5ToZarr(str(path), str(path), inline_threshold=0).translate()["refs"]
+    chunk_keys = [k for k in refs["refs"] if not k.split("/")[-1].startswith(".")]
+    same = [k for k in chunk_keys if k in theirs and list(theirs[k])[1:] == refs["refs"][k][1:]]
+    check(f"{path.name}: {len(chunk_keys)} chunk references equal kerchunk's byte ranges", len(same) == len(chunk_keys),
+          str([k for k in chunk_keys if k not in same][:5]))
+
+
 def main():
     floe, work, fixtures = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
     work.mkdir(parents=True, exist_ok=True)
     inputs = sorted(REAL.glob("*.h5")) + [fixtures / "hdf5" / "atl03_v108.h5", fixtures / "index" / "atl06_chunked.h5"]
     out = work / "index.parquet"
-    run = subprocess.run([floe, "index", *map(str, inputs), "--out", str(out), "--force"], capture_output=True, text=True)
+    refs_dir = work / "kerchunk"
+    run = subprocess.run([floe, "index", *map(str, inputs), "--out", str(out), "--force", "--kerchunk", str(refs_dir)],
+                         capture_output=True, text=True)
     check("floe index exits 0", run.returncode == 0, run.stderr[-400:])
     if run.returncode != 0:
         sys.exit(1)
@@ -200,6 +226,8 @@ def main():
           validator.returncode == 0 and "core:" in validator.stdout and " 0 fail" in validator.stdout,
           validator.stdout[-600:])
     reads_with_the_index(floe, work, out, inputs, fixtures / "index" / "atl06_chunked.h5")
+    for path in inputs:
+        kerchunk_case(path, refs_dir / f"{path.stem}.json")
     print(f"{'FAILED' if failures else 'passed'}: {len(failures)} failure(s)")
     sys.exit(1 if failures else 0)
 

@@ -1,5 +1,7 @@
-//! `floe index`: the spatial chunk index of granules (see `floe_io::icesat2::GranuleIndex`), one GeoParquet file.
+//! `floe index`: the spatial chunk index of granules (see `floe_io::icesat2::GranuleIndex`), one GeoParquet file;
+//! with `--kerchunk`, kerchunk references of each granule too.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use floe_io::icesat2::Granule;
@@ -10,16 +12,27 @@ use crate::cli::IndexArgs;
 pub fn run(args: &IndexArgs) -> anyhow::Result<()> {
     let inputs: Vec<&str> = args.inputs.iter().map(String::as_str).collect();
     crate::output::check(&args.out, &inputs, args.force).map_err(|r| anyhow::anyhow!(r.cli_message(&args.out)))?;
+    let kerchunk_paths = match &args.kerchunk {
+        Some(target) => Some(kerchunk_paths(target, &args.inputs)?),
+        None => None,
+    };
+    for path in kerchunk_paths.iter().flatten() {
+        crate::output::check(path, &inputs, args.force).map_err(|r| anyhow::anyhow!(r.cli_message(path)))?;
+    }
     let runtime = crate::runtime()?;
     let started = std::time::Instant::now();
     let mut indexes = Vec::new();
     let (mut read, mut size) = (0, 0);
-    for input in &args.inputs {
-        let (index, fetched, bytes) = runtime.block_on(async {
+    for (number, input) in args.inputs.iter().enumerate() {
+        let (index, references, fetched, bytes) = runtime.block_on(async {
             let source = Arc::new(floe_io::source::open_input(input).await?);
             let granule = Granule::open(source.clone()).await?;
             let index = granule.chunk_index().await?;
-            Ok::<_, floe_io::IoError>((index, source.stats().bytes(), source.size()))
+            let references = match &kerchunk_paths {
+                Some(_) => Some(granule.kerchunk_references(input).await?),
+                None => None,
+            };
+            Ok::<_, floe_io::IoError>((index, references, source.stats().bytes(), source.size()))
         })?;
         eprintln!(
             "{input}: {} chunks of {} datasets in {} beams",
@@ -27,6 +40,22 @@ pub fn run(args: &IndexArgs) -> anyhow::Result<()> {
             index.datasets.len(),
             index.rows.iter().map(|r| r.beam.as_str()).collect::<std::collections::BTreeSet<_>>().len()
         );
+        if let (Some((references, left_out)), Some(path)) =
+            (references, kerchunk_paths.as_ref().and_then(|p| p.get(number)))
+        {
+            let text = references.to_string();
+            floe_io::write_file_atomically(path, |out| {
+                std::io::Write::write_all(out, text.as_bytes()).map_err(|e| floe_io::IoError::Write {
+                    location: path.display().to_string(),
+                    message: e.to_string(),
+                    source: Some(Box::new(e)),
+                })
+            })?;
+            eprintln!("wrote {}: kerchunk references", path.display());
+            for reason in left_out {
+                eprintln!("  left out of the references: {reason}");
+            }
+        }
         (read, size) = (read + fetched, size + bytes);
         indexes.push(index);
     }
@@ -42,4 +71,28 @@ pub fn run(args: &IndexArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// Where each granule's references go: the `.json` file named for one granule, `DIR/<granule>.json` otherwise.
+fn kerchunk_paths(target: &Path, inputs: &[String]) -> anyhow::Result<Vec<PathBuf>> {
+    let is_file = target.extension().is_some_and(|e| e == "json");
+    if is_file {
+        anyhow::ensure!(
+            inputs.len() == 1,
+            "--kerchunk {}: one .json file holds one granule's references; name a directory for {} granules",
+            target.display(),
+            inputs.len()
+        );
+        return Ok(vec![target.to_path_buf()]);
+    }
+    std::fs::create_dir_all(target)
+        .map_err(|e| anyhow::anyhow!("--kerchunk {}: cannot make the directory: {e}", target.display()))?;
+    Ok(inputs
+        .iter()
+        .map(|input| {
+            let name = input.rsplit('/').next().unwrap_or(input);
+            let stem = name.strip_suffix(".h5").unwrap_or(name);
+            target.join(format!("{stem}.json"))
+        })
+        .collect())
 }

@@ -61,6 +61,10 @@ pub struct IndexArgs {
     /// Replace OUT if it exists.
     #[arg(long)]
     pub force: bool,
+    /// Also write kerchunk references (version 1, Zarr v2) of each granule's beams: a `.json` file for one granule,
+    /// or a directory that gets `<granule>.json` for each.
+    #[arg(long, value_name = "OUT.json|DIR")]
+    pub kerchunk: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

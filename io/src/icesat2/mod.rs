@@ -6,6 +6,7 @@
 //! the other variables that holds selected points.
 
 mod index;
+mod kerchunk;
 #[cfg(not(target_arch = "wasm32"))]
 pub use index::write_index_file;
 pub use index::{DatasetDescription, GranuleChunks, GranuleIndex, IndexLookup, IndexRow, index_schema};
