@@ -123,7 +123,7 @@ def subset(floe, work, name, inputs, bbox, index=None):
     """Runs floe subset; returns (table, MB read)."""
     out = work / f"{name}.parquet"
     args = [floe, "subset", *map(str, inputs), f"--bbox={bbox}", "--out", str(out), "--force", "--allow-empty"]
-    args += ["--index", str(index)] if index else []
+    args += ["--no-index"] if index == "--no-index" else ["--index", str(index)] if index else []
     run = subprocess.run(args, capture_output=True, text=True)
     if run.returncode != 0:
         return None, run.stderr[-300:]
@@ -156,6 +156,20 @@ def reads_with_the_index(floe, work, index, inputs, chunked):
         if path == chunked:
             check(f"{path.name}: the index reads less (chunks of 2,000 rows left out)", indexed_read < plain_read * 0.6,
                   f"{plain_read} → {indexed_read} MB")
+    # An index next to the granule (`<granule>.index.parquet`) is found by itself; --no-index reads without it.
+    import shutil
+    beside = work / "beside"
+    beside.mkdir(exist_ok=True)
+    copy = beside / chunked.name
+    shutil.copy(chunked, copy)
+    subprocess.run([floe, "index", str(copy), "--out", str(beside / (chunked.stem + ".index.parquet")), "--force"],
+                   capture_output=True)
+    bbox = "-41,70.9,-38,71.1"
+    found, found_read = subset(floe, work, "found", [copy], bbox)
+    refused, refused_read = subset(floe, work, "refused", [copy], bbox, "--no-index")
+    check(f"the index next to a granule is used by itself (read {refused_read} → {found_read} MB, same rows)",
+          found is not None and refused is not None and found.equals(refused) and found_read < refused_read,
+          f"{refused_read} / {found_read}")
     # A catalog of two granules far apart: an area around one never opens the other.
     catalog = work / "catalog.parquet"
     real = next(p for p in inputs if "ATL06" in p.name)

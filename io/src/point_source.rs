@@ -268,7 +268,33 @@ impl PointSource {
         let is_prefix = location.is_local_dir || (input.starts_with("s3://") && input.ends_with('/'));
         if !is_prefix {
             match location.open_if_exists(&location.path, input.to_owned()).await? {
-                Some(source) => return Self::from_source(Arc::new(source), options).await,
+                Some(source) => {
+                    let mut opened = Self::from_source(Arc::new(source), options).await?;
+                    // A granule's own index next to it (`ATL06_….index.parquet`), unless one was given or refused.
+                    if let PointSource::Granule { chunks: chunks @ None, granule, .. } = &mut opened
+                        && options.index.is_none()
+                        && !options.no_index
+                        && let Some(stem) = input.strip_suffix(".h5").or_else(|| input.strip_suffix(".H5"))
+                    {
+                        let sibling = format!("{stem}.index.parquet");
+                        // Looked for, not required: a missing or unreachable sibling means no index.
+                        let found = match crate::source::StoreLocation::parse(&sibling) {
+                            Ok(location) if location.is_local_dir => None,
+                            Ok(location) => {
+                                location.open_if_exists(&location.path, sibling.clone()).await.ok().flatten()
+                            }
+                            Err(_) => None,
+                        };
+                        if let Some(source) = found {
+                            let lookup = crate::icesat2::IndexLookup::read(Arc::new(source)).await?;
+                            *chunks = lookup.granule(granule.location());
+                            if chunks.is_some() {
+                                log::info!("{input}: reading through the chunk index {sibling}");
+                            }
+                        }
+                    }
+                    return Ok(opened);
+                }
                 None if !input.starts_with("s3://") => {
                     return Err(IoError::Source {
                         location: input.to_owned(),

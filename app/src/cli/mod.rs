@@ -139,7 +139,7 @@ pub struct InputArgs {
     /// A spatial chunk index of the granules (`floe index`): an AOI or bbox reads only the chunks that meet it.
     #[arg(long, value_name = "INDEX.parquet")]
     pub index: Option<String>,
-    /// Read without an index even when `--index` is given.
+    /// Read without an index: neither `--index` nor the `<granule>.index.parquet` found next to a granule.
     #[arg(long)]
     pub no_index: bool,
 }
@@ -386,7 +386,13 @@ impl InputArgs {
             }
             _ => None,
         };
-        Ok(floe_io::DatasetOptions { open: floe_io::OpenOptions { lonlat_columns }, partition_filters, surface, index })
+        Ok(floe_io::DatasetOptions {
+            open: floe_io::OpenOptions { lonlat_columns },
+            partition_filters,
+            surface,
+            index,
+            no_index: self.no_index,
+        })
     }
 }
 

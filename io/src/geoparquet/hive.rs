@@ -29,6 +29,8 @@ pub struct DatasetOptions {
     /// A spatial chunk index (`floe index`) of granules: an AOI or bbox read of a granule it knows reads only the
     /// rows of the chunks whose extent meets it.
     pub index: Option<Arc<crate::icesat2::IndexLookup>>,
+    /// Do not look for `<granule>.index.parquet` next to a granule opened without `index`.
+    pub no_index: bool,
 }
 
 /// One file of a dataset and its partition values (`year=2021` → `("year", "2021")`).
