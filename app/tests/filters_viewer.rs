@@ -144,6 +144,16 @@ fn the_time_window_shows_its_points_and_play_moves_it() {
     harness.run_steps(2);
     assert_eq!(harness.state().time_window(), None);
     assert_eq!(shown(&mut harness), harness.state().layers[0].rows_loaded);
+
+    // Play from "all times": a quarter of the span from its start, then moving.
+    harness.get_by_label("Play").click();
+    harness.run_steps(1);
+    let restarted = harness.state().time_window().expect("a window");
+    assert_eq!(restarted, (span.0, span.0 + (span.1 - span.0) / 4));
+    harness.run_steps(4);
+    let moving = harness.state().time_window().unwrap();
+    assert!(moving.0 > restarted.0, "still playing: {moving:?}");
+    harness.get_by_label("Pause");
 }
 
 /// Whether `p` lies inside the closed ring (even–odd rule), computed here.

@@ -59,15 +59,19 @@ impl TimePanel {
                 commands.push(Command::SetTimeWindow(Some(new)));
             }
             ui.small(format!("{} – {} UTC", short_utc(current.0), short_utc(current.1)));
+            let mut restarted = false;
             ui.horizontal(|ui| {
                 let label = if self.playing { "Pause" } else { "Play" };
                 if ui.button(label).clicked() {
                     self.playing = !self.playing;
                     if self.playing && current.1 >= span.1 {
-                        // From the start again: the window's width (move) or an empty window (grow).
-                        let width = current.1 - current.0;
-                        let start = (span.0, if self.mode == PlayMode::Move { span.0 + width / 4 } else { span.0 });
+                        // From the start again: a moving window keeps its width (a quarter of the span when it was
+                        // all of it); a growing one starts empty.
+                        let full = span.1 - span.0;
+                        let width = if current.1 - current.0 >= full { full / 4 } else { current.1 - current.0 };
+                        let start = (span.0, if self.mode == PlayMode::Move { span.0 + width } else { span.0 });
                         commands.push(Command::SetTimeWindow(Some(start)));
+                        restarted = true;
                     }
                 }
                 ui.selectable_value(&mut self.mode, PlayMode::Move, "Move");
@@ -89,13 +93,16 @@ impl TimePanel {
                     commands.push(Command::SetTimeWindow(None));
                 }
             });
+            // The frame that restarts the window moves it from the next frame on.
             if self.playing {
-                let seconds = f64::from(ui.input(|i| i.stable_dt)).min(0.1);
-                match advance(current, span, self.mode, self.speed, seconds) {
-                    Some(next) => commands.push(Command::SetTimeWindow(Some(next))),
-                    None => self.playing = false,
-                }
                 ui.ctx().request_repaint();
+                if !restarted {
+                    let seconds = f64::from(ui.input(|i| i.stable_dt)).min(0.1);
+                    match advance(current, span, self.mode, self.speed, seconds) {
+                        Some(next) => commands.push(Command::SetTimeWindow(Some(next))),
+                        None => self.playing = false,
+                    }
+                }
             }
         });
     }
