@@ -170,6 +170,18 @@ def reads_with_the_index(floe, work, index, inputs, chunked):
     check(f"the index next to a granule is used by itself (read {refused_read} → {found_read} MB, same rows)",
           found is not None and refused is not None and found.equals(refused) and found_read < refused_read,
           f"{refused_read} / {found_read}")
+    # `--out DIR/`: partitioned by product, and read back as `--index DIR`.
+    partitioned = work / "partitioned"
+    subprocess.run(["rm", "-rf", str(partitioned)])
+    subprocess.run([floe, "index", str(chunked), *map(str, [p for p in inputs if "ATL03" in p.name][:1]),
+                    "--out", f"{partitioned}/", "--force"], capture_output=True)
+    parts = sorted(str(p.relative_to(partitioned)) for p in partitioned.rglob("*.parquet"))
+    check("--out DIR/ writes one file per product", parts == ["product=ATL03/index.parquet",
+                                                             "product=ATL06/index.parquet"], str(parts))
+    through_dir, dir_read = subset(floe, work, "through_dir", [chunked], bbox, partitioned)
+    check(f"--index DIR reads through the catalog's parts (read {dir_read} MB, same rows)",
+          through_dir is not None and refused is not None and through_dir.equals(refused) and dir_read < refused_read,
+          f"{dir_read}")
     # A catalog of two granules far apart: an area around one never opens the other.
     catalog = work / "catalog.parquet"
     real = next(p for p in inputs if "ATL06" in p.name)

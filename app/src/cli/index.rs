@@ -11,7 +11,9 @@ use crate::cli::IndexArgs;
 
 pub fn run(args: &IndexArgs) -> anyhow::Result<()> {
     let inputs: Vec<&str> = args.inputs.iter().map(String::as_str).collect();
-    crate::output::check(&args.out, &inputs, args.force).map_err(|r| anyhow::anyhow!(r.cli_message(&args.out)))?;
+    if !args.out.to_string_lossy().ends_with('/') {
+        crate::output::check(&args.out, &inputs, args.force).map_err(|r| anyhow::anyhow!(r.cli_message(&args.out)))?;
+    }
     let kerchunk_paths = match &args.kerchunk {
         Some(target) => Some(kerchunk_paths(target, &args.inputs)?),
         None => None,
@@ -59,15 +61,42 @@ pub fn run(args: &IndexArgs) -> anyhow::Result<()> {
         (read, size) = (read + fetched, size + bytes);
         indexes.push(index);
     }
-    let summary = floe_io::icesat2::write_index_file(&args.out, &indexes)?;
+    // `DIR/`: one file per product, hive-partitioned, so a reader lists only the products it wants.
+    let partitioned = args.out.to_string_lossy().ends_with('/');
+    let mut products: Vec<floe_io::icesat2::Product> = indexes.iter().map(|i| i.product).collect();
+    products.sort_by_key(|p| p.name());
+    products.dedup();
+    let parts: Vec<(PathBuf, Vec<floe_io::icesat2::GranuleIndex>)> = if partitioned {
+        products
+            .iter()
+            .map(|product| {
+                let part = args.out.join(format!("product={}", product.name())).join("index.parquet");
+                (part, indexes.iter().filter(|i| i.product == *product).cloned().collect())
+            })
+            .collect()
+    } else {
+        vec![(args.out.clone(), indexes.clone())]
+    };
+    for (path, part) in parts {
+        if let Some(parent) = path.parent().filter(|_| partitioned) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| anyhow::anyhow!("{}: cannot make the directory: {e}", parent.display()))?;
+        }
+        crate::output::check(&path, &inputs, args.force).map_err(|r| anyhow::anyhow!(r.cli_message(&path)))?;
+        let summary = floe_io::icesat2::write_index_file(&path, &part)?;
+        eprintln!(
+            "wrote {}: {} chunks from {} granule(s), {:.1} MB",
+            path.display(),
+            summary.rows,
+            part.len(),
+            summary.bytes as f64 / 1e6
+        );
+    }
     eprintln!(
-        "wrote {}: {} chunks from {} granule(s), {:.1} MB; read {:.1} of {:.1} MB in {:.1} s",
-        args.out.display(),
-        summary.rows,
-        indexes.len(),
-        summary.bytes as f64 / 1e6,
+        "read {:.1} of {:.1} MB from {} granule(s) in {:.1} s",
         read as f64 / 1e6,
         size as f64 / 1e6,
+        indexes.len(),
         started.elapsed().as_secs_f64()
     );
     Ok(())

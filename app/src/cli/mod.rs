@@ -55,7 +55,8 @@ pub struct IndexArgs {
     /// Granules (ATL03/06/08): paths, https:// or s3:// URLs.
     #[arg(required = true)]
     pub inputs: Vec<String>,
-    /// The GeoParquet file to write (atomically), a row group per granule. Never one of the inputs.
+    /// The GeoParquet file to write (atomically), a row group per granule; or, ending in `/`, a directory
+    /// hive-partitioned by product (`DIR/product=ATL06/index.parquet`). Never one of the inputs.
     #[arg(long, short)]
     pub out: std::path::PathBuf,
     /// Replace OUT if it exists.
@@ -378,9 +379,15 @@ impl InputArgs {
         // `--index`: read once, shared by every read of the run.
         let index = match (&self.index, self.no_index) {
             (Some(path), false) => {
+                // A file, or a catalog directory partitioned by product (`floe index --out DIR/`).
+                let files = index_files(std::path::Path::new(path));
                 let lookup = crate::runtime()?.block_on(async {
-                    let source = floe_io::source::open_input(path).await?;
-                    floe_io::icesat2::IndexLookup::read(std::sync::Arc::new(source)).await
+                    let mut lookup = floe_io::icesat2::IndexLookup::default();
+                    for file in files.iter().map(String::as_str).chain(files.is_empty().then_some(path.as_str())) {
+                        let source = floe_io::source::open_input(file).await?;
+                        lookup.extend(floe_io::icesat2::IndexLookup::read(std::sync::Arc::new(source)).await?);
+                    }
+                    Ok::<_, floe_io::IoError>(lookup)
                 })?;
                 Some(std::sync::Arc::new(lookup))
             }
@@ -394,6 +401,28 @@ impl InputArgs {
             no_index: self.no_index,
         })
     }
+}
+
+/// The Parquet files under a local directory (sorted); empty when `path` is no directory.
+fn index_files(path: &std::path::Path) -> Vec<String> {
+    let mut files = Vec::new();
+    let mut pending = vec![path.to_path_buf()];
+    // Bounded: a catalog is a few levels of product partitions, never a symlink loop's worth.
+    while let Some(dir) = pending.pop().filter(|_| files.len() < 10_000) {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() && pending.len() < 1_000 => pending.push(path),
+                Ok(kind) if kind.is_file() && path.extension().is_some_and(|e| e == "parquet") => {
+                    files.push(path.to_string_lossy().into_owned())
+                }
+                _ => {}
+            }
+        }
+    }
+    files.sort();
+    files
 }
 
 /// Parses `--surface` (ATL03 `signal_conf_ph` column).

@@ -415,6 +415,11 @@ impl IndexLookup {
         Self::from_batches(&location, &batches)
     }
 
+    /// Adds another index's granules (the parts of a catalog partitioned by product).
+    pub fn extend(&mut self, other: IndexLookup) {
+        self.granules.extend(other.granules);
+    }
+
     /// The chunks of a granule, by its location or file name.
     pub fn granule(&self, location: &str) -> Option<Arc<GranuleChunks>> {
         self.granules
