@@ -128,7 +128,9 @@ pub async fn run(
         let layer = input.open(&request.dataset).await?;
         let input = input.name();
         let columns = match &layer {
-            PointSource::Granule { .. } | PointSource::Scene(_) => ColumnSelection::AllNumeric,
+            PointSource::Granule { .. } | PointSource::Scene(_) | PointSource::FlatGeobuf(_) => {
+                ColumnSelection::AllNumeric
+            }
             PointSource::GeoParquet(dataset) => {
                 refuse_non_points(dataset)?;
                 // Every file's columns, then the hive partition keys (`year=2021/` → a `year` column).
@@ -177,7 +179,7 @@ pub async fn run(
         done();
         let surface = match &layer {
             PointSource::Granule { surface, .. } => Some(*surface),
-            PointSource::GeoParquet(_) | PointSource::Scene(_) => None,
+            PointSource::GeoParquet(_) | PointSource::Scene(_) | PointSource::FlatGeobuf(_) => None,
         };
         for batch in batches? {
             let batch = match &request.brush {

@@ -13,6 +13,7 @@ mod atomic_file;
 mod batch;
 
 mod error;
+pub mod fgb;
 pub mod geoparquet;
 pub mod hdf5;
 pub mod icesat2;

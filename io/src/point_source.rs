@@ -27,6 +27,8 @@ pub enum PointSource {
     },
     /// Points already in memory: the embedded synthetic scene.
     Scene(Arc<crate::scene::ScenePoints>),
+    /// A FlatGeobuf point file.
+    FlatGeobuf(Arc<crate::fgb::FgbFile>),
 }
 
 impl PointSource {
@@ -34,6 +36,9 @@ impl PointSource {
     pub async fn from_source(source: Arc<dyn ByteSource>, options: &DatasetOptions) -> Result<Self> {
         crate::geoparquet::check_not_empty(source.as_ref())?;
         let head = source.fetch(0..8.min(source.size())).await?;
+        if crate::fgb::is_flatgeobuf(&head) {
+            return Ok(PointSource::FlatGeobuf(Arc::new(crate::fgb::FgbFile::open(source).await?)));
+        }
         if is_hdf5(&head) {
             let granule = Granule::open(source).await?;
             let mut units = HashMap::new();
@@ -53,6 +58,7 @@ impl PointSource {
             PointSource::GeoParquet(dataset) => &dataset.location,
             PointSource::Granule { granule, .. } => granule.location(),
             PointSource::Scene(scene) => scene.name,
+            PointSource::FlatGeobuf(file) => file.location(),
         }
     }
 
@@ -61,6 +67,7 @@ impl PointSource {
             PointSource::GeoParquet(dataset) => dataset.num_rows(),
             PointSource::Granule { granule, .. } => granule.num_rows(),
             PointSource::Scene(scene) => scene.num_rows(),
+            PointSource::FlatGeobuf(file) => file.num_rows(),
         }
     }
 
@@ -68,6 +75,7 @@ impl PointSource {
         match self {
             PointSource::GeoParquet(dataset) => dataset.numeric_columns(),
             PointSource::Granule { granule, .. } => granule.numeric_columns(),
+            PointSource::FlatGeobuf(file) => file.numeric_columns(),
             PointSource::Scene(scene) => scene.batches.first().map_or_else(Vec::new, |b| {
                 b.batch
                     .schema()
@@ -94,6 +102,7 @@ impl PointSource {
                 ["gt", "beam_strength", "x_atc"].contains(&name) || granule.numeric_columns().iter().any(|c| c == name)
             }
             PointSource::Scene(scene) => scene.batches.first().is_some_and(|b| b.column(name).is_some()),
+            PointSource::FlatGeobuf(file) => file.has_column(name),
         }
     }
 
@@ -107,6 +116,7 @@ impl PointSource {
             }
             PointSource::Granule { units, .. } => units.get(column).cloned(),
             PointSource::Scene(scene) => scene.units.get(column).cloned(),
+            PointSource::FlatGeobuf(_) => None,
         }
     }
 
@@ -119,6 +129,7 @@ impl PointSource {
                     .is_ok_and(|f| matches!(f.data_type(), arrow_schema::DataType::Timestamp(..)))
             }),
             PointSource::Granule { .. } | PointSource::Scene(_) => column == "time",
+            PointSource::FlatGeobuf(file) => file.is_time(column),
         }
     }
 
@@ -146,6 +157,7 @@ impl PointSource {
             PointSource::GeoParquet(dataset) => return dataset.stream_map(options, parallelism, progress, cancel, map),
             PointSource::Granule { granule, surface, chunks, .. } => (Arc::clone(granule), *surface, chunks.clone()),
             PointSource::Scene(scene) => return Ok(stream_scene(scene, options, parallelism, progress, cancel, map)),
+            PointSource::FlatGeobuf(file) => return Ok(stream_fgb(file, options, progress, map)),
         };
         let beams: Vec<crate::icesat2::Beam> = granule
             .beams
@@ -196,6 +208,30 @@ impl PointSource {
 }
 
 /// The scene's batches (one per beam) through the same filters a granule's beams take: beams, bbox, AOI.
+/// A FlatGeobuf file's points (inside the area, through its R-tree) as one batch.
+fn stream_fgb<T: Send + 'static>(
+    file: &Arc<crate::fgb::FgbFile>,
+    options: &ReadOptions,
+    progress: Arc<Progress>,
+    map: Arc<dyn Fn(PointBatch) -> T + Send + Sync>,
+) -> BoxStream<'static, Result<T>> {
+    progress.rows_total.fetch_add(file.num_rows(), Ordering::Relaxed);
+    let (file, bbox, aoi) = (Arc::clone(file), options.bbox, options.aoi.clone());
+    futures::stream::once(async move {
+        let batches = file.read(bbox, aoi.as_deref()).await?;
+        let batch = batches
+            .into_iter()
+            .next()
+            .ok_or_else(|| IoError::Format { location: file.location().to_owned(), message: "no points".into() })?;
+        progress.rows_loaded.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
+        progress.rows_skipped.fetch_add(batch.skipped as u64, Ordering::Relaxed);
+        let filtered = file.num_rows().saturating_sub(batch.num_rows() as u64 + batch.skipped as u64);
+        progress.rows_filtered.fetch_add(filtered, Ordering::Relaxed);
+        Ok(map(batch))
+    })
+    .boxed()
+}
+
 fn stream_scene<T: Send + 'static>(
     scene: &Arc<crate::scene::ScenePoints>,
     options: &ReadOptions,

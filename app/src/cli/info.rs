@@ -20,6 +20,14 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
     let dataset = match layer {
         PointSource::GeoParquet(dataset) => dataset,
         PointSource::Granule { granule, .. } => return runtime.block_on(granule_info(&granule, args)),
+        PointSource::FlatGeobuf(file) => {
+            println!("{}", file.location());
+            println!("  format       FlatGeobuf (points)");
+            println!("  features     {}", file.num_rows());
+            println!("  columns      {}", file.column_names().join(", "));
+            println!("  index        {}", if file.has_index() { "packed Hilbert R-tree" } else { "none" });
+            return Ok(());
+        }
         PointSource::Scene(scene) => {
             anyhow::bail!(
                 "{}: the synthetic scene ({}, {} points) is generated in memory: floe info describes files",

@@ -76,7 +76,8 @@ pub async fn read_row_columns(
         floe_io::PointSource::Granule { granule, .. } => {
             Some(granule.row_values(&beam?, row).await.map_err(|e| e.to_string()))
         }
-        floe_io::PointSource::Scene(_) => None,
+        // FlatGeobuf points carry every property already; the scene has no file.
+        floe_io::PointSource::Scene(_) | floe_io::PointSource::FlatGeobuf(_) => None,
     }
 }
 
