@@ -102,6 +102,22 @@ def main():
     check(f"over HTTP the same points, reading {fraction:.1%} of the file through the R-tree",
           remote is not None and local is not None and remote.equals(local) and fraction < 0.25, f"{fraction:.1%}")
     server.shutdown()
+    # Bad input: a clear error naming the file, never a silently short result.
+    data = path.read_bytes()
+    cut = work / "truncated.fgb"
+    cut.write_bytes(data[: len(data) // 2])
+    garbage = work / "garbage.fgb"
+    garbage.write_bytes(b"fgb\x03fgb\x01\xff\xff\xff\x7f")
+    for bad, bbox_arg, expected in [
+        (cut, [f"--bbox={','.join(map(str, bbox))}"], f"error: {cut}: truncated: the index points at a feature at byte"),
+        (cut, [], f"error: {cut}: truncated: "),
+        (garbage, [], f"error: {garbage}: header of 2147483647 bytes does not fit the file"),
+    ]:
+        run = subprocess.run([floe, "subset", str(bad), "--out", str(work / "bad.parquet"), "--force", *bbox_arg],
+                             capture_output=True, text=True)
+        check(f"{bad.name} {' '.join(bbox_arg)}: exit 1 with `{expected.split(': ', 2)[-1][:40]}…`",
+              run.returncode == 1 and run.stderr.startswith(expected) and "panicked" not in run.stderr,
+              run.stderr[-200:])
     print(f"{'FAILED' if failures else 'passed'}: {len(failures)} failure(s)")
     sys.exit(1 if failures else 0)
 

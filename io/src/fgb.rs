@@ -184,34 +184,48 @@ impl FgbFile {
             (b, a) => b.or(a.map(|a| a.bbox)),
         };
         let section = self.features_start..self.source.size();
+        let truncated = |what: String| IoError::Format {
+            location: self.location().to_owned(),
+            message: format!("truncated: {what} (the file has {} bytes)", section.end),
+        };
         // The features' bytes: each selected one (its size prefix fetched first), or the whole section.
         let blobs: Vec<bytes::Bytes> = match self.candidates(bbox).await? {
             Some(offsets) => {
                 let starts: Vec<u64> = offsets.iter().map(|o| section.start.saturating_add(*o)).collect();
-                let prefix_ranges: Vec<Range<u64>> =
-                    starts.iter().filter(|s| **s + 4 <= section.end).map(|s| *s..*s + 4).collect();
+                if let Some(beyond) = starts.iter().find(|s| s.saturating_add(4) > section.end) {
+                    return Err(truncated(format!("the index points at a feature at byte {beyond}")));
+                }
+                let prefix_ranges: Vec<Range<u64>> = starts.iter().map(|s| *s..*s + 4).collect();
                 let prefixes = fetch_ranges(self.source.as_ref(), &prefix_ranges).await?;
-                let bodies: Vec<Range<u64>> = prefix_ranges
-                    .iter()
-                    .zip(&prefixes)
-                    .filter_map(|(r, p)| {
-                        let len = u64::from(u32::from_le_bytes(p.get(..4)?.try_into().ok()?));
-                        (r.start + 4 + len <= section.end).then_some(r.start..r.start + 4 + len)
-                    })
-                    .collect();
+                let mut bodies = Vec::with_capacity(prefixes.len());
+                for (range, prefix) in prefix_ranges.iter().zip(&prefixes) {
+                    let len = prefix.get(..4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes).unwrap_or(0);
+                    let end = range.start + 4 + u64::from(len);
+                    if end > section.end {
+                        return Err(truncated(format!("the feature at byte {} ends at byte {end}", range.start)));
+                    }
+                    bodies.push(range.start..end);
+                }
                 fetch_ranges(self.source.as_ref(), &bodies).await?
             }
             None => {
-                let all = self.source.fetch(section).await?;
+                let all = self.source.fetch(section.clone()).await?;
                 let mut out = Vec::new();
                 let mut at = 0usize;
                 while let Some(len) = all.get(at..at + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes) {
                     let end = at + 4 + len as usize;
                     if end > all.len() {
-                        break;
+                        return Err(truncated(format!(
+                            "feature {} ends at byte {}",
+                            out.len(),
+                            section.start as usize + end
+                        )));
                     }
                     out.push(all.slice(at..end));
                     at = end;
+                }
+                if at != all.len() || (self.features > 0 && out.len() as u64 != self.features) {
+                    return Err(truncated(format!("{} of {} features", out.len(), self.features)));
                 }
                 out
             }
