@@ -84,7 +84,8 @@ impl ViewLink {
             let window = format!("{}..{}", crate::time_range::utc_text(start), crate::time_range::utc_text(end));
             query.append_pair("window", &window);
         }
-        if let Some(aoi) = &self.aoi {
+        // Each vertex takes at least ten characters of GeoJSON: a large AOI is not serialised only to be dropped.
+        if let Some(aoi) = self.aoi.as_ref().filter(|a| a.num_vertices() * 10 <= MAX_INLINE_AOI) {
             let geojson = aoi.to_geojson();
             if geojson.len() <= MAX_INLINE_AOI {
                 query.append_pair("aoi", &geojson);

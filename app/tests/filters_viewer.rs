@@ -11,15 +11,14 @@ use egui_kittest::kittest::Queryable;
 use floe::row_filter::RowFilter;
 use floe::viewer::{AppOptions, FloeApp};
 
-/// A tall window: the Filters and Time sections sit below the QA section.
+/// A tall window (the Filters and Time sections sit below the QA section), every layer loaded.
+fn tall_viewer(options: AppOptions) -> egui_kittest::Harness<'static, FloeApp> {
+    let layers = options.inputs.len();
+    common::viewer_sized(options, egui::vec2(1000.0, 1500.0), layers)
+}
+
 fn scene_viewer() -> egui_kittest::Harness<'static, FloeApp> {
-    let options = AppOptions { tiles: false, inputs: vec!["scene-small".into()], ..AppOptions::default() };
-    let mut harness = egui_kittest::Harness::builder()
-        .with_size(egui::vec2(1000.0, 1500.0))
-        .wgpu()
-        .build_eframe(|cc| FloeApp::new(cc, options).expect("app starts"));
-    wait_loaded(&mut harness);
-    harness
+    tall_viewer(AppOptions { tiles: false, inputs: vec!["scene-small".into()], ..AppOptions::default() })
 }
 
 /// Steps until the layer has counted what it shows.
@@ -255,11 +254,7 @@ fn a_copied_link_reopens_the_same_view() {
     assert!(floe::view_link::ViewLink::is_link(&link));
     let options = AppOptions { tiles: false, ..AppOptions::default() }
         .with_link(floe::view_link::ViewLink::parse(&link).unwrap());
-    let mut reopened = egui_kittest::Harness::builder()
-        .with_size(egui::vec2(1000.0, 1500.0))
-        .wgpu()
-        .build_eframe(|cc| FloeApp::new(cc, options).expect("app starts"));
-    wait_loaded(&mut reopened);
+    let mut reopened = tall_viewer(options);
     assert_eq!(shown(&mut reopened), shown_here, "the same points shown");
     assert_eq!(reopened.state().time_window(), harness.state().time_window());
     let link_there = format!("floe:?{}", reopened.state().view_link().to_query());
@@ -273,18 +268,7 @@ fn filters_apply_where_layers_have_the_column_or_to_one_layer() {
         inputs: vec!["scene-small".into(), "scene-small:atl06".into()],
         ..AppOptions::default()
     };
-    let mut harness = egui_kittest::Harness::builder()
-        .with_size(egui::vec2(1000.0, 1500.0))
-        .wgpu()
-        .build_eframe(|cc| FloeApp::new(cc, options).expect("app starts"));
-    for _ in 0..500 {
-        harness.step();
-        if harness.state().layers.iter().all(|l| !l.is_loading()) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    harness.run_steps(3);
+    let mut harness = tall_viewer(options);
     let segments = floe_io::scene::scene("scene-small:atl06").unwrap();
     let h_li: Vec<f32> = segments
         .batches

@@ -31,19 +31,7 @@ fn triangle(i: usize) -> f64 {
 
 /// The viewer (1100×800) with `options`, stepped until its `layers` layers have loaded, plus a few frames.
 fn viewer_with(options: AppOptions, layers: usize) -> Harness<'static, FloeApp> {
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1100.0, 800.0))
-        .wgpu()
-        .build_eframe(|cc| FloeApp::new(cc, options).unwrap());
-    for _ in 0..1000 {
-        harness.step();
-        if harness.state().layers.len() == layers && harness.state().layers.iter().all(|l| !l.is_loading()) {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    harness.run_steps(4);
-    harness
+    common::viewer_sized(options, egui::vec2(1100.0, 800.0), layers)
 }
 
 /// The viewer on photons and segments with the profile open, every layer loaded and drawn.
@@ -191,6 +179,30 @@ fn rows_inside(name: &str, height: &str, min: [f64; 2], max: [f64; 2]) -> Vec<(f
     rows
 }
 
+/// Rows sorted by x, then height.
+fn sorted(mut rows: Vec<(f64, f32)>) -> Vec<(f64, f32)> {
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    rows
+}
+
+/// The (x_atc, height) of every row of an exported file, sorted: `h_ph` for photons, `h_li` for segments.
+fn exported_rows(path: &std::path::Path) -> Vec<(f64, f32)> {
+    let file = std::fs::File::open(path).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
+    let mut exported: Vec<(f64, f32)> = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        let x = batch.column_by_name("x_atc").unwrap().as_primitive::<Float64Type>().clone();
+        let h_ph = batch.column_by_name("h_ph").unwrap().as_primitive::<Float32Type>().clone();
+        let h_li = batch.column_by_name("h_li").unwrap().as_primitive::<Float32Type>().clone();
+        for i in 0..batch.num_rows() {
+            let h = if h_ph.is_valid(i) { h_ph.value(i) } else { h_li.value(i) };
+            exported.push((x.value(i), h));
+        }
+    }
+    sorted(exported)
+}
+
 #[test]
 fn a_brushed_rectangle_highlights_the_map_and_exports_exactly_its_rows() {
     let mut harness = profile_viewer();
@@ -244,24 +256,7 @@ fn a_brushed_rectangle_highlights_the_map_and_exports_exactly_its_rows() {
     let expected = photons.len() + segments.len();
     let notice = format!("Exported {expected} rows to {}", path.display());
     assert_eq!(harness.state().notices, vec![floe::viewer::Notice::info(notice)]);
-    let file = std::fs::File::open(&path).unwrap();
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
-    let mut exported: Vec<(f64, f32)> = Vec::new();
-    for batch in reader {
-        let batch = batch.unwrap();
-        let x = batch.column_by_name("x_atc").unwrap().as_primitive::<Float64Type>().clone();
-        let h_ph = batch.column_by_name("h_ph").unwrap().as_primitive::<Float32Type>().clone();
-        let h_li = batch.column_by_name("h_li").unwrap().as_primitive::<Float32Type>().clone();
-        for i in 0..batch.num_rows() {
-            let h = if h_ph.is_valid(i) { h_ph.value(i) } else { h_li.value(i) };
-            exported.push((x.value(i), h));
-        }
-    }
-    let mut wanted: Vec<(f64, f32)> = photons.into_iter().chain(segments).collect();
-    let key = |a: &(f64, f32), b: &(f64, f32)| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1));
-    wanted.sort_by(key);
-    exported.sort_by(key);
-    assert_eq!(exported, wanted);
+    assert_eq!(exported_rows(&path), sorted(photons.into_iter().chain(segments).collect()));
     std::fs::remove_file(&path).ok();
 }
 
@@ -479,23 +474,6 @@ fn a_lasso_in_the_profile_selects_and_exports_exactly_its_rows() {
     let ctx = harness.ctx.clone();
     harness.state_mut().export_selection(path.clone(), None, &ctx);
     wait_notice(&mut harness, "Export");
-    let file = std::fs::File::open(&path).unwrap();
-    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
-    let mut exported: Vec<(f64, f32)> = Vec::new();
-    for batch in reader {
-        let batch = batch.unwrap();
-        let x = batch.column_by_name("x_atc").unwrap().as_primitive::<Float64Type>().clone();
-        let h_ph = batch.column_by_name("h_ph").unwrap().as_primitive::<Float32Type>().clone();
-        let h_li = batch.column_by_name("h_li").unwrap().as_primitive::<Float32Type>().clone();
-        for i in 0..batch.num_rows() {
-            let h = if h_ph.is_valid(i) { h_ph.value(i) } else { h_li.value(i) };
-            exported.push((x.value(i), h));
-        }
-    }
-    let mut wanted: Vec<(f64, f32)> = photons.into_iter().chain(segments).collect();
-    let key = |a: &(f64, f32), b: &(f64, f32)| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1));
-    wanted.sort_by(key);
-    exported.sort_by(key);
-    assert_eq!(exported, wanted);
+    assert_eq!(exported_rows(&path), sorted(photons.into_iter().chain(segments).collect()));
     std::fs::remove_file(&path).ok();
 }

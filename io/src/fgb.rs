@@ -177,8 +177,8 @@ impl FgbFile {
         Ok(Some(offsets))
     }
 
-    /// Reads the points (inside `bbox` and `aoi` when given) as batches.
-    pub async fn read(&self, bbox: Option<LonLatBox>, aoi: Option<&crate::aoi::Aoi>) -> Result<Vec<PointBatch>> {
+    /// Reads the points (inside `bbox` and `aoi` when given) as one batch.
+    pub async fn read(&self, bbox: Option<LonLatBox>, aoi: Option<&crate::aoi::Aoi>) -> Result<PointBatch> {
         let bbox = match (bbox, aoi) {
             (Some(b), Some(a)) => Some(b.intersection(&a.bbox)),
             (b, a) => b.or(a.map(|a| a.bbox)),
@@ -250,7 +250,7 @@ impl FgbFile {
             }
             points.push(x, y, feature.properties().map(|p| p.bytes()).unwrap_or(&[]));
         }
-        Ok(vec![points.finish(self.location())?])
+        points.finish(self.location())
     }
 }
 

@@ -218,11 +218,7 @@ fn stream_fgb<T: Send + 'static>(
     progress.rows_total.fetch_add(file.num_rows(), Ordering::Relaxed);
     let (file, bbox, aoi) = (Arc::clone(file), options.bbox, options.aoi.clone());
     futures::stream::once(async move {
-        let batches = file.read(bbox, aoi.as_deref()).await?;
-        let batch = batches
-            .into_iter()
-            .next()
-            .ok_or_else(|| IoError::Format { location: file.location().to_owned(), message: "no points".into() })?;
+        let batch = file.read(bbox, aoi.as_deref()).await?;
         progress.rows_loaded.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
         progress.rows_skipped.fetch_add(batch.skipped as u64, Ordering::Relaxed);
         let filtered = file.num_rows().saturating_sub(batch.num_rows() as u64 + batch.skipped as u64);

@@ -41,6 +41,8 @@ pub fn link_base() -> String {
 }
 
 /// The page's address follows the view in the browser; the desktop has no address bar.
+pub const ADDRESS_FOLLOWS_VIEW: bool = false;
+
 pub fn show_link(_query: &str) {}
 
 /// Writes the exported rows as GeoParquet (atomically) and says where they went.

@@ -28,6 +28,9 @@ pub fn link_base() -> String {
         .unwrap_or_default()
 }
 
+/// The page's address follows the view (see [`show_link`]).
+pub const ADDRESS_FOLLOWS_VIEW: bool = true;
+
 /// Replaces the page's query with the view's (no new history entry), so the address bar is the view's link.
 pub fn show_link(query: &str) {
     let Some(window) = web_sys::window() else { return };

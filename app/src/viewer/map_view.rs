@@ -101,16 +101,7 @@ impl MapView {
         if projection == self.projection {
             return;
         }
-        let centre = match self.projection {
-            Projection::Mercator => {
-                let position = self.memory.detached().unwrap_or(walkers::lon_lat(0.0, 0.0));
-                (position.x(), position.y())
-            }
-            polar => {
-                let [lon, lat] = polar.lonlat_from_world(self.polar_centre_world);
-                (lon, lat)
-            }
-        };
+        let centre = self.centre_lonlat();
         match projection {
             Projection::Mercator => self.memory.center_at(lon_lat(centre.0, centre.1.clamp(-85.0, 85.0))),
             polar => {
@@ -144,9 +135,9 @@ impl MapView {
         }
     }
 
-    /// The camera: centre lon/lat and zoom (what a view link carries).
-    pub fn view_at(&self) -> (f64, f64, f64) {
-        let (lon, lat) = match self.projection {
+    /// The view's centre on the ground.
+    fn centre_lonlat(&self) -> (f64, f64) {
+        match self.projection {
             Projection::Mercator => {
                 let position = self.memory.detached().unwrap_or(walkers::lon_lat(0.0, 0.0));
                 (position.x(), position.y())
@@ -155,7 +146,12 @@ impl MapView {
                 let [lon, lat] = polar.lonlat_from_world(self.polar_centre_world);
                 (lon, lat)
             }
-        };
+        }
+    }
+
+    /// The camera: centre lon/lat and zoom (what a view link carries).
+    pub fn view_at(&self) -> (f64, f64, f64) {
+        let (lon, lat) = self.centre_lonlat();
         (lon, lat, self.zoom())
     }
 

@@ -946,8 +946,9 @@ impl eframe::App for FloeApp {
             frame_ms: self.frame_ms,
         };
         panels::status_bar_ui(ui, &status);
-        // The page's address follows the view (a no-op on the desktop), once loading has settled.
-        if !self.layers.iter().any(Layer::is_loading) {
+        // The page's address follows the view once loading has settled (the desktop has no address bar: the link is
+        // made only for *Copy link*).
+        if crate::platform::ADDRESS_FOLLOWS_VIEW && !self.layers.iter().any(Layer::is_loading) {
             let query = self.view_link().to_query();
             if query != self.last_link {
                 crate::platform::show_link(&query);

@@ -16,6 +16,21 @@ pub fn loaded_viewer(options: AppOptions) -> Harness<'static, FloeApp> {
     harness
 }
 
+/// The viewer with `options` in a window of `size` points, stepped until `layers` layers exist and none is loading.
+pub fn viewer_sized(options: AppOptions, size: egui::Vec2, layers: usize) -> Harness<'static, FloeApp> {
+    let mut harness =
+        Harness::builder().with_size(size).wgpu().build_eframe(|cc| FloeApp::new(cc, options).expect("app starts"));
+    for _ in 0..1000 {
+        harness.step();
+        if harness.state().layers.len() == layers && harness.state().layers.iter().all(|l| !l.is_loading()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    harness.run_steps(4);
+    harness
+}
+
 /// Steps until the first layer has loaded (again, after an AOI change reloads it), plus a few frames for the
 /// uploads.
 pub fn wait_loaded(harness: &mut Harness<'static, FloeApp>) {

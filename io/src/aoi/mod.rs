@@ -102,6 +102,12 @@ impl Aoi {
         &self.polygons
     }
 
+    /// Vertices of every ring (what sizes the AOI's GeoJSON).
+    pub fn num_vertices(&self) -> usize {
+        use geo::CoordsIter as _;
+        self.polygons.coords_count()
+    }
+
     /// Strictly inside (a point on the boundary is outside, as in shapely's `contains`).
     pub fn contains(&self, lon: f64, lat: f64) -> bool {
         self.bbox.contains(lon, lat) && self.polygons.contains(&Point::new(lon, lat))

@@ -53,6 +53,12 @@ impl DatasetInfo {
         self.fill.as_deref()
     }
 
+    /// The fill value decoded as one element of the dataset's type, when the dataset declares one.
+    pub async fn fill_values(&self, file: &Hdf5File) -> Option<Values> {
+        let bytes = self.fill.as_deref().filter(|b| !b.is_empty())?;
+        decode_values(&file.reader, &self.dtype, bytes, 1).await.ok()
+    }
+
     /// Every stored chunk (the whole data for a contiguous dataset; nothing for compact data, which lives in the
     /// object header, or for chunks never written), in the chunk index's order.
     pub async fn stored_chunks(&self, file: &Hdf5File) -> Result<Vec<StoredChunk>> {

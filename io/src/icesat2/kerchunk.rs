@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::Granule;
 use crate::error::{IoError, Result};
-use crate::hdf5::{AttributeValue, DatasetInfo, Dtype, NodeKind};
+use crate::hdf5::{AttributeValue, DatasetInfo, Dtype, Hdf5File, NodeKind, Values};
 
 /// The Zarr (numpy) type string of an HDF5 element type; `None` for types references cannot describe.
 fn zarr_dtype(dtype: &Dtype) -> Option<String> {
@@ -59,48 +59,22 @@ fn fill_json(value: f64) -> Value {
 }
 
 /// The dataset's fill value as a number: its `_FillValue` attribute, else the HDF5 fill value, else 0.
-fn fill_value(info: &DatasetInfo, attributes: &[(String, AttributeValue)]) -> Value {
+async fn fill_value(file: &Hdf5File, info: &DatasetInfo, attributes: &[(String, AttributeValue)]) -> Value {
     let attribute = attributes.iter().find(|(k, _)| k == "_FillValue").and_then(|(_, v)| match v {
         AttributeValue::Numbers(n) => n.first().copied(),
         AttributeValue::Integers(i) => i.first().map(|v| *v as f64),
         _ => None,
     });
-    if let Some(value) = attribute {
-        return fill_json(value);
-    }
-    let bytes = info.fill_bytes().filter(|b| !b.is_empty());
-    let decoded = bytes.and_then(|b| {
-        let array: [u8; 8] = {
-            let mut a = [0u8; 8];
-            a.get_mut(..b.len().min(8))?.copy_from_slice(b.get(..b.len().min(8))?);
-            a
-        };
-        match info.dtype {
-            Dtype::Float { size: 4, big_endian } => {
-                let four = [array[0], array[1], array[2], array[3]];
-                Some(f64::from(if big_endian { f32::from_be_bytes(four) } else { f32::from_le_bytes(four) }))
-            }
-            Dtype::Float { size: 8, big_endian } => {
-                Some(if big_endian { f64::from_be_bytes(array) } else { f64::from_le_bytes(array) })
-            }
-            Dtype::Int { size, signed, big_endian } if size <= 8 => {
-                let mut value: u64 = 0;
-                for i in 0..size {
-                    let byte = u64::from(*b.get(if big_endian { i } else { size - 1 - i })?);
-                    value = (value << 8) | byte;
-                }
-                Some(if signed && size < 8 && value >> (size * 8 - 1) & 1 == 1 {
-                    (value as i64 - (1i64 << (size * 8))) as f64
-                } else if signed {
-                    value as i64 as f64
-                } else {
-                    value as f64
-                })
-            }
-            _ => None,
-        }
-    });
-    fill_json(decoded.unwrap_or(0.0))
+    let stored = match attribute {
+        Some(value) => Some(value),
+        None => match info.fill_values(file).await {
+            Some(Values::F64(v)) => v.first().copied(),
+            Some(Values::F32(v)) => v.first().map(|x| f64::from(*x)),
+            Some(other) => other.to_strings().first().and_then(|s| s.parse().ok()),
+            None => None,
+        },
+    };
+    fill_json(stored.unwrap_or(0.0))
 }
 
 impl Granule {
@@ -146,7 +120,7 @@ impl Granule {
                     "shape": info.shape,
                     "chunks": chunks,
                     "dtype": dtype,
-                    "fill_value": fill_value(&info, &attributes),
+                    "fill_value": fill_value(&self.file, &info, &attributes).await,
                     "order": "C",
                     "filters": if filters.is_empty() { Value::Null } else { Value::Array(filters) },
                     "dimension_separator": ".",
