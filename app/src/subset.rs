@@ -100,7 +100,9 @@ impl Brush {
 /// The rows cut out, and what reading them cost.
 pub struct Subset {
     pub batch: RecordBatch,
+    /// Bytes and requests of every read: the inputs' metadata and data, and the chunk index's.
     pub bytes_read: u64,
+    pub requests: u64,
     /// Rows inside the AOI (or all rows without one), before the time, beam and null filters.
     pub rows_in_aoi: u64,
     /// The UTC nanosecond span of those rows' `time`, when a `--time` window was asked for (to say where it
@@ -115,7 +117,8 @@ pub async fn run(
     mut on_input: impl FnMut(&str, Arc<Progress>) -> Box<dyn FnOnce() + Send>,
 ) -> anyhow::Result<Subset> {
     let mut parts = Vec::new();
-    let mut bytes_read = 0;
+    // A given index was read before (its requests count here); one found beside a granule counts with it.
+    let (mut requests, mut bytes_read) = request.dataset.index.as_ref().map_or((0, 0), |index| index.fetched);
     let mut rows_in_aoi = 0;
     let mut time_span = None;
     for (input_index, input) in request.inputs.iter().enumerate() {
@@ -213,7 +216,9 @@ pub async fn run(
                 .with_context(|| input.to_owned())?;
             parts.push(batch);
         }
-        bytes_read += progress.snapshot().bytes_fetched;
+        let (input_requests, input_bytes) = layer.fetched();
+        requests += input_requests;
+        bytes_read += input_bytes;
     }
     let schema = unified_schema(&parts)?;
     let mut batches = Vec::with_capacity(parts.len());
@@ -222,7 +227,7 @@ pub async fn run(
     }
     let all = arrow_select::concat::concat_batches(&schema, &batches).context("joining the inputs' rows")?;
     let sorted = sort_by_track_and_time(&all)?;
-    Ok(Subset { batch: select_columns(&sorted, &request.columns)?, bytes_read, rows_in_aoi, time_span })
+    Ok(Subset { batch: select_columns(&sorted, &request.columns)?, bytes_read, requests, rows_in_aoi, time_span })
 }
 
 /// The output holds points (a WKB point and its bbox per row): a file of lines or polygons would come out as

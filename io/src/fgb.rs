@@ -47,6 +47,11 @@ pub struct FgbFile {
 }
 
 impl FgbFile {
+    /// Requests and bytes fetched from the file so far.
+    pub fn fetched(&self) -> (u64, u64) {
+        (self.source.stats().requests(), self.source.stats().bytes())
+    }
+
     pub async fn open(source: Arc<dyn ByteSource>) -> Result<Self> {
         let location = source.location().to_owned();
         let bad = |message: String| IoError::Format { location: location.clone(), message };

@@ -24,6 +24,8 @@ pub enum PointSource {
         surface: Surface,
         /// The granule's coordinate chunks from a spatial chunk index, when one knows it.
         chunks: Option<Arc<crate::icesat2::GranuleChunks>>,
+        /// Requests and bytes of reading the index found next to the granule.
+        index_fetched: (u64, u64),
     },
     /// Points already in memory: the embedded synthetic scene.
     Scene(Arc<crate::scene::ScenePoints>),
@@ -40,17 +42,32 @@ impl PointSource {
             return Ok(PointSource::FlatGeobuf(Arc::new(crate::fgb::FgbFile::open(source).await?)));
         }
         if is_hdf5(&head) {
-            let granule = Granule::open(source).await?;
-            let mut units = HashMap::new();
-            for column in granule.numeric_columns() {
-                if let Some(unit) = granule.unit(&column).await {
-                    units.insert(column, unit);
-                }
-            }
-            let chunks = options.index.as_ref().and_then(|index| index.granule(granule.location()));
-            return Ok(PointSource::Granule { granule: Arc::new(granule), units, surface: options.surface, chunks });
+            // An index that describes the granule replaces its HDF5 metadata walk.
+            let chunks = options.index.as_ref().and_then(|index| index.granule(source.location()));
+            let granule = Granule::open_described(source, chunks.as_ref().and_then(|c| c.described.clone())).await?;
+            return Ok(Self::of_granule(granule, options, chunks).await);
         }
         HiveDataset::from_source(source, options).await.map(PointSource::GeoParquet)
+    }
+
+    async fn of_granule(
+        granule: Granule,
+        options: &DatasetOptions,
+        chunks: Option<Arc<crate::icesat2::GranuleChunks>>,
+    ) -> Self {
+        let mut units = HashMap::new();
+        for column in granule.numeric_columns() {
+            if let Some(unit) = granule.unit(&column).await {
+                units.insert(column, unit);
+            }
+        }
+        PointSource::Granule {
+            granule: Arc::new(granule),
+            units,
+            surface: options.surface,
+            chunks,
+            index_fetched: (0, 0),
+        }
     }
 
     pub fn location(&self) -> &str {
@@ -59,6 +76,22 @@ impl PointSource {
             PointSource::Granule { granule, .. } => granule.location(),
             PointSource::Scene(scene) => scene.name,
             PointSource::FlatGeobuf(file) => file.location(),
+        }
+    }
+
+    /// Requests and bytes fetched from the input's files so far, opening them included.
+    pub fn fetched(&self) -> (u64, u64) {
+        match self {
+            PointSource::GeoParquet(dataset) => dataset.files.iter().fold((0, 0), |(r, b), f| {
+                let (requests, bytes) = f.file.fetched();
+                (r + requests, b + bytes)
+            }),
+            PointSource::Granule { granule, index_fetched, .. } => {
+                let stats = granule.file.byte_source().stats();
+                (stats.requests() + index_fetched.0, stats.bytes() + index_fetched.1)
+            }
+            PointSource::Scene(_) => (0, 0),
+            PointSource::FlatGeobuf(file) => file.fetched(),
         }
     }
 
@@ -300,30 +333,26 @@ impl PointSource {
         let is_prefix = location.is_local_dir || (input.starts_with("s3://") && input.ends_with('/'));
         if !is_prefix {
             match location.open_if_exists(&location.path, input.to_owned()).await? {
+                Some(source) if input.ends_with(".json") => return Self::open_references(input, source, options).await,
                 Some(source) => {
-                    let mut opened = Self::from_source(Arc::new(source), options).await?;
                     // A granule's own index next to it (`ATL06_….index.parquet`), unless one was given or refused.
-                    if let PointSource::Granule { chunks: chunks @ None, granule, .. } = &mut opened
-                        && options.index.is_none()
-                        && !options.no_index
-                        && let Some(stem) = input.strip_suffix(".h5").or_else(|| input.strip_suffix(".H5"))
-                    {
-                        let sibling = format!("{stem}.index.parquet");
-                        // Looked for, not required: a missing or unreachable sibling means no index.
-                        let found = match crate::source::StoreLocation::parse(&sibling) {
-                            Ok(location) if location.is_local_dir => None,
-                            Ok(location) => {
-                                location.open_if_exists(&location.path, sibling.clone()).await.ok().flatten()
-                            }
-                            Err(_) => None,
-                        };
-                        if let Some(source) = found {
-                            let lookup = crate::icesat2::IndexLookup::read(Arc::new(source)).await?;
-                            *chunks = lookup.granule(granule.location());
-                            if chunks.is_some() {
-                                log::info!("{input}: reading through the chunk index {sibling}");
-                            }
+                    let sibling = match input.strip_suffix(".h5").or_else(|| input.strip_suffix(".H5")) {
+                        Some(stem) if options.index.is_none() && !options.no_index => {
+                            sibling_index(&format!("{stem}.index.parquet")).await?
                         }
+                        _ => None,
+                    };
+                    let (options, fetched) = match sibling {
+                        Some((name, lookup)) if lookup.granule(source.location()).is_some() => {
+                            log::info!("{input}: reading through the chunk index {name}");
+                            let fetched = lookup.fetched;
+                            (&DatasetOptions { index: Some(Arc::new(lookup)), ..options.clone() }, fetched)
+                        }
+                        _ => (options, (0, 0)),
+                    };
+                    let mut opened = Self::from_source(Arc::new(source), options).await?;
+                    if let PointSource::Granule { index_fetched, .. } = &mut opened {
+                        *index_fetched = fetched;
                     }
                     return Ok(opened);
                 }
@@ -338,5 +367,66 @@ impl PointSource {
             }
         }
         HiveDataset::open(input, options).await.map(PointSource::GeoParquet)
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl PointSource {
+    /// Opens the granule that kerchunk references (`floe index --kerchunk` or kerchunk's `SingleHdf5ToZarr`) point
+    /// at, through them: the references replace the granule's HDF5 metadata. A relative file name in them is taken
+    /// from the references' directory.
+    async fn open_references(
+        input: &str,
+        source: crate::source::StoreSource,
+        options: &DatasetOptions,
+    ) -> Result<Self> {
+        /// Larger reference files than this are not references to one granule.
+        const MAX_REFERENCES: u64 = 512 * 1024 * 1024;
+        if source.size() > MAX_REFERENCES {
+            return Err(IoError::Format {
+                location: input.to_owned(),
+                message: format!("{} bytes: too large for kerchunk references to one granule", source.size()),
+            });
+        }
+        let bytes = source.fetch(0..source.size()).await?;
+        let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| IoError::Format {
+            location: input.to_owned(),
+            message: format!("not JSON kerchunk references: {e}"),
+        })?;
+        let (url, described) = crate::icesat2::Described::from_references(input, &json)?;
+        let url = url.strip_prefix("file://").unwrap_or(&url).to_owned();
+        let is_url = url.contains("://");
+        let target = match std::path::Path::new(input).parent() {
+            Some(dir) if !is_url && std::path::Path::new(&url).is_relative() && !input.contains("://") => {
+                dir.join(&url).display().to_string()
+            }
+            _ => url,
+        };
+        let location = crate::source::StoreLocation::parse(&target)?;
+        let granule_source =
+            location.open_if_exists(&location.path, target.clone()).await?.ok_or_else(|| IoError::Source {
+                location: input.to_owned(),
+                message: format!("the referenced file {target} is not there (HTTP 404 / no such key or file)"),
+            })?;
+        let granule = Granule::open_described(Arc::new(granule_source), Some(Arc::new(described))).await?;
+        let mut opened = Self::of_granule(granule, options, None).await;
+        if let PointSource::Granule { index_fetched, .. } = &mut opened {
+            *index_fetched = (source.stats().requests(), source.stats().bytes());
+        }
+        Ok(opened)
+    }
+}
+
+/// The index at `name` when there is one: looked for, not required (a missing or unreachable file means none).
+#[cfg(not(target_arch = "wasm32"))]
+async fn sibling_index(name: &str) -> Result<Option<(String, crate::icesat2::IndexLookup)>> {
+    let found = match crate::source::StoreLocation::parse(name) {
+        Ok(location) if location.is_local_dir => None,
+        Ok(location) => location.open_if_exists(&location.path, name.to_owned()).await.ok().flatten(),
+        Err(_) => None,
+    };
+    match found {
+        Some(source) => Ok(Some((name.to_owned(), crate::icesat2::IndexLookup::read(Arc::new(source)).await?))),
+        None => Ok(None),
     }
 }

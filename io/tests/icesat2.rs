@@ -291,12 +291,17 @@ async fn the_chunk_index_narrows_an_area_read_to_the_same_rows() {
     let index = indexer.chunk_index().await.unwrap();
     // 7 along-track datasets per beam, 10 chunks each.
     assert_eq!(index.rows.len(), 6 * 7 * 10);
-    let lookup = floe_io::icesat2::IndexLookup::from_batches("index", &[index.to_record_batch().unwrap()]).unwrap();
+    // Written and read back as `floe index` and `--index` do: the rows and the granule's description.
+    let dir = tempfile::tempdir().unwrap();
+    let index_path = dir.path().join("atl06_chunked.index.parquet");
+    floe_io::icesat2::write_index_file(&index_path, std::slice::from_ref(&index)).unwrap();
+    let index_source = MemorySource::new("index", bytes::Bytes::from(std::fs::read(&index_path).unwrap()));
+    let lookup = floe_io::icesat2::IndexLookup::read(Arc::new(index_source)).await.unwrap();
     let chunks = lookup.granule("atl06_chunked.h5").expect("the granule by name");
     let area = LonLatBox::new(-41.0, 70.9, -38.0, 71.1);
     let plain_source = Arc::new(MemorySource::new("plain", bytes.clone()));
     let plain = Granule::open(plain_source.clone()).await.unwrap();
-    let indexed_source = Arc::new(MemorySource::new("indexed", bytes));
+    let indexed_source = Arc::new(MemorySource::new("indexed", bytes.clone()));
     let indexed = Granule::open(indexed_source.clone()).await.unwrap();
     let (plain_before, indexed_before) = (plain_source.stats().bytes(), indexed_source.stats().bytes());
     for (beam, same) in plain.beams.iter().zip(&indexed.beams) {
@@ -311,6 +316,33 @@ async fn the_chunk_index_narrows_an_area_read_to_the_same_rows() {
     let plain_read = plain_source.stats().bytes() - plain_before;
     let indexed_read = indexed_source.stats().bytes() - indexed_before;
     assert!(indexed_read * 2 < plain_read, "indexed {indexed_read} B vs plain {plain_read} B");
+    // Opened through the index's description: the same granule, the same rows, and no metadata read at all — the
+    // superblock, then only the chunks of the area.
+    let described_source = Arc::new(MemorySource::new("described", bytes.clone()));
+    let described = Granule::open_described(described_source.clone(), chunks.described.clone()).await.unwrap();
+    assert!(described.is_described());
+    assert_eq!((described.product, described.rgt, described.cycle), (plain.product, plain.rgt, plain.cycle));
+    assert_eq!(described.beams.len(), plain.beams.len());
+    assert_eq!(described_source.stats().requests(), 1, "the superblock only");
+    for (beam, same) in plain.beams.iter().zip(&described.beams) {
+        assert_eq!(
+            (&same.name, &same.strength, same.spot, same.rows),
+            (&beam.name, &beam.strength, beam.spot, beam.rows)
+        );
+        let rows = chunks.rows_in(&beam.name, area);
+        let want = plain.read_beam(beam, Some(area), None, Surface::Land).await.unwrap();
+        let got = described.read_beam_in(same, Some(area), None, Surface::Land, None, rows).await.unwrap();
+        for (field, column) in want.batch.schema().fields().iter().zip(want.batch.columns()) {
+            let other = got.batch.column_by_name(field.name()).expect("the same columns");
+            assert_eq!(other, column, "{} {}", beam.name, field.name());
+        }
+        assert_eq!(got.batch, want.batch, "{}", beam.name);
+        assert_eq!(got.rows, want.rows, "the same source rows");
+    }
+    let described_read = described_source.stats().bytes();
+    assert!(described_read <= indexed_read, "described {described_read} B vs indexed {indexed_read} B");
+    // Units come from the description too.
+    assert_eq!(described.unit("h_li").await, plain.unit("h_li").await);
     // An area the index places elsewhere reads no rows of any beam.
     assert_eq!(chunks.rows_in("gt1l", LonLatBox::new(0.0, 0.0, 1.0, 1.0)), Some(0..0));
     assert_eq!(chunks.rows_in("gt9x", area), None, "a beam the index does not know is not narrowed");

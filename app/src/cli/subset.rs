@@ -64,12 +64,13 @@ pub fn run(args: &SubsetArgs) -> anyhow::Result<()> {
     )?;
     println!("{}", rows_per_track(&selected));
     println!(
-        "wrote {}: {} rows, {} row groups, {:.1} MB; read {:.1} MB from {} input(s) in {:.1} s",
+        "wrote {}: {} rows, {} row groups, {:.1} MB; read {:.1} MB in {} requests from {} input(s) in {:.1} s",
         args.out.display(),
         summary.rows,
         summary.row_groups,
         summary.bytes as f64 / 1e6,
         subset.bytes_read as f64 / 1e6,
+        subset.requests,
         args.inputs.len(),
         started.elapsed().as_secs_f64()
     );

@@ -191,6 +191,11 @@ pub struct GeoParquetFile {
 }
 
 impl GeoParquetFile {
+    /// Requests and bytes fetched from the file so far.
+    pub fn fetched(&self) -> (u64, u64) {
+        let stats = self.source.source.stats();
+        (stats.requests(), stats.bytes())
+    }
     /// Reads the footer (one request for most files) and works out where the points are.
     pub async fn open(source: Arc<dyn ByteSource>, options: &OpenOptions) -> Result<Self> {
         let location: Arc<str> = source.location().into();

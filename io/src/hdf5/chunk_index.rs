@@ -21,6 +21,8 @@ pub(super) struct ChunkRef {
     pub address: u64,
     pub size: u64,
     pub mask: u32,
+    /// The stored bytes, when they came with a listed chunk.
+    pub inline: Option<bytes::Bytes>,
 }
 
 pub(super) async fn chunk_list(
@@ -46,7 +48,7 @@ pub(super) async fn chunk_list(
                 let size = u64::from(c.u32()?);
                 let mask = c.u32()?;
                 let offset = (0..chunk.len()).map(|_| c.u64()).collect::<H5Result<Vec<_>>>()?;
-                out.push(ChunkRef { offset, address, size, mask });
+                out.push(ChunkRef { offset, address, size, mask, inline: None });
             }
             Ok(out)
         }
@@ -56,6 +58,7 @@ pub(super) async fn chunk_list(
             address: *address,
             size: filtered_size.unwrap_or(chunk_bytes),
             mask: *mask,
+            inline: None,
         }]),
         ChunkIndex::Implicit(Some(address)) => {
             if info.filtered {
@@ -69,10 +72,21 @@ pub(super) async fn chunk_list(
                     address: address.saturating_add((i as u64).saturating_mul(chunk_bytes)),
                     size: chunk_bytes,
                     mask: 0,
+                    inline: None,
                 })
                 .collect())
         }
         ChunkIndex::FixedArray(Some(address)) => fixed_array(file, info, chunk, *address, chunk_bytes).await,
+        ChunkIndex::Listed(chunks) => Ok(chunks
+            .iter()
+            .map(|c| ChunkRef {
+                offset: c.offset.clone(),
+                address: c.address,
+                size: c.size,
+                mask: c.filter_mask,
+                inline: c.inline.clone(),
+            })
+            .collect()),
         ChunkIndex::Other(what) => Err(H5Error::unsupported(what.clone())),
     }
 }
@@ -198,7 +212,7 @@ fn push_entry(
         (chunk_bytes, 0)
     };
     if let Some(address) = address {
-        out.push(ChunkRef { offset, address, size, mask });
+        out.push(ChunkRef { offset, address, size, mask, inline: None });
     }
     Ok(())
 }
@@ -235,7 +249,7 @@ async fn btree_v2_chunks(
             continue;
         }
         if let Some(address) = address {
-            out.push(ChunkRef { offset, address, size, mask });
+            out.push(ChunkRef { offset, address, size, mask, inline: None });
         }
     }
     Ok(out)

@@ -9,7 +9,7 @@ use super::chunk_index::{ChunkRef, ChunkedSpace, MAX_SELECTION_BYTES, chunk_list
 use super::dtype::{Dtype, Values, decode_values};
 use super::file::Hdf5File;
 use super::filters::{self, Filter};
-use super::layout::{ChunkIndex, LayoutInfo, parse_layout};
+use super::layout::{ChunkIndex, LayoutInfo, StoredChunk, parse_layout};
 use super::message;
 use super::object_header::{DATASPACE, FILTER_PIPELINE, LAYOUT, NodeKind, ObjectHeader};
 use super::reader::Reader;
@@ -29,17 +29,20 @@ pub struct DatasetInfo {
     fill: Option<Vec<u8>>,
 }
 
-/// Where one stored piece of a dataset lies in the file: a chunk (or the whole contiguous data), its position in
-/// element coordinates, and which of the dataset's filters were skipped for it (HDF5's filter mask).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct StoredChunk {
-    pub offset: Vec<u64>,
-    pub address: u64,
-    pub size: u64,
-    pub filter_mask: u32,
-}
-
 impl DatasetInfo {
+    /// A dataset described from outside the file (a chunk index, kerchunk references): reads of it fetch only its
+    /// chunks, never the file's metadata.
+    pub fn described(
+        path: String,
+        shape: Vec<u64>,
+        dtype: Dtype,
+        layout: LayoutInfo,
+        filters: Vec<Filter>,
+        fill: Option<Vec<u8>>,
+    ) -> Self {
+        Self { path, max_shape: shape.clone(), shape, dtype, layout, filters, fill }
+    }
+
     /// The chunk shape of a chunked dataset.
     pub fn chunk_shape(&self) -> Option<&[u64]> {
         match &self.layout {
@@ -66,13 +69,25 @@ impl DatasetInfo {
             LayoutInfo::Compact(_) => Vec::new(),
             LayoutInfo::Contiguous { address: None, .. } => Vec::new(),
             LayoutInfo::Contiguous { address: Some(address), size } => {
-                vec![StoredChunk { offset: vec![0; self.shape.len()], address: *address, size: *size, filter_mask: 0 }]
+                vec![StoredChunk {
+                    offset: vec![0; self.shape.len()],
+                    address: *address,
+                    size: *size,
+                    filter_mask: 0,
+                    inline: None,
+                }]
             }
             LayoutInfo::Chunked { chunk, index } => chunk_list(&file.reader, &self.chunked_space(), chunk, index)
                 .await
                 .map_err(|e| e.at(&file.location, &self.path))?
                 .into_iter()
-                .map(|c| StoredChunk { offset: c.offset, address: c.address, size: c.size, filter_mask: c.mask })
+                .map(|c| StoredChunk {
+                    offset: c.offset,
+                    address: c.address,
+                    size: c.size,
+                    filter_mask: c.mask,
+                    inline: c.inline,
+                })
                 .collect(),
         })
     }
@@ -120,6 +135,7 @@ impl DatasetInfo {
                     ChunkIndex::FixedArray(_) => "fixed array",
                     ChunkIndex::ExtensibleArray(_) => "extensible array",
                     ChunkIndex::BTreeV2(_) => "v2 B-tree",
+                    ChunkIndex::Listed(_) => "listed by a chunk index or references",
                     ChunkIndex::Other(name) => name,
                 };
                 format!("chunked {chunk:?} ({index})")
@@ -229,8 +245,15 @@ async fn read(file: &Reader, info: &DatasetInfo, rows: Option<Range<u64>>) -> H5
                 .into_iter()
                 .filter(|c| c.offset.first().is_some_and(|o| *o < rows.end && o + chunk[0] > rows.start))
                 .collect();
-            let ranges: Vec<_> = chunks.iter().map(|c| c.address..c.address.saturating_add(c.size)).collect();
-            let raw = file.read_raw(&ranges).await?;
+            // Chunks whose bytes came with their description (inlined references) are not fetched.
+            let ranges: Vec<_> = chunks
+                .iter()
+                .filter(|c| c.inline.is_none())
+                .map(|c| c.address..c.address.saturating_add(c.size))
+                .collect();
+            let mut fetched = file.read_raw(&ranges).await?.into_iter();
+            let raw: Vec<Bytes> =
+                chunks.iter().map(|c| c.inline.clone().or_else(|| fetched.next()).unwrap_or_default()).collect();
             let chunk_bytes = chunk_size(chunk, element)?;
             let decoded = decode_chunks(&info.filters, &chunks, raw, chunk_bytes)?;
             for (chunk_ref, data) in chunks.iter().zip(decoded) {

@@ -16,12 +16,30 @@ pub enum LayoutInfo {
 #[derive(Clone, Debug)]
 pub enum ChunkIndex {
     BTreeV1(Option<u64>),
-    Single { address: Option<u64>, filtered_size: Option<u64>, mask: u32 },
+    Single {
+        address: Option<u64>,
+        filtered_size: Option<u64>,
+        mask: u32,
+    },
     Implicit(Option<u64>),
     FixedArray(Option<u64>),
     ExtensibleArray(Option<u64>),
     BTreeV2(Option<u64>),
+    /// Chunks known from outside the file: a spatial chunk index or kerchunk references.
+    Listed(std::sync::Arc<Vec<StoredChunk>>),
     Other(String),
+}
+
+/// Where one stored piece of a dataset lies in the file: a chunk (or the whole contiguous data), its position in
+/// element coordinates, and which of the dataset's filters were skipped for it (HDF5's filter mask). `inline`
+/// holds the stored bytes themselves when a description carried them (kerchunk inlines small chunks).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredChunk {
+    pub offset: Vec<u64>,
+    pub address: u64,
+    pub size: u64,
+    pub filter_mask: u32,
+    pub inline: Option<Bytes>,
 }
 
 pub(super) fn parse_layout(file: &Reader, data: &Bytes, rank: usize) -> H5Result<LayoutInfo> {

@@ -10,7 +10,7 @@
 mod btree; // v1 and v2 B-trees
 mod chunk_index; // the six chunk indexes
 mod cursor; // bounds-checked reads of metadata bytes, lookup3
-mod dataset;
+mod dataset; // DatasetInfo and reading rows
 mod dtype; // element types and value decoding
 mod file; // Hdf5File: paths, walking, attributes
 mod filters; // deflate, shuffle, fletcher32
@@ -20,12 +20,13 @@ mod layout; // the data layout message
 mod message; // dataspace, datatype, fill value, attribute messages
 mod object_header; // object headers split into messages
 mod reader; // bytes at file addresses: block cache, raw ranges
-mod superblock; // the superblock // DatasetInfo and reading rows
+mod superblock; // the superblock
 
-pub use dataset::{DatasetInfo, StoredChunk};
+pub use dataset::DatasetInfo;
 pub use dtype::{Dtype, Values};
 pub use file::{Hdf5File, Node};
-pub use layout::LayoutInfo;
+pub use filters::Filter;
+pub use layout::{ChunkIndex, LayoutInfo, StoredChunk};
 pub use message::AttributeValue;
 pub use object_header::NodeKind;
 

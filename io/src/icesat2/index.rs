@@ -15,6 +15,7 @@ use arrow_array::{ArrayRef, RecordBatch, TimestampNanosecondArray};
 use arrow_schema::{DataType, Field, Fields, Schema, TimeUnit};
 use serde::Serialize;
 
+use super::described::IndexedChunk;
 use super::{Granule, Product};
 use crate::error::{IoError, Result};
 use crate::hdf5::NodeKind;
@@ -51,6 +52,8 @@ pub struct DatasetDescription {
     pub filters: Vec<String>,
     /// The fill value's bytes as stored (little- or big-endian as `dtype` says), hex.
     pub fill_value: Option<String>,
+    /// `_FillValue` and `units`, which reads need.
+    pub attributes: serde_json::Map<String, serde_json::Value>,
 }
 
 /// One granule's index.
@@ -65,73 +68,78 @@ pub struct GranuleIndex {
 }
 
 impl Granule {
+    /// The groups of a beam the index covers, each with its coordinate datasets and row count: the product group,
+    /// and for ATL03 the 20 m geolocation segments too (a photon's along-track distance needs them).
+    pub(super) async fn indexed_groups(&self, beam: &super::Beam) -> Vec<(String, &'static str, &'static str, u64)> {
+        let (lon, lat) = self.product.coordinates();
+        let mut groups = vec![(format!("/{}/{}", beam.name, self.product.group()), lon, lat, beam.rows)];
+        if self.product == Product::Atl03 {
+            let group = format!("/{}/geolocation", beam.name);
+            if let Ok(info) = self.file.dataset(&format!("{group}/reference_photon_lat")).await {
+                let rows = info.shape.first().copied().unwrap_or(0);
+                groups.push((group, "reference_photon_lon", "reference_photon_lat", rows));
+            }
+        }
+        groups
+    }
+
     /// Builds the index: reads every beam's coordinates and `delta_time` (to know each chunk's extent and times)
-    /// and the chunk indexes of the product group's datasets; no other data.
+    /// and the chunk indexes of the indexed groups' datasets; no other data.
     pub async fn chunk_index(&self) -> Result<GranuleIndex> {
         let mut rows = Vec::new();
         let mut datasets = Vec::new();
-        let (lon_name, lat_name) = self.product.coordinates();
         for beam in &self.beams {
-            let group = format!("/{}/{}", beam.name, self.product.group());
-            let lon = self.read_f64(&format!("{group}/{lon_name}"), None).await?;
-            let lat = self.read_f64(&format!("{group}/{lat_name}"), None).await?;
-            let delta = self.read_f64(&format!("{group}/delta_time"), None).await?;
-            // Extents and time spans by row range: datasets chunked alike share them.
-            let mut spans: HashMap<(u64, u64), RowsSpan> = HashMap::new();
-            let mut span_of = |start: u64, end: u64| {
-                *spans.entry((start, end)).or_insert_with(|| {
-                    let range =
-                        usize::try_from(start).unwrap_or(usize::MAX)..usize::try_from(end).unwrap_or(usize::MAX);
-                    let mut bbox = LonLatBox::EMPTY;
-                    for (x, y) in
-                        lon.get(range.clone()).unwrap_or(&[]).iter().zip(lat.get(range.clone()).unwrap_or(&[]))
-                    {
-                        if x.is_finite() && y.is_finite() && x.abs() <= 180.0 && y.abs() <= 90.0 {
-                            bbox.extend(*x, *y);
-                        }
+            for (group, lon_name, lat_name, group_rows) in self.indexed_groups(beam).await {
+                let lon = self.read_f64(&format!("{group}/{lon_name}"), None).await?;
+                let lat = self.read_f64(&format!("{group}/{lat_name}"), None).await?;
+                // Without `delta_time` (some subsets), chunks have no time span.
+                let delta = match self.read_f64(&format!("{group}/delta_time"), None).await {
+                    Err(IoError::NotFound { .. }) => Vec::new(),
+                    other => other?,
+                };
+                // Extents and time spans by row range: datasets chunked alike share them.
+                let mut spans: HashMap<(u64, u64), RowsSpan> = HashMap::new();
+                let mut span_of = |start: u64, end: u64| {
+                    *spans.entry((start, end)).or_insert_with(|| self.rows_span(&lon, &lat, &delta, start, end))
+                };
+                let nodes = self.file.walk_under(&group).await?;
+                for node in nodes.iter().filter(|n| n.kind == NodeKind::Dataset) {
+                    let info = self.file.dataset(&node.path).await?;
+                    // Along-track datasets only: their first dimension is the group's rows.
+                    if info.shape.first() != Some(&group_rows) {
+                        continue;
                     }
-                    let times = delta.get(range).unwrap_or(&[]).iter().filter_map(|d| self.time_ns(*d));
-                    let time = times.fold(None, |acc: Option<(i64, i64)>, t| {
-                        Some(acc.map_or((t, t), |(a, b)| (a.min(t), b.max(t))))
+                    let chunk_rows = info.chunk_shape().and_then(|c| c.first().copied()).unwrap_or(group_rows);
+                    for chunk in info.stored_chunks(&self.file).await? {
+                        let row_start = chunk.offset.first().copied().unwrap_or(0);
+                        let row_end = row_start.saturating_add(chunk_rows).min(group_rows);
+                        let (bbox, time) = span_of(row_start, row_end);
+                        rows.push(IndexRow {
+                            beam: beam.name.clone(),
+                            dataset: node.path.clone(),
+                            row_start,
+                            row_end,
+                            byte_offset: chunk.address,
+                            byte_length: chunk.size,
+                            filter_mask: chunk.filter_mask,
+                            time,
+                            bbox,
+                        });
+                    }
+                    let attributes = self.file.attributes(&node.path).await.unwrap_or_default();
+                    datasets.push(DatasetDescription {
+                        path: node.path.clone(),
+                        dtype: info.dtype.name(),
+                        shape: info.shape.clone(),
+                        chunk_shape: info.chunk_shape().map(<[u64]>::to_vec),
+                        filters: info.filters.iter().map(|f| f.label()).collect(),
+                        fill_value: info
+                            .fill_bytes()
+                            .filter(|b| !b.is_empty())
+                            .map(|b| b.iter().map(|v| format!("{v:02x}")).collect()),
+                        attributes: super::described::attributes_json(&attributes),
                     });
-                    ((!bbox.is_empty()).then_some(bbox), time)
-                })
-            };
-            let nodes = self.file.walk_under(&group).await?;
-            for node in nodes.iter().filter(|n| n.kind == NodeKind::Dataset) {
-                let info = self.file.dataset(&node.path).await?;
-                // Along-track datasets only: their first dimension is the beam's rows.
-                if info.shape.first() != Some(&beam.rows) {
-                    continue;
                 }
-                let chunk_rows = info.chunk_shape().and_then(|c| c.first().copied()).unwrap_or(beam.rows);
-                for chunk in info.stored_chunks(&self.file).await? {
-                    let row_start = chunk.offset.first().copied().unwrap_or(0);
-                    let row_end = row_start.saturating_add(chunk_rows).min(beam.rows);
-                    let (bbox, time) = span_of(row_start, row_end);
-                    rows.push(IndexRow {
-                        beam: beam.name.clone(),
-                        dataset: node.path.clone(),
-                        row_start,
-                        row_end,
-                        byte_offset: chunk.address,
-                        byte_length: chunk.size,
-                        filter_mask: chunk.filter_mask,
-                        time,
-                        bbox,
-                    });
-                }
-                datasets.push(DatasetDescription {
-                    path: node.path.clone(),
-                    dtype: info.dtype.name(),
-                    shape: info.shape.clone(),
-                    chunk_shape: info.chunk_shape().map(<[u64]>::to_vec),
-                    filters: info.filters.iter().map(|f| f.label()).collect(),
-                    fill_value: info
-                        .fill_bytes()
-                        .filter(|b| !b.is_empty())
-                        .map(|b| b.iter().map(|v| format!("{v:02x}")).collect()),
-                });
             }
         }
         let granule_metadata = serde_json::json!({
@@ -139,6 +147,7 @@ impl Granule {
             "release": self.release,
             "rgt": self.rgt,
             "cycle": self.cycle,
+            "sdp_epoch": self.sdp_epoch,
             "beams": self.beams,
         });
         Ok(GranuleIndex {
@@ -148,6 +157,21 @@ impl Granule {
             datasets,
             granule_metadata,
         })
+    }
+
+    /// The extent and time span of rows `start..end` of a group's coordinates.
+    fn rows_span(&self, lon: &[f64], lat: &[f64], delta: &[f64], start: u64, end: u64) -> RowsSpan {
+        let range = usize::try_from(start).unwrap_or(usize::MAX)..usize::try_from(end).unwrap_or(usize::MAX);
+        let mut bbox = LonLatBox::EMPTY;
+        for (x, y) in lon.get(range.clone()).unwrap_or(&[]).iter().zip(lat.get(range.clone()).unwrap_or(&[])) {
+            if x.is_finite() && y.is_finite() && x.abs() <= 180.0 && y.abs() <= 90.0 {
+                bbox.extend(*x, *y);
+            }
+        }
+        let times = delta.get(range).unwrap_or(&[]).iter().filter_map(|d| self.time_ns(*d));
+        let time =
+            times.fold(None, |acc: Option<(i64, i64)>, t| Some(acc.map_or((t, t), |(a, b)| (a.min(t), b.max(t)))));
+        ((!bbox.is_empty()).then_some(bbox), time)
     }
 }
 
@@ -329,6 +353,8 @@ pub fn write_index_file(
 pub struct IndexLookup {
     /// By the granule's location as indexed, and by its file name (an index made from one copy serves another).
     granules: HashMap<String, Arc<GranuleChunks>>,
+    /// Requests and bytes fetched reading the index files.
+    pub fetched: (u64, u64),
 }
 
 /// One granule's coordinate chunks.
@@ -337,6 +363,8 @@ pub struct GranuleChunks {
     pub bbox: LonLatBox,
     /// Per beam: (row_start, row_end, extent) of each chunk with points.
     pub beams: HashMap<String, Vec<(u64, u64, LonLatBox)>>,
+    /// The granule's objects as the index describes them, to open it without its HDF5 metadata.
+    pub described: Option<Arc<super::Described>>,
 }
 
 impl GranuleChunks {
@@ -353,8 +381,9 @@ impl GranuleChunks {
 }
 
 impl IndexLookup {
-    /// From the rows of index files (any number of batches of [`index_schema`]).
-    pub fn from_batches(location: &str, batches: &[RecordBatch]) -> Result<Self> {
+    /// From the rows of index files (any number of batches of [`index_schema`]) and the `floe:granules` metadata
+    /// (each granule's description), when there is one.
+    pub fn from_batches(location: &str, batches: &[RecordBatch], granules_metadata: Option<&str>) -> Result<Self> {
         use arrow_array::Array as _;
         use arrow_array::cast::AsArray;
         use arrow_array::types::{Float64Type, UInt64Type};
@@ -363,6 +392,8 @@ impl IndexLookup {
             message: format!("not a Floe index: {what}"),
         };
         let mut granules: HashMap<String, GranuleChunks> = HashMap::new();
+        // Per granule, per dataset: each chunk's first row, bytes and filter mask.
+        let mut stored: HashMap<String, HashMap<String, Vec<IndexedChunk>>> = HashMap::new();
         for batch in batches {
             let text =
                 |name: &str| batch.column_by_name(name).and_then(|c| c.as_string_opt::<i32>()).ok_or_else(|| bad(name));
@@ -372,10 +403,26 @@ impl IndexLookup {
             let (granule, product, beam, dataset) =
                 (text("granule")?, text("product")?, text("beam")?, text("dataset")?);
             let (row_start, row_end) = (int("row_start")?, int("row_end")?);
+            let (byte_offset, byte_length) = (int("byte_offset")?, int("byte_length")?);
+            let mask = batch
+                .column_by_name("filter_mask")
+                .and_then(|c| c.as_primitive_opt::<arrow_array::types::UInt32Type>())
+                .ok_or_else(|| bad("filter_mask"))?;
             let bbox = batch.column_by_name("bbox").and_then(|c| c.as_struct_opt()).ok_or_else(|| bad("bbox"))?;
             let corner = |i: usize| bbox.column(i).as_primitive_opt::<Float64Type>().ok_or_else(|| bad("bbox"));
             let (xmin, ymin, xmax, ymax) = (corner(0)?, corner(1)?, corner(2)?, corner(3)?);
             for row in 0..batch.num_rows() {
+                stored
+                    .entry(granule.value(row).to_owned())
+                    .or_default()
+                    .entry(dataset.value(row).to_owned())
+                    .or_default()
+                    .push(IndexedChunk {
+                        row_start: row_start.value(row),
+                        address: byte_offset.value(row),
+                        size: byte_length.value(row),
+                        filter_mask: mask.value(row),
+                    });
                 let Some(product) = Product::from_name(product.value(row)) else { continue };
                 let latitude = format!("/{}/{}", product.group(), product.coordinates().1);
                 if !dataset.value(row).ends_with(&latitude) || bbox.is_null(row) {
@@ -391,6 +438,16 @@ impl IndexLookup {
                 ));
             }
         }
+        let entries: Vec<serde_json::Value> = match granules_metadata {
+            Some(text) => serde_json::from_str(text).map_err(|e| bad(&format!("floe:granules ({e})")))?,
+            None => Vec::new(),
+        };
+        for entry in &entries {
+            let Some(name) = entry.get("granule").and_then(|g| g.as_str()) else { continue };
+            let chunks = stored.remove(name).unwrap_or_default();
+            let described = super::Described::from_index(location, entry, chunks)?;
+            granules.entry(name.to_owned()).or_default().described = Some(Arc::new(described));
+        }
         let mut lookup = HashMap::new();
         for (location, chunks) in granules {
             let chunks = Arc::new(chunks);
@@ -399,7 +456,7 @@ impl IndexLookup {
             }
             lookup.insert(location, chunks);
         }
-        Ok(Self { granules: lookup })
+        Ok(Self { granules: lookup, fetched: (0, 0) })
     }
 
     /// Reads an index file (every row: an index is small next to its granules).
@@ -410,14 +467,23 @@ impl IndexLookup {
         let parquet_error =
             |e: parquet::errors::ParquetError| IoError::Format { location: location.clone(), message: e.to_string() };
         let builder = parquet::arrow::ParquetRecordBatchStreamBuilder::new(reader).await.map_err(parquet_error)?;
+        let granules = builder
+            .metadata()
+            .file_metadata()
+            .key_value_metadata()
+            .and_then(|kv| kv.iter().find(|kv| kv.key == "floe:granules"))
+            .and_then(|kv| kv.value.clone());
         let batches: Vec<RecordBatch> =
             builder.build().map_err(parquet_error)?.try_collect().await.map_err(parquet_error)?;
-        Self::from_batches(&location, &batches)
+        let mut lookup = Self::from_batches(&location, &batches, granules.as_deref())?;
+        lookup.fetched = (source.stats().requests(), source.stats().bytes());
+        Ok(lookup)
     }
 
     /// Adds another index's granules (the parts of a catalog partitioned by product).
     pub fn extend(&mut self, other: IndexLookup) {
         self.granules.extend(other.granules);
+        self.fetched = (self.fetched.0 + other.fetched.0, self.fetched.1 + other.fetched.1);
     }
 
     /// The chunks of a granule, by its location or file name.

@@ -5,8 +5,10 @@
 //! leap seconds to UTC. `_FillValue`s become nulls. A bbox reads lat/lon first and then only the row range of
 //! the other variables that holds selected points.
 
+mod described;
 mod index;
 mod kerchunk;
+pub use described::Described;
 #[cfg(not(target_arch = "wasm32"))]
 pub use index::write_index_file;
 pub use index::{DatasetDescription, GranuleChunks, GranuleIndex, IndexLookup, IndexRow, index_schema};
@@ -180,6 +182,9 @@ pub struct Granule {
     pub cycle: Option<i64>,
     pub beams: Vec<Beam>,
     sdp_epoch: f64,
+    /// What a chunk index or kerchunk references describe of the file: reads take datasets and attributes from it
+    /// instead of the file's metadata.
+    described: Option<Arc<Described>>,
 }
 
 fn first_string(value: &AttributeValue) -> Option<String> {
@@ -195,10 +200,17 @@ fn first_integer(values: &Values) -> Option<i64> {
 
 impl Granule {
     pub async fn open(source: Arc<dyn ByteSource>) -> Result<Self> {
+        Self::open_described(source, None).await
+    }
+
+    /// Opens a granule whose objects a chunk index or kerchunk references describe: nothing they describe is read
+    /// from the file's metadata.
+    pub async fn open_described(source: Arc<dyn ByteSource>, described: Option<Arc<Described>>) -> Result<Self> {
         let file = Arc::new(Hdf5File::open(source).await?);
+        let objects = described::Objects { file: &file, described: described.as_deref() };
         let location = file.location.to_string();
-        let root = file.attributes("/").await?;
-        let identification = file.attributes("/METADATA/DatasetIdentification").await.unwrap_or_default();
+        let root = objects.attributes("/").await?;
+        let identification = objects.attributes("/METADATA/DatasetIdentification").await.unwrap_or_default();
         let find = |attrs: &[(String, AttributeValue)], key: &str| {
             attrs.iter().find(|(k, _)| k == key).and_then(|(_, v)| first_string(v))
         };
@@ -222,26 +234,39 @@ impl Granule {
             }
         };
         let release = find(&identification, "VersionID");
-        let integer = |path: &'static str| {
-            let file = Arc::clone(&file);
-            async move { file.read_path(path).await.ok().as_ref().and_then(first_integer) }
-        };
+        let integer =
+            |path: &'static str| async move { objects.read_path(path).await.ok().as_ref().and_then(first_integer) };
         let rgt = integer("/orbit_info/rgt").await;
         let cycle = integer("/orbit_info/cycle_number").await;
-        let sdp_epoch = match file.read_path("/ancillary_data/atlas_sdp_gps_epoch").await {
+        let sdp_epoch = match objects.read_path("/ancillary_data/atlas_sdp_gps_epoch").await {
             Ok(Values::F64(v)) if !v.is_empty() => v[0],
             _ => DEFAULT_SDP_EPOCH,
         };
         let mut beams = Vec::new();
         let (lon_name, _) = product.coordinates();
-        for name in BEAMS {
-            let Ok(attrs) = file.attributes(&format!("/{name}")).await else { continue };
+        // A description that lists the beams spares a look for each beam the file lacks.
+        let names: Vec<&str> = match described.as_ref().and_then(|d| d.beams.as_ref()) {
+            Some(listed) => BEAMS.into_iter().filter(|b| listed.iter().any(|l| l == b)).collect(),
+            None => BEAMS.to_vec(),
+        };
+        for name in names {
+            let Ok(attrs) = objects.attributes(&format!("/{name}")).await else { continue };
             let strength = find(&attrs, "atlas_beam_type").unwrap_or_else(|| "unknown".into());
             let spot = find(&attrs, "atlas_spot_number").and_then(|s| s.parse().ok());
-            let Ok(info) = file.dataset(&format!("/{name}/{}/{lon_name}", product.group())).await else { continue };
+            let Ok(info) = objects.dataset(&format!("/{name}/{}/{lon_name}", product.group())).await else { continue };
             beams.push(Beam { name: name.to_owned(), strength, spot, rows: info.shape.first().copied().unwrap_or(0) });
         }
-        Ok(Self { file, product, release, rgt, cycle, beams, sdp_epoch })
+        Ok(Self { file, product, release, rgt, cycle, beams, sdp_epoch, described })
+    }
+
+    /// The granule's objects: its description's, else the file's.
+    fn objects(&self) -> described::Objects<'_> {
+        described::Objects { file: &self.file, described: self.described.as_deref() }
+    }
+
+    /// Whether a chunk index or references describe the granule (its reads skip the HDF5 metadata).
+    pub fn is_described(&self) -> bool {
+        self.described.is_some()
     }
 
     pub fn location(&self) -> &str {
@@ -264,7 +289,7 @@ impl Granule {
     pub async fn unit(&self, column: &str) -> Option<String> {
         let (_, path) = self.product.variables().iter().find(|(name, _)| *name == column)?;
         let beam = self.beams.first()?;
-        let attrs = self.file.attributes(&format!("/{}/{}/{path}", beam.name, self.product.group())).await.ok()?;
+        let attrs = self.objects().attributes(&format!("/{}/{}/{path}", beam.name, self.product.group())).await.ok()?;
         attrs.into_iter().find(|(k, _)| k == "units").and_then(|(_, v)| first_string(&v))
     }
 
@@ -341,8 +366,9 @@ impl Granule {
         };
         // ATL03: the 20 m segment index narrows the photon rows before any photon is read.
         let mut candidates = match (rows, self.product, bbox) {
-            // The index's rows first: an ATL03 beam outside them needs no segment index either.
-            (Some(rows), _, _) if rows.is_empty() => Some(rows),
+            // The index's rows are the chunks that meet the area: ATL03's segment index would cost more requests
+            // than the few photon chunks it could still drop.
+            (Some(rows), _, _) => Some(rows),
             (rows, Product::Atl03, Some(b)) => match (self.atl03_photon_range(&beam.name, b).await?, rows) {
                 (Some(a), Some(r)) => Some(a.start.max(r.start)..a.end.min(r.end).max(a.start.max(r.start))),
                 (a, r) => a.or(r),
@@ -498,7 +524,7 @@ impl Granule {
     }
 
     async fn read_f64(&self, path: &str, rows: Option<std::ops::Range<u64>>) -> Result<Vec<f64>> {
-        let info = self.file.dataset(path).await?;
+        let info = self.objects().dataset(path).await?;
         Ok(match self.file.read(&info, rows).await? {
             Values::F64(v) => v,
             Values::F32(v) => v.into_iter().map(f64::from).collect(),
@@ -508,8 +534,9 @@ impl Granule {
 
     /// A variable's selected rows as an Arrow array, `_FillValue` as null; 2-D variables give one column.
     async fn read_variable(&self, path: &str, runs: &[RowRun], surface: Surface) -> Result<ArrayRef> {
-        let info = self.file.dataset(path).await?;
-        let fill = self.file.attributes(path).await?.into_iter().find(|(k, _)| k == "_FillValue").map(|(_, v)| v);
+        let objects = self.objects();
+        let info = objects.dataset(path).await?;
+        let fill = objects.attributes(path).await?.into_iter().find(|(k, _)| k == "_FillValue").map(|(_, v)| v);
         let width = info.shape.get(1).copied().unwrap_or(1) as usize;
         let column = if width > 1 { (surface as usize).min(width - 1) } else { 0 };
         // With no rows kept, an empty read still gives the variable's type (beams must agree on it).
