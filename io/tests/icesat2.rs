@@ -339,11 +339,52 @@ async fn the_chunk_index_narrows_an_area_read_to_the_same_rows() {
         assert_eq!(got.batch, want.batch, "{}", beam.name);
         assert_eq!(got.rows, want.rows, "the same source rows");
     }
+    // Every chunk of a beam's area fetched at once (concurrently, coalesced where chunks lie close): no more
+    // requests than reading dataset by dataset, and still less than the plain read's bytes.
+    let (described_requests, indexed_requests) =
+        (described_source.stats().requests(), indexed_source.stats().requests());
+    assert!(
+        described_requests * 2 < indexed_requests,
+        "described {described_requests} vs indexed {indexed_requests} requests"
+    );
     let described_read = described_source.stats().bytes();
-    assert!(described_read <= indexed_read, "described {described_read} B vs indexed {indexed_read} B");
+    assert!(described_read < plain_read, "described {described_read} B vs plain {plain_read} B");
     // Units come from the description too.
     assert_eq!(described.unit("h_li").await, plain.unit("h_li").await);
     // An area the index places elsewhere reads no rows of any beam.
     assert_eq!(chunks.rows_in("gt1l", LonLatBox::new(0.0, 0.0, 1.0, 1.0)), Some(0..0));
     assert_eq!(chunks.rows_in("gt9x", area), None, "a beam the index does not know is not narrowed");
+}
+
+#[tokio::test]
+async fn a_catalog_read_for_an_area_fetches_only_the_row_groups_that_meet_it() {
+    // Two granules far apart (70–72°N 40°W; 64.8°N 49°W), one row group each.
+    let chunked = Granule::open(Arc::new(
+        open_input(common::fixtures().join("index/atl06_chunked.h5").to_str().unwrap()).await.unwrap(),
+    ))
+    .await
+    .unwrap();
+    let real_atl06 = granule("hrt__ATL06_subset_by_shapefile_reference.h5").await;
+    let indexes = [chunked.chunk_index().await.unwrap(), real_atl06.chunk_index().await.unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("catalog.parquet");
+    floe_io::icesat2::write_index_file(&path, &indexes).unwrap();
+    let bytes = bytes::Bytes::from(std::fs::read(&path).unwrap());
+    let whole_source = Arc::new(MemorySource::new("catalog", bytes.clone()));
+    let whole = floe_io::icesat2::IndexLookup::read(whole_source.clone()).await.unwrap();
+    let area = LonLatBox::new(-41.0, 70.9, -38.0, 71.1);
+    let part_source = Arc::new(MemorySource::new("catalog", bytes));
+    let part = floe_io::icesat2::IndexLookup::read_for(part_source.clone(), Some(area)).await.unwrap();
+    // The granule in the area: the same chunks and a description either way.
+    let (near_whole, near_part) =
+        (whole.granule(&indexes[0].granule).unwrap(), part.granule(&indexes[0].granule).unwrap());
+    assert_eq!(near_part.beams, near_whole.beams);
+    assert!(near_part.described.is_some());
+    // The other: known by its row group's extent (outside the area), no rows, no description.
+    let far = part.granule(&indexes[1].granule).expect("a granule left out is still known");
+    assert_eq!(far.bbox, whole.granule(&indexes[1].granule).unwrap().bbox, "the extent from the statistics");
+    assert!(!far.bbox.intersects(&area));
+    assert!(far.beams.is_empty() && far.described.is_none());
+    let (part_bytes, whole_bytes) = (part_source.stats().bytes(), whole_source.stats().bytes());
+    assert!(part_bytes < whole_bytes, "read {part_bytes} B of the catalog for the area vs {whole_bytes} B");
 }

@@ -363,6 +363,11 @@ impl InputArgs {
     }
 
     pub fn dataset_options(&self) -> anyhow::Result<floe_io::DatasetOptions> {
+        self.dataset_options_for(None)
+    }
+
+    /// The options of a read of `area`: of a `--index` catalog, only the granules that meet it are read.
+    pub fn dataset_options_for(&self, area: Option<floe_io::LonLatBox>) -> anyhow::Result<floe_io::DatasetOptions> {
         let lonlat_columns = match &self.lonlat {
             Some(text) => {
                 let (lon, lat) = text
@@ -385,7 +390,8 @@ impl InputArgs {
                     let mut lookup = floe_io::icesat2::IndexLookup::default();
                     for file in files.iter().map(String::as_str).chain(files.is_empty().then_some(path.as_str())) {
                         let source = floe_io::source::open_input(file).await?;
-                        lookup.extend(floe_io::icesat2::IndexLookup::read(std::sync::Arc::new(source)).await?);
+                        lookup
+                            .extend(floe_io::icesat2::IndexLookup::read_for(std::sync::Arc::new(source), area).await?);
                     }
                     Ok::<_, floe_io::IoError>(lookup)
                 })?;

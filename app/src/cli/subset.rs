@@ -24,6 +24,7 @@ pub fn run(args: &SubsetArgs) -> anyhow::Result<()> {
         }
         (None, None) => None,
     };
+    let area = aoi.as_ref().map(|a| a.bbox);
     let request = Request {
         inputs: args.inputs.iter().map(|i| crate::load::Input::Named(i.clone())).collect(),
         aoi,
@@ -31,7 +32,7 @@ pub fn run(args: &SubsetArgs) -> anyhow::Result<()> {
         time: args.input.time.as_deref().map(TimeRange::parse).transpose()?,
         drop_null: args.drop_null.clone(),
         columns: args.columns.clone(),
-        dataset: args.input.dataset_options()?,
+        dataset: args.input.dataset_options_for(area)?,
         brush: None,
         filters: args.input.row_filters()?,
         map_filters: Vec::new(),

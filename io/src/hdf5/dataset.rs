@@ -170,6 +170,37 @@ impl Hdf5File {
         read(&self.reader, info, rows).await.map_err(|e| e.at(&self.location, &info.path))
     }
 
+    /// Fetches, in as few requests as coalescing allows, the chunks that reads of these datasets' rows (all when
+    /// `None`) will need; the reads then take them without a request. Only chunked datasets are prefetched. Returns
+    /// the ranges, for [`Hdf5File::forget_prefetched`] once the reads are done.
+    pub async fn prefetch(&self, reads: &[(&DatasetInfo, Option<Range<u64>>)]) -> Result<Vec<Range<u64>>> {
+        let mut ranges = Vec::new();
+        for (info, rows) in reads {
+            let LayoutInfo::Chunked { chunk, index } = &info.layout else { continue };
+            let rows = rows.clone().unwrap_or(0..info.shape.first().copied().unwrap_or(1));
+            let Some(&chunk_rows) = chunk.first() else { continue };
+            let chunks = chunk_list(&self.reader, &info.chunked_space(), chunk, index)
+                .await
+                .map_err(|e| e.at(&self.location, &info.path))?;
+            ranges.extend(
+                chunks
+                    .iter()
+                    .filter(|c| c.inline.is_none())
+                    .filter(|c| c.offset.first().is_some_and(|o| *o < rows.end && o + chunk_rows > rows.start))
+                    .map(|c| c.address..c.address.saturating_add(c.size)),
+            );
+        }
+        ranges.sort_by_key(|r| r.start);
+        ranges.dedup();
+        self.reader.prefetch(&ranges).await.map_err(|e| e.at(&self.location, "prefetched chunks"))?;
+        Ok(ranges)
+    }
+
+    /// Drops prefetched chunks no read took.
+    pub fn forget_prefetched(&self, ranges: &[Range<u64>]) {
+        self.reader.forget_prefetched(ranges);
+    }
+
     /// Reads a whole dataset by path.
     pub async fn read_path(&self, path: &str) -> Result<Values> {
         let info = self.dataset(path).await?;

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use super::cursor::Cursor;
 use super::superblock::{self, Superblock};
 use super::{H5Error, H5Result};
-use crate::source::{ByteSource, fetch_ranges};
+use crate::source::{ByteSource, fetch_ranges_within};
 
 /// Metadata is read in aligned blocks of this size and cached. Small, because in files without paged
 /// aggregation B-tree nodes sit between data chunks: a large block would fetch the chunks an AOI skips.
@@ -26,13 +26,22 @@ pub(crate) struct Reader {
     /// All addresses are relative to this (a user block shifts it).
     base: u64,
     blocks: Mutex<HashMap<u64, Bytes>>,
+    /// Raw ranges fetched ahead, by (start, end), until a read takes them.
+    prefetched: Mutex<HashMap<(u64, u64), Bytes>>,
 }
 
 impl Reader {
     /// Finds the superblock (at 0, 512, 1024, … for files with a user block) and reads it.
     pub async fn open(source: Arc<dyn ByteSource>) -> H5Result<(Self, Superblock)> {
         let size = source.size();
-        let mut reader = Self { source, offset_size: 8, length_size: 8, base: 0, blocks: Mutex::default() };
+        let mut reader = Self {
+            source,
+            offset_size: 8,
+            length_size: 8,
+            base: 0,
+            blocks: Mutex::default(),
+            prefetched: Mutex::default(),
+        };
         let mut position = 0u64;
         loop {
             if position + 8 > size {
@@ -91,7 +100,7 @@ impl Reader {
         };
         if !missing.is_empty() {
             let ranges: Vec<_> = missing.iter().map(|b| b * BLOCK..((b + 1) * BLOCK).min(size)).collect();
-            let fetched = fetch_ranges(self.source.as_ref(), &ranges).await?;
+            let fetched = fetch_ranges_within(self.source.as_ref(), &ranges, crate::source::COALESCE_GAP).await?;
             let mut blocks = self.blocks.lock().map_err(|_| H5Error::malformed("cache lock poisoned"))?;
             for (block, bytes) in missing.into_iter().zip(fetched) {
                 blocks.insert(block, bytes);
@@ -113,8 +122,54 @@ impl Reader {
         Ok(Bytes::from(out))
     }
 
-    /// Reads raw data ranges (chunks), coalesced, bypassing the metadata cache.
+    /// Fetches raw data ranges ahead of the reads that will ask for them (coalesced with each other: a read of
+    /// several datasets' chunks in one go needs far fewer requests than one read per dataset). Each prefetched range
+    /// serves one later [`Reader::read_raw`] of exactly that range.
+    pub async fn prefetch(&self, ranges: &[Range<u64>]) -> H5Result<()> {
+        // Merge across gaps up to an average range (at least 64 KiB): chunks of different datasets written side by
+        // side come in one request, and at most about as many bytes are read between them as are needed.
+        let needed: u64 = ranges.iter().map(|r| r.end.saturating_sub(r.start)).sum();
+        let gap = (needed / ranges.len().max(1) as u64).clamp(64 * 1024, crate::source::COALESCE_GAP);
+        let data = self.fetch_raw(ranges, gap).await?;
+        if let Ok(mut prefetched) = self.prefetched.lock() {
+            for (range, bytes) in ranges.iter().zip(data) {
+                prefetched.insert((range.start, range.end), bytes);
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops what is left of prefetched ranges no read took.
+    pub fn forget_prefetched(&self, ranges: &[Range<u64>]) {
+        if let Ok(mut prefetched) = self.prefetched.lock() {
+            for range in ranges {
+                prefetched.remove(&(range.start, range.end));
+            }
+        }
+    }
+
+    /// Reads raw data ranges (chunks), coalesced, bypassing the metadata cache; prefetched ranges are taken from
+    /// where [`Reader::prefetch`] left them.
     pub async fn read_raw(&self, ranges: &[Range<u64>]) -> H5Result<Vec<Bytes>> {
+        let mut found: Vec<Option<Bytes>> = match self.prefetched.lock() {
+            Ok(mut prefetched) if !prefetched.is_empty() => {
+                ranges.iter().map(|r| prefetched.remove(&(r.start, r.end))).collect()
+            }
+            _ => vec![None; ranges.len()],
+        };
+        let missing: Vec<Range<u64>> =
+            ranges.iter().zip(&found).filter(|(_, f)| f.is_none()).map(|(r, _)| r.clone()).collect();
+        let mut fetched = self.fetch_raw(&missing, crate::source::COALESCE_GAP).await?.into_iter();
+        for slot in found.iter_mut().filter(|f| f.is_none()) {
+            *slot = fetched.next();
+        }
+        Ok(found.into_iter().map(Option::unwrap_or_default).collect())
+    }
+
+    async fn fetch_raw(&self, ranges: &[Range<u64>], gap: u64) -> H5Result<Vec<Bytes>> {
+        if ranges.is_empty() {
+            return Ok(Vec::new());
+        }
         let size = self.source.size();
         let shifted = ranges
             .iter()
@@ -129,7 +184,7 @@ impl Reader {
                 bad.start, bad.end
             )));
         }
-        Ok(fetch_ranges(self.source.as_ref(), &shifted).await?)
+        Ok(fetch_ranges_within(self.source.as_ref(), &shifted, gap).await?)
     }
 }
 
@@ -160,6 +215,7 @@ pub(super) mod tests {
             length_size: 8,
             base: 0,
             blocks: Mutex::default(),
+            prefetched: Mutex::default(),
         }
     }
 

@@ -326,7 +326,11 @@ pub fn write_index_file(
         .map(|i| i.to_record_batch()?.with_schema(Arc::clone(&schema)).map_err(|e| failed(&e)))
         .collect::<Result<_>>()?;
     let zstd = ZstdLevel::try_new(3).map_err(|e| failed(&e))?;
-    let properties = WriterProperties::builder().set_compression(Compression::ZSTD(zstd)).build();
+    // Whole granule names in the statistics: a reader tells a row group's granule from them without reading it.
+    let properties = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(zstd))
+        .set_statistics_truncate_length(None)
+        .build();
     let ((rows, row_groups), bytes) = crate::write_file_atomically(path, |out| {
         let mut writer = ArrowWriter::try_new(out, Arc::clone(&schema), Some(properties)).map_err(|e| failed(&e))?;
         let mut rows = 0u64;
@@ -444,7 +448,9 @@ impl IndexLookup {
         };
         for entry in &entries {
             let Some(name) = entry.get("granule").and_then(|g| g.as_str()) else { continue };
-            let chunks = stored.remove(name).unwrap_or_default();
+            // A granule whose rows were not read (its row group lies outside the area) is not described: a
+            // description without its chunks would read as fill values.
+            let Some(chunks) = stored.remove(name) else { continue };
             let described = super::Described::from_index(location, entry, chunks)?;
             granules.entry(name.to_owned()).or_default().described = Some(Arc::new(described));
         }
@@ -461,12 +467,36 @@ impl IndexLookup {
 
     /// Reads an index file (every row: an index is small next to its granules).
     pub async fn read(source: Arc<dyn crate::source::ByteSource>) -> Result<Self> {
+        Self::read_for(source, None).await
+    }
+
+    /// Reads an index file's footer, then only the row groups (granules) whose extent meets `area` (all without
+    /// one). A granule left out is still known, by the extent its row group's statistics give: a read of `area`
+    /// never opens it.
+    pub async fn read_for(source: Arc<dyn crate::source::ByteSource>, area: Option<LonLatBox>) -> Result<Self> {
         use futures::TryStreamExt as _;
         let location = source.location().to_owned();
         let reader = crate::source::parquet::ParquetSource { source: Arc::clone(&source) };
         let parquet_error =
             |e: parquet::errors::ParquetError| IoError::Format { location: location.clone(), message: e.to_string() };
         let builder = parquet::arrow::ParquetRecordBatchStreamBuilder::new(reader).await.map_err(parquet_error)?;
+        let mut pruned = HashMap::new();
+        let builder = match area {
+            None => builder,
+            Some(area) => {
+                let mut kept = Vec::new();
+                for (i, group) in builder.metadata().row_groups().iter().enumerate() {
+                    match row_group_extent(group) {
+                        Some((granule, extent)) if !extent.intersects(&area) => {
+                            pruned
+                                .insert(granule, Arc::new(GranuleChunks { bbox: extent, ..GranuleChunks::default() }));
+                        }
+                        _ => kept.push(i),
+                    }
+                }
+                builder.with_row_groups(kept)
+            }
+        };
         let granules = builder
             .metadata()
             .file_metadata()
@@ -476,6 +506,12 @@ impl IndexLookup {
         let batches: Vec<RecordBatch> =
             builder.build().map_err(parquet_error)?.try_collect().await.map_err(parquet_error)?;
         let mut lookup = Self::from_batches(&location, &batches, granules.as_deref())?;
+        for (granule, chunks) in pruned {
+            if let Some(name) = granule.rsplit('/').next() {
+                lookup.granules.entry(name.to_owned()).or_insert_with(|| Arc::clone(&chunks));
+            }
+            lookup.granules.entry(granule).or_insert(chunks);
+        }
         lookup.fetched = (source.stats().requests(), source.stats().bytes());
         Ok(lookup)
     }
@@ -493,4 +529,27 @@ impl IndexLookup {
             .or_else(|| location.rsplit('/').next().and_then(|name| self.granules.get(name)))
             .cloned()
     }
+}
+
+/// The granule of a row group of one granule (its `granule` column's minimum equals its maximum) and the extent of
+/// its chunks, from the column statistics; `None` when the statistics cannot tell.
+fn row_group_extent(group: &parquet::file::metadata::RowGroupMetaData) -> Option<(String, LonLatBox)> {
+    use parquet::file::statistics::Statistics;
+    let column = |path: &str| group.columns().iter().find(|c| c.column_path().string() == path)?.statistics();
+    let granule = column("granule")?;
+    let (min, max) = (granule.min_bytes_opt()?, granule.max_bytes_opt()?);
+    if min != max {
+        return None;
+    }
+    let double = |path: &str, max: bool| match column(path)? {
+        Statistics::Double(s) => if max { s.max_opt() } else { s.min_opt() }.copied(),
+        _ => None,
+    };
+    let extent = LonLatBox::new(
+        double("bbox.xmin", false)?,
+        double("bbox.ymin", false)?,
+        double("bbox.xmax", true)?,
+        double("bbox.ymax", true)?,
+    );
+    Some((String::from_utf8(min.to_vec()).ok()?, extent))
 }

@@ -358,14 +358,12 @@ impl Granule {
         time: Option<(i64, i64)>,
         rows: Option<std::ops::Range<u64>>,
     ) -> Result<PointBatch> {
-        let group = format!("/{}/{}", beam.name, self.product.group());
-        let (lon_name, lat_name) = self.product.coordinates();
         let bbox = match (bbox, aoi) {
             (Some(b), Some(a)) => Some(b.intersection(&a.bbox)),
             (b, a) => b.or(a.map(|a| a.bbox)),
         };
         // ATL03: the 20 m segment index narrows the photon rows before any photon is read.
-        let mut candidates = match (rows, self.product, bbox) {
+        let candidates = match (rows, self.product, bbox) {
             // The index's rows are the chunks that meet the area: ATL03's segment index would cost more requests
             // than the few photon chunks it could still drop.
             (Some(rows), _, _) => Some(rows),
@@ -375,6 +373,28 @@ impl Granule {
             },
             (rows, _, _) => rows,
         };
+        // A described granule's area read: every chunk the read will touch, fetched at once.
+        let prefetched = match candidates.clone().filter(|r| !r.is_empty() && self.described.is_some()) {
+            Some(rows) => self.prefetch_beam(beam, rows).await?,
+            None => Vec::new(),
+        };
+        let batch = self.read_beam_rows(beam, bbox, aoi, surface, time, candidates).await;
+        self.file.forget_prefetched(&prefetched);
+        batch
+    }
+
+    /// [`Granule::read_beam_in`] once the candidate rows are known.
+    async fn read_beam_rows(
+        &self,
+        beam: &Beam,
+        bbox: Option<LonLatBox>,
+        aoi: Option<&crate::aoi::Aoi>,
+        surface: Surface,
+        time: Option<(i64, i64)>,
+        mut candidates: Option<std::ops::Range<u64>>,
+    ) -> Result<PointBatch> {
+        let group = format!("/{}/{}", beam.name, self.product.group());
+        let (lon_name, lat_name) = self.product.coordinates();
         if let Some((start, end)) = time {
             let delta = self.read_f64(&format!("{group}/delta_time"), candidates.clone()).await?;
             let inside = |d: &f64| self.time_ns(*d).is_some_and(|t| t >= start && t <= end);
@@ -448,6 +468,34 @@ impl Granule {
         }
         let rows = selected.iter().map(|&i| offset + i as u64).collect();
         Ok(PointBatch { batch, bbox: bounds, source: self.file.location.clone(), skipped, rows: Some(rows) })
+    }
+
+    /// Fetches, coalesced into few requests, the chunks of `rows` of every dataset a beam read uses (coordinates,
+    /// time, the product's variables; ATL03's segment index whole), so that the reads that follow need none.
+    async fn prefetch_beam(&self, beam: &Beam, rows: std::ops::Range<u64>) -> Result<Vec<std::ops::Range<u64>>> {
+        let group = format!("/{}/{}", beam.name, self.product.group());
+        let (lon, lat) = self.product.coordinates();
+        let mut paths: Vec<(String, Option<std::ops::Range<u64>>)> = [lon, lat, "delta_time"]
+            .into_iter()
+            .chain(self.product.variables().iter().map(|(_, path)| *path))
+            .map(|name| (format!("{group}/{name}"), Some(rows.clone())))
+            .collect();
+        if self.product == Product::Atl03 {
+            paths.push((format!("{group}/dist_ph_along"), Some(rows.clone())));
+            for name in ["ph_index_beg", "segment_ph_cnt", "segment_dist_x"] {
+                paths.push((format!("/{}/geolocation/{name}", beam.name), None));
+            }
+        }
+        let objects = self.objects();
+        let mut infos = Vec::new();
+        for (path, rows) in paths {
+            // A dataset the file lacks is the read's to report (or to leave as an empty column).
+            if let Ok(info) = objects.dataset(&path).await {
+                infos.push((info, rows));
+            }
+        }
+        let reads: Vec<_> = infos.iter().map(|(info, rows)| (info, rows.clone())).collect();
+        self.file.prefetch(&reads).await
     }
 
     /// Photon rows of an ATL03 beam that can lie in `bbox`, from the geolocation segments (reference photon

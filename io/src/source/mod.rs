@@ -55,6 +55,11 @@ pub trait ByteSource: Send + Sync + std::fmt::Debug {
 
 /// Fetches several ranges, merging those closer than [`COALESCE_GAP`] into single requests.
 pub async fn fetch_ranges(source: &dyn ByteSource, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
+    fetch_ranges_within(source, ranges, COALESCE_GAP).await
+}
+
+/// [`fetch_ranges`], merging only ranges closer than `gap`.
+pub async fn fetch_ranges_within(source: &dyn ByteSource, ranges: &[Range<u64>], gap: u64) -> Result<Vec<Bytes>> {
     let size = source.size();
     if let Some(bad) = ranges.iter().find(|r| r.start > r.end || r.end > size) {
         return Err(IoError::Source {
@@ -62,7 +67,7 @@ pub async fn fetch_ranges(source: &dyn ByteSource, ranges: &[Range<u64>]) -> Res
             message: format!("range {}..{} is outside the file's {size} bytes", bad.start, bad.end),
         });
     }
-    let parts = fetch_coalesced(source, ranges).await?;
+    let parts = fetch_coalesced(source, ranges, gap).await?;
     if parts.len() != ranges.len() {
         return Err(IoError::Source {
             location: source.location().to_owned(),
@@ -83,15 +88,15 @@ pub async fn fetch_ranges(source: &dyn ByteSource, ranges: &[Range<u64>]) -> Res
 
 /// object_store's coalescing: merged requests, at most 10 in flight.
 #[cfg(not(target_arch = "wasm32"))]
-async fn fetch_coalesced(source: &dyn ByteSource, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
-    object_store::coalesce_ranges(ranges, |range| source.fetch(range), COALESCE_GAP).await
+async fn fetch_coalesced(source: &dyn ByteSource, ranges: &[Range<u64>], gap: u64) -> Result<Vec<Bytes>> {
+    object_store::coalesce_ranges(ranges, |range| source.fetch(range), gap).await
 }
 
 /// The browser build has no object_store (its HTTP client does not build for wasm32): the same merging by hand,
 /// all requests at once (the browser limits connections per host by itself).
 #[cfg(target_arch = "wasm32")]
-async fn fetch_coalesced(source: &dyn ByteSource, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
-    let merged = coalesce(ranges);
+async fn fetch_coalesced(source: &dyn ByteSource, ranges: &[Range<u64>], gap: u64) -> Result<Vec<Bytes>> {
+    let merged = coalesce(ranges, gap);
     let fetched = futures::future::try_join_all(merged.iter().map(|r| source.fetch(r.clone()))).await?;
     Ok(ranges
         .iter()
@@ -107,13 +112,13 @@ async fn fetch_coalesced(source: &dyn ByteSource, ranges: &[Range<u64>]) -> Resu
 
 /// Sorted, merged ranges covering all of `ranges`.
 #[cfg(any(target_arch = "wasm32", test))]
-fn coalesce(ranges: &[Range<u64>]) -> Vec<Range<u64>> {
+fn coalesce(ranges: &[Range<u64>], gap: u64) -> Vec<Range<u64>> {
     let mut sorted: Vec<Range<u64>> = ranges.to_vec();
     sorted.sort_by_key(|r| r.start);
     let mut merged: Vec<Range<u64>> = Vec::with_capacity(sorted.len());
     for range in sorted {
         match merged.last_mut() {
-            Some(last) if range.start <= last.end.saturating_add(COALESCE_GAP) => last.end = last.end.max(range.end),
+            Some(last) if range.start <= last.end.saturating_add(gap) => last.end = last.end.max(range.end),
             _ => merged.push(range),
         }
     }
@@ -372,7 +377,7 @@ mod tests {
 
     #[test]
     fn coalescing_merges_near_ranges_and_slices_back() {
-        let merged = coalesce(&[10..20, 0..5, 3_000_000..3_000_010, 30..40]);
+        let merged = coalesce(&[10..20, 0..5, 3_000_000..3_000_010, 30..40], COALESCE_GAP);
         assert_eq!(merged, vec![0..40, 3_000_000..3_000_010]);
         let source = MemorySource::new("mem", Bytes::from((0..=255u8).cycle().take(4_000_000).collect::<Vec<_>>()));
         let parts = futures::executor::block_on(fetch_ranges(&source, &[10..12, 0..2, 3_000_000..3_000_001])).unwrap();
