@@ -25,7 +25,10 @@ pub fn run(args: &IndexArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let mut indexes = Vec::new();
     let (mut read, mut size) = (0, 0);
+    let bar = crate::cli::progress_bar::counter(args.inputs.len() as u64, "granules");
+    bar.set_prefix("0.0 MB");
     for (number, input) in args.inputs.iter().enumerate() {
+        bar.set_message(input.clone());
         let (index, references, fetched, bytes) = runtime.block_on(async {
             let source = Arc::new(floe_io::source::open_input(input).await?);
             let granule = Granule::open(source.clone()).await?;
@@ -36,11 +39,16 @@ pub fn run(args: &IndexArgs) -> anyhow::Result<()> {
             };
             Ok::<_, floe_io::IoError>((index, references, source.stats().bytes(), source.size()))
         })?;
-        eprintln!(
-            "{input}: {} chunks of {} datasets in {} beams",
-            index.rows.len(),
-            index.datasets.len(),
-            index.rows.iter().map(|r| r.beam.as_str()).collect::<std::collections::BTreeSet<_>>().len()
+        bar.inc(1);
+        bar.set_prefix(format!("{:.1} MB", (read + fetched) as f64 / 1e6));
+        say(
+            &bar,
+            format!(
+                "{input}: {} chunks of {} datasets in {} beams",
+                index.rows.len(),
+                index.datasets.len(),
+                index.rows.iter().map(|r| r.beam.as_str()).collect::<std::collections::BTreeSet<_>>().len()
+            ),
         );
         if let (Some((references, left_out)), Some(path)) =
             (references, kerchunk_paths.as_ref().and_then(|p| p.get(number)))
@@ -53,14 +61,15 @@ pub fn run(args: &IndexArgs) -> anyhow::Result<()> {
                     source: Some(Box::new(e)),
                 })
             })?;
-            eprintln!("wrote {}: kerchunk references", path.display());
+            say(&bar, format!("wrote {}: kerchunk references", path.display()));
             for reason in left_out {
-                eprintln!("  left out of the references: {reason}");
+                say(&bar, format!("  left out of the references: {reason}"));
             }
         }
         (read, size) = (read + fetched, size + bytes);
         indexes.push(index);
     }
+    bar.finish_and_clear();
     // `DIR/`: one file per product, hive-partitioned, so a reader lists only the products it wants.
     let partitioned = args.out.to_string_lossy().ends_with('/');
     let mut products: Vec<floe_io::icesat2::Product> = indexes.iter().map(|i| i.product).collect();
@@ -124,4 +133,13 @@ fn kerchunk_paths(target: &Path, inputs: &[String]) -> anyhow::Result<Vec<PathBu
             target.join(format!("{stem}.json"))
         })
         .collect())
+}
+
+/// A line above the progress bar (on stderr as it is when there is no bar).
+fn say(bar: &indicatif::ProgressBar, line: String) {
+    if bar.is_hidden() {
+        eprintln!("{line}");
+    } else {
+        bar.println(line);
+    }
 }

@@ -48,3 +48,17 @@ impl ProgressBar {
         }
     }
 }
+
+/// A bar counting items (granules, files) with the bytes read so far, on a terminal only (hidden otherwise).
+pub fn counter(total: u64, unit: &str) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    let template = format!("{{msg}} [{{bar:30}}] {{pos}}/{{len}} {unit}, {{prefix}} read ({{elapsed}})");
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.enable_steady_tick(Duration::from_millis(100));
+    bar
+}

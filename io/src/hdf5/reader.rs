@@ -126,10 +126,10 @@ impl Reader {
     /// several datasets' chunks in one go needs far fewer requests than one read per dataset). Each prefetched range
     /// serves one later [`Reader::read_raw`] of exactly that range.
     pub async fn prefetch(&self, ranges: &[Range<u64>]) -> H5Result<()> {
-        // Merge across gaps up to an average range (at least 64 KiB): chunks of different datasets written side by
-        // side come in one request, and at most about as many bytes are read between them as are needed.
+        // Merge across gaps up to an average range: chunks of different datasets written side by side come in one
+        // request, and at most about as many bytes are read between them as are needed.
         let needed: u64 = ranges.iter().map(|r| r.end.saturating_sub(r.start)).sum();
-        let gap = (needed / ranges.len().max(1) as u64).clamp(64 * 1024, crate::source::COALESCE_GAP);
+        let gap = (needed / ranges.len().max(1) as u64).clamp(4096, crate::source::COALESCE_GAP);
         let data = self.fetch_raw(ranges, gap).await?;
         if let Ok(mut prefetched) = self.prefetched.lock() {
             for (range, bytes) in ranges.iter().zip(data) {

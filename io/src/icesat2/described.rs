@@ -31,6 +31,19 @@ pub struct Described {
     absent: HashSet<String>,
     /// The beam groups in the file, when the description knows them all.
     pub beams: Option<Vec<String>>,
+    /// Groups whose every dataset the description lists: a path in one that it does not describe is not in the
+    /// file (no look in the file for it) — unless it is in `undescribed`.
+    complete_groups: HashSet<String>,
+    /// Datasets listed but not described (a type or codec a description cannot carry): read from the file.
+    undescribed: HashSet<String>,
+}
+
+/// The group a path lies in (`/` for a top-level object).
+fn parent(path: &str) -> &str {
+    match path.rsplit_once('/') {
+        Some(("", _)) | None => "/",
+        Some((group, _)) => group,
+    }
 }
 
 /// A number as JSON, with NaN and the infinities as the strings Zarr v2 writes for them.
@@ -227,6 +240,9 @@ impl Described {
         let mut chunks = chunks;
         for dataset in entry.get("datasets").and_then(Value::as_array).ok_or_else(|| bad("lists no datasets"))? {
             let Some(path) = dataset.get("path").and_then(Value::as_str) else { continue };
+            described.complete_groups.insert(parent(path).to_owned());
+            // Until it is described below.
+            described.undescribed.insert(path.to_owned());
             let numbers =
                 |key: &str| -> Option<Vec<u64>> { dataset.get(key)?.as_array()?.iter().map(Value::as_u64).collect() };
             let (Some(dtype), Some(shape)) =
@@ -277,6 +293,7 @@ impl Described {
                 }
             };
             described.datasets.insert(path.to_owned(), info);
+            described.undescribed.remove(path);
             if let Some(attributes) = dataset.get("attributes").and_then(Value::as_object) {
                 let values = attributes.iter().filter_map(|(k, v)| Some((k.clone(), attribute_value(k, v)?))).collect();
                 described.attributes.insert(path.to_owned(), values);
@@ -326,9 +343,19 @@ impl Described {
                         .collect();
                     described.attributes.insert(path, values);
                 }
-                ".zgroup" if crate::icesat2::BEAMS.contains(&prefix) => beams.push(prefix.to_owned()),
+                ".zgroup" => {
+                    // A group without `.zattrs` has no attributes (it is there all the same).
+                    described.attributes.entry(path.clone()).or_default();
+                    described.complete_groups.insert(path.clone());
+                    if crate::icesat2::BEAMS.contains(&prefix) {
+                        beams.push(prefix.to_owned());
+                    }
+                }
                 ".zarray" => {
-                    let Some(zarray) = metadata(key) else { continue };
+                    let Some(zarray) = metadata(key) else {
+                        described.undescribed.insert(path);
+                        continue;
+                    };
                     match Self::reference_array(&path, prefix, &zarray, refs, &expand)? {
                         Some((info, target)) => {
                             if let Some(target) = target {
@@ -342,7 +369,9 @@ impl Described {
                             }
                             described.datasets.insert(path, info);
                         }
-                        None => continue,
+                        None => {
+                            described.undescribed.insert(path);
+                        }
                     }
                 }
                 _ => {}
@@ -471,6 +500,17 @@ pub struct Objects<'a> {
     pub described: Option<&'a Described>,
 }
 
+impl Described {
+    /// Whether the description knows `path` is not in the file.
+    fn knows_absent(&self, path: &str) -> bool {
+        self.absent.contains(path)
+            || (self.complete_groups.contains(parent(path))
+                && !self.undescribed.contains(path)
+                && !self.datasets.contains_key(path)
+                && !self.attributes.contains_key(path))
+    }
+}
+
 impl Objects<'_> {
     fn absent(&self, path: &str) -> IoError {
         IoError::NotFound { location: self.file.location.to_string(), object: path.to_owned() }
@@ -481,7 +521,7 @@ impl Objects<'_> {
             if let Some(info) = described.datasets.get(path) {
                 return Ok(info.clone());
             }
-            if described.absent.contains(path) {
+            if described.knows_absent(path) {
                 return Err(self.absent(path));
             }
         }
@@ -493,7 +533,7 @@ impl Objects<'_> {
             if let Some(attributes) = described.attributes.get(path) {
                 return Ok(attributes.clone());
             }
-            if described.absent.contains(path) {
+            if described.knows_absent(path) {
                 return Err(self.absent(path));
             }
         }
