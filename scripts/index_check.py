@@ -187,6 +187,13 @@ def reads_with_the_index(floe, work, index, inputs, chunked):
     check(f"the index next to a granule is used by itself (read {refused_read} → {found_read} MB, same rows)",
           found is not None and refused is not None and found.equals(refused) and found_read < refused_read,
           f"{refused_read} / {found_read}")
+    # `floe info --stats`: opening the granule through its index reads no HDF5 metadata beyond the superblock.
+    def info_requests(*extra):
+        run = subprocess.run([floe, "info", str(copy), "--stats", "--json", *extra], capture_output=True, text=True)
+        return json.loads(run.stdout)["stats"]["requests"] if run.returncode == 0 else None
+    plain_info, indexed_info = info_requests("--no-index"), info_requests()
+    check(f"floe info --stats through the index: {plain_info} → {indexed_info} requests (the index's included)",
+          plain_info is not None and indexed_info is not None and indexed_info * 3 < plain_info)
     # `--out DIR/`: partitioned by product, and read back as `--index DIR`.
     partitioned = work / "partitioned"
     subprocess.run(["rm", "-rf", str(partitioned)])

@@ -19,7 +19,12 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
     let layer = runtime.block_on(open_dataset(&args.input, &options))?;
     let dataset = match layer {
         PointSource::GeoParquet(dataset) => dataset,
-        PointSource::Granule { granule, .. } => return runtime.block_on(granule_info(&granule, args)),
+        PointSource::Granule { granule, index_fetched, .. } => {
+            // The index's requests count too: one given, or one found beside the granule.
+            let given = options.index.as_ref().map_or((0, 0), |index| index.fetched);
+            let index = Stats { requests: given.0 + index_fetched.0, bytes: given.1 + index_fetched.1 };
+            return runtime.block_on(granule_info(&granule, args, index));
+        }
         PointSource::FlatGeobuf(file) => {
             println!("{}", file.location());
             println!("  format       FlatGeobuf (points)");
@@ -104,21 +109,18 @@ struct GranuleInfo<'a> {
     stats: Option<Stats>,
 }
 
-async fn granule_info(granule: &Granule, args: &InfoArgs) -> anyhow::Result<()> {
+async fn granule_info(granule: &Granule, args: &InfoArgs, index: Stats) -> anyhow::Result<()> {
     let mut variables = Vec::new();
     if let Some(beam) = granule.beams.first() {
         let prefix = format!("/{}/", beam.name);
-        for node in granule.file.walk().await? {
-            if node.kind == NodeKind::Dataset && node.path.starts_with(&prefix) {
-                let info = granule.file.dataset(&node.path).await?;
-                variables.push(VariableInfo {
-                    path: node.path.trim_start_matches(&prefix).to_owned(),
-                    data_type: info.dtype.name(),
-                    shape: info.shape.clone(),
-                    layout: info.layout_name(),
-                    filters: info.filters.iter().map(|f| f.label()).collect(),
-                });
-            }
+        for info in granule.beam_datasets(&beam.name).await? {
+            variables.push(VariableInfo {
+                path: info.path.trim_start_matches(&prefix).to_owned(),
+                data_type: info.dtype.name(),
+                shape: info.shape.clone(),
+                layout: info.layout_name(),
+                filters: info.filters.iter().map(|f| f.label()).collect(),
+            });
         }
     }
     let stats = granule.file.byte_source().stats();
@@ -130,7 +132,9 @@ async fn granule_info(granule: &Granule, args: &InfoArgs) -> anyhow::Result<()> 
         cycle: granule.cycle,
         beams: &granule.beams,
         variables,
-        stats: args.stats.then(|| Stats { requests: stats.requests(), bytes: stats.bytes() }),
+        stats: args
+            .stats
+            .then(|| Stats { requests: stats.requests() + index.requests, bytes: stats.bytes() + index.bytes }),
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&info)?);

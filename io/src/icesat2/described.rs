@@ -501,13 +501,34 @@ pub struct Objects<'a> {
 }
 
 impl Described {
+    /// The described datasets whose paths start with `prefix`, by path.
+    pub fn datasets_under(&self, prefix: &str) -> Vec<DatasetInfo> {
+        let mut out: Vec<DatasetInfo> =
+            self.datasets.values().filter(|d| d.path.starts_with(prefix)).cloned().collect();
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        out
+    }
+
     /// Whether the description knows `path` is not in the file.
     fn knows_absent(&self, path: &str) -> bool {
-        self.absent.contains(path)
-            || (self.complete_groups.contains(parent(path))
-                && !self.undescribed.contains(path)
-                && !self.datasets.contains_key(path)
-                && !self.attributes.contains_key(path))
+        if self.absent.contains(path) {
+            return true;
+        }
+        if self.datasets.contains_key(path) || self.attributes.contains_key(path) || self.undescribed.contains(path) {
+            return false;
+        }
+        // Under a group listed whole, a path is there only if something listed lies below it (a subgroup).
+        let mut group = parent(path);
+        loop {
+            if self.complete_groups.contains(group) {
+                let below = format!("{path}/");
+                return !self.datasets.keys().chain(&self.undescribed).any(|k| k.starts_with(&below));
+            }
+            if group == "/" {
+                return false;
+            }
+            group = parent(group);
+        }
     }
 }
 
@@ -560,6 +581,26 @@ mod tests {
         assert_eq!(dtype_of_zarr("|i1"), Some(Dtype::Int { size: 1, signed: true, big_endian: false }));
         assert_eq!(dtype_of_zarr(">u8"), Some(Dtype::Int { size: 8, signed: false, big_endian: true }));
         assert_eq!(dtype_of_zarr("<U8"), None);
+    }
+
+    #[test]
+    fn a_group_listed_whole_knows_what_it_lacks() {
+        let mut described = Described::default();
+        let float = Dtype::Float { size: 8, big_endian: false };
+        let path = "/gt1l/land_ice_segments/h_li";
+        described.datasets.insert(path.into(), compact_dataset(path, float.clone(), vec![0; 8]));
+        let nested = "/gt1l/land_ice_segments/fit_statistics/n_fit";
+        described.datasets.insert(nested.into(), compact_dataset(nested, float, vec![0; 8]));
+        described.complete_groups.insert("/gt1l/land_ice_segments".into());
+        described.complete_groups.insert("/gt1l/land_ice_segments/fit_statistics".into());
+        assert!(!described.knows_absent(path));
+        assert!(described.knows_absent("/gt1l/land_ice_segments/h_li_sigma"));
+        // A subgroup with nothing listed below it is not there; one with a dataset below it is.
+        assert!(described.knows_absent("/gt1l/land_ice_segments/ground_track/x_atc"));
+        assert!(!described.knows_absent("/gt1l/land_ice_segments/fit_statistics"));
+        // Outside every group listed whole, the file says.
+        assert!(!described.knows_absent("/gt1l/geolocation/segment_id"));
+        assert!(!described.knows_absent("/orbit_info/rgt"));
     }
 
     #[test]

@@ -264,6 +264,23 @@ impl Granule {
         described::Objects { file: &self.file, described: self.described.as_deref() }
     }
 
+    /// Every dataset under `/beam/`, by path: from the description when there is one (no metadata read), else by
+    /// walking the file.
+    pub async fn beam_datasets(&self, beam: &str) -> Result<Vec<crate::hdf5::DatasetInfo>> {
+        let prefix = format!("/{beam}/");
+        if let Some(described) = &self.described {
+            return Ok(described.datasets_under(&prefix));
+        }
+        let mut out = Vec::new();
+        for node in self.file.walk_under(&format!("/{beam}")).await? {
+            if node.kind == crate::hdf5::NodeKind::Dataset {
+                out.push(self.file.dataset(&node.path).await?);
+            }
+        }
+        out.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(out)
+    }
+
     /// Whether a chunk index or references describe the granule (its reads skip the HDF5 metadata).
     pub fn is_described(&self) -> bool {
         self.described.is_some()
