@@ -194,6 +194,19 @@ def reads_with_the_index(floe, work, index, inputs, chunked):
     plain_info, indexed_info = info_requests("--no-index"), info_requests()
     check(f"floe info --stats through the index: {plain_info} → {indexed_info} requests (the index's included)",
           plain_info is not None and indexed_info is not None and indexed_info * 3 < plain_info)
+    # A directory stands for the granules under it (subdirectories included; other files ignored).
+    tree = work / "tree"
+    subprocess.run(["rm", "-rf", str(tree)])
+    (tree / "a" / "b").mkdir(parents=True)
+    shutil.copy(chunked, tree / "a" / chunked.name)
+    shutil.copy(inputs[0], tree / "a" / "b" / inputs[0].name)
+    (tree / "a" / "notes.txt").write_text("not a granule")
+    listed = subprocess.run([floe, "index", f"{tree}/", "--out", str(work / "tree.parquet"), "--force"],
+                            capture_output=True, text=True)
+    indexed = sorted(g["granule"] for g in json.loads(pq.ParquetFile(work / "tree.parquet").metadata.metadata[
+        b"floe:granules"])) if listed.returncode == 0 else listed.stderr[-300:]
+    check("floe index DIR/ indexes every granule under it", indexed == sorted(
+        [f"{tree}/a/{chunked.name}", f"{tree}/a/b/{inputs[0].name}"]), str(indexed))
     # `--out DIR/`: partitioned by product, and read back as `--index DIR`.
     partitioned = work / "partitioned"
     subprocess.run(["rm", "-rf", str(partitioned)])

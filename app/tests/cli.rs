@@ -640,8 +640,9 @@ fn index_refuses_what_is_no_granule_and_never_overwrites_its_input() {
     let atl03 = granule("hts__ATL03_gt1l.h5");
     fails_with(&["index", &atl03, "--out", &atl03], &format!("error: {atl03}: this output is the input {atl03}"));
     assert!(!std::path::Path::new(out).exists(), "nothing written after a failure");
-    // A granule indexes: one row per stored chunk (13 along-track datasets of gt1l's heights, one chunk each).
+    // A granule indexes: one row per stored chunk (13 along-track datasets of gt1l's heights and 37 of its
+    // geolocation segments, one chunk each).
     let run = floe(&["index", &atl03, "--out", out]);
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    assert!(String::from_utf8_lossy(&run.stderr).contains(": 13 chunks of 13 datasets in 1 beams"));
+    assert!(String::from_utf8_lossy(&run.stderr).contains(": 50 chunks of 50 datasets in 1 beams"));
 }

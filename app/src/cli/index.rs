@@ -10,6 +10,13 @@ use floe_io::source::ByteSource as _;
 use crate::cli::IndexArgs;
 
 pub fn run(args: &IndexArgs) -> anyhow::Result<()> {
+    let runtime = crate::runtime()?;
+    // Directories and s3:// prefixes stand for every granule under them.
+    let mut granules = Vec::new();
+    for input in &args.inputs {
+        granules.extend(runtime.block_on(floe_io::source::list_granules(input))?);
+    }
+    let args = &IndexArgs { inputs: granules, ..args.clone() };
     let inputs: Vec<&str> = args.inputs.iter().map(String::as_str).collect();
     if !args.out.to_string_lossy().ends_with('/') {
         crate::output::check(&args.out, &inputs, args.force).map_err(|r| anyhow::anyhow!(r.cli_message(&args.out)))?;
@@ -21,7 +28,6 @@ pub fn run(args: &IndexArgs) -> anyhow::Result<()> {
     for path in kerchunk_paths.iter().flatten() {
         crate::output::check(path, &inputs, args.force).map_err(|r| anyhow::anyhow!(r.cli_message(path)))?;
     }
-    let runtime = crate::runtime()?;
     let started = std::time::Instant::now();
     let mut indexes = Vec::new();
     let (mut read, mut size) = (0, 0);

@@ -50,9 +50,10 @@ pub enum Command {
     Index(IndexArgs),
 }
 
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct IndexArgs {
-    /// Granules (ATL03/06/08): paths, https:// or s3:// URLs.
+    /// Granules (ATL03/06/08): paths, https:// or s3:// URLs; a directory or an s3:// prefix ending in `/` stands for
+    /// every `.h5` granule under it.
     #[arg(required = true)]
     pub inputs: Vec<String>,
     /// The GeoParquet file to write (atomically), a row group per granule; or, ending in `/`, a directory

@@ -175,7 +175,7 @@ impl ByteSource for MemorySource {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use native::{StoreLocation, StoreSource, open_input, store_error};
+pub use native::{StoreLocation, StoreSource, list_granules, open_input, store_error};
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
@@ -265,6 +265,46 @@ mod native {
     pub async fn open_input(input: &str) -> Result<StoreSource> {
         let location = StoreLocation::parse(input)?;
         location.open(&location.path, input.to_owned()).await
+    }
+
+    /// At most this many granules under one prefix: a listing is bounded, whatever the store holds.
+    const MAX_LISTED_GRANULES: usize = 100_000;
+
+    /// The HDF5 granules (`.h5`, `.hdf5`, `.he5`) an input names: itself when it is a file (or an `http(s)://` URL,
+    /// which cannot be listed), else every one under the local directory or `s3://` prefix (ending in `/`), by path.
+    pub async fn list_granules(input: &str) -> Result<Vec<String>> {
+        use futures::TryStreamExt as _;
+        let location = StoreLocation::parse(input)?;
+        let is_prefix = location.is_local_dir || (input.starts_with("s3://") && input.ends_with('/'));
+        if !is_prefix {
+            return Ok(vec![input.to_owned()]);
+        }
+        let mut objects = location.store.list(Some(&location.path));
+        let mut granules = Vec::new();
+        while let Some(object) = objects.try_next().await.map_err(|e| store_error(input.to_owned(), e))? {
+            let name = object.location.filename().unwrap_or_default();
+            let extension = name.rsplit_once('.').map(|(_, ext)| ext.to_ascii_lowercase()).unwrap_or_default();
+            if name.starts_with(['.', '_']) || !["h5", "hdf5", "he5"].contains(&extension.as_str()) {
+                continue;
+            }
+            if granules.len() == MAX_LISTED_GRANULES {
+                return Err(IoError::Source {
+                    location: input.to_owned(),
+                    message: format!("more than {MAX_LISTED_GRANULES} granules under it: name a narrower prefix"),
+                });
+            }
+            let relative =
+                object.location.as_ref().strip_prefix(location.path.as_ref()).unwrap_or(object.location.as_ref());
+            granules.push(format!("{}/{}", input.trim_end_matches('/'), relative.trim_start_matches('/')));
+        }
+        granules.sort();
+        if granules.is_empty() {
+            return Err(IoError::Source {
+                location: input.to_owned(),
+                message: "no HDF5 granules (.h5) under it".into(),
+            });
+        }
+        Ok(granules)
     }
 
     fn client_options() -> ClientOptions {
