@@ -53,6 +53,23 @@ def granule(path, **file_args):
             h.create_dataset("signal_conf_ph", data=conf, chunks=(10_000, 5), compression="gzip", compression_opts=6, shuffle=True)
 
 
+def bad_segments(source, path):
+    """An ATL03 granule whose 20 m segment index is corrupt: ph_index_beg as float64 with NaN, a negative value and one
+    far past the photons. An AOI read must neither panic nor lose photons."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with h5py.File(source, "r") as src, h5py.File(path, "w") as dst:
+        for key, value in src.attrs.items():
+            dst.attrs[key] = value
+        for name in src:
+            src.copy(src[name], dst, name)
+        for gt in ["gt1l", "gt1r", "gt2l", "gt2r", "gt3l", "gt3r"]:
+            geo = dst[f"{gt}/geolocation"]
+            begin = geo["ph_index_beg"][:].astype(np.float64)
+            begin[3], begin[10], begin[20] = np.nan, -7.0, 1e300
+            del geo["ph_index_beg"]
+            geo.create_dataset("ph_index_beg", data=begin)
+
+
 def types(path):
     with h5py.File(path, "w", libver="latest") as f:
         f.create_dataset("be_int32", data=np.arange(-50, 50, dtype=">i4"))
@@ -143,6 +160,7 @@ def main():
     # Outside hdf5/: not part of the conformance oracle.
     special(out.parent / "cat" / "special.h5")
     atl06_chunked(out.parent / "index" / "atl06_chunked.h5")
+    bad_segments(out / "atl03_v108.h5", out.parent / "hostile" / "atl03_bad_segments.h5")
     print(f"HDF5 fixtures written to {out}")
 
 

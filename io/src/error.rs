@@ -102,6 +102,10 @@ pub enum IoError {
     #[error("{0}")]
     Invalid(String),
 
+    /// A reader's worker stopped on a panic (a bug in Floe): the read fails instead of ending short.
+    #[error("{location}: reading stopped on an internal error ({message}); the read is incomplete")]
+    Panicked { location: String, message: String },
+
     /// Loading was cancelled by the user.
     #[error("{location}: cancelled")]
     Cancelled { location: String },

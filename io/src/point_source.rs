@@ -210,6 +210,7 @@ impl PointSource {
         // Beams read concurrently share the file's counter: progress takes its growth since now, never the sum of
         // per-beam differences (which would count a neighbour's bytes twice).
         let baseline = granule.file.byte_source().stats().bytes();
+        let location = granule.location().to_owned();
         let streams = beams
             .into_iter()
             .map(|beam| {
@@ -236,7 +237,7 @@ impl PointSource {
                 .boxed()
             })
             .collect();
-        Ok(crate::geoparquet::hive::merge(streams, parallelism))
+        Ok(crate::geoparquet::hive::merge(streams, parallelism, &location))
     }
 }
 
@@ -313,7 +314,7 @@ fn stream_scene<T: Send + 'static>(
             .boxed()
         })
         .collect();
-    crate::geoparquet::hive::merge(streams, parallelism)
+    crate::geoparquet::hive::merge(streams, parallelism, scene.name)
 }
 
 #[cfg(target_arch = "wasm32")]

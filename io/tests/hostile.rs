@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use floe_io::hdf5::{Hdf5File, NodeKind};
-use floe_io::source::MemorySource;
+use floe_io::source::{ByteSource as _, MemorySource};
 use floe_io::{ColumnSelection, DatasetOptions, ReadOptions};
 use futures::StreamExt;
 
@@ -124,4 +124,55 @@ async fn mutated_files_end_in_errors_not_panics_or_hangs() {
         }
     }
     assert_eq!(runs, 9 * MUTANTS_PER_FILE);
+}
+
+/// A file that panics on its `k`-th fetch: a bug anywhere under a read, as the read's stream sees it.
+#[derive(Debug)]
+struct PanicsOnFetch {
+    inner: MemorySource,
+    left: std::sync::atomic::AtomicUsize,
+}
+
+impl floe_io::source::ByteSource for PanicsOnFetch {
+    fn location(&self) -> &str {
+        self.inner.location()
+    }
+    fn size(&self) -> u64 {
+        self.inner.size()
+    }
+    fn fetch(&self, range: std::ops::Range<u64>) -> futures::future::BoxFuture<'_, floe_io::Result<Bytes>> {
+        if self.left.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+            panic!("fetch number k");
+        }
+        self.inner.fetch(range)
+    }
+    fn stats(&self) -> &Arc<floe_io::source::FetchStats> {
+        self.inner.stats()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_panics_mid_read_fails_the_read_instead_of_ending_it_short() {
+    let path = common::fixtures().join("index/atl06_chunked.h5");
+    let bytes = Bytes::from(std::fs::read(&path).unwrap());
+    // Count the fetches of a whole read, then make each one in turn panic (past the ones opening the file).
+    let counting = Arc::new(MemorySource::new("atl06_chunked.h5", bytes.clone()));
+    let layer = floe_io::PointSource::from_source(counting.clone(), &DatasetOptions::default()).await.unwrap();
+    let opened = counting.stats().requests() as usize;
+    let stream = layer.stream(&ReadOptions::default(), 2, Arc::default(), floe_io::CancelToken::default()).unwrap();
+    let rows: usize = stream.map(|b| b.unwrap().num_rows()).collect::<Vec<_>>().await.iter().sum();
+    assert_eq!(rows, 6 * 20_000);
+    let total = counting.stats().requests() as usize;
+    for k in (opened + 1..=total).step_by(3) {
+        let source = PanicsOnFetch { inner: MemorySource::new("atl06_chunked.h5", bytes.clone()), left: k.into() };
+        let layer = floe_io::PointSource::from_source(Arc::new(source), &DatasetOptions::default()).await.unwrap();
+        let stream = layer.stream(&ReadOptions::default(), 2, Arc::default(), floe_io::CancelToken::default()).unwrap();
+        let items: Vec<_> = stream.collect().await;
+        let error = items.iter().find_map(|i| i.as_ref().err()).map(ToString::to_string);
+        assert_eq!(
+            error.as_deref(),
+            Some("atl06_chunked.h5: reading stopped on an internal error (fetch number k); the read is incomplete"),
+            "fetch {k} of {total}"
+        );
+    }
 }

@@ -154,7 +154,7 @@ impl HiveDataset {
                 );
             }
         }
-        Ok(merge(streams, parallelism))
+        Ok(merge(streams, parallelism, &self.location))
     }
 }
 
@@ -181,10 +181,12 @@ fn add_partition_columns(mut points: PointBatch, extra: &[(String, DataType, Str
 }
 
 /// Merges streams, decoding up to `parallelism` of them at once on worker threads (native) or interleaved (wasm).
+/// A worker that panics ends the merged stream with [`IoError::Panicked`] naming `location`, never silently early.
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn merge<T: Send + 'static>(
     streams: Vec<BoxStream<'static, Result<T>>>,
     parallelism: usize,
+    location: &str,
 ) -> BoxStream<'static, Result<T>> {
     use std::collections::VecDeque;
     use std::sync::Mutex;
@@ -195,8 +197,8 @@ pub(crate) fn merge<T: Send + 'static>(
     let (sender, receiver) = futures::channel::mpsc::channel(parallelism.max(1) * 2);
     for _ in 0..parallelism.max(1) {
         let queue = Arc::clone(&queue);
-        let mut sender = sender.clone();
-        runtime.spawn(async move {
+        let (mut worker_sender, mut watcher) = (sender.clone(), sender.clone());
+        let worker = runtime.spawn(async move {
             use futures::SinkExt;
             loop {
                 let next = queue.lock().ok().and_then(|mut q| q.pop_front());
@@ -204,10 +206,27 @@ pub(crate) fn merge<T: Send + 'static>(
                 while let Some(item) = stream.next().await {
                     let failed = item.is_err();
                     // The receiver is gone when the consumer dropped the stream: stop quietly.
-                    if sender.send(item).await.is_err() || failed {
+                    if worker_sender.send(item).await.is_err() || failed {
                         return;
                     }
                 }
+            }
+        });
+        // A panicking worker drops its sender, which alone would end the stream as if it were complete: this watcher
+        // holds another one until it has said so.
+        let location = location.to_owned();
+        runtime.spawn(async move {
+            use futures::SinkExt;
+            if let Err(e) = worker.await
+                && e.is_panic()
+            {
+                let payload = e.into_panic();
+                let message = payload
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic".into());
+                let _ = watcher.send(Err(IoError::Panicked { location, message })).await;
             }
         });
     }
@@ -218,6 +237,7 @@ pub(crate) fn merge<T: Send + 'static>(
 pub(crate) fn merge<T: Send + 'static>(
     streams: Vec<BoxStream<'static, Result<T>>>,
     _parallelism: usize,
+    _location: &str,
 ) -> BoxStream<'static, Result<T>> {
     futures::stream::select_all(streams).boxed()
 }

@@ -250,10 +250,19 @@ impl Granule {
             None => BEAMS.to_vec(),
         };
         for name in names {
-            let Ok(attrs) = objects.attributes(&format!("/{name}")).await else { continue };
+            // A beam the granule lacks is skipped; any other failure (the network, a corrupt header) is the open's.
+            let attrs = match objects.attributes(&format!("/{name}")).await {
+                Ok(attrs) => attrs,
+                Err(IoError::NotFound { .. }) => continue,
+                Err(e) => return Err(e),
+            };
             let strength = find(&attrs, "atlas_beam_type").unwrap_or_else(|| "unknown".into());
             let spot = find(&attrs, "atlas_spot_number").and_then(|s| s.parse().ok());
-            let Ok(info) = objects.dataset(&format!("/{name}/{}/{lon_name}", product.group())).await else { continue };
+            let info = match objects.dataset(&format!("/{name}/{}/{lon_name}", product.group())).await {
+                Ok(info) => info,
+                Err(IoError::NotFound { .. }) => continue,
+                Err(e) => return Err(e),
+            };
             beams.push(Beam { name: name.to_owned(), strength, spot, rows: info.shape.first().copied().unwrap_or(0) });
         }
         Ok(Self { file, product, release, rgt, cycle, beams, sdp_epoch, described })
@@ -384,7 +393,7 @@ impl Granule {
             // The index's rows are the chunks that meet the area: ATL03's segment index would cost more requests
             // than the few photon chunks it could still drop.
             (Some(rows), _, _) => Some(rows),
-            (rows, Product::Atl03, Some(b)) => match (self.atl03_photon_range(&beam.name, b).await?, rows) {
+            (rows, Product::Atl03, Some(b)) => match (self.atl03_photon_range(&beam.name, beam.rows, b).await?, rows) {
                 (Some(a), Some(r)) => Some(a.start.max(r.start)..a.end.min(r.end).max(a.start.max(r.start))),
                 (a, r) => a.or(r),
             },
@@ -517,7 +526,12 @@ impl Granule {
 
     /// Photon rows of an ATL03 beam that can lie in `bbox`, from the geolocation segments (reference photon
     /// position, 1-based `ph_index_beg`, `segment_ph_cnt`). `None` when the beam has no segment index.
-    async fn atl03_photon_range(&self, beam: &str, bbox: LonLatBox) -> Result<Option<std::ops::Range<u64>>> {
+    async fn atl03_photon_range(
+        &self,
+        beam: &str,
+        photons: u64,
+        bbox: LonLatBox,
+    ) -> Result<Option<std::ops::Range<u64>>> {
         let group = format!("/{beam}/geolocation");
         let read = |name: &'static str| {
             let path = format!("{group}/{name}");
@@ -535,8 +549,15 @@ impl Granule {
         let lon_pad = pad / bbox.south.abs().max(bbox.north.abs()).to_radians().cos().max(0.01);
         let padded = LonLatBox::new(bbox.west - lon_pad, bbox.south - pad, bbox.east + lon_pad, bbox.north + pad);
         let mut range: Option<std::ops::Range<u64>> = None;
+        // A segment index with NaN, negative or out-of-range entries (a corrupt or hostile file) cannot say where
+        // photons are: then every photon row is a candidate, never none.
+        let empty = |b: f64, c: f64| b == 0.0 && c == 0.0;
+        let plausible = |b: f64, c: f64| b >= 1.0 && c >= 1.0 && b + c - 1.0 <= photons as f64;
+        if begin.iter().zip(&count).any(|(b, c)| !empty(*b, *c) && !plausible(*b, *c)) {
+            return Ok(None);
+        }
         for (((lat, lon), begin), count) in lat.iter().zip(&lon).zip(&begin).zip(&count) {
-            if *begin < 1.0 || *count < 1.0 || !padded.contains(*lon, *lat) {
+            if !plausible(*begin, *count) || !padded.contains(*lon, *lat) {
                 continue;
             }
             let (start, end) = (*begin as u64 - 1, (*begin + *count) as u64 - 1);
@@ -569,7 +590,7 @@ impl Granule {
             .iter()
             .zip(&photons)
             .zip(&distance)
-            .filter(|((b, c), d)| **b >= 1.0 && **c >= 1.0 && d.is_finite())
+            .filter(|((b, c), d)| (1.0..9e15).contains(*b) && (1.0..9e15).contains(*c) && d.is_finite())
             .map(|((b, c), d)| (*b as u64 - 1, *c as u64, *d))
             .collect();
         index.sort_by_key(|s| s.0);
