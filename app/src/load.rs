@@ -39,7 +39,16 @@ impl Input {
         }
     }
 
-    pub fn name(&self) -> &str {
+    /// The input as shown and logged: a presigned URL's query values hidden.
+    pub fn name(&self) -> String {
+        match self {
+            Input::Named(name) => floe_io::source::redact(name),
+            Input::Source(source) => source.location().to_owned(),
+        }
+    }
+
+    /// What opens the input again (a link keeps it whole: it is the user's own address).
+    pub fn address(&self) -> &str {
         match self {
             Input::Named(name) => name,
             Input::Source(source) => source.location(),

@@ -124,12 +124,12 @@ pub async fn run(
     for (input_index, input) in request.inputs.iter().enumerate() {
         // A granule the index places outside the AOI is never opened.
         if let (Some(index), Some(aoi)) = (&request.dataset.index, &request.aoi)
-            && index.granule(input.name()).is_some_and(|chunks| !chunks.bbox.intersects(&aoi.bbox))
+            && index.granule(&input.name()).is_some_and(|chunks| !chunks.bbox.intersects(&aoi.bbox))
         {
             continue;
         }
         let layer = input.open(&request.dataset).await?;
-        let input = input.name();
+        let input = &input.name();
         let columns = match &layer {
             PointSource::Granule { .. } | PointSource::Scene(_) | PointSource::FlatGeobuf(_) => {
                 ColumnSelection::AllNumeric

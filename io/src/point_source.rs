@@ -345,7 +345,7 @@ impl PointSource {
                     };
                     let (options, fetched) = match sibling {
                         Some((name, lookup)) if lookup.granule(source.location()).is_some() => {
-                            log::info!("{input}: reading through the chunk index {name}");
+                            log::info!("{}: reading through the chunk index {name}", crate::source::redact(input));
                             let fetched = lookup.fetched;
                             (&DatasetOptions { index: Some(Arc::new(lookup)), ..options.clone() }, fetched)
                         }
@@ -359,7 +359,7 @@ impl PointSource {
                 }
                 None if !input.starts_with("s3://") => {
                     return Err(IoError::Source {
-                        location: input.to_owned(),
+                        location: crate::source::redact(input),
                         message: "not found (HTTP 404 / no such key or file)".into(),
                     });
                 }
@@ -385,13 +385,13 @@ impl PointSource {
         const MAX_REFERENCES: u64 = 512 * 1024 * 1024;
         if source.size() > MAX_REFERENCES {
             return Err(IoError::Format {
-                location: input.to_owned(),
+                location: crate::source::redact(input),
                 message: format!("{} bytes: too large for kerchunk references to one granule", source.size()),
             });
         }
         let bytes = source.fetch(0..source.size()).await?;
         let json: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| IoError::Format {
-            location: input.to_owned(),
+            location: crate::source::redact(input),
             message: format!("not JSON kerchunk references: {e}"),
         })?;
         let (url, described) = crate::icesat2::Described::from_references(input, &json)?;
@@ -406,7 +406,7 @@ impl PointSource {
         let location = crate::source::StoreLocation::parse(&target)?;
         let granule_source =
             location.open_if_exists(&location.path, target.clone()).await?.ok_or_else(|| IoError::Source {
-                location: input.to_owned(),
+                location: crate::source::redact(input),
                 message: format!("the referenced file {target} is not there (HTTP 404 / no such key or file)"),
             })?;
         let granule = Granule::open_described(Arc::new(granule_source), Some(Arc::new(described))).await?;

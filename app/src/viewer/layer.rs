@@ -119,13 +119,14 @@ pub struct Layer {
 
 impl Layer {
     pub fn new(id: u64, input: Input, state: LoadState, colour: Option<String>, colormap: Colormap) -> Self {
-        let location = input.name();
+        let location = &input.name();
         let name = if location == crate::load::SAMPLE_INPUT {
             floe_io::sample::SAMPLE_NAME.to_owned()
         } else if let Some(name) = floe_io::scene::display_name(location) {
             name.to_owned()
         } else {
-            location.trim_end_matches('/').rsplit('/').next().unwrap_or(location).to_owned()
+            let path = location.split('?').next().unwrap_or(location);
+            path.trim_end_matches('/').rsplit('/').next().unwrap_or(path).to_owned()
         };
         Self {
             id,

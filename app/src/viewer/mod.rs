@@ -758,7 +758,7 @@ impl FloeApp {
     /// The "Save as" window, and what it asks for once a path is chosen.
     fn save_dialog_ui(&mut self, ctx: &egui::Context) {
         let Some(dialog) = &mut self.save_dialog else { return };
-        let inputs: Vec<String> = self.layers.iter().map(|l| l.input.name().to_owned()).collect();
+        let inputs: Vec<String> = self.layers.iter().map(|l| l.input.address().to_owned()).collect();
         let inputs: Vec<&str> = inputs.iter().map(String::as_str).collect();
         match dialog.show_ui(ctx, &inputs) {
             SaveCommand::Keep => {}

@@ -281,11 +281,10 @@ mod native {
         let mut granules = 0;
         let mut pending: Vec<(Path, Vec<(String, String)>)> = vec![(location.path.clone(), vec![])];
         while let Some((prefix, partition)) = pending.pop() {
-            let listing = location
-                .store
-                .list_with_delimiter(Some(&prefix))
-                .await
-                .map_err(|e| crate::source::store_error(format!("{input} ({prefix})"), e))?;
+            let listing =
+                location.store.list_with_delimiter(Some(&prefix)).await.map_err(|e| {
+                    crate::source::store_error(format!("{} ({prefix})", crate::source::redact(input)), e)
+                })?;
             listed.listed_prefixes.push(prefix.to_string());
             let mut children: Vec<(Path, Vec<(String, String)>)> = Vec::new();
             for child in listing.common_prefixes {
@@ -317,7 +316,7 @@ mod native {
         }
         if listed.files.is_empty() && granules > 0 {
             return Err(IoError::Format {
-                location: input.to_owned(),
+                location: crate::source::redact(input),
                 message: format!(
                     "a directory of {granules} HDF5 file(s) and no Parquet files: granules are opened one by one, \
                      so pass them as files (e.g. {}/*.h5)",
@@ -327,7 +326,7 @@ mod native {
         }
         if listed.files.is_empty() {
             return Err(IoError::Source {
-                location: input.to_owned(),
+                location: crate::source::redact(input),
                 message: if filters.is_empty() {
                     "no Parquet files found".into()
                 } else {
@@ -352,7 +351,7 @@ mod native {
                 let file = GeoParquetFile::open(Arc::new(source), &options.open).await?;
                 files.push(DatasetFile { file, partition });
             }
-            Ok(Self { location: input.to_owned(), files, listed_prefixes: listing.listed_prefixes })
+            Ok(Self { location: crate::source::redact(input), files, listed_prefixes: listing.listed_prefixes })
         }
     }
 

@@ -53,6 +53,24 @@ pub trait ByteSource: Send + Sync + std::fmt::Debug {
     fn stats(&self) -> &Arc<FetchStats>;
 }
 
+/// An input as it may be shown or logged: the values of an `http(s)://` URL's query hidden (presigned URLs carry
+/// their credentials there: `X-Amz-Signature=…`), the names kept.
+pub fn redact(input: &str) -> String {
+    match input.split_once('?') {
+        Some((base, query)) if input.starts_with("http://") || input.starts_with("https://") => {
+            let pairs: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) => format!("{key}=REDACTED"),
+                    None => pair.to_owned(),
+                })
+                .collect();
+            format!("{base}?{}", pairs.join("&"))
+        }
+        _ => input.to_owned(),
+    }
+}
+
 /// Fetches several ranges, merging those closer than [`COALESCE_GAP`] into single requests.
 pub async fn fetch_ranges(source: &dyn ByteSource, ranges: &[Range<u64>]) -> Result<Vec<Bytes>> {
     fetch_ranges_within(source, ranges, COALESCE_GAP).await
@@ -192,12 +210,14 @@ mod native {
         pub path: Path,
         /// True for local paths that are directories: a dataset, not a file.
         pub is_local_dir: bool,
+        /// An `http(s)://` URL with a query (a presigned URL): fetched whole, query included, by `presigned`.
+        presigned: Option<url::Url>,
     }
 
     impl StoreLocation {
         /// Parses a local path, `http(s)://…` or `s3://bucket/key`.
         pub fn parse(input: &str) -> Result<Self> {
-            let display = input.to_owned();
+            let display = redact(input);
             let invalid = |message: String| IoError::Source { location: display.clone(), message };
             if input.starts_with("http://") || input.starts_with("https://") {
                 let url = url::Url::parse(input).map_err(|e| invalid(format!("invalid URL: {e}")))?;
@@ -209,7 +229,8 @@ mod native {
                     .build()
                     .map_err(|e| invalid(e.to_string()))?;
                 let path = Path::from_url_path(url.path()).map_err(|e| invalid(e.to_string()))?;
-                return Ok(Self { display, store: Arc::new(store), path, is_local_dir: false });
+                let presigned = url.query().is_some().then(|| url.clone());
+                return Ok(Self { display, store: Arc::new(store), path, is_local_dir: false, presigned });
             }
             if let Some(rest) = input.strip_prefix("s3://") {
                 let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
@@ -232,23 +253,34 @@ mod native {
                 }
                 let store = builder.build().map_err(|e| invalid(e.to_string()))?;
                 let path = Path::parse(key.trim_end_matches('/')).map_err(|e| invalid(e.to_string()))?;
-                return Ok(Self { display, store: Arc::new(store), path, is_local_dir: false });
+                return Ok(Self { display, store: Arc::new(store), path, is_local_dir: false, presigned: None });
             }
             let local = std::path::Path::new(input.strip_prefix("file://").unwrap_or(input));
             let absolute = std::fs::canonicalize(local).map_err(|e| invalid(describe_io_error(&e)))?;
             let path = Path::from_absolute_path(&absolute).map_err(|e| invalid(e.to_string()))?;
             let store = object_store::local::LocalFileSystem::new();
-            Ok(Self { display, store: Arc::new(store), path, is_local_dir: absolute.is_dir() })
+            Ok(Self { display, store: Arc::new(store), path, is_local_dir: absolute.is_dir(), presigned: None })
         }
 
         /// Opens the file at `path` (or a file below a prefix) as a [`ByteSource`].
         pub async fn open(&self, path: &Path, display: String) -> Result<StoreSource> {
+            let display = redact(&display);
+            if let Some(url) = &self.presigned {
+                return presigned::open(url, display.clone()).await?.ok_or_else(|| IoError::Source {
+                    location: display,
+                    message: "not found (HTTP 404 / no such key or file)".into(),
+                });
+            }
             let meta = self.store.head(path).await.map_err(|e| store_error(display.clone(), e))?;
             Ok(self.source(path, display, meta.size))
         }
 
         /// Like [`StoreLocation::open`], but `None` when there is no such object (it may be a prefix).
         pub async fn open_if_exists(&self, path: &Path, display: String) -> Result<Option<StoreSource>> {
+            let display = redact(&display);
+            if let Some(url) = &self.presigned {
+                return presigned::open(url, display).await;
+            }
             match self.store.head(path).await {
                 Ok(meta) => Ok(Some(self.source(path, display, meta.size))),
                 Err(object_store::Error::NotFound { .. }) => Ok(None),
@@ -257,7 +289,15 @@ mod native {
         }
 
         fn source(&self, path: &Path, display: String, size: u64) -> StoreSource {
-            StoreSource { display, store: Arc::clone(&self.store), path: path.clone(), size, stats: Arc::default() }
+            StoreSource {
+                display,
+                store: Arc::clone(&self.store),
+                path: path.clone(),
+                size,
+                stats: Arc::default(),
+                presigned: None,
+                in_flight: in_flight(),
+            }
         }
     }
 
@@ -370,6 +410,104 @@ mod native {
         text.split_whitespace().collect::<Vec<_>>().join(" ")
     }
 
+    /// Presigned `http(s)://` URLs: ranges fetched with the query (their signature) kept, errors without the URL.
+    mod presigned {
+        use super::*;
+
+        fn client() -> Result<reqwest::Client> {
+            reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .timeout(Duration::from_secs(120))
+                .build()
+                .map_err(|e| IoError::Invalid(format!("HTTP client: {}", e.without_url())))
+        }
+
+        /// A range request's reply, or the error it is, in words (the URL never in them).
+        async fn get(
+            client: &reqwest::Client,
+            url: &url::Url,
+            display: &str,
+            range: &Range<u64>,
+        ) -> Result<reqwest::Response> {
+            let failed = |message: String| IoError::Source { location: display.to_owned(), message };
+            let header = format!("bytes={}-{}", range.start, range.end.saturating_sub(1));
+            let mut attempt = 0;
+            loop {
+                let reply = client.get(url.clone()).header("Range", &header).send().await;
+                match reply {
+                    Ok(reply) if reply.status().as_u16() == 206 => return Ok(reply),
+                    // The server ignores Range: refused before the body (possibly the whole file) is read.
+                    Ok(reply) if reply.status().is_success() => {
+                        return Err(failed(format!(
+                            "the server answered a range request with HTTP {} (the whole file): range requests are \
+                             needed",
+                            reply.status().as_u16()
+                        )));
+                    }
+                    Ok(reply) if reply.status().as_u16() == 404 => {
+                        return Err(failed("not found (HTTP 404 / no such key or file)".into()));
+                    }
+                    Ok(reply) if matches!(reply.status().as_u16(), 401 | 403) => {
+                        return Err(failed(format!(
+                            "access denied (HTTP {}): the presigned URL may have expired",
+                            reply.status().as_u16()
+                        )));
+                    }
+                    Ok(reply)
+                        if (reply.status().is_server_error() || reply.status().as_u16() == 429) && attempt < 3 => {}
+                    Ok(reply) => return Err(failed(format!("HTTP {}", reply.status().as_u16()))),
+                    Err(e) if attempt < 3 && (e.is_timeout() || e.is_connect() || e.is_request()) => {}
+                    Err(e) => return Err(failed(one_line(&e.without_url().to_string()))),
+                }
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+            }
+        }
+
+        /// Opens a presigned URL: its size from the first byte's `Content-Range` (a presigned GET URL signs no HEAD);
+        /// `None` when there is no such object.
+        pub async fn open(url: &url::Url, display: String) -> Result<Option<StoreSource>> {
+            let client = client()?;
+            let reply = match get(&client, url, &display, &(0..1)).await {
+                Ok(reply) => reply,
+                Err(IoError::Source { message, .. }) if message.starts_with("not found") => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            let total = reply
+                .headers()
+                .get("content-range")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit_once('/'))
+                .and_then(|(_, total)| total.trim().parse::<u64>().ok())
+                .ok_or_else(|| IoError::Source {
+                    location: display.clone(),
+                    message: "no file size in the reply's Content-Range".into(),
+                })?;
+            Ok(Some(StoreSource {
+                display,
+                store: Arc::new(object_store::memory::InMemory::new()),
+                path: Path::default(),
+                size: total,
+                stats: Arc::default(),
+                presigned: Some((client, url.clone())),
+                in_flight: in_flight(),
+            }))
+        }
+
+        pub async fn fetch(
+            client: &reqwest::Client,
+            url: &url::Url,
+            display: &str,
+            range: Range<u64>,
+        ) -> Result<Bytes> {
+            let reply = get(client, url, display, &range).await?;
+            reply.bytes().await.map_err(|e| IoError::Source {
+                location: display.to_owned(),
+                message: format!("the reply broke off: {}", one_line(&e.without_url().to_string())),
+            })
+        }
+    }
+
     /// One object in an object store.
     #[derive(Debug)]
     pub struct StoreSource {
@@ -378,6 +516,17 @@ mod native {
         path: Path,
         size: u64,
         stats: Arc<FetchStats>,
+        /// A presigned URL's client and URL (query included), instead of the store.
+        presigned: Option<(reqwest::Client, url::Url)>,
+        /// Requests to this file in flight at once, whoever asks (beams read side by side each coalesce their own).
+        in_flight: Arc<tokio::sync::Semaphore>,
+    }
+
+    /// At most this many requests to one file at once.
+    pub const MAX_IN_FLIGHT: usize = 16;
+
+    fn in_flight() -> Arc<tokio::sync::Semaphore> {
+        Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT))
     }
 
     impl ByteSource for StoreSource {
@@ -392,8 +541,16 @@ mod native {
         fn fetch(&self, range: Range<u64>) -> BoxFuture<'_, Result<Bytes>> {
             Box::pin(async move {
                 let expected = range.end - range.start;
-                let bytes =
-                    self.store.get_range(&self.path, range).await.map_err(|e| store_error(self.display.clone(), e))?;
+                // Never closed, so acquiring only waits; a closed semaphore would mean no limit, not a failure.
+                let _permit = self.in_flight.acquire().await.ok();
+                let bytes = match &self.presigned {
+                    Some((client, url)) => presigned::fetch(client, url, &self.display, range).await?,
+                    None => self
+                        .store
+                        .get_range(&self.path, range)
+                        .await
+                        .map_err(|e| store_error(self.display.clone(), e))?,
+                };
                 self.stats.record(bytes.len() as u64);
                 if bytes.len() as u64 != expected {
                     return Err(IoError::Source {
