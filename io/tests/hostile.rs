@@ -176,3 +176,32 @@ async fn a_reader_that_panics_mid_read_fails_the_read_instead_of_ending_it_short
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_replaced_while_it_is_read_fails_the_read_instead_of_mixing_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("atl06_chunked.h5");
+    let original = std::fs::read(common::fixtures().join("index/atl06_chunked.h5")).unwrap();
+    std::fs::write(&path, &original).unwrap();
+    let input = path.to_str().unwrap();
+    let layer = floe_io::PointSource::open(input, &DatasetOptions::default()).await.unwrap();
+    // Replaced between opening and reading (same size, other bytes, a later modification time).
+    std::thread::sleep(Duration::from_millis(20));
+    let mut changed = original.clone();
+    let n = changed.len();
+    changed[n / 2..].reverse();
+    std::fs::write(&path, &changed).unwrap();
+    let stream = layer.stream(&ReadOptions::default(), 2, Arc::default(), floe_io::CancelToken::default()).unwrap();
+    let items: Vec<_> = stream.collect().await;
+    let error = items.iter().find_map(|i| i.as_ref().err()).map(ToString::to_string);
+    assert_eq!(
+        error.as_deref(),
+        Some(
+            format!(
+                "{input}: cannot read: the file changed while it was being read (its ETag is not the one it had when \
+                 opened): nothing read from it is used; read it again"
+            )
+            .as_str()
+        )
+    );
+}

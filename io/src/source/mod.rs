@@ -272,7 +272,7 @@ mod native {
                 });
             }
             let meta = self.store.head(path).await.map_err(|e| store_error(display.clone(), e))?;
-            Ok(self.source(path, display, meta.size))
+            Ok(self.source(path, display, &meta))
         }
 
         /// Like [`StoreLocation::open`], but `None` when there is no such object (it may be a prefix).
@@ -282,18 +282,21 @@ mod native {
                 return presigned::open(url, display).await;
             }
             match self.store.head(path).await {
-                Ok(meta) => Ok(Some(self.source(path, display, meta.size))),
+                Ok(meta) => Ok(Some(self.source(path, display, &meta))),
                 Err(object_store::Error::NotFound { .. }) => Ok(None),
                 Err(e) => Err(store_error(display, e)),
             }
         }
 
-        fn source(&self, path: &Path, display: String, size: u64) -> StoreSource {
+        fn source(&self, path: &Path, display: String, meta: &object_store::ObjectMeta) -> StoreSource {
             StoreSource {
                 display,
                 store: Arc::clone(&self.store),
                 path: path.clone(),
-                size,
+                size: meta.size,
+                // Every range must come from the file as it was when opened. A weak ETag (`W/…`) never matches
+                // `If-Match` (RFC 9110 compares strongly), so it cannot serve.
+                e_tag: meta.e_tag.clone().filter(|tag| !tag.starts_with("W/")),
                 stats: Arc::default(),
                 presigned: None,
                 in_flight: in_flight(),
@@ -488,6 +491,7 @@ mod native {
                 store: Arc::new(object_store::memory::InMemory::new()),
                 path: Path::default(),
                 size: total,
+                e_tag: None,
                 stats: Arc::default(),
                 presigned: Some((client, url.clone())),
                 in_flight: in_flight(),
@@ -515,6 +519,8 @@ mod native {
         store: Arc<dyn ObjectStore>,
         path: Path,
         size: u64,
+        /// The ETag at open, required of every range (`If-Match`).
+        e_tag: Option<String>,
         stats: Arc<FetchStats>,
         /// A presigned URL's client and URL (query included), instead of the store.
         presigned: Option<(reqwest::Client, url::Url)>,
@@ -545,11 +551,20 @@ mod native {
                 let _permit = self.in_flight.acquire().await.ok();
                 let bytes = match &self.presigned {
                     Some((client, url)) => presigned::fetch(client, url, &self.display, range).await?,
-                    None => self
-                        .store
-                        .get_range(&self.path, range)
-                        .await
-                        .map_err(|e| store_error(self.display.clone(), e))?,
+                    None => {
+                        let options = object_store::GetOptions { if_match: self.e_tag.clone(), ..Default::default() }
+                            .with_range(Some(range));
+                        let fetched = async { self.store.get_opts(&self.path, options).await?.bytes().await };
+                        fetched.await.map_err(|e| match e {
+                            object_store::Error::Precondition { .. } => IoError::Source {
+                                location: self.display.clone(),
+                                message: "the file changed while it was being read (its ETag is not the one it had \
+                                          when opened): nothing read from it is used; read it again"
+                                    .into(),
+                            },
+                            e => store_error(self.display.clone(), e),
+                        })?
+                    }
                 };
                 self.stats.record(bytes.len() as u64);
                 if bytes.len() as u64 != expected {
