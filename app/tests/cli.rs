@@ -272,6 +272,16 @@ fn subset_bad_input_exits_non_zero_with_a_clear_message() {
              MultiPolygon geometries"
         ),
     );
+    // An AOI that never ends is refused at the size an AOI may have, not read into memory without end.
+    fails_with(
+        &["subset", &atl06, "--aoi", "/dev/zero", "--out", &out],
+        "error: /dev/zero: not a usable area of interest: more than 67108864 bytes, more than an AOI file may have",
+    );
+    let missing = dir.join("missing.geojson").to_string_lossy().into_owned();
+    fails_with(
+        &["subset", &atl06, "--aoi", &missing, "--out", &out],
+        &format!("error: {missing}: not a usable area of interest: cannot read the file: No such file or directory"),
+    );
     fails_with(
         &["subset", &atl06, "--bbox", "-16.6,64.8,-16.3,65.0", "--columns", "h_li,nope", "--out", &out],
         "error: --columns: no column `nope` (columns: latitude, longitude, time, h_li,",

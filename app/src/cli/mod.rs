@@ -510,11 +510,7 @@ fn run_viewer(args: ViewArgs) -> anyhow::Result<()> {
         profile: args.profile.clone(),
         filters: args.input.load_filters()?,
         aoi: match &args.aoi {
-            Some(path) => {
-                let bytes =
-                    std::fs::read(path).map_err(|e| anyhow::anyhow!("{path}: cannot read the AOI file: {e}"))?;
-                Some(std::sync::Arc::new(floe_io::aoi::Aoi::from_geojson(path, &bytes)?))
-            }
+            Some(path) => Some(std::sync::Arc::new(floe_io::aoi::Aoi::read_file(path)?)),
             None => None,
         },
         ..AppOptions::default()

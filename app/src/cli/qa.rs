@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use anyhow::Context as _;
 use floe_io::icesat2::Surface;
 use floe_io::qa::{Report, SourceTrack, Status, check_file};
 use floe_io::source::ByteSource as _;
@@ -14,10 +13,7 @@ use crate::qa_sources::read_sources;
 
 pub fn run(args: &QaArgs) -> anyhow::Result<()> {
     let aoi = match &args.aoi {
-        Some(path) => {
-            let bytes = std::fs::read(path).with_context(|| format!("{path}: cannot read the AOI file"))?;
-            Some(floe_io::aoi::Aoi::from_geojson(path, &bytes)?)
-        }
+        Some(path) => Some(floe_io::aoi::Aoi::read_file(path)?),
         None => None,
     };
     let surface = args.surface.as_deref().map(super::parse_surface).transpose()?;

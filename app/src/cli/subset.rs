@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use anyhow::Context as _;
 use floe_io::LonLatBox;
 use floe_io::aoi::Aoi;
 
@@ -15,10 +14,7 @@ use crate::time_range::TimeRange;
 pub fn run(args: &SubsetArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let aoi = match (&args.aoi, &args.bbox) {
-        (Some(path), _) => {
-            let bytes = std::fs::read(path).with_context(|| format!("{path}: cannot read the AOI file"))?;
-            Some(Arc::new(Aoi::from_geojson(path, &bytes)?))
-        }
+        (Some(path), _) => Some(Arc::new(Aoi::read_file(path)?)),
         (None, Some(text)) => {
             Some(Arc::new(Aoi::from_boxes(&LonLatBox::parse_boxes(text).map_err(anyhow::Error::msg)?)))
         }

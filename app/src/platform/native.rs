@@ -125,13 +125,7 @@ pub fn read_aoi_file(input: &str) -> Option<Result<floe_io::aoi::Aoi, String>> {
     if !(input.ends_with(".geojson") || input.ends_with(".json")) {
         return None;
     }
-    let size = std::fs::metadata(input).map(|m| m.len()).unwrap_or(0);
-    Some(
-        floe_io::aoi::check_size(input, size)
-            .map_err(|e| e.to_string())
-            .and_then(|()| std::fs::read(input).map_err(|e| format!("{input}: cannot read: {e}")))
-            .and_then(|bytes| floe_io::aoi::Aoi::from_geojson(input, &bytes).map_err(|e| e.to_string())),
-    )
+    Some(floe_io::aoi::Aoi::read_file(input).map_err(|e| e.to_string()))
 }
 
 /// Opens an input by name: a path, `https://…`, `s3://…`.

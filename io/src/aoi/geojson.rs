@@ -20,6 +20,22 @@ pub fn check_size(location: &str, bytes: u64) -> Result<()> {
 }
 
 impl Aoi {
+    /// Reads and parses an AOI file, never more than [`MAX_AOI_BYTES`] of it: `/dev/zero`, a FIFO or a file that
+    /// grows are refused at that size instead of read without end.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn read_file(path: &str) -> Result<Self> {
+        use std::io::Read as _;
+        let error = |message: String| IoError::Aoi { location: path.to_owned(), message };
+        let unreadable = |e: std::io::Error| error(format!("cannot read the file: {e}"));
+        let file = std::fs::File::open(path).map_err(unreadable)?;
+        let mut bytes = Vec::new();
+        file.take(MAX_AOI_BYTES as u64 + 1).read_to_end(&mut bytes).map_err(unreadable)?;
+        if bytes.len() > MAX_AOI_BYTES {
+            return Err(error(format!("more than {MAX_AOI_BYTES} bytes, more than an AOI file may have")));
+        }
+        Self::from_geojson(path, &bytes)
+    }
+
     /// Reads a GeoJSON Polygon, MultiPolygon, Feature, FeatureCollection or GeometryCollection; every polygon
     /// of it belongs to the AOI.
     pub fn from_geojson(location: &str, bytes: &[u8]) -> Result<Self> {

@@ -393,11 +393,8 @@ impl Granule {
             // The index's rows are the chunks that meet the area: ATL03's segment index would cost more requests
             // than the few photon chunks it could still drop.
             (Some(rows), _, _) => Some(rows),
-            (rows, Product::Atl03, Some(b)) => match (self.atl03_photon_range(&beam.name, beam.rows, b).await?, rows) {
-                (Some(a), Some(r)) => Some(a.start.max(r.start)..a.end.min(r.end).max(a.start.max(r.start))),
-                (a, r) => a.or(r),
-            },
-            (rows, _, _) => rows,
+            (None, Product::Atl03, Some(b)) => self.atl03_photon_range(&beam.name, beam.rows, b).await?,
+            (None, _, _) => None,
         };
         // A described granule's area read: every chunk the read will touch, fetched at once.
         let prefetched = match candidates.clone().filter(|r| !r.is_empty() && self.described.is_some()) {
