@@ -656,3 +656,46 @@ fn index_refuses_what_is_no_granule_and_never_overwrites_its_input() {
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     assert!(String::from_utf8_lossy(&run.stderr).contains(": 50 chunks of 50 datasets in 1 beams"));
 }
+
+#[test]
+fn an_interrupted_write_leaves_no_temporary_file_and_no_output() {
+    // SIGINT the moment the temporary file appears, i.e. mid-write: afterwards the directory holds neither it nor
+    // the output.
+    let atl03 = fixtures().join("hdf5/atl03_v108.h5").to_string_lossy().into_owned();
+    let mut interrupted = 0;
+    for attempt in 0..20 {
+        let dir = tempdir().join(format!("interrupt-{attempt}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join("photons.parquet");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_floe"))
+            .args(["subset", &atl03, "--out", out.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let partial = |dir: &std::path::Path| {
+            std::fs::read_dir(dir).unwrap().flatten().any(|e| e.file_name().to_string_lossy().ends_with(".partial"))
+        };
+        let started = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() && !partial(&dir) && started.elapsed().as_secs() < 60 {
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
+        if child.try_wait().unwrap().is_some() {
+            continue; // Finished before the write was seen: try again.
+        }
+        Command::new("sh").args(["-c", &format!("kill -INT {}", child.id())]).status().unwrap();
+        let status = child.wait().unwrap();
+        if status.success() {
+            continue; // The write completed between the look and the signal.
+        }
+        interrupted += 1;
+        assert_eq!(status.code(), Some(130), "exit code of an interrupted run");
+        let left: Vec<String> =
+            std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        assert!(left.is_empty(), "left behind: {left:?}");
+        if interrupted == 3 {
+            break;
+        }
+    }
+    assert!(interrupted > 0, "no run was interrupted mid-write in 20 attempts");
+}

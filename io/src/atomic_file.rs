@@ -15,6 +15,44 @@ pub fn write_bytes_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<u6
     Ok(written.1)
 }
 
+/// Temporary files being written now: what an interrupted run (Ctrl-C, SIGTERM) removes before it exits.
+#[cfg(not(target_arch = "wasm32"))]
+static PENDING: std::sync::Mutex<Vec<std::path::PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Removes every temporary file a write in progress holds: called by the CLI's interrupt handler just before the
+/// process exits, so an interrupted run leaves neither a partial output nor a stray temporary file.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn remove_pending_files() {
+    if let Ok(pending) = PENDING.lock() {
+        for path in pending.iter() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// A temporary file listed in [`PENDING`] while it lives.
+#[cfg(not(target_arch = "wasm32"))]
+struct Pending(std::path::PathBuf);
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Pending {
+    fn new(path: &std::path::Path) -> Self {
+        if let Ok(mut pending) = PENDING.lock() {
+            pending.push(path.to_path_buf());
+        }
+        Self(path.to_path_buf())
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Ok(mut pending) = PENDING.lock() {
+            pending.retain(|p| *p != self.0);
+        }
+    }
+}
+
 /// Writes a file atomically: `write` fills a temporary file (an unpredictable name from `tempfile`, created
 /// exclusively in `path`'s directory, so a planted symlink is never followed), which is synced and renamed to
 /// `path` only once complete; the directory is synced too, so the rename survives a crash. An interrupted write
@@ -38,6 +76,7 @@ pub fn write_file_atomically<T>(
         .tempfile_in(&directory)
         .map_err(|e| failed(format!("cannot create a temporary file in {}: {e}", directory.display())))?;
     let (temp_file, temp_path) = temp.into_parts();
+    let _pending = Pending::new(&temp_path);
     let mut out = std::io::BufWriter::new(temp_file);
     let written = write(&mut out)?;
     let file = out.into_inner().map_err(|e| failed(e.error().to_string()))?;

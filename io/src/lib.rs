@@ -28,6 +28,8 @@ mod time;
 mod track;
 
 #[cfg(not(target_arch = "wasm32"))]
+#[cfg(not(target_arch = "wasm32"))]
+pub use atomic_file::remove_pending_files;
 pub use atomic_file::{write_bytes_atomically, write_file_atomically};
 pub use batch::PointBatch;
 pub use error::{IoError, Result};

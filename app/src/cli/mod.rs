@@ -469,6 +469,14 @@ pub fn main() {
         default_hook(info);
     }));
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn,floe=info")).init();
+    // An interrupted run leaves no temporary file behind (its output was never moved into place). 130: the
+    // shell's code for a run ended by SIGINT.
+    if let Err(e) = ctrlc::set_handler(|| {
+        floe_io::remove_pending_files();
+        std::process::exit(130);
+    }) {
+        log::warn!("cannot catch Ctrl-C ({e}): an interrupted write may leave a temporary file");
+    }
     let cli = Cli::parse();
     if matches!(cli.command, Some(Command::Render(_) | Command::Profile(_))) {
         quiet_headless_vulkan();
