@@ -28,9 +28,7 @@ mod time;
 mod track;
 
 #[cfg(not(target_arch = "wasm32"))]
-#[cfg(not(target_arch = "wasm32"))]
-pub use atomic_file::remove_pending_files;
-pub use atomic_file::{write_bytes_atomically, write_file_atomically};
+pub use atomic_file::{remove_pending_files, write_bytes_atomically, write_file_atomically};
 pub use batch::PointBatch;
 pub use error::{IoError, Result};
 pub use geoparquet::hive::{DatasetOptions, HiveDataset};
