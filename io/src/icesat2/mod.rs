@@ -396,26 +396,14 @@ impl Granule {
             (None, Product::Atl03, Some(b)) => self.atl03_photon_range(&beam.name, beam.rows, b).await?,
             (None, _, _) => None,
         };
-        // A described granule's area read: every chunk the read will touch, fetched at once.
+        // A described granule's area read: every chunk the read will touch, fetched at once (and what no read took
+        // forgotten when the read ends, however it ends).
         let prefetched = match candidates.clone().filter(|r| !r.is_empty() && self.described.is_some()) {
             Some(rows) => self.prefetch_beam(beam, rows).await?,
             None => Vec::new(),
         };
-        let batch = self.read_beam_rows(beam, bbox, aoi, surface, time, candidates).await;
-        self.file.forget_prefetched(&prefetched);
-        batch
-    }
-
-    /// [`Granule::read_beam_in`] once the candidate rows are known.
-    async fn read_beam_rows(
-        &self,
-        beam: &Beam,
-        bbox: Option<LonLatBox>,
-        aoi: Option<&crate::aoi::Aoi>,
-        surface: Surface,
-        time: Option<(i64, i64)>,
-        mut candidates: Option<std::ops::Range<u64>>,
-    ) -> Result<PointBatch> {
+        let _prefetched = Prefetched { file: &self.file, ranges: prefetched };
+        let mut candidates = candidates;
         let group = format!("/{}/{}", beam.name, self.product.group());
         let (lon_name, lat_name) = self.product.coordinates();
         if let Some((start, end)) = time {
@@ -677,6 +665,18 @@ impl Granule {
             }
             None => return Err(mixed()),
         })
+    }
+}
+
+/// Chunks prefetched for one beam read, forgotten when it ends.
+struct Prefetched<'a> {
+    file: &'a Hdf5File,
+    ranges: Vec<std::ops::Range<u64>>,
+}
+
+impl Drop for Prefetched<'_> {
+    fn drop(&mut self) {
+        self.file.forget_prefetched(&self.ranges);
     }
 }
 
