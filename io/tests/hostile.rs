@@ -205,3 +205,34 @@ async fn a_file_replaced_while_it_is_read_fails_the_read_instead_of_mixing_bytes
         )
     );
 }
+
+#[tokio::test]
+async fn a_dataset_with_a_symlink_loop_or_endless_partitions_is_refused_in_bounded_time() {
+    let part = common::shared_geoparquet().join("atl06_10rows.geoparquet");
+    // `k=1 -> .`: every level lists the same partition again, without end (the local store sees the loop).
+    let looped = tempfile::tempdir().unwrap();
+    std::fs::copy(&part, looped.path().join("part.parquet")).unwrap();
+    std::os::unix::fs::symlink(".", looped.path().join("k=1")).unwrap();
+    let input = looped.path().to_str().unwrap();
+    let started = std::time::Instant::now();
+    let error = floe_io::HiveDataset::open(input, &DatasetOptions::default()).await.err().map(|e| e.to_string());
+    let error = error.expect("a loop is an error, not a dataset");
+    assert!(error.starts_with(input) && error.contains("loop"), "{error}");
+    // 17 levels of partitions (no real dataset nests so deep; on S3 a loop cannot be seen as one): refused at 16.
+    let deep = tempfile::tempdir().unwrap();
+    let mut leaf = deep.path().to_path_buf();
+    for level in 0..17 {
+        leaf = leaf.join(format!("k{level}={level}"));
+    }
+    std::fs::create_dir_all(&leaf).unwrap();
+    std::fs::copy(&part, leaf.join("part.parquet")).unwrap();
+    let input = deep.path().to_str().unwrap();
+    let error = floe_io::HiveDataset::open(input, &DatasetOptions::default()).await.err().map(|e| e.to_string());
+    let error = error.expect("17 levels are refused");
+    assert!(
+        error.starts_with(&format!("{input}: cannot read: partitions nest more than 16 levels deep at ")),
+        "{error}"
+    );
+    assert!(error.ends_with("(a symlink loop?)"), "{error}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}

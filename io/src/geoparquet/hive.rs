@@ -252,6 +252,12 @@ mod native {
     use crate::source::{StoreLocation, StoreSource};
     use object_store::path::Path;
 
+    /// Partition levels deeper than this are refused: real datasets have a few (product, year, month…); more
+    /// means a symlink loop (`k=1 -> .`) or a hostile tree.
+    const MAX_PARTITION_DEPTH: usize = 16;
+    /// At most this many prefixes are listed and files kept for one dataset.
+    const MAX_LISTED: usize = 1_000_000;
+
     /// Extensions of the files a dataset directory contributes.
     const PARQUET_EXTENSIONS: &[&str] = &["parquet", "geoparquet", "pq", "parq"];
 
@@ -286,10 +292,25 @@ mod native {
                     crate::source::store_error(format!("{} ({prefix})", crate::source::redact(input)), e)
                 })?;
             listed.listed_prefixes.push(prefix.to_string());
+            let too_many = |what: &str| IoError::Source {
+                location: crate::source::redact(input),
+                message: format!("more than {MAX_LISTED} {what} under it: name a narrower prefix or partition filter"),
+            };
+            if listed.listed_prefixes.len() > MAX_LISTED {
+                return Err(too_many("partitions"));
+            }
             let mut children: Vec<(Path, Vec<(String, String)>)> = Vec::new();
             for child in listing.common_prefixes {
                 let Some(segment) = child.filename() else { continue };
                 let Some((key, value)) = parse_segment(segment) else { continue };
+                if partition.len() == MAX_PARTITION_DEPTH {
+                    return Err(IoError::Source {
+                        location: crate::source::redact(input),
+                        message: format!(
+                            "partitions nest more than {MAX_PARTITION_DEPTH} levels deep at {prefix} (a symlink loop?)"
+                        ),
+                    });
+                }
                 if passes(filters, &key, &value) {
                     let mut values = partition.clone();
                     values.push((key, value));
@@ -309,6 +330,9 @@ mod native {
                 let wanted = !name.starts_with(['.', '_']) && PARQUET_EXTENSIONS.contains(&extension.as_str());
                 if !wanted {
                     continue;
+                }
+                if listed.files.len() >= MAX_LISTED {
+                    return Err(too_many("files"));
                 }
                 let display = display_child(input, &location.path, &object.location);
                 listed.files.push((location.open(&object.location, display).await?, partition.clone()));
