@@ -80,6 +80,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if signature != SECRET or name not in files:
             return self.reply(403 if name in files else 404, b"<Error>SignatureDoesNotMatch</Error>")
         data = files[name].read_bytes()
+        # `swap`: the file is replaced after the first request (its ETag changes), as a re-upload during a read.
+        with LOCK:
+            SEEN[mode] = SEEN.get(mode, 0) + 1
+            e_tag = '"v2"' if mode == "swap" and SEEN[mode] > 1 else '"v1"'
         if mode == "whole":
             return self.reply(200, data)
         match = re.match(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
@@ -87,7 +91,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.reply(200, data)
         start = int(match.group(1))
         end = min(int(match.group(2) or len(data) - 1), len(data) - 1)
-        self.reply(206, data[start:end + 1], {"Content-Range": f"bytes {start}-{end}/{len(data)}"})
+        if self.headers.get("If-Match") not in (None, e_tag):
+            return self.reply(412, b"<Error>PreconditionFailed</Error>")
+        self.reply(206, data[start:end + 1], {"Content-Range": f"bytes {start}-{end}/{len(data)}", "ETag": e_tag})
 
     def reply(self, status, body, headers=None):
         self.send_response(status)
@@ -159,6 +165,10 @@ def main():
         run = floe(binary, "subset", address, f"--bbox={bbox}", "--out", str(work / "peak.parquet"), "--force")
         check(f"at most 16 requests in flight to one file ({mode}: peak {SEEN['peak']})",
               run.returncode == 0 and 1 < SEEN["peak"] <= 16, run.stderr[-300:])
+    swapped = floe(binary, "subset", url("swap", GRANULE), "--out", str(work / "swapped.parquet"), "--force")
+    check("a file replaced while it is read: an error saying so, nothing written",
+          swapped.returncode != 0 and "the file changed while it was being read" in swapped.stderr
+          and not (work / "swapped.parquet").exists(), swapped.stderr[-300:])
     wrong = floe(binary, "info", url("ok", GRANULE, query.replace(SECRET, "WRONGSIG")))
     check("an expired or wrong signature: access denied, said so (HTTP 403)",
           wrong.returncode != 0 and "access denied (HTTP 403)" in wrong.stderr and "WRONGSIG" not in wrong.stderr,

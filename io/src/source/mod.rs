@@ -426,19 +426,31 @@ mod native {
         }
 
         /// A range request's reply, or the error it is, in words (the URL never in them).
+        /// With `e_tag` (the one the file had when opened) the reply must carry it: `If-Match` is sent, and a reply
+        /// with another ETag is refused as well as a 412.
         async fn get(
             client: &reqwest::Client,
             url: &url::Url,
             display: &str,
             range: &Range<u64>,
+            e_tag: Option<&str>,
         ) -> Result<reqwest::Response> {
             let failed = |message: String| IoError::Source { location: display.to_owned(), message };
             let header = format!("bytes={}-{}", range.start, range.end.saturating_sub(1));
             let mut attempt = 0;
             loop {
-                let reply = client.get(url.clone()).header("Range", &header).send().await;
-                match reply {
-                    Ok(reply) if reply.status().as_u16() == 206 => return Ok(reply),
+                let mut request = client.get(url.clone()).header("Range", &header);
+                if let Some(tag) = e_tag {
+                    request = request.header("If-Match", tag);
+                }
+                match request.send().await {
+                    Ok(reply) if reply.status().as_u16() == 206 => {
+                        if e_tag.is_some_and(|tag| reply_e_tag(&reply).as_deref() != Some(tag)) {
+                            return Err(changed(display));
+                        }
+                        return Ok(reply);
+                    }
+                    Ok(reply) if reply.status().as_u16() == 412 => return Err(changed(display)),
                     // The server ignores Range: refused before the body (possibly the whole file) is read.
                     Ok(reply) if reply.status().is_success() => {
                         return Err(failed(format!(
@@ -467,11 +479,17 @@ mod native {
             }
         }
 
+        /// A reply's strong ETag (a weak one cannot be required).
+        fn reply_e_tag(reply: &reqwest::Response) -> Option<String> {
+            let tag = reply.headers().get("etag")?.to_str().ok()?;
+            (!tag.starts_with("W/")).then(|| tag.to_owned())
+        }
+
         /// Opens a presigned URL: its size from the first byte's `Content-Range` (a presigned GET URL signs no HEAD);
         /// `None` when there is no such object.
         pub async fn open(url: &url::Url, display: String) -> Result<Option<StoreSource>> {
             let client = client()?;
-            let reply = match get(&client, url, &display, &(0..1)).await {
+            let reply = match get(&client, url, &display, &(0..1), None).await {
                 Ok(reply) => reply,
                 Err(IoError::Source { message, .. }) if message.starts_with("not found") => return Ok(None),
                 Err(e) => return Err(e),
@@ -491,7 +509,7 @@ mod native {
                 store: Arc::new(object_store::memory::InMemory::new()),
                 path: Path::default(),
                 size: total,
-                e_tag: None,
+                e_tag: reply_e_tag(&reply),
                 stats: Arc::default(),
                 presigned: Some((client, url.clone())),
                 in_flight: in_flight(),
@@ -503,8 +521,9 @@ mod native {
             url: &url::Url,
             display: &str,
             range: Range<u64>,
+            e_tag: Option<&str>,
         ) -> Result<Bytes> {
-            let reply = get(client, url, display, &range).await?;
+            let reply = get(client, url, display, &range, e_tag).await?;
             reply.bytes().await.map_err(|e| IoError::Source {
                 location: display.to_owned(),
                 message: format!("the reply broke off: {}", one_line(&e.without_url().to_string())),
@@ -526,6 +545,16 @@ mod native {
         presigned: Option<(reqwest::Client, url::Url)>,
         /// Requests to this file in flight at once, whoever asks (beams read side by side each coalesce their own).
         in_flight: Arc<tokio::sync::Semaphore>,
+    }
+
+    /// The error of a file whose ETag is no longer the one it had when opened.
+    fn changed(location: &str) -> IoError {
+        IoError::Source {
+            location: location.to_owned(),
+            message: "the file changed while it was being read (its ETag is not the one it had when opened): nothing \
+                      read from it is used; read it again"
+                .into(),
+        }
     }
 
     /// At most this many requests to one file at once.
@@ -550,18 +579,15 @@ mod native {
                 // Never closed, so acquiring only waits; a closed semaphore would mean no limit, not a failure.
                 let _permit = self.in_flight.acquire().await.ok();
                 let bytes = match &self.presigned {
-                    Some((client, url)) => presigned::fetch(client, url, &self.display, range).await?,
+                    Some((client, url)) => {
+                        presigned::fetch(client, url, &self.display, range, self.e_tag.as_deref()).await?
+                    }
                     None => {
                         let options = object_store::GetOptions { if_match: self.e_tag.clone(), ..Default::default() }
                             .with_range(Some(range));
                         let fetched = async { self.store.get_opts(&self.path, options).await?.bytes().await };
                         fetched.await.map_err(|e| match e {
-                            object_store::Error::Precondition { .. } => IoError::Source {
-                                location: self.display.clone(),
-                                message: "the file changed while it was being read (its ETag is not the one it had \
-                                          when opened): nothing read from it is used; read it again"
-                                    .into(),
-                            },
+                            object_store::Error::Precondition { .. } => changed(&self.display),
                             e => store_error(self.display.clone(), e),
                         })?
                     }
