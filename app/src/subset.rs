@@ -122,14 +122,15 @@ pub async fn run(
     let mut rows_in_aoi = 0;
     let mut time_span = None;
     for (input_index, input) in request.inputs.iter().enumerate() {
+        let name = input.name();
         // A granule the index places outside the AOI is never opened.
         if let (Some(index), Some(aoi)) = (&request.dataset.index, &request.aoi)
-            && index.granule(&input.name()).is_some_and(|chunks| !chunks.bbox.intersects(&aoi.bbox))
+            && index.granule(&name).is_some_and(|chunks| !chunks.bbox.intersects(&aoi.bbox))
         {
             continue;
         }
         let layer = input.open(&request.dataset).await?;
-        let input = &input.name();
+        let input = name.as_str();
         let columns = match &layer {
             PointSource::Granule { .. } | PointSource::Scene(_) | PointSource::FlatGeobuf(_) => {
                 ColumnSelection::AllNumeric

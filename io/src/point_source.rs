@@ -241,7 +241,6 @@ impl PointSource {
     }
 }
 
-/// The scene's batches (one per beam) through the same filters a granule's beams take: beams, bbox, AOI.
 /// A FlatGeobuf file's points (inside the area, through its R-tree) as one batch.
 fn stream_fgb<T: Send + 'static>(
     file: &Arc<crate::fgb::FgbFile>,
@@ -262,6 +261,7 @@ fn stream_fgb<T: Send + 'static>(
     .boxed()
 }
 
+/// The scene's batches (one per beam) through the same filters a granule's beams take: beams, bbox, AOI.
 fn stream_scene<T: Send + 'static>(
     scene: &Arc<crate::scene::ScenePoints>,
     options: &ReadOptions,

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use super::cursor::Cursor;
 use super::superblock::{self, Superblock};
 use super::{H5Error, H5Result};
-use crate::source::{ByteSource, fetch_ranges_within};
+use crate::source::{ByteSource, fetch_ranges, fetch_ranges_within};
 
 /// Metadata is read in aligned blocks of this size and cached. Small, because in files without paged
 /// aggregation B-tree nodes sit between data chunks: a large block would fetch the chunks an AOI skips.
@@ -100,7 +100,7 @@ impl Reader {
         };
         if !missing.is_empty() {
             let ranges: Vec<_> = missing.iter().map(|b| b * BLOCK..((b + 1) * BLOCK).min(size)).collect();
-            let fetched = fetch_ranges_within(self.source.as_ref(), &ranges, crate::source::COALESCE_GAP).await?;
+            let fetched = fetch_ranges(self.source.as_ref(), &ranges).await?;
             let mut blocks = self.blocks.lock().map_err(|_| H5Error::malformed("cache lock poisoned"))?;
             for (block, bytes) in missing.into_iter().zip(fetched) {
                 blocks.insert(block, bytes);

@@ -188,7 +188,7 @@ impl Described {
     /// From one granule's entry of a Floe index's `floe:granules` metadata and its chunk rows (by dataset path:
     /// the first row of each chunk, its address, size and filter mask). Datasets whose type or filters the entry
     /// cannot describe are left to the file.
-    pub fn from_index(location: &str, entry: &Value, chunks: HashMap<String, Vec<IndexedChunk>>) -> Result<Self> {
+    pub fn from_index(location: &str, entry: &Value, mut chunks: HashMap<String, Vec<IndexedChunk>>) -> Result<Self> {
         let bad = |what: &str| IoError::Format {
             location: location.to_owned(),
             message: format!("not a Floe index: the granule entry {what}"),
@@ -237,7 +237,6 @@ impl Described {
             beams.push(name.to_owned());
         }
         described.beams = Some(beams);
-        let mut chunks = chunks;
         for dataset in entry.get("datasets").and_then(Value::as_array).ok_or_else(|| bad("lists no datasets"))? {
             let Some(path) = dataset.get("path").and_then(Value::as_str) else { continue };
             described.complete_groups.insert(parent(path).to_owned());

@@ -457,10 +457,9 @@ impl IndexLookup {
         let mut lookup = HashMap::new();
         for (location, chunks) in granules {
             let chunks = Arc::new(chunks);
-            if let Some(name) = location.rsplit('/').next() {
-                lookup.insert(name.to_owned(), Arc::clone(&chunks));
+            for key in granule_keys(&location) {
+                lookup.insert(key, Arc::clone(&chunks));
             }
-            lookup.insert(location, chunks);
         }
         Ok(Self { granules: lookup, fetched: (0, 0) })
     }
@@ -507,10 +506,9 @@ impl IndexLookup {
             builder.build().map_err(parquet_error)?.try_collect().await.map_err(parquet_error)?;
         let mut lookup = Self::from_batches(&location, &batches, granules.as_deref())?;
         for (granule, chunks) in pruned {
-            if let Some(name) = granule.rsplit('/').next() {
-                lookup.granules.entry(name.to_owned()).or_insert_with(|| Arc::clone(&chunks));
+            for key in granule_keys(&granule) {
+                lookup.granules.entry(key).or_insert_with(|| Arc::clone(&chunks));
             }
-            lookup.granules.entry(granule).or_insert(chunks);
         }
         lookup.fetched = (source.stats().requests(), source.stats().bytes());
         Ok(lookup)
@@ -529,6 +527,12 @@ impl IndexLookup {
             .or_else(|| location.rsplit('/').next().and_then(|name| self.granules.get(name)))
             .cloned()
     }
+}
+
+/// The keys a granule is found by: its file name, and its location as indexed (an index made from one copy serves
+/// another).
+fn granule_keys(location: &str) -> impl Iterator<Item = String> + '_ {
+    location.rsplit('/').next().into_iter().chain([location]).map(str::to_owned)
 }
 
 /// The granule of a row group of one granule (its `granule` column's minimum equals its maximum) and the extent of

@@ -389,7 +389,7 @@ impl Granule {
             (b, a) => b.or(a.map(|a| a.bbox)),
         };
         // ATL03: the 20 m segment index narrows the photon rows before any photon is read.
-        let candidates = match (rows, self.product, bbox) {
+        let mut candidates = match (rows, self.product, bbox) {
             // The index's rows are the chunks that meet the area: ATL03's segment index would cost more requests
             // than the few photon chunks it could still drop.
             (Some(rows), _, _) => Some(rows),
@@ -403,7 +403,6 @@ impl Granule {
             None => Vec::new(),
         };
         let _prefetched = Prefetched { file: &self.file, ranges: prefetched };
-        let mut candidates = candidates;
         let group = format!("/{}/{}", beam.name, self.product.group());
         let (lon_name, lat_name) = self.product.coordinates();
         if let Some((start, end)) = time {
