@@ -14,6 +14,8 @@ mod batch;
 
 mod error;
 pub mod fgb;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod geoparquet;
 pub mod hdf5;
 pub mod icesat2;

@@ -13,6 +13,8 @@ use futures::future::BoxFuture;
 use crate::error::{IoError, Result};
 
 pub(crate) mod parquet;
+#[cfg(not(target_arch = "wasm32"))]
+mod retry_after;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
@@ -104,43 +106,69 @@ pub async fn fetch_ranges_within(source: &dyn ByteSource, ranges: &[Range<u64>],
     Ok(parts)
 }
 
-/// object_store's coalescing: merged requests, at most 10 in flight.
-#[cfg(not(target_arch = "wasm32"))]
-async fn fetch_coalesced(source: &dyn ByteSource, ranges: &[Range<u64>], gap: u64) -> Result<Vec<Bytes>> {
-    object_store::coalesce_ranges(ranges, |range| source.fetch(range), gap).await
-}
+/// A merged request never grows beyond this (ranges are still merged up to it; a longer range is split): a
+/// hostile or huge read is fetched in pieces, a piece retried alone, and no single reply holds more.
+pub const MAX_REQUEST_BYTES: u64 = 8 * 1024 * 1024;
 
-/// The browser build has no object_store (its HTTP client does not build for wasm32): the same merging by hand,
-/// all requests at once (the browser limits connections per host by itself).
-#[cfg(target_arch = "wasm32")]
+/// Requests of one `fetch_ranges` call in flight at once (a store file also caps all its requests together).
+const REQUESTS_IN_FLIGHT: usize = 16;
+
+/// Fetches the merged requests, at most [`REQUESTS_IN_FLIGHT`] at once, and slices each asked range back out of
+/// them (joining the pieces of a range longer than [`MAX_REQUEST_BYTES`]).
 async fn fetch_coalesced(source: &dyn ByteSource, ranges: &[Range<u64>], gap: u64) -> Result<Vec<Bytes>> {
-    let merged = coalesce(ranges, gap);
-    let fetched = futures::future::try_join_all(merged.iter().map(|r| source.fetch(r.clone()))).await?;
-    Ok(ranges
+    use futures::{StreamExt, TryStreamExt};
+    let requests = plan_requests(ranges, gap, MAX_REQUEST_BYTES);
+    // Collected first: a lazy `map` closure in the stream makes the future not `Send` (a higher-ranked lifetime).
+    let fetches: Vec<BoxFuture<'_, Result<Bytes>>> = requests.iter().map(|r| source.fetch(r.clone())).collect();
+    let fetched: Vec<Bytes> = futures::stream::iter(fetches).buffered(REQUESTS_IN_FLIGHT).try_collect().await?;
+    ranges
         .iter()
-        .filter_map(|r| {
-            let index = merged.partition_point(|m| m.end < r.end);
-            let (block, bytes) = merged.get(index).zip(fetched.get(index))?;
-            let start = ((r.start - block.start) as usize).min(bytes.len());
-            let end = ((r.end - block.start) as usize).min(bytes.len());
-            Some(bytes.slice(start..end))
+        .map(|range| {
+            let first = requests.partition_point(|r| r.end <= range.start);
+            let mut pieces = Vec::new();
+            for (request, bytes) in requests.iter().zip(&fetched).skip(first) {
+                if request.start >= range.end {
+                    break;
+                }
+                let start = range.start.max(request.start) - request.start;
+                let end = range.end.min(request.end) - request.start;
+                let (start, end) = (start as usize, end as usize);
+                // A short reply is caught by the length check of the caller, never sliced past its end.
+                pieces.push(bytes.slice(start.min(bytes.len())..end.min(bytes.len())));
+            }
+            match pieces.len() {
+                0 => Ok(Bytes::new()),
+                1 => Ok(pieces.swap_remove(0)),
+                _ => Ok(pieces.concat().into()),
+            }
         })
-        .collect())
+        .collect()
 }
 
-/// Sorted, merged ranges covering all of `ranges`.
-#[cfg(any(target_arch = "wasm32", test))]
-fn coalesce(ranges: &[Range<u64>], gap: u64) -> Vec<Range<u64>> {
-    let mut sorted: Vec<Range<u64>> = ranges.to_vec();
+/// The requests that cover `ranges`: sorted, ranges closer than `gap` merged while the merged request stays within
+/// `cap` bytes, and any longer request split into pieces of at most `cap`. No two requests overlap.
+fn plan_requests(ranges: &[Range<u64>], gap: u64, cap: u64) -> Vec<Range<u64>> {
+    let mut sorted: Vec<Range<u64>> = ranges.iter().filter(|r| r.start < r.end).cloned().collect();
     sorted.sort_by_key(|r| r.start);
     let mut merged: Vec<Range<u64>> = Vec::with_capacity(sorted.len());
     for range in sorted {
-        match merged.last_mut() {
-            Some(last) if range.start <= last.end.saturating_add(gap) => last.end = last.end.max(range.end),
+        let last = merged.last().cloned();
+        match last {
+            Some(last) if range.end <= last.end => {}
+            Some(last) if range.start <= last.end.saturating_add(gap) && range.end - last.start <= cap.max(1) => {
+                if let Some(l) = merged.last_mut() {
+                    l.end = range.end;
+                }
+            }
+            Some(last) if range.start < last.end => merged.push(last.end..range.end),
             _ => merged.push(range),
         }
     }
+    let cap = cap.max(1);
     merged
+        .into_iter()
+        .flat_map(|r| (r.start..r.end).step_by(cap as usize).map(move |start| start..(start + cap).min(r.end)))
+        .collect()
 }
 
 /// A file held in memory (the embedded sample; tests).
@@ -226,6 +254,7 @@ mod native {
                     .with_url(origin)
                     .with_client_options(client_options().with_allow_http(true))
                     .with_retry(retry_config())
+                    .with_http_connector(retry_after::RetryAfterConnector)
                     .build()
                     .map_err(|e| invalid(e.to_string()))?;
                 let path = Path::from_url_path(url.path()).map_err(|e| invalid(e.to_string()))?;
@@ -242,7 +271,8 @@ mod native {
                 let mut builder = object_store::aws::AmazonS3Builder::from_env()
                     .with_bucket_name(bucket)
                     .with_client_options(client_options().with_allow_http(allow_http))
-                    .with_retry(retry_config());
+                    .with_retry(retry_config())
+                    .with_http_connector(retry_after::RetryAfterConnector);
                 if std::env::var_os("AWS_REGION").is_none() && std::env::var_os("AWS_DEFAULT_REGION").is_none() {
                     // NASA's Earthdata buckets and most public altimetry data live here.
                     builder = builder.with_region("us-west-2");
@@ -350,13 +380,35 @@ mod native {
         Ok(granules)
     }
 
-    fn client_options() -> ClientOptions {
-        ClientOptions::new().with_connect_timeout(Duration::from_secs(10)).with_timeout(Duration::from_secs(120))
+    /// Without a byte for this long a request is abandoned (and retried): a stalled connection, not a slow
+    /// download, is what times out. `FLOE_HTTP_READ_TIMEOUT` (seconds) changes it.
+    pub fn read_timeout() -> Duration {
+        let seconds = std::env::var("FLOE_HTTP_READ_TIMEOUT").ok().and_then(|v| v.trim().parse::<f64>().ok());
+        seconds.filter(|s| s.is_finite() && *s > 0.0).map_or(Duration::from_secs(30), Duration::from_secs_f64)
     }
 
-    /// A few quick retries: an unreachable URL must turn into an error within seconds, not minutes.
+    /// A request's whole time is bounded only loosely (a request is at most `MAX_REQUEST_BYTES`, 8 MiB, which
+    /// even a slow link moves in 10 minutes); the read timeout catches stalls.
+    fn client_options() -> ClientOptions {
+        ClientOptions::new()
+            .with_connect_timeout(Duration::from_secs(10))
+            .with_read_timeout(read_timeout())
+            .with_timeout(Duration::from_secs(600))
+    }
+
+    /// Retries with exponential backoff and jitter (object_store's) for 5xx, 429, 408, resets, timeouts and bodies
+    /// that break off; `Retry-After` is honoured below it (`retry_after`). An unreachable host still fails within
+    /// seconds (5 quick connection attempts), a flaky one gets a minute.
     fn retry_config() -> RetryConfig {
-        RetryConfig { max_retries: 2, retry_timeout: Duration::from_secs(15), ..RetryConfig::default() }
+        RetryConfig {
+            max_retries: 5,
+            retry_timeout: Duration::from_secs(60),
+            backoff: object_store::BackoffConfig {
+                init_backoff: Duration::from_millis(100),
+                max_backoff: Duration::from_secs(5),
+                base: 2.0,
+            },
+        }
     }
 
     fn has_aws_credentials() -> bool {
@@ -402,9 +454,13 @@ mod native {
         // The innermost cause ("Connection refused (os error 111)") says it best; object_store's own text is a
         // paragraph of retry counts, URLs and wrapper names.
         let root = one_line(&cause.to_string());
+        let root = root.trim_end_matches([':', ' ']);
         match kind {
             Some(object_store::client::HttpErrorKind::Connect) => format!("unreachable: {root}"),
             Some(object_store::client::HttpErrorKind::Timeout) => format!("timed out: {root}"),
+            // The innermost cause ("Server returned non-2xx status code: 503 Service Unavailable", after the
+            // retries ran out): the retry paragraph around it says nothing the user can act on.
+            _ if !std::ptr::addr_eq(cause, e) => root.to_owned(),
             _ => one_line(&e.to_string()),
         }
     }
@@ -420,114 +476,160 @@ mod native {
         fn client() -> Result<reqwest::Client> {
             reqwest::Client::builder()
                 .connect_timeout(Duration::from_secs(10))
-                .timeout(Duration::from_secs(120))
+                .read_timeout(read_timeout())
+                .timeout(Duration::from_secs(600))
                 .build()
                 .map_err(|e| IoError::Invalid(format!("HTTP client: {}", e.without_url())))
         }
 
-        /// A range request's reply, or the error it is, in words (the URL never in them).
-        /// With `e_tag` (the one the file had when opened) the reply must carry it: `If-Match` is sent, and a reply
-        /// with another ETag is refused as well as a 412.
-        async fn get(
+        /// What a range request brought back.
+        pub struct Reply {
+            pub bytes: Bytes,
+            /// The file's size, from `Content-Range`.
+            pub total: Option<u64>,
+            /// The reply's strong ETag (a weak one cannot be required).
+            pub e_tag: Option<String>,
+        }
+
+        /// Why one attempt did not bring the range back.
+        enum Failure {
+            /// Worth trying again (5xx, 429, a reset, a stall, a body that broke off), after at least this delay.
+            Retry(String, Option<Duration>),
+            /// Final: said to the user as it is.
+            Final(IoError),
+        }
+
+        /// At most this many attempts per range.
+        const ATTEMPTS: u32 = 6;
+
+        /// Fetches one range (the URL never in an error), retrying what may pass with exponential backoff and
+        /// jitter, or the server's `Retry-After`. With `e_tag` (the one the file had when opened) every reply must
+        /// carry it: `If-Match` is sent, and a reply with another ETag is refused as well as a 412.
+        pub async fn fetch(
             client: &reqwest::Client,
             url: &url::Url,
             display: &str,
             range: &Range<u64>,
             e_tag: Option<&str>,
-        ) -> Result<reqwest::Response> {
-            let failed = |message: String| IoError::Source { location: display.to_owned(), message };
-            let header = format!("bytes={}-{}", range.start, range.end.saturating_sub(1));
+        ) -> Result<Reply> {
             let mut attempt = 0;
             loop {
-                let mut request = client.get(url.clone()).header("Range", &header);
-                if let Some(tag) = e_tag {
-                    request = request.header("If-Match", tag);
-                }
-                match request.send().await {
-                    Ok(reply) if reply.status().as_u16() == 206 => {
-                        if e_tag.is_some_and(|tag| reply_e_tag(&reply).as_deref() != Some(tag)) {
-                            return Err(changed(display));
-                        }
-                        return Ok(reply);
-                    }
-                    Ok(reply) if reply.status().as_u16() == 412 => return Err(changed(display)),
-                    // The server ignores Range: refused before the body (possibly the whole file) is read.
-                    Ok(reply) if reply.status().is_success() => {
-                        return Err(failed(format!(
-                            "the server answered a range request with HTTP {} (the whole file): range requests are \
-                             needed",
-                            reply.status().as_u16()
-                        )));
-                    }
-                    Ok(reply) if reply.status().as_u16() == 404 => {
-                        return Err(failed("not found (HTTP 404 / no such key or file)".into()));
-                    }
-                    Ok(reply) if matches!(reply.status().as_u16(), 401 | 403) => {
-                        return Err(failed(format!(
-                            "access denied (HTTP {}): the presigned URL may have expired",
-                            reply.status().as_u16()
-                        )));
-                    }
-                    Ok(reply)
-                        if (reply.status().is_server_error() || reply.status().as_u16() == 429) && attempt < 3 => {}
-                    Ok(reply) => return Err(failed(format!("HTTP {}", reply.status().as_u16()))),
-                    Err(e) if attempt < 3 && (e.is_timeout() || e.is_connect() || e.is_request()) => {}
-                    Err(e) => return Err(failed(one_line(&e.without_url().to_string()))),
-                }
                 attempt += 1;
-                tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+                let (message, after) = match fetch_once(client, url, display, range, e_tag).await {
+                    Ok(reply) => return Ok(reply),
+                    Err(Failure::Final(e)) => return Err(e),
+                    Err(Failure::Retry(message, after)) => (message, after),
+                };
+                if attempt == ATTEMPTS {
+                    return Err(IoError::Source {
+                        location: display.to_owned(),
+                        message: format!("{message} (after {ATTEMPTS} attempts)"),
+                    });
+                }
+                // Decorrelated jitter, as object_store's: between 100 ms and 3× the last backoff, at most 5 s.
+                let backoff = (100u64 << attempt.min(6)).min(5000);
+                let jitter = {
+                    use std::hash::{BuildHasher, Hasher};
+                    std::collections::hash_map::RandomState::new().build_hasher().finish() % backoff.max(1)
+                };
+                let delay = after.unwrap_or(Duration::ZERO).max(Duration::from_millis(backoff / 2 + jitter / 2));
+                log::debug!("{display}: {message}; retrying in {delay:?}");
+                tokio::time::sleep(delay).await;
             }
         }
 
-        /// A reply's strong ETag (a weak one cannot be required).
-        fn reply_e_tag(reply: &reqwest::Response) -> Option<String> {
-            let tag = reply.headers().get("etag")?.to_str().ok()?;
-            (!tag.starts_with("W/")).then(|| tag.to_owned())
+        async fn fetch_once(
+            client: &reqwest::Client,
+            url: &url::Url,
+            display: &str,
+            range: &Range<u64>,
+            e_tag: Option<&str>,
+        ) -> std::result::Result<Reply, Failure> {
+            let fail = |message: String| Failure::Final(IoError::Source { location: display.to_owned(), message });
+            let header = format!("bytes={}-{}", range.start, range.end.saturating_sub(1));
+            let mut request = client.get(url.clone()).header("Range", &header);
+            if let Some(tag) = e_tag {
+                request = request.header("If-Match", tag);
+            }
+            let reply = match request.send().await {
+                Ok(reply) => reply,
+                Err(e) if e.is_timeout() || e.is_connect() || e.is_request() || e.is_body() => {
+                    return Err(Failure::Retry(one_line(&e.without_url().to_string()), None));
+                }
+                Err(e) => return Err(fail(one_line(&e.without_url().to_string()))),
+            };
+            let status = reply.status().as_u16();
+            match status {
+                206 => {}
+                412 => return Err(Failure::Final(changed(display))),
+                // The server ignores Range: refused before the body (possibly the whole file) is read.
+                200..=299 => {
+                    return Err(fail(format!(
+                        "the server answered a range request with HTTP {status} (the whole file): range requests \
+                         are needed"
+                    )));
+                }
+                404 => return Err(fail("not found (HTTP 404 / no such key or file)".into())),
+                401 | 403 => {
+                    return Err(fail(format!("access denied (HTTP {status}): the presigned URL may have expired")));
+                }
+                408 | 429 | 500..=599 => {
+                    let after = super::retry_after::retry_after(status, reply.headers());
+                    return Err(Failure::Retry(format!("HTTP {status}"), after));
+                }
+                _ => return Err(fail(format!("HTTP {status}"))),
+            }
+            let reply_e_tag = reply
+                .headers()
+                .get("etag")
+                .and_then(|v| v.to_str().ok())
+                .filter(|tag| !tag.starts_with("W/"))
+                .map(str::to_owned);
+            if e_tag.is_some_and(|tag| reply_e_tag.as_deref() != Some(tag)) {
+                return Err(Failure::Final(changed(display)));
+            }
+            let total = reply
+                .headers()
+                .get("content-range")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit_once('/'))
+                .and_then(|(_, total)| total.trim().parse::<u64>().ok());
+            let bytes = reply.bytes().await.map_err(|e| {
+                Failure::Retry(format!("the reply broke off: {}", one_line(&e.without_url().to_string())), None)
+            })?;
+            let expected = range.end - range.start;
+            if bytes.len() as u64 != expected && total.is_none_or(|total| range.end <= total) {
+                return Err(Failure::Retry(
+                    format!("the reply broke off after {} of {expected} bytes", bytes.len()),
+                    None,
+                ));
+            }
+            Ok(Reply { bytes, total, e_tag: reply_e_tag })
         }
 
         /// Opens a presigned URL: its size from the first byte's `Content-Range` (a presigned GET URL signs no HEAD);
         /// `None` when there is no such object.
         pub async fn open(url: &url::Url, display: String) -> Result<Option<StoreSource>> {
             let client = client()?;
-            let reply = match get(&client, url, &display, &(0..1), None).await {
+            let reply = match fetch(&client, url, &display, &(0..1), None).await {
                 Ok(reply) => reply,
                 Err(IoError::Source { message, .. }) if message.starts_with("not found") => return Ok(None),
                 Err(e) => return Err(e),
             };
-            let total = reply
-                .headers()
-                .get("content-range")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit_once('/'))
-                .and_then(|(_, total)| total.trim().parse::<u64>().ok())
-                .ok_or_else(|| IoError::Source {
-                    location: display.clone(),
-                    message: "no file size in the reply's Content-Range".into(),
-                })?;
+            let total = reply.total.ok_or_else(|| IoError::Source {
+                location: display.clone(),
+                message: "no file size in the reply's Content-Range".into(),
+            })?;
             Ok(Some(StoreSource {
                 display,
                 store: Arc::new(object_store::memory::InMemory::new()),
                 path: Path::default(),
                 size: total,
-                e_tag: reply_e_tag(&reply),
+                e_tag: reply.e_tag,
                 stats: Arc::default(),
                 presigned: Some((client, url.clone())),
                 in_flight: in_flight(),
             }))
-        }
-
-        pub async fn fetch(
-            client: &reqwest::Client,
-            url: &url::Url,
-            display: &str,
-            range: Range<u64>,
-            e_tag: Option<&str>,
-        ) -> Result<Bytes> {
-            let reply = get(client, url, display, &range, e_tag).await?;
-            reply.bytes().await.map_err(|e| IoError::Source {
-                location: display.to_owned(),
-                message: format!("the reply broke off: {}", one_line(&e.without_url().to_string())),
-            })
         }
     }
 
@@ -580,16 +682,44 @@ mod native {
                 let _permit = self.in_flight.acquire().await.ok();
                 let bytes = match &self.presigned {
                     Some((client, url)) => {
-                        presigned::fetch(client, url, &self.display, range, self.e_tag.as_deref()).await?
+                        presigned::fetch(client, url, &self.display, &range, self.e_tag.as_deref()).await?.bytes
                     }
                     None => {
-                        let options = object_store::GetOptions { if_match: self.e_tag.clone(), ..Default::default() }
-                            .with_range(Some(range));
-                        let fetched = async { self.store.get_opts(&self.path, options).await?.bytes().await };
-                        fetched.await.map_err(|e| match e {
-                            object_store::Error::Precondition { .. } => changed(&self.display),
-                            e => store_error(self.display.clone(), e),
-                        })?
+                        // object_store retries a body that breaks off with an error; one that just ends early (a
+                        // reply without a length, a proxy's) is retried here.
+                        let mut attempt = 0;
+                        loop {
+                            let options =
+                                object_store::GetOptions { if_match: self.e_tag.clone(), ..Default::default() }
+                                    .with_range(Some(range.clone()));
+                            // Each reply's ETag is compared too: a server that ignores `If-Match` still says
+                            // which file it served.
+                            let fetched = async {
+                                let reply = self.store.get_opts(&self.path, options).await?;
+                                let same = self.e_tag.is_none()
+                                    || reply.meta.e_tag.is_none()
+                                    || reply.meta.e_tag == self.e_tag;
+                                if !same {
+                                    return Ok(None);
+                                }
+                                Ok(Some(reply.bytes().await?))
+                            };
+                            let bytes = fetched.await.map_err(|e| match e {
+                                object_store::Error::Precondition { .. } => changed(&self.display),
+                                e => store_error(self.display.clone(), e),
+                            })?;
+                            let Some(bytes) = bytes else { return Err(changed(&self.display)) };
+                            attempt += 1;
+                            if bytes.len() as u64 == expected || attempt == 3 {
+                                break bytes;
+                            }
+                            log::debug!(
+                                "{}: a reply ended after {} of {expected} bytes; retrying",
+                                self.display,
+                                bytes.len()
+                            );
+                            tokio::time::sleep(Duration::from_millis(200 * attempt)).await;
+                        }
                     }
                 };
                 self.stats.record(bytes.len() as u64);
@@ -615,7 +745,7 @@ mod tests {
 
     #[test]
     fn coalescing_merges_near_ranges_and_slices_back() {
-        let merged = coalesce(&[10..20, 0..5, 3_000_000..3_000_010, 30..40], COALESCE_GAP);
+        let merged = plan_requests(&[10..20, 0..5, 3_000_000..3_000_010, 30..40], COALESCE_GAP, MAX_REQUEST_BYTES);
         assert_eq!(merged, vec![0..40, 3_000_000..3_000_010]);
         let source = MemorySource::new("mem", Bytes::from((0..=255u8).cycle().take(4_000_000).collect::<Vec<_>>()));
         let parts = futures::executor::block_on(fetch_ranges(&source, &[10..12, 0..2, 3_000_000..3_000_001])).unwrap();
@@ -627,5 +757,24 @@ mod tests {
         let err =
             futures::executor::block_on(fetch_ranges(&source, std::slice::from_ref(&(0..5_000_000)))).unwrap_err();
         assert_eq!(err.to_string(), "mem: cannot read: range 0..5000000 is outside the file's 4000000 bytes");
+    }
+
+    #[test]
+    fn requests_are_capped_in_size_and_pieces_joined_back() {
+        // Merging stops at the cap; a range longer than the cap is split; overlapping ranges share requests.
+        assert_eq!(plan_requests(&[0..10, 12..20, 25..30], 100, 20), vec![0..20, 25..30]);
+        assert_eq!(plan_requests(&[0..45], 100, 20), vec![0..20, 20..40, 40..45]);
+        assert_eq!(plan_requests(&[0..10, 5..15, 2..3, 15..15], 0, 100), vec![0..15]);
+        assert_eq!(plan_requests(&[0..10, 5..35], 0, 20), vec![0..10, 10..30, 30..35]);
+        let data: Vec<u8> = (0..=255u8).cycle().take(20_000_000).collect();
+        let source = MemorySource::new("mem", Bytes::from(data.clone()));
+        let ranges = [100..19_000_000, 5..6, 18_999_990..19_000_010];
+        let parts = futures::executor::block_on(fetch_ranges(&source, &ranges)).unwrap();
+        for (range, part) in ranges.iter().zip(&parts) {
+            assert_eq!(part.as_ref(), &data[range.start as usize..range.end as usize]);
+        }
+        // 5..6; 100..19_000_000 in three pieces of at most 8 MiB; the tail beyond it, 19_000_000..19_000_010.
+        assert_eq!(source.stats().requests(), 5);
+        assert_eq!(source.stats().bytes(), 1 + 18_999_900 + 10);
     }
 }
