@@ -70,6 +70,19 @@ def bad_segments(source, path):
             geo.create_dataset("ph_index_beg", data=begin)
 
 
+def huge_dataspace(path):
+    """A small file whose contiguous dataset claims 2^27 float64 values (1 GiB): refused before anything is
+    allocated, the claim being more than a file of its size can hold."""
+    import struct
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with h5py.File(path, "w") as f:
+        f.create_dataset("claims", data=np.arange(4099, dtype=np.float64))
+    data = path.read_bytes()
+    patched = data.replace(struct.pack("<Q", 4099), struct.pack("<Q", 1 << 27))
+    assert patched != data
+    path.write_bytes(patched)
+
+
 def types(path):
     with h5py.File(path, "w", libver="latest") as f:
         f.create_dataset("be_int32", data=np.arange(-50, 50, dtype=">i4"))
@@ -161,6 +174,7 @@ def main():
     special(out.parent / "cat" / "special.h5")
     atl06_chunked(out.parent / "index" / "atl06_chunked.h5")
     bad_segments(out / "atl03_v108.h5", out.parent / "hostile" / "atl03_bad_segments.h5")
+    huge_dataspace(out.parent / "hostile" / "huge_dataspace.h5")
     print(f"HDF5 fixtures written to {out}")
 
 

@@ -12,6 +12,14 @@ use futures::StreamExt;
 
 use crate::source::{ByteSource, MemorySource};
 
+/// libFuzzer's Rust harness aborts on every panic, caught or not; Floe catches the parquet crate's panics on
+/// malformed pages on purpose (`geoparquet::read::guard_panics`). Called first by each target: a panic is printed,
+/// and one that escapes still aborts the run (the harness wraps each input in `catch_unwind`).
+pub fn allow_caught_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| std::panic::set_hook(Box::new(|info| eprintln!("{info}"))));
+}
+
 /// The HDF5 reader alone: open, walk every object, read every attribute and every dataset.
 pub fn hdf5(bytes: &[u8]) -> u64 {
     futures::executor::block_on(async {
@@ -58,8 +66,8 @@ pub fn point_file(name: &str, bytes: &[u8]) -> u64 {
 /// One WKB value: decoded to a drawable point and to its extent.
 pub fn wkb(bytes: &[u8]) -> u64 {
     let decoded = crate::geoparquet::wkb::decode(bytes).map(|d| format!("{d:?}").len()).unwrap_or(0);
-    let extent = crate::geoparquet::wkb::extent(bytes).ok().flatten().map(|e| e.iter().map(|v| v.to_bits()).sum());
-    decoded as u64 + extent.unwrap_or(0u64)
+    let extent = crate::geoparquet::wkb::extent(bytes).ok().flatten().map(|e| e.iter().fold(0, |a, v| a ^ v.to_bits()));
+    (decoded as u64).wrapping_add(extent.unwrap_or(0))
 }
 
 /// A GeoJSON AOI: parsed, asked whether it holds a few points, and written back.

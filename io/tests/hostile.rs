@@ -236,3 +236,21 @@ async fn a_dataset_with_a_symlink_loop_or_endless_partitions_is_refused_in_bound
     assert!(error.ends_with("(a symlink loop?)"), "{error}");
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+#[tokio::test]
+async fn sizes_a_file_claims_are_checked_against_the_file_before_anything_is_allocated() {
+    // 2^27 float64 values (1 GiB) claimed by a 35 KB file; libhdf5 refuses it too ("invalid dataset size, likely
+    // file corruption").
+    let path = common::fixtures().join("hostile/huge_dataspace.h5");
+    let size = std::fs::metadata(&path).unwrap().len();
+    let bytes = Bytes::from(std::fs::read(&path).unwrap());
+    let file = Hdf5File::open(Arc::new(MemorySource::new("huge_dataspace.h5", bytes))).await.unwrap();
+    let error = file.read_path("/claims").await.unwrap_err().to_string();
+    assert_eq!(
+        error,
+        format!(
+            "huge_dataspace.h5: bad HDF5 data in /claims: its dataspace claims 1073741824 bytes, more than a file \
+             of {size} bytes can hold"
+        )
+    );
+}

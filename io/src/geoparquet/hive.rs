@@ -220,12 +220,7 @@ pub(crate) fn merge<T: Send + 'static>(
             if let Err(e) = worker.await
                 && e.is_panic()
             {
-                let payload = e.into_panic();
-                let message = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "a panic".into());
+                let message = crate::error::panic_message(e.into_panic().as_ref());
                 let _ = watcher.send(Err(IoError::Panicked { location, message })).await;
             }
         });

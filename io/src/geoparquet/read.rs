@@ -242,10 +242,11 @@ impl GeoParquetFile {
         let GeometrySource::Wkb { column } = &self.geometry else { return Ok(None) };
         let Some(root) = self.metadata.schema().index_of(column).ok() else { return Ok(None) };
         let mask = ProjectionMask::roots(self.metadata.parquet_schema(), [root]);
-        let mut stream = ParquetRecordBatchStreamBuilder::new_with_metadata(self.source.clone(), self.metadata.clone())
+        let stream = ParquetRecordBatchStreamBuilder::new_with_metadata(self.source.clone(), self.metadata.clone())
             .with_projection(mask)
             .build()
             .map_err(|e| parquet_error(&self.location, e))?;
+        let mut stream = guard_panics(stream);
         let mut bbox = LonLatBox::EMPTY;
         let mut row = 0;
         while let Some(batch) = stream.next().await {
@@ -325,12 +326,13 @@ impl GeoParquetFile {
         let (group, within) = found.ok_or_else(not_found)?;
         let skip = usize::try_from(within).map_err(|_| not_found())?;
         let selection = RowSelection::from(vec![RowSelector::skip(skip), RowSelector::select(1)]);
-        let mut stream = ParquetRecordBatchStreamBuilder::new_with_metadata(self.source.clone(), self.metadata.clone())
+        let stream = ParquetRecordBatchStreamBuilder::new_with_metadata(self.source.clone(), self.metadata.clone())
             .with_row_groups(vec![group])
             .with_row_selection(selection)
             .with_batch_size(1)
             .build()
             .map_err(|e| parquet_error(&self.location, e))?;
+        let mut stream = guard_panics(stream);
         let batch = match stream.next().await {
             Some(batch) => batch.map_err(|e| parquet_error(&self.location, e))?,
             None => return Err(not_found()),
@@ -571,7 +573,7 @@ impl GeoParquetFile {
             .with_batch_size(options.batch_rows.max(1))
             .build();
         let stream = match built {
-            Ok(stream) => stream,
+            Ok(stream) => guard_panics(stream),
             Err(e) => return futures::stream::once(std::future::ready(Err(parquet_error(&location, e)))).boxed(),
         };
         stream
@@ -829,6 +831,22 @@ fn f64_column(batch: &RecordBatch, name: &str) -> std::result::Result<Float64Arr
     let array = batch.column_by_name(name).ok_or("missing from batch")?;
     let cast = arrow_cast::cast(array, &DataType::Float64).map_err(|e| format!("cannot read as numbers: {e}"))?;
     cast.as_any().downcast_ref::<Float64Array>().cloned().ok_or_else(|| "cannot read as numbers".to_owned())
+}
+
+/// The parquet crate panics on some malformed pages (a dictionary-encoded page without its dictionary, found by
+/// fuzzing): each decode step runs under `catch_unwind`, so such a file ends in an error naming it instead of
+/// taking the process down. (In the browser a panic aborts and cannot be caught.)
+fn guard_panics<S>(stream: S) -> impl futures::Stream<Item = parquet::errors::Result<RecordBatch>> + Send + Unpin
+where
+    S: futures::Stream<Item = parquet::errors::Result<RecordBatch>> + Send + Unpin,
+{
+    std::panic::AssertUnwindSafe(stream).catch_unwind().map(|item| match item {
+        Ok(item) => item,
+        Err(panic) => Err(ParquetError::General(format!(
+            "the Parquet decoder failed on a malformed page: {}",
+            crate::error::panic_message(panic.as_ref())
+        ))),
+    })
 }
 
 /// Types the viewer can map to colour.

@@ -64,8 +64,17 @@ pub(super) async fn chunk_list(
             if info.filtered {
                 return Err(H5Error::malformed("implicit chunk index with filters"));
             }
-            Ok(grid(info.shape, chunk)?
-                .into_iter()
+            // The chunks lie one after another from `address`: all of them must fit in the file.
+            let grid = grid(info.shape, chunk)?;
+            let total = grid.len;
+            if total.saturating_mul(chunk_bytes) > file.source().size() {
+                return Err(H5Error::malformed(format!(
+                    "{total} chunks of {chunk_bytes} bytes do not fit in the file's {} bytes",
+                    file.source().size()
+                )));
+            }
+            Ok(grid
+                .origins()
                 .enumerate()
                 .map(|(i, offset)| ChunkRef {
                     offset,
@@ -93,39 +102,59 @@ pub(super) async fn chunk_list(
 
 /// Chunk origins in C order over the whole dataspace.
 /// One read returns at most this many bytes: larger selections come from corrupt dataspaces, or must be read
-/// in row ranges.
-pub(super) const MAX_SELECTION_BYTES: u64 = 4 << 30;
+/// in row ranges. In the browser 1 GiB: a wasm32 module has at most 4 GiB of memory.
+pub(super) const MAX_SELECTION_BYTES: u64 = if cfg!(target_arch = "wasm32") { 1 << 30 } else { 4 << 30 };
 
-/// HDF5 chunks hold at most 4 GiB.
+/// HDF5 chunks hold at most 4 GiB (and at most [`MAX_SELECTION_BYTES`] here).
 pub(super) fn chunk_size(chunk: &[u64], element: usize) -> H5Result<usize> {
     chunk
         .iter()
         .try_fold(element as u64, |acc, d| acc.checked_mul(*d))
-        .filter(|bytes| *bytes <= 1 << 32)
-        .map(|bytes| bytes as usize)
-        .ok_or_else(|| H5Error::malformed(format!("chunk of {chunk:?} elements of {element} bytes exceeds 4 GiB")))
+        .filter(|bytes| *bytes <= (1 << 32).min(MAX_SELECTION_BYTES))
+        .and_then(|bytes| usize::try_from(bytes).ok())
+        .ok_or_else(|| {
+            H5Error::malformed(format!(
+                "chunk of {chunk:?} elements of {element} bytes exceeds {} bytes",
+                (1u64 << 32).min(MAX_SELECTION_BYTES)
+            ))
+        })
 }
 
 /// Chunks in a grid at most: more come from corrupt dimensions, not real files.
 const MAX_CHUNKS: u64 = 1 << 26;
 
-/// Chunk origins in C order over the whole dataspace.
-fn grid(shape: &[u64], chunk: &[u64]) -> H5Result<Vec<Vec<u64>>> {
+/// The chunk grid over a dataspace: origins in C order, made as they are asked for. An index lists only the chunks
+/// the file holds, so a corrupt dataspace never allocates its whole grid.
+struct Grid<'a> {
+    counts: Vec<u64>,
+    chunk: &'a [u64],
+    len: u64,
+}
+
+impl Grid<'_> {
+    /// The origin of the `linear`-th chunk.
+    fn origin(&self, mut linear: u64) -> Vec<u64> {
+        let mut offset = vec![0; self.counts.len()];
+        for d in (0..self.counts.len()).rev() {
+            let count = self.counts[d].max(1);
+            offset[d] = (linear % count) * self.chunk.get(d).copied().unwrap_or(0);
+            linear /= count;
+        }
+        offset
+    }
+
+    fn origins(&self) -> impl Iterator<Item = Vec<u64>> + '_ {
+        (0..self.len).map(|i| self.origin(i))
+    }
+}
+
+fn grid<'a>(shape: &[u64], chunk: &'a [u64]) -> H5Result<Grid<'a>> {
     let counts: Vec<u64> = shape.iter().zip(chunk).map(|(s, c)| s.div_ceil((*c).max(1))).collect();
-    let total =
+    let len =
         counts.iter().try_fold(1u64, |acc, c| acc.checked_mul(*c)).filter(|t| *t <= MAX_CHUNKS).ok_or_else(|| {
             H5Error::malformed(format!("dataspace {shape:?} in chunks of {chunk:?} has implausibly many chunks"))
         })?;
-    Ok((0..total)
-        .map(|mut linear| {
-            let mut offset = vec![0; counts.len()];
-            for d in (0..counts.len()).rev() {
-                offset[d] = (linear % counts[d]) * chunk[d];
-                linear /= counts[d];
-            }
-            offset
-        })
-        .collect())
+    Ok(Grid { counts, chunk, len })
 }
 
 async fn fixed_array(
@@ -149,7 +178,8 @@ async fn fixed_array(
     if count > (1 << 32) || entry_size == 0 || page_bits >= 32 {
         return Err(H5Error::malformed("fixed array with an implausible size"));
     }
-    let offsets = grid(info.shape, chunk)?;
+    let grid = grid(info.shape, chunk)?;
+    let offsets = grid.origins();
     let header = 4 + 1 + 1 + o;
     let mut out = Vec::new();
     let paged = page_bits > 0 && count > (1u64 << page_bits);
@@ -158,7 +188,7 @@ async fn fixed_array(
         let mut c = file.cursor(&block);
         c.signature(b"FADB", "fixed array data block")?;
         c.seek(header as usize)?;
-        for offset in offsets.into_iter().take(count as usize) {
+        for offset in offsets.take(count as usize) {
             push_entry(&mut c, client, entry_size, chunk_bytes, offset, &mut out)?;
         }
         return Ok(out);
@@ -173,7 +203,7 @@ async fn fixed_array(
     c.signature(b"FADB", "fixed array data block")?;
     c.seek(header as usize)?;
     let bitmap = c.take(bitmap_len as usize)?.to_vec();
-    let mut offsets = offsets.into_iter();
+    let mut offsets = offsets;
     for p in 0..pages {
         let entries = page.min(count - p * page);
         // HDF5 numbers bits from the most significant one.
@@ -269,7 +299,7 @@ async fn extensible_array(
             "extensible array chunk index with an unlimited dimension other than the first",
         ));
     }
-    let grid_offsets = grid(info.shape, chunk)?;
+    let grid = grid(info.shape, chunk)?;
     let (o, l) = (u64::from(file.offset_size), u64::from(file.length_size));
     let head = file.read_meta(address, 4 + 1 + 1 + 6 + 6 * l + o + 4).await?;
     verify_checksum(&head)?;
@@ -303,8 +333,8 @@ async fn extensible_array(
     let data_pointers = 2 * (min_data_pointers - 1);
     let super_pointers = super_blocks.saturating_sub(index_super_blocks);
     let offset_bytes = u64::from(max_bits.div_ceil(8));
-    let chunks = grid_offsets.len() as u64;
-    let offset_of = |i: u64| grid_offsets.get(i as usize).cloned().unwrap_or_default();
+    let chunks = grid.len;
+    let offset_of = |i: u64| grid.origin(i);
     let index_len = 4 + 1 + 1 + o + index_elements * element_size + (data_pointers + super_pointers) * o + 4;
     let index = file.read_meta(index_block, index_len).await?;
     verify_checksum(&index)?;

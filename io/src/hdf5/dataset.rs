@@ -240,10 +240,37 @@ async fn read(file: &Reader, info: &DatasetInfo, rows: Option<Range<u64>>) -> H5
         .filter(|b| *b <= MAX_SELECTION_BYTES)
         .ok_or_else(|| H5Error::malformed(format!("selection of {count} elements is too large to read at once")))?
         as usize;
-    let mut out = match &info.fill {
-        Some(fill) if fill.len() == element => fill.repeat(count as usize),
-        _ => vec![0u8; out_bytes],
-    };
+    // Sizes the file claims are checked against what it can hold before anything is allocated: no layout yields
+    // more than its file deflated at deflate's best ratio (a dataset mostly never written, all fill value, beyond
+    // that is refused too: that is a crafted file far more often than a real one).
+    let file_size = file.source().size();
+    if out_bytes as u64 > file_size.saturating_mul(filters::MAX_DEFLATE_RATIO as u64).max(1 << 20) {
+        return Err(H5Error::malformed(format!(
+            "its dataspace claims {out_bytes} bytes, more than a file of {file_size} bytes can hold"
+        )));
+    }
+    match &info.layout {
+        LayoutInfo::Compact(data) if out_bytes > data.len() => {
+            return Err(H5Error::malformed("compact data shorter than its dataspace"));
+        }
+        LayoutInfo::Contiguous { address: Some(_), .. } if out_bytes as u64 > file_size => {
+            return Err(H5Error::malformed(format!(
+                "{out_bytes} bytes of contiguous data do not fit in the file's {file_size} bytes"
+            )));
+        }
+        _ => {}
+    }
+    let mut out = allocate(out_bytes)?;
+    match &info.fill {
+        Some(fill) if fill.len() == element && fill.iter().any(|b| *b != 0) && out_bytes > 0 => {
+            // Doubling copies, as `[T]::repeat` does, into the buffer already reserved.
+            out.extend_from_slice(fill);
+            while out.len() < out_bytes {
+                out.extend_from_within(..(out_bytes - out.len()).min(out.len()));
+            }
+        }
+        _ => out.resize(out_bytes, 0),
+    }
     let row_bytes = row_elements.saturating_mul(element as u64);
     match &info.layout {
         LayoutInfo::Compact(data) => {
@@ -308,6 +335,15 @@ async fn read(file: &Reader, info: &DatasetInfo, rows: Option<Range<u64>>) -> H5
         }
     }
     decode_values(file, &info.dtype, &out, count as usize).await
+}
+
+/// An output buffer of `bytes`, or an error where the memory is not there (a `prlimit`, the browser's 4 GiB): the
+/// size came from the file, and a claim too large must end the read, never the process.
+fn allocate(bytes: usize) -> H5Result<Vec<u8>> {
+    let mut out = Vec::new();
+    out.try_reserve_exact(bytes)
+        .map_err(|_| H5Error::malformed(format!("cannot allocate the {bytes} bytes its dataspace claims")))?;
+    Ok(out)
 }
 
 /// Undoes the filters of every chunk: on both cores on native, in turn on wasm.

@@ -82,8 +82,14 @@ pub(crate) fn unfilter(filters: &[Filter], mask: u32, mut data: Vec<u8>, expecte
     Ok(data)
 }
 
+/// Deflate expands at most 1032:1 (RFC 1951 blocks of 258-byte matches), so a chunk's stored size bounds what it
+/// can inflate to, whatever size its header claims.
+pub(super) const MAX_DEFLATE_RATIO: usize = 1032;
+
 fn inflate(data: &[u8], expected: usize) -> H5Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(expected);
+    let mut out = Vec::new();
+    out.try_reserve_exact(expected.min(data.len().saturating_mul(MAX_DEFLATE_RATIO).saturating_add(1024)))
+        .map_err(|_| H5Error::malformed(format!("cannot allocate {expected} bytes to inflate a chunk into")))?;
     let limit = expected as u64 + 1;
     flate2::read::ZlibDecoder::new(data)
         .take(limit)

@@ -40,8 +40,19 @@ pub(crate) fn dataspace_with_max(data: &[u8], file: &Reader) -> H5Result<Option<
     Ok(Some((dims, max)))
 }
 
+/// Variable-length types nest (a sequence of sequences of …): deeper than this is a crafted file, and each level
+/// would be a stack frame.
+const MAX_DATATYPE_DEPTH: usize = 8;
+
 /// Decodes a datatype message (its size is returned by the cursor position for attributes).
 pub(crate) fn datatype(c: &mut Cursor<'_>) -> H5Result<Dtype> {
+    datatype_nested(c, 0)
+}
+
+fn datatype_nested(c: &mut Cursor<'_>, depth: usize) -> H5Result<Dtype> {
+    if depth > MAX_DATATYPE_DEPTH {
+        return Err(H5Error::malformed(format!("datatypes nest more than {MAX_DATATYPE_DEPTH} levels deep")));
+    }
     let class_version = c.u8()?;
     let (class, _version) = (class_version & 0x0F, class_version >> 4);
     let bits = [c.u8()?, c.u8()?, c.u8()?];
@@ -70,7 +81,7 @@ pub(crate) fn datatype(c: &mut Cursor<'_>) -> H5Result<Dtype> {
         3 => Ok(Dtype::FixedString { size, pad: bits[0] & 0x0F }),
         9 => {
             let kind = bits[0] & 0x0F;
-            let base = datatype(c)?;
+            let base = datatype_nested(c, depth + 1)?;
             if kind == 1 {
                 Ok(Dtype::VarString)
             } else {
@@ -252,6 +263,17 @@ mod tests {
             dataspace(&[3, 0, 0, 0], &file).unwrap_err().to_string(),
             "unsupported: dataspace message version 3"
         );
+    }
+
+    #[test]
+    fn nested_variable_length_types_are_bounded() {
+        // A sequence of a sequence of … 1000 levels deep: an error at level 9, not 1000 stack frames.
+        let mut bytes = Vec::new();
+        for _ in 0..1000 {
+            bytes.extend_from_slice(&[0x19, 0, 0, 0, 16, 0, 0, 0]);
+        }
+        let error = datatype(&mut Cursor::new(&bytes, 8, 8)).unwrap_err();
+        assert_eq!(error.to_string(), "datatypes nest more than 8 levels deep");
     }
 
     #[test]

@@ -81,7 +81,21 @@ struct Rows {
 
 /// Runs every check on a GeoParquet file held in memory. `sources` maps track names (gt1l…) to the source
 /// granules' rows; empty skips the comparison.
+///
+/// The parquet crate panics on some malformed pages (found by fuzzing): such a file fails the `parquet` check
+/// instead of ending the run.
 pub fn check_file(name: &str, data: Bytes, sources: &BTreeMap<String, SourceTrack>) -> Report {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check_file_unguarded(name, data, sources))).unwrap_or_else(
+        |panic| {
+            let mut report = Report { file: name.to_owned(), checks: Vec::new() };
+            let message = crate::error::panic_message(panic.as_ref());
+            report.push("parquet", Status::Fail, format!("the Parquet decoder failed on a malformed page: {message}"));
+            report
+        },
+    )
+}
+
+fn check_file_unguarded(name: &str, data: Bytes, sources: &BTreeMap<String, SourceTrack>) -> Report {
     let mut report = Report { file: name.to_owned(), checks: Vec::new() };
     if crate::icesat2::is_hdf5(&data) {
         let detail = "an HDF5 file (an ICESat-2 granule?), not Parquet: QA checks conversion outputs; give the \
