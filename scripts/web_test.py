@@ -75,9 +75,15 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         super().do_GET()
 
 
+FAULTS = {"requests": 0, "503": 0, "429": 0, "truncate": 0}
+FAULTS_LOCK = threading.Lock()
+
+
 class DataHandler(http.server.BaseHTTPRequestHandler):
     """Serves FIXTURES on another origin: honours Range and sends CORS headers, unless the first path segment
-    says otherwise (/norange/…: always 200 with the whole file; /nocors/…: no CORS headers)."""
+    says otherwise (/norange/…: always 200 with the whole file; /nocors/…: no CORS headers; /flaky/…: every third
+    request fails — 503, 429 with Retry-After, or a body cut in half; /swap/…: the file is replaced after three
+    requests; /later200/…: Range honoured for the first request only)."""
 
     def log_message(self, *args):
         pass
@@ -102,8 +108,25 @@ class DataHandler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             return
         data = path.read_bytes()
+        e_tag = f'"{len(data)}"'
+        with FAULTS_LOCK:
+            FAULTS["requests"] += 1
+            n = FAULTS["requests"]
+        fault = ["503", "429", "truncate"][(n // 3) % 3] if mode == "flaky" and n % 3 == 0 else None
+        if fault:
+            FAULTS[fault] += 1
+        if fault in ("503", "429"):
+            self.send_response(int(fault))
+            if fault == "429":
+                self.send_header("Retry-After", "1")
+            self.send_header("Content-Length", "0")
+            self.cors(mode)
+            self.end_headers()
+            return
+        if mode == "swap" and n > 3:
+            e_tag, data = '"replaced"', bytes(reversed(data))
         wanted = self.headers.get("Range", "")
-        if wanted.startswith("bytes=") and mode != "norange":
+        if wanted.startswith("bytes=") and mode != "norange" and not (mode == "later200" and n > 1):
             start, _, end = wanted[6:].partition("-")
             start, end = int(start), min(int(end) if end else len(data) - 1, len(data) - 1)
             body = data[start:end + 1]
@@ -113,10 +136,10 @@ class DataHandler(http.server.BaseHTTPRequestHandler):
             body = data
             self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("ETag", f'"{len(data)}"')
+        self.send_header("ETag", e_tag)
         self.cors(mode)
         self.end_headers()
-        self.wfile.write(body)
+        self.wfile.write(body[: len(body) // 2] if fault == "truncate" else body)
 
 
 def serve():
@@ -252,6 +275,28 @@ def format_cases():
         if errors:
             print(f"formats: FAIL {errors[0][:300]}")
             results.append(False)
+    return results
+
+
+def fault_cases():
+    """The browser's reads under faults: a flaky server gives the same points as a good one; a file replaced mid-read
+    and a server that stops honouring Range give clear errors."""
+    results = []
+    for key in FAULTS:
+        FAULTS[key] = 0
+    log, _ = browse(PATHS["webgl"][0], "?backend=webgl&tiles=off&url=DATA/flaky/codec_zstd.parquet",
+                    "points loaded in|cannot read")
+    got = loaded(log, "codec_zstd.parquet")
+    print(f"flaky server ({FAULTS}): {'%d points' % got[0] if got else 'FAIL not loaded'} (want 5000)")
+    results.append(got is not None and got[0] == 5000 and FAULTS["503"] + FAULTS["429"] + FAULTS["truncate"] > 0)
+    for mode, expected in [("swap", "the file changed while it was being read"),
+                           ("later200", "the server ignores Range requests (HTTP 200 instead of 206")]:
+        FAULTS["requests"] = 0
+        log, _ = browse(PATHS["webgl"][0], f"?backend=webgl&tiles=off&url=DATA/{mode}/covering.parquet",
+                        "points loaded in|cannot read")
+        found = any(expected in l for l in log)
+        print(f"{mode}: {'clear error in the console' if found else 'FAIL no error containing ' + repr(expected)}")
+        results.append(found)
     return results
 
 
@@ -484,7 +529,7 @@ def main():
             passed += 1
         else:
             failed += 1
-    for ok in [*url_cases(), *format_cases(), *memory_budget_case(), *local_file_cases(), *aoi_export_qa_case(),
+    for ok in [*url_cases(), *format_cases(), *fault_cases(), *memory_budget_case(), *local_file_cases(), *aoi_export_qa_case(),
                *polar_cases(), *profile_cases(), *filter_cases(), *time_cases(), *link_cases()]:
         passed += ok
         failed += not ok

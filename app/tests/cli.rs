@@ -699,3 +699,104 @@ fn an_interrupted_write_leaves_no_temporary_file_and_no_output() {
     }
     assert!(interrupted > 0, "no run was interrupted mid-write in 20 attempts");
 }
+
+#[test]
+fn a_write_that_fails_midway_keeps_the_old_output_and_leaves_no_temporary_file() {
+    // The file-size limit (`ulimit -f`, in 1 KiB blocks) is reached mid-write: the run fails with an error, the
+    // previous output is still there byte for byte, and no temporary file remains.
+    let atl03 = fixtures().join("hdf5/atl03_v108.h5").to_string_lossy().into_owned();
+    let dir = tempdir().join("file-size-limit");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("photons.parquet");
+    let old = b"the previous output".to_vec();
+    std::fs::write(&out, &old).unwrap();
+    let command = format!(
+        "ulimit -f 64 && exec '{}' subset '{atl03}' --out '{}' --force",
+        env!("CARGO_BIN_EXE_floe"),
+        out.display()
+    );
+    let run = Command::new("sh").args(["-c", &command]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("File too large"), "{stderr}");
+    assert_eq!(std::fs::read(&out).unwrap(), old);
+    let left: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(left, vec!["photons.parquet".to_owned()]);
+}
+
+#[test]
+fn two_writes_to_one_path_at_once_end_with_one_valid_file() {
+    // Two subsets of different areas race to the same output: afterwards it is one of the two, whole, and nothing
+    // else is in the directory.
+    let atl03 = fixtures().join("hdf5/atl03_v108.h5").to_string_lossy().into_owned();
+    let dir = tempdir().join("concurrent-writes");
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("photons.parquet");
+    let alone: Vec<Vec<u8>> = ["--beams=gt1l", "--beams=gt2r"]
+        .iter()
+        .map(|beams| {
+            let single = dir.join("single.parquet");
+            let run = floe(&["subset", &atl03, beams, "--out", single.to_str().unwrap(), "--force"]);
+            assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+            let bytes = std::fs::read(&single).unwrap();
+            std::fs::remove_file(&single).unwrap();
+            bytes
+        })
+        .collect();
+    assert_ne!(alone[0], alone[1]);
+    for _ in 0..3 {
+        let children: Vec<_> = ["--beams=gt1l", "--beams=gt2r"]
+            .iter()
+            .map(|beams| {
+                Command::new(env!("CARGO_BIN_EXE_floe"))
+                    .args(["subset", &atl03, beams, "--out", out.to_str().unwrap(), "--force"])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for mut child in children {
+            assert!(child.wait().unwrap().success());
+        }
+        let written = std::fs::read(&out).unwrap();
+        assert!(written == alone[0] || written == alone[1], "the output is neither run's file");
+        let left: Vec<String> =
+            std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        assert_eq!(left, vec!["photons.parquet".to_owned()]);
+    }
+}
+
+#[test]
+fn hostile_files_under_a_one_gib_memory_limit_end_in_errors_not_crashes() {
+    // `prlimit --as=1G`: a size a file claims that slipped past its bound would make an allocation fail, and Rust
+    // aborts on that. Every run must end with success or a one-line error (exit 1), never a signal or a panic.
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus");
+    let mut inputs = vec![
+        fixtures().join("hostile/atl03_bad_segments.h5"),
+        fixtures().join("hostile/huge_dataspace.h5"),
+        corpus.join("point_file/parquet_dict_page_without_dictionary"),
+    ];
+    inputs.extend(std::fs::read_dir(corpus.join("point_file")).unwrap().flatten().map(|e| e.path()).take(40));
+    let out = tempdir().join("hostile-under-prlimit.parquet");
+    for input in &inputs {
+        let input = input.to_string_lossy().into_owned();
+        for args in [vec!["info", &input], vec!["subset", &input, "--out", out.to_str().unwrap(), "--force"]] {
+            let run = Command::new("prlimit")
+                .arg(format!("--as={}", 1u64 << 30))
+                .arg(env!("CARGO_BIN_EXE_floe"))
+                .args(&args)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&run.stderr);
+            assert!(
+                matches!(run.status.code(), Some(0 | 1)),
+                "floe {args:?} under prlimit --as=1G: {:?}\n{stderr}",
+                run.status
+            );
+            assert!(run.status.success() || stderr.contains("error: "), "{args:?}: {stderr}");
+            assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        }
+    }
+}

@@ -211,6 +211,7 @@ impl PointSource {
         // per-beam differences (which would count a neighbour's bytes twice).
         let baseline = granule.file.byte_source().stats().bytes();
         let location = granule.location().to_owned();
+        let window_rows = options.beam_window_rows.max(1);
         let streams = beams
             .into_iter()
             .map(|beam| {
@@ -221,20 +222,45 @@ impl PointSource {
                     (Some(chunks), Some(area)) => chunks.rows_in(&beam.name, area),
                     _ => None,
                 };
-                futures::stream::once(async move {
-                    if cancel.is_cancelled() {
-                        return Err(IoError::Cancelled { location: granule.location().to_owned() });
-                    }
-                    let batch = granule.read_beam_in(&beam, bbox, aoi.as_deref(), surface, time, rows).await?;
-                    let fetched = granule.file.byte_source().stats().bytes().saturating_sub(baseline);
-                    progress.bytes_fetched.fetch_max(fetched, Ordering::Relaxed);
-                    progress.rows_loaded.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
-                    progress.rows_skipped.fetch_add(batch.skipped as u64, Ordering::Relaxed);
-                    let filtered = beam.rows.saturating_sub(batch.num_rows() as u64 + batch.skipped as u64);
-                    progress.rows_filtered.fetch_add(filtered, Ordering::Relaxed);
-                    Ok(map(batch))
-                })
-                .boxed()
+                // A whole beam (no area to narrow it) is read in windows of rows, each a batch of its own: what one
+                // step holds in memory is bounded, and the viewer's memory budget can stop a load mid-beam.
+                let windows: Vec<Option<std::ops::Range<u64>>> = match rows {
+                    None if bbox.is_none() && aoi.is_none() && beam.rows > window_rows => (0..beam.rows)
+                        .step_by(window_rows as usize)
+                        .map(|start| Some(start..(start + window_rows).min(beam.rows)))
+                        .collect(),
+                    rows => vec![rows],
+                };
+                futures::stream::iter(windows)
+                    .then(move |rows| {
+                        let (granule, progress, cancel, map, aoi, beam) = (
+                            Arc::clone(&granule),
+                            Arc::clone(&progress),
+                            cancel.clone(),
+                            Arc::clone(&map),
+                            aoi.clone(),
+                            beam.clone(),
+                        );
+                        async move {
+                            if cancel.is_cancelled() {
+                                return Err(IoError::Cancelled { location: granule.location().to_owned() });
+                            }
+                            let window = rows.as_ref().map_or(beam.rows, |r| r.end - r.start);
+                            let whole = rows.is_some() && bbox.is_none() && aoi.is_none();
+                            let batch = granule
+                                .read_beam_in(&beam, bbox, aoi.as_deref(), surface, time, rows)
+                                .await?;
+                            let fetched = granule.file.byte_source().stats().bytes().saturating_sub(baseline);
+                            progress.bytes_fetched.fetch_max(fetched, Ordering::Relaxed);
+                            progress.rows_loaded.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
+                            progress.rows_skipped.fetch_add(batch.skipped as u64, Ordering::Relaxed);
+                            let rows = if whole { window } else { beam.rows };
+                            let filtered = rows.saturating_sub(batch.num_rows() as u64 + batch.skipped as u64);
+                            progress.rows_filtered.fetch_add(filtered, Ordering::Relaxed);
+                            Ok(map(batch))
+                        }
+                    })
+                    .boxed()
             })
             .collect();
         Ok(crate::geoparquet::hive::merge(streams, parallelism, &location))

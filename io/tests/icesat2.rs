@@ -409,3 +409,32 @@ async fn a_corrupt_segment_index_neither_panics_nor_loses_photons() {
         assert_eq!(cut.num_rows(), inside, "{}", beam.name);
     }
 }
+
+#[tokio::test]
+async fn a_whole_beam_is_read_in_windows_of_rows_with_the_same_points() {
+    // 6 beams × 25,000 photons: windows of 10,000 rows give three batches per beam, which together are the beam's
+    // single batch row for row, every column.
+    use futures::StreamExt;
+    let input = common::fixtures().join("hdf5/atl03_v108.h5").to_string_lossy().into_owned();
+    let points = floe_io::PointSource::open(&input, &floe_io::DatasetOptions::default()).await.unwrap();
+    let read = |window: u64| {
+        let options = floe_io::ReadOptions { beam_window_rows: window, ..Default::default() };
+        let stream = points.stream(&options, 1, Arc::default(), floe_io::CancelToken::default()).unwrap();
+        stream.map(|b| b.unwrap()).collect::<Vec<_>>()
+    };
+    let (whole, windowed) = (read(1_000_000).await, read(10_000).await);
+    // Each photon keeps its row in the beam (what picking and the profile name it by).
+    let rows = |batches: &[floe_io::PointBatch]| -> Vec<u64> {
+        batches.iter().flat_map(|b| b.rows.as_deref().unwrap().to_vec()).collect()
+    };
+    assert_eq!(rows(&whole), rows(&windowed));
+    let whole: Vec<_> = whole.into_iter().map(|b| b.batch).collect();
+    let windowed: Vec<_> = windowed.into_iter().map(|b| b.batch).collect();
+    assert_eq!(whole.len(), 6);
+    assert_eq!(windowed.len(), 18);
+    assert!(windowed.iter().all(|b| b.num_rows() <= 10_000));
+    let concat = |batches: &[arrow_array::RecordBatch]| {
+        arrow_select::concat::concat_batches(&batches[0].schema(), batches).unwrap()
+    };
+    assert_eq!(concat(&whole), concat(&windowed));
+}

@@ -477,6 +477,16 @@ pub fn main() {
     }) {
         log::warn!("cannot catch Ctrl-C ({e}): an interrupted write may leave a temporary file");
     }
+    // A write past `ulimit -f` raises SIGXFSZ, whose default action kills the process mid-write (its temporary
+    // file left behind). With the signal caught, the write fails with EFBIG instead and is undone like any other
+    // failed write.
+    #[cfg(unix)]
+    if let Err(e) = signal_hook::flag::register(
+        signal_hook::consts::SIGXFSZ,
+        std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+    ) {
+        log::warn!("cannot catch SIGXFSZ ({e}): a write past the file-size limit may leave a temporary file");
+    }
     let cli = Cli::parse();
     if matches!(cli.command, Some(Command::Render(_) | Command::Profile(_))) {
         quiet_headless_vulkan();

@@ -89,6 +89,9 @@ pub struct ReadOptions {
     pub beams: Vec<String>,
     /// Rows per emitted batch.
     pub batch_rows: usize,
+    /// Granules: a whole beam longer than this is read in windows of this many rows, each its own batch (what one
+    /// step holds is bounded; a memory budget can stop a load mid-beam). A multiple of ATL03's 10,000-row chunks.
+    pub beam_window_rows: u64,
     /// Only rows whose column values can lie in these ranges are wanted: a row group whose statistics say its
     /// values all lie outside one is never fetched. Pruning only: the rows read are not filtered here.
     pub value_ranges: Vec<ValueRange>,
@@ -132,6 +135,7 @@ impl Default for ReadOptions {
             aoi: None,
             beams: Vec::new(),
             batch_rows: 64 * 1024,
+            beam_window_rows: 1_000_000,
             value_ranges: Vec::new(),
             time_bounds: Vec::new(),
         }

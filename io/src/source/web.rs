@@ -23,6 +23,8 @@ const CORS_HELP: &str = "the server refused to let this page read it (CORS). It 
 pub struct HttpSource {
     url: String,
     size: u64,
+    /// The strong ETag of the first reply, required of every later one.
+    e_tag: Option<String>,
     stats: Arc<FetchStats>,
 }
 
@@ -34,60 +36,149 @@ pub fn http_url(input: &str) -> String {
     }
 }
 
-async fn fetch_range(url: &str, range: Range<u64>) -> Result<(u16, Option<String>, Bytes)> {
-    let error = |message: String| IoError::Source { location: url.to_owned(), message };
-    let window = web_sys::window().ok_or_else(|| error("no browser window".into()))?;
+/// A request that brings nothing for this long is aborted (and retried): the browser has no idle timeout of
+/// its own, and a stalled connection would otherwise hold a load forever.
+const TIMEOUT_MS: i32 = 60_000;
+
+/// At most this many attempts per range (network errors, 5xx, 429, 408, timeouts, replies cut short).
+const ATTEMPTS: u32 = 6;
+
+/// One reply, as far as the caller needs it.
+struct Reply {
+    status: u16,
+    content_range: Option<String>,
+    e_tag: Option<String>,
+    bytes: Bytes,
+}
+
+/// Why one attempt failed: worth another (after at least a delay the server may name), or final.
+enum Failure {
+    Retry(String, Option<u32>),
+    Final(String),
+}
+
+/// Aborts its request when dropped: a load that is cancelled (its stream dropped) stops its downloads, and a
+/// refused reply's body is not read.
+struct Abort(web_sys::AbortController);
+
+impl Drop for Abort {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Resolves after `ms` milliseconds.
+async fn sleep(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms as i32);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// One range request. A 206 is read whole; anything else is refused before its body is read (a server that
+/// ignores Range would send the whole file).
+async fn fetch_once(url: &str, range: &Range<u64>, open: bool) -> std::result::Result<Reply, Failure> {
+    let window = web_sys::window().ok_or_else(|| Failure::Final("no browser window".into()))?;
+    let controller = web_sys::AbortController::new().map_err(|e| Failure::Final(format!("{e:?}")))?;
+    let abort = Abort(controller);
     let init = web_sys::RequestInit::new();
     init.set_method("GET");
     init.set_mode(web_sys::RequestMode::Cors);
-    let headers = web_sys::Headers::new().map_err(|e| error(format!("{e:?}")))?;
+    init.set_signal(Some(&abort.0.signal()));
+    let headers = web_sys::Headers::new().map_err(|e| Failure::Final(format!("{e:?}")))?;
     headers
         .set("Range", &format!("bytes={}-{}", range.start, range.end.saturating_sub(1)))
-        .map_err(|e| error(format!("{e:?}")))?;
+        .map_err(|e| Failure::Final(format!("{e:?}")))?;
     init.set_headers(&headers);
-    let response =
-        JsFuture::from(window.fetch_with_str_and_init(url, &init)).await.map_err(|_| error(CORS_HELP.into()))?;
-    let response: web_sys::Response = response.dyn_into().map_err(|_| error("fetch returned no response".into()))?;
+    // The timer aborts the request; it is left to fire harmlessly once the reply is in.
+    let timer = {
+        let controller = abort.0.clone();
+        wasm_bindgen::closure::Closure::once_into_js(move || controller.abort())
+    };
+    let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(timer.unchecked_ref(), TIMEOUT_MS);
+    let response = match JsFuture::from(window.fetch_with_str_and_init(url, &init)).await {
+        Ok(response) => response,
+        // The first request tells a CORS refusal (final, and not told apart from a network error by the browser)
+        // from a file that opened; later ones failing are the network's doing.
+        Err(_) if open => return Err(Failure::Final(CORS_HELP.into())),
+        Err(_) => return Err(Failure::Retry("the request failed or timed out".into(), None)),
+    };
+    let response: web_sys::Response =
+        response.dyn_into().map_err(|_| Failure::Final("fetch returned no response".into()))?;
     let status = response.status();
-    if status == 403 || status == 401 {
-        return Err(error(format!("access denied (HTTP {status})")));
+    let header = |name: &str| response.headers().get(name).ok().flatten();
+    match status {
+        206 => {}
+        401 | 403 => return Err(Failure::Final(format!("access denied (HTTP {status})"))),
+        404 => return Err(Failure::Final("not found (HTTP 404)".into())),
+        200..=299 => {
+            return Err(Failure::Final(format!(
+                "the server ignores Range requests (HTTP {status} instead of 206 Partial Content): Floe reads files \
+                 in parts and needs a server that honours Range"
+            )));
+        }
+        408 | 429 | 500..=599 => {
+            let after = header("Retry-After").and_then(|v| v.trim().parse::<u32>().ok()).filter(|s| *s <= 30);
+            return Err(Failure::Retry(format!("HTTP {status}"), after.map(|s| s * 1000)));
+        }
+        _ => return Err(Failure::Final(format!("HTTP {status}"))),
     }
-    if status == 404 {
-        return Err(error("not found (HTTP 404)".into()));
+    let (content_range, e_tag) = (header("Content-Range"), header("ETag").filter(|t| !t.starts_with("W/")));
+    let body = response.array_buffer().map_err(|e| Failure::Final(format!("{e:?}")))?;
+    let buffer =
+        JsFuture::from(body).await.map_err(|_| Failure::Retry("the reply broke off or timed out".into(), None))?;
+    let bytes = Bytes::from(js_sys::Uint8Array::new(&buffer).to_vec());
+    if bytes.len() as u64 != range.end - range.start {
+        return Err(Failure::Retry(
+            format!("the reply ended after {} of {} bytes", bytes.len(), range.end - range.start),
+            None,
+        ));
     }
-    if !(200..300).contains(&status) {
-        return Err(error(format!("HTTP {status}")));
+    Ok(Reply { status, content_range, e_tag, bytes })
+}
+
+/// A range, retried with exponential backoff and jitter (or the server's `Retry-After`) while that may help.
+async fn fetch_range(url: &str, range: &Range<u64>, open: bool) -> Result<Reply> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let (message, after) = match fetch_once(url, range, open).await {
+            Ok(reply) => return Ok(reply),
+            Err(Failure::Final(message)) => return Err(IoError::Source { location: url.to_owned(), message }),
+            Err(Failure::Retry(message, after)) => (message, after),
+        };
+        if attempt == ATTEMPTS {
+            let message = format!("{message} (after {ATTEMPTS} attempts)");
+            return Err(IoError::Source { location: url.to_owned(), message });
+        }
+        let backoff = (100u32 << attempt.min(6)).min(5000);
+        let jitter = (js_sys::Math::random() * f64::from(backoff)) as u32;
+        sleep(after.unwrap_or(0).max(backoff / 2 + jitter / 2)).await;
     }
-    let content_range = response.headers().get("Content-Range").ok().flatten();
-    let buffer = JsFuture::from(response.array_buffer().map_err(|e| error(format!("{e:?}")))?)
-        .await
-        .map_err(|e| error(format!("reading the response failed: {e:?}")))?;
-    Ok((status, content_range, Bytes::from(js_sys::Uint8Array::new(&buffer).to_vec())))
+}
+
+/// The total size in a `Content-Range` (`bytes 0-0/12345`).
+fn total_of(content_range: Option<&str>) -> Option<u64> {
+    content_range?.rsplit('/').next()?.trim().parse().ok()
 }
 
 impl HttpSource {
-    /// Learns the file's size with a one-byte range request, which also proves the server honours `Range`.
+    /// Learns the file's size (and ETag) with a one-byte range request, which also proves the server honours
+    /// `Range`.
     pub async fn open(input: &str) -> Result<Self> {
         let url = http_url(input);
-        let (status, content_range, _) = SendWrapper::new(fetch_range(&url, 0..1)).await?;
-        if status != 206 {
-            return Err(IoError::Source {
-                location: input.to_owned(),
-                message: format!(
-                    "the server ignores Range requests (HTTP {status} instead of 206 Partial Content): Floe reads \
-                     files in parts and needs a server that honours Range"
-                ),
-            });
-        }
-        let size = content_range
-            .as_deref()
-            .and_then(|r| r.rsplit('/').next())
-            .and_then(|total| total.trim().parse::<u64>().ok())
-            .ok_or_else(|| IoError::Source {
-                location: input.to_owned(),
-                message: "the response has no readable Content-Range: the server must expose it (CORS)".into(),
-            })?;
-        Ok(Self { url, size, stats: Arc::default() })
+        let reply = SendWrapper::new(fetch_range(&url, &(0..1), true)).await.map_err(|e| match e {
+            IoError::Source { message, .. } => IoError::Source { location: input.to_owned(), message },
+            e => e,
+        })?;
+        let size = total_of(reply.content_range.as_deref()).ok_or_else(|| IoError::Source {
+            location: input.to_owned(),
+            message: "the response has no readable Content-Range: the server must expose it (CORS)".into(),
+        })?;
+        debug_assert_eq!(reply.status, 206);
+        Ok(Self { url, size, e_tag: reply.e_tag, stats: Arc::default() })
     }
 }
 
@@ -103,16 +194,28 @@ impl ByteSource for HttpSource {
     fn fetch(&self, range: Range<u64>) -> BoxFuture<'_, Result<Bytes>> {
         let expected = range.end - range.start;
         let future = SendWrapper::new(async move {
-            let (status, _, bytes) = fetch_range(&self.url, range).await?;
+            let reply = fetch_range(&self.url, &range, false).await?;
             self.stats.requests.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            self.stats.bytes.fetch_add(bytes.len() as u64, std::sync::atomic::Ordering::Relaxed);
-            if status != 206 || bytes.len() as u64 != expected {
+            self.stats.bytes.fetch_add(reply.bytes.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            // Every reply must come from the file as it was opened: the same ETag (where the server exposes one)
+            // and the same total size. The browser cannot send If-Match without a CORS preflight the server may
+            // refuse, so the replies are compared instead.
+            let same_tag = self.e_tag.is_none() || reply.e_tag == self.e_tag;
+            if !same_tag || total_of(reply.content_range.as_deref()) != Some(self.size) {
                 return Err(IoError::Source {
                     location: self.url.clone(),
-                    message: format!("asked for {expected} bytes, got {} (HTTP {status})", bytes.len()),
+                    message: "the file changed while it was being read (its ETag or size is not the one it had \
+                              when opened): nothing read from it is used; read it again"
+                        .into(),
                 });
             }
-            Ok(bytes)
+            if reply.bytes.len() as u64 != expected {
+                return Err(IoError::Source {
+                    location: self.url.clone(),
+                    message: format!("asked for {expected} bytes, got {}", reply.bytes.len()),
+                });
+            }
+            Ok(reply.bytes)
         });
         Box::pin(future)
     }
