@@ -187,10 +187,16 @@ impl PointSource {
         map: Arc<dyn Fn(PointBatch) -> T + Send + Sync>,
     ) -> Result<BoxStream<'static, Result<T>>> {
         let (granule, surface, chunks) = match self {
-            PointSource::GeoParquet(dataset) => return dataset.stream_map(options, parallelism, progress, cancel, map),
+            PointSource::GeoParquet(dataset) => {
+                let guard = cancel.clone();
+                let stream = dataset.stream_map(options, parallelism, progress, cancel, map)?;
+                return Ok(guard.guard(&dataset.location, stream));
+            }
             PointSource::Granule { granule, surface, chunks, .. } => (Arc::clone(granule), *surface, chunks.clone()),
             PointSource::Scene(scene) => return Ok(stream_scene(scene, options, parallelism, progress, cancel, map)),
-            PointSource::FlatGeobuf(file) => return Ok(stream_fgb(file, options, progress, map)),
+            PointSource::FlatGeobuf(file) => {
+                return Ok(cancel.guard(file.location(), stream_fgb(file, options, progress, map)));
+            }
         };
         let beams: Vec<crate::icesat2::Beam> = granule
             .beams
@@ -247,9 +253,7 @@ impl PointSource {
                             }
                             let window = rows.as_ref().map_or(beam.rows, |r| r.end - r.start);
                             let whole = rows.is_some() && bbox.is_none() && aoi.is_none();
-                            let batch = granule
-                                .read_beam_in(&beam, bbox, aoi.as_deref(), surface, time, rows)
-                                .await?;
+                            let batch = granule.read_beam_in(&beam, bbox, aoi.as_deref(), surface, time, rows).await?;
                             let fetched = granule.file.byte_source().stats().bytes().saturating_sub(baseline);
                             progress.bytes_fetched.fetch_max(fetched, Ordering::Relaxed);
                             progress.rows_loaded.fetch_add(batch.num_rows() as u64, Ordering::Relaxed);
@@ -263,7 +267,8 @@ impl PointSource {
                     .boxed()
             })
             .collect();
-        Ok(crate::geoparquet::hive::merge(streams, parallelism, &location))
+        let merged = crate::geoparquet::hive::merge(streams, parallelism, &location);
+        Ok(cancel.guard(&location, merged))
     }
 }
 

@@ -57,16 +57,58 @@ impl ProgressSnapshot {
     }
 }
 
-/// Cancels a load: streams check it between batches and end with [`crate::IoError::Cancelled`].
+/// Cancels a load: streams check it between batches and end with [`crate::IoError::Cancelled`], and
+/// [`CancelToken::cancelled`] wakes whoever waits on it, so a reader can drop its requests in flight at once.
 #[derive(Clone, Debug, Default)]
-pub struct CancelToken(Arc<AtomicBool>);
+pub struct CancelToken(Arc<CancelState>);
+
+#[derive(Debug, Default)]
+struct CancelState {
+    cancelled: AtomicBool,
+    wakers: std::sync::Mutex<Vec<std::task::Waker>>,
+}
 
 impl CancelToken {
     pub fn cancel(&self) {
-        self.0.store(true, Ordering::Relaxed);
+        self.0.cancelled.store(true, Ordering::SeqCst);
+        let wakers = self.0.wakers.lock().map(|mut w| std::mem::take(&mut *w)).unwrap_or_default();
+        wakers.into_iter().for_each(std::task::Waker::wake);
     }
 
     pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+        self.0.cancelled.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once the load is cancelled.
+    pub fn cancelled(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let state = Arc::clone(&self.0);
+        std::future::poll_fn(move |cx| {
+            if state.cancelled.load(Ordering::SeqCst) {
+                return std::task::Poll::Ready(());
+            }
+            if let Ok(mut wakers) = state.wakers.lock() {
+                if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
+                    wakers.push(cx.waker().clone());
+                }
+            }
+            // Cancelled between the first look and the registration: do not miss it.
+            if state.cancelled.load(Ordering::SeqCst) { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
+        })
+    }
+
+    /// `stream` until the load is cancelled: then it stops being polled at once — its reads, and the requests they
+    /// have in flight, are dropped with it — and one [`crate::IoError::Cancelled`] for `location` ends it.
+    pub fn guard<T: Send + 'static>(
+        &self,
+        location: &str,
+        stream: futures::stream::BoxStream<'static, crate::Result<T>>,
+    ) -> futures::stream::BoxStream<'static, crate::Result<T>> {
+        use futures::StreamExt;
+        let (token, location) = (self.clone(), location.to_owned());
+        let cancelled = futures::stream::once(async move {
+            token.is_cancelled().then_some(Err(crate::IoError::Cancelled { location }))
+        })
+        .filter_map(std::future::ready);
+        stream.take_until(self.cancelled()).chain(cancelled).boxed()
     }
 }

@@ -254,3 +254,89 @@ async fn sizes_a_file_claims_are_checked_against_the_file_before_anything_is_all
         )
     );
 }
+
+/// A file whose fetches, once it is open, never answer (a stalled server); counts the fetches dropped unanswered.
+#[derive(Debug)]
+struct StallsAfterOpen {
+    inner: MemorySource,
+    stalling: std::sync::atomic::AtomicBool,
+    waiting: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Counts a stalled fetch while it lives.
+struct Waiting(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl floe_io::source::ByteSource for StallsAfterOpen {
+    fn location(&self) -> &str {
+        self.inner.location()
+    }
+    fn size(&self) -> u64 {
+        self.inner.size()
+    }
+    fn fetch(&self, range: std::ops::Range<u64>) -> futures::future::BoxFuture<'_, floe_io::Result<Bytes>> {
+        if !self.stalling.load(std::sync::atomic::Ordering::SeqCst) {
+            return self.inner.fetch(range);
+        }
+        self.waiting.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let waiting = Waiting(Arc::clone(&self.waiting));
+        Box::pin(async move {
+            let _waiting = waiting;
+            futures::future::pending::<()>().await;
+            unreachable!()
+        })
+    }
+    fn stats(&self) -> &Arc<floe_io::source::FetchStats> {
+        self.inner.stats()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_a_load_ends_it_at_once_and_drops_its_requests_in_flight() {
+    // A granule and a GeoParquet file whose reads stall after they open: the cancel ends each stream with
+    // "cancelled" within a second, and no fetch is left waiting.
+    for name in ["index/atl06_chunked.h5", "covering.parquet"] {
+        let bytes = Bytes::from(std::fs::read(common::fixtures().join(name)).unwrap());
+        let waiting = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let source = Arc::new(StallsAfterOpen {
+            inner: MemorySource::new("stalled", bytes),
+            stalling: false.into(),
+            waiting: Arc::clone(&waiting),
+        });
+        let layer = floe_io::PointSource::from_source(source.clone(), &DatasetOptions::default()).await.unwrap();
+        source.stalling.store(true, std::sync::atomic::Ordering::SeqCst);
+        let cancel = floe_io::CancelToken::default();
+        let mut stream = layer.stream(&ReadOptions::default(), 2, Arc::default(), cancel.clone()).unwrap();
+        // Cancelled once the read waits on the stalled server.
+        let (canceller, stalled) = (cancel.clone(), Arc::clone(&waiting));
+        let cancelled_at = tokio::spawn(async move {
+            while stalled.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            canceller.cancel();
+            std::time::Instant::now()
+        });
+        let first = tokio::time::timeout(Duration::from_secs(10), stream.next()).await.expect("still waiting");
+        let answered = std::time::Instant::now();
+        assert_eq!(
+            first.map(|r| r.map(|b| b.num_rows()).unwrap_err().to_string()).as_deref(),
+            Some("stalled: cancelled")
+        );
+        let latency = answered.duration_since(cancelled_at.await.unwrap());
+        assert!(latency < Duration::from_secs(1), "{name}: the cancel took {latency:?}");
+        drop(stream);
+        // The workers are aborted with the stream: their stalled fetches are dropped.
+        for _ in 0..50 {
+            if waiting.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(waiting.load(std::sync::atomic::Ordering::SeqCst), 0, "{name}: fetches left waiting");
+    }
+}

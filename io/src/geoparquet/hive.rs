@@ -195,6 +195,7 @@ pub(crate) fn merge<T: Send + 'static>(
     };
     let queue = Arc::new(Mutex::new(streams.into_iter().collect::<VecDeque<_>>()));
     let (sender, receiver) = futures::channel::mpsc::channel(parallelism.max(1) * 2);
+    let mut workers = AbortOnDrop(Vec::new());
     for _ in 0..parallelism.max(1) {
         let queue = Arc::clone(&queue);
         let (mut worker_sender, mut watcher) = (sender.clone(), sender.clone());
@@ -212,6 +213,7 @@ pub(crate) fn merge<T: Send + 'static>(
                 }
             }
         });
+        workers.0.push(worker.abort_handle());
         // A panicking worker drops its sender, which alone would end the stream as if it were complete: this watcher
         // holds another one until it has said so.
         let location = location.to_owned();
@@ -225,7 +227,24 @@ pub(crate) fn merge<T: Send + 'static>(
             }
         });
     }
-    receiver.boxed()
+    // Dropping the stream (a cancelled load) aborts the workers, and with them the requests they have in flight.
+    receiver
+        .map(move |item| {
+            let _ = &workers;
+            item
+        })
+        .boxed()
+}
+
+/// Aborts tasks when dropped.
+#[cfg(not(target_arch = "wasm32"))]
+struct AbortOnDrop(Vec<tokio::task::AbortHandle>);
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.iter().for_each(tokio::task::AbortHandle::abort);
+    }
 }
 
 #[cfg(target_arch = "wasm32")]
