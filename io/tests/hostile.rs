@@ -340,3 +340,22 @@ async fn cancelling_a_load_ends_it_at_once_and_drops_its_requests_in_flight() {
         assert_eq!(waiting.load(std::sync::atomic::Ordering::SeqCst), 0, "{name}: fetches left waiting");
     }
 }
+
+#[tokio::test]
+async fn five_thousand_partitions_are_listed_and_opened_in_bounded_time() {
+    // 50 years × 100 days, one 10-row file each: listed (each file opened from the listing, no request of its
+    // own), every footer read, all 50,000 rows counted — in seconds.
+    let part = std::fs::read(common::shared_geoparquet().join("atl06_10rows.geoparquet")).unwrap();
+    let root = tempfile::tempdir().unwrap();
+    for year in 0..50 {
+        for day in 0..100 {
+            let dir = root.path().join(format!("year={}/day={day}", 1970 + year));
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("part.parquet"), &part).unwrap();
+        }
+    }
+    let started = std::time::Instant::now();
+    let dataset = floe_io::HiveDataset::open(root.path().to_str().unwrap(), &DatasetOptions::default()).await.unwrap();
+    assert_eq!(dataset.num_rows(), 50_000);
+    assert!(started.elapsed() < Duration::from_secs(60), "{:?}", started.elapsed());
+}

@@ -271,6 +271,9 @@ mod native {
     const MAX_PARTITION_DEPTH: usize = 16;
     /// At most this many prefixes are listed and files kept for one dataset.
     const MAX_LISTED: usize = 1_000_000;
+    /// A listing that takes longer than this is given up (each request is bounded by the read timeout and retries;
+    /// this bounds their number).
+    const MAX_LISTING_TIME: std::time::Duration = std::time::Duration::from_secs(300);
 
     /// Extensions of the files a dataset directory contributes.
     const PARQUET_EXTENSIONS: &[&str] = &["parquet", "geoparquet", "pq", "parq"];
@@ -300,7 +303,20 @@ mod native {
         let mut listed = Listing { files: vec![], listed_prefixes: vec![] };
         let mut granules = 0;
         let mut pending: Vec<(Path, Vec<(String, String)>)> = vec![(location.path.clone(), vec![])];
+        let started = std::time::Instant::now();
         while let Some((prefix, partition)) = pending.pop() {
+            if started.elapsed() > MAX_LISTING_TIME {
+                return Err(IoError::Source {
+                    location: crate::source::redact(input),
+                    message: format!(
+                        "listing it took more than {} s ({} partitions and {} files so far): name a narrower prefix \
+                         or partition filter",
+                        MAX_LISTING_TIME.as_secs(),
+                        listed.listed_prefixes.len(),
+                        listed.files.len()
+                    ),
+                });
+            }
             let listing =
                 location.store.list_with_delimiter(Some(&prefix)).await.map_err(|e| {
                     crate::source::store_error(format!("{} ({prefix})", crate::source::redact(input)), e)
@@ -349,7 +365,7 @@ mod native {
                     return Err(too_many("files"));
                 }
                 let display = display_child(input, &location.path, &object.location);
-                listed.files.push((location.open(&object.location, display).await?, partition.clone()));
+                listed.files.push((location.listed(&object, display), partition.clone()));
             }
         }
         if listed.files.is_empty() && granules > 0 {

@@ -318,6 +318,12 @@ mod native {
             }
         }
 
+        /// A file a listing of this store returned, opened from what the listing said of it (size, ETag): no
+        /// request of its own.
+        pub fn listed(&self, meta: &object_store::ObjectMeta, display: String) -> StoreSource {
+            self.source(&meta.location, redact(&display), meta)
+        }
+
         fn source(&self, path: &Path, display: String, meta: &object_store::ObjectMeta) -> StoreSource {
             StoreSource {
                 display,
