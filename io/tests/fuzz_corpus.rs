@@ -78,3 +78,22 @@ async fn a_dictionary_page_without_its_dictionary_is_an_error() {
         )
     );
 }
+
+/// Found by fuzzing (point_file, a timeout): a 10 KB footer whose lists claim hundreds of millions of elements. The
+/// parquet crate's Thrift decoder skipped them one by one (0.7 s here, hours for a footer crafted further); Floe's
+/// check of the footer refuses it in milliseconds.
+#[tokio::test]
+async fn a_footer_claiming_more_elements_than_its_bytes_is_refused_at_once() {
+    use std::sync::Arc;
+    let (_, bytes) =
+        corpus("point_file").into_iter().find(|(n, _)| n == "parquet_footer_claims_too_many_elements").unwrap();
+    let started = Instant::now();
+    let source = Arc::new(floe_io::source::MemorySource::new("footer.parquet", bytes.into()));
+    let error = floe_io::PointSource::from_source(source, &floe_io::DatasetOptions::default()).await.err().unwrap();
+    assert_eq!(
+        error.to_string(),
+        "footer.parquet: not a readable Parquet file: Parquet error: malformed footer: a list claims 234881023 \
+         elements where 5922 bytes are left"
+    );
+    assert!(started.elapsed() < Duration::from_millis(100), "{:?}", started.elapsed());
+}

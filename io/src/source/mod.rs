@@ -15,6 +15,7 @@ use crate::error::{IoError, Result};
 pub(crate) mod parquet;
 #[cfg(not(target_arch = "wasm32"))]
 mod retry_after;
+mod thrift_check;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 

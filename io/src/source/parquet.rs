@@ -43,11 +43,57 @@ impl AsyncFileReader for ParquetSource {
     ) -> BoxFuture<'a, parquet::errors::Result<Arc<ParquetMetaData>>> {
         async move {
             let size = self.source.size();
+            // The footer is fetched (one request for most files), checked, and then handed to the parquet crate
+            // from memory.
+            let tail_start = size.saturating_sub(FOOTER_PREFETCH as u64);
+            let mut tail = fetch_ranges(self.source.as_ref(), &[tail_start..size]).await.map_err(to_parquet_error)?;
+            let mut tail = tail.pop().unwrap_or_default();
+            let mut tail_start = tail_start;
+            if let Some(footer_len) = footer_length(&tail) {
+                let needed = footer_len.saturating_add(8);
+                if needed > tail.len() as u64 && needed <= size {
+                    tail_start = size - needed;
+                    let mut whole =
+                        fetch_ranges(self.source.as_ref(), &[tail_start..size]).await.map_err(to_parquet_error)?;
+                    tail = whole.pop().unwrap_or_default();
+                }
+                if needed <= tail.len() as u64 {
+                    let footer = &tail[tail.len() - needed as usize..tail.len() - 8];
+                    super::thrift_check::check_footer(footer).map_err(ParquetError::General)?;
+                }
+            }
             let reader = ParquetMetaDataReader::new()
                 .with_metadata_options(options.map(|o| o.metadata_options().clone()))
                 .with_prefetch_hint(Some(FOOTER_PREFETCH));
-            Ok(Arc::new(reader.load_and_finish(self, size).await?))
+            let mut cached = Tail { tail, tail_start, source: self };
+            Ok(Arc::new(reader.load_and_finish(&mut cached, size).await?))
         }
         .boxed()
+    }
+}
+
+/// The length of the Thrift footer a file's last 8 bytes give (`len`, `PAR1`); `None` for anything else (the parquet
+/// crate says what is wrong with it).
+fn footer_length(tail: &[u8]) -> Option<u64> {
+    let end = tail.get(tail.len().checked_sub(8)?..)?;
+    let length = u32::from_le_bytes(end.get(0..4)?.try_into().ok()?);
+    (end.get(4..8)? == b"PAR1").then_some(u64::from(length))
+}
+
+/// The file's tail already fetched, served from memory; anything else fetched from the file.
+struct Tail<'a> {
+    tail: Bytes,
+    tail_start: u64,
+    source: &'a mut ParquetSource,
+}
+
+impl parquet::arrow::async_reader::MetadataFetch for &mut Tail<'_> {
+    fn fetch(&mut self, range: Range<u64>) -> BoxFuture<'_, parquet::errors::Result<Bytes>> {
+        let end = self.tail_start + self.tail.len() as u64;
+        if range.start >= self.tail_start && range.end <= end && range.start <= range.end {
+            let (start, stop) = ((range.start - self.tail_start) as usize, (range.end - self.tail_start) as usize);
+            return std::future::ready(Ok(self.tail.slice(start..stop))).boxed();
+        }
+        self.source.get_bytes(range)
     }
 }
