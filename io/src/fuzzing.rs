@@ -31,10 +31,10 @@ pub fn hdf5(bytes: &[u8]) -> u64 {
             if let Ok(attributes) = file.attributes(&node.path).await {
                 sum += attributes.len() as u64;
             }
-            if node.kind == crate::hdf5::NodeKind::Dataset {
-                if let Ok(values) = file.read_path(&node.path).await {
-                    sum += values.len() as u64;
-                }
+            if node.kind == crate::hdf5::NodeKind::Dataset
+                && let Ok(values) = file.read_path(&node.path).await
+            {
+                sum += values.len() as u64;
             }
         }
         sum

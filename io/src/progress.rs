@@ -86,10 +86,10 @@ impl CancelToken {
             if state.cancelled.load(Ordering::SeqCst) {
                 return std::task::Poll::Ready(());
             }
-            if let Ok(mut wakers) = state.wakers.lock() {
-                if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
-                    wakers.push(cx.waker().clone());
-                }
+            if let Ok(mut wakers) = state.wakers.lock()
+                && !wakers.iter().any(|w| w.will_wake(cx.waker()))
+            {
+                wakers.push(cx.waker().clone());
             }
             // Cancelled between the first look and the registration: do not miss it.
             if state.cancelled.load(Ordering::SeqCst) { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }

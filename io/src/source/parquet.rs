@@ -46,15 +46,18 @@ impl AsyncFileReader for ParquetSource {
             // The footer is fetched (one request for most files), checked, and then handed to the parquet crate
             // from memory.
             let tail_start = size.saturating_sub(FOOTER_PREFETCH as u64);
-            let mut tail = fetch_ranges(self.source.as_ref(), &[tail_start..size]).await.map_err(to_parquet_error)?;
+            let mut tail = fetch_ranges(self.source.as_ref(), std::slice::from_ref(&(tail_start..size)))
+                .await
+                .map_err(to_parquet_error)?;
             let mut tail = tail.pop().unwrap_or_default();
             let mut tail_start = tail_start;
             if let Some(footer_len) = footer_length(&tail) {
                 let needed = footer_len.saturating_add(8);
                 if needed > tail.len() as u64 && needed <= size {
                     tail_start = size - needed;
-                    let mut whole =
-                        fetch_ranges(self.source.as_ref(), &[tail_start..size]).await.map_err(to_parquet_error)?;
+                    let mut whole = fetch_ranges(self.source.as_ref(), std::slice::from_ref(&(tail_start..size)))
+                        .await
+                        .map_err(to_parquet_error)?;
                     tail = whole.pop().unwrap_or_default();
                 }
                 if needed <= tail.len() as u64 {

@@ -60,7 +60,7 @@ impl Walk<'_> {
         match kind {
             // A boolean field carries its value in its type; a boolean list element is a byte.
             1 | 2 if !in_list => Ok(()),
-            1 | 2 | 3 => self.skip(1),
+            1..=3 => self.skip(1),
             4..=6 => self.varint().map(drop),
             7 => self.skip(8),
             8 => {
