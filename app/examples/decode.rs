@@ -45,7 +45,7 @@ fn main() -> anyhow::Result<()> {
                 LoadEvent::Failed(e) => failure = Some(e),
                 LoadEvent::Opened { .. } | LoadEvent::Finished => {}
             }
-            true
+            std::future::ready(true)
         },
     ));
     let seconds = start.elapsed().as_secs_f64();

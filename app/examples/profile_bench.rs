@@ -35,7 +35,7 @@ fn main() -> anyhow::Result<()> {
                 LoadEvent::Failed(e) => failure = Some(e),
                 LoadEvent::Finished => {}
             }
-            true
+            std::future::ready(true)
         },
     ));
     if let Some(e) = failure {

@@ -130,16 +130,17 @@ pub enum LoadEvent {
     Failed(IoError),
 }
 
-/// Streams a dataset, prepares each batch for the GPU and hands it to `emit`. Stops early when `emit`
-/// returns false (nobody listens any more).
-pub async fn run_load(
+/// Streams a dataset, prepares each batch for the GPU and hands it to `emit`, waiting for what `emit` returns
+/// (the viewer's bounded channel makes a load wait for the UI to take its batches). Stops early when `emit`
+/// gives false (nobody listens any more).
+pub async fn run_load<E: std::future::Future<Output = bool>>(
     dataset: PointSource,
     read: ReadOptions,
     load: LoadOptions,
     parallelism: usize,
     progress: Arc<Progress>,
     cancel: CancelToken,
-    mut emit: impl FnMut(LoadEvent) -> bool,
+    mut emit: impl FnMut(LoadEvent) -> E,
 ) {
     let names = match &read.columns {
         floe_io::ColumnSelection::AllNumeric => dataset.numeric_columns(),
@@ -149,7 +150,7 @@ pub async fn run_load(
     // value columns (a beam name is text); so are the filters' columns, which must exist.
     if let Some(missing) = load.filters.iter().find(|f| !dataset.has_column(&f.column)) {
         let message = format!("{}: --filter `{}`: no column `{}`", dataset.location(), missing.text, missing.column);
-        emit(LoadEvent::Failed(floe_io::IoError::Invalid(message)));
+        emit(LoadEvent::Failed(floe_io::IoError::Invalid(message))).await;
         return;
     }
     let mut read_names = names.clone();
@@ -172,39 +173,39 @@ pub async fn run_load(
     let mut stream = match dataset.stream_map(&read, parallelism, Arc::clone(&progress), cancel, prepare) {
         Ok(stream) => stream,
         Err(e) => {
-            emit(LoadEvent::Failed(e));
+            emit(LoadEvent::Failed(e)).await;
             return;
         }
     };
     let rows_total = progress.snapshot().rows_total;
     let mut announced_columns = ingest.columns();
-    if !emit(LoadEvent::Opened { columns: announced_columns.clone(), rows_total }) {
+    if !emit(LoadEvent::Opened { columns: announced_columns.clone(), rows_total }).await {
         return;
     }
     while let Some(item) = stream.next().await {
         let prepared = match item {
             Ok(Ok(prepared)) => prepared,
             Ok(Err(message)) => {
-                emit(LoadEvent::Failed(floe_io::IoError::Invalid(message)));
+                emit(LoadEvent::Failed(floe_io::IoError::Invalid(message))).await;
                 return;
             }
             Err(e) => {
-                emit(LoadEvent::Failed(e));
+                emit(LoadEvent::Failed(e)).await;
                 return;
             }
         };
         // References are fixed by the first valid values: tell the consumer before values that use them.
         if ingest.columns() != announced_columns {
             announced_columns = ingest.columns();
-            if !emit(LoadEvent::Opened { columns: announced_columns.clone(), rows_total }) {
+            if !emit(LoadEvent::Opened { columns: announced_columns.clone(), rows_total }).await {
                 return;
             }
         }
-        if !emit(LoadEvent::Batch(prepared)) {
+        if !emit(LoadEvent::Batch(prepared)).await {
             return;
         }
     }
-    emit(LoadEvent::Finished);
+    emit(LoadEvent::Finished).await;
 }
 
 /// Worker threads for decoding: one per core (one task at a time in the browser).

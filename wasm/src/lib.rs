@@ -56,7 +56,7 @@ mod web {
                         floe::load::LoadEvent::Failed(e) => failure = Some(e),
                         _ => {}
                     }
-                    true
+                    std::future::ready(true)
                 },
             )
             .await;

@@ -85,7 +85,7 @@ pub fn run(args: &ProfileArgs) -> anyhow::Result<()> {
                 LoadEvent::Finished => {}
                 LoadEvent::Failed(e) => failure = Some(e),
             }
-            true
+            std::future::ready(true)
         }));
         bar.finish();
         if let Some(e) = failure {

@@ -72,7 +72,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<()> {
                     LoadEvent::Finished => {}
                     LoadEvent::Failed(e) => failure = Some(e),
                 }
-                true
+                std::future::ready(true)
             },
         ));
         bar.finish();

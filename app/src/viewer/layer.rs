@@ -2,7 +2,7 @@
 
 use std::ops::Range;
 use std::sync::Arc;
-use std::sync::mpsc::Receiver;
+use futures::channel::mpsc::Receiver;
 
 use floe_io::{CancelToken, LonLatBox, Progress, ProgressSnapshot};
 use floe_render::projection::{reproject_chunk, reproject_chunks};
@@ -248,7 +248,8 @@ impl Layer {
         let start = web_time::Instant::now();
         let mut failure = None;
         let mut received_batch = false;
-        while let LoadState::Loading { events, .. } = &self.state {
+        while let LoadState::Loading { events, .. } = &mut self.state {
+            // Empty or closed: nothing more this frame.
             let Ok(event) = events.try_recv() else { break };
             match event {
                 LoadEvent::Opened { columns, rows_total } => {

@@ -46,6 +46,9 @@ use crate::row_filter::RowFilter;
 use gpu::FloeGpu;
 use map_view::MapView;
 
+/// Load events (batches) queued for the UI at most: a load runs this far ahead of what the viewer has taken.
+const LOAD_EVENTS_QUEUED: usize = 4;
+
 /// How the viewer starts.
 #[derive(Clone, Debug, Default)]
 pub struct AppOptions {
@@ -493,7 +496,10 @@ impl FloeApp {
         self.next_id += 1;
         let progress = Arc::new(Progress::default());
         let cancel = CancelToken::default();
-        let (sender, events) = std::sync::mpsc::channel();
+        // Bounded: a load waits for the UI to take its batches (and the memory budget to see them) instead of
+        // decoding a whole file into a queue nobody drains, e.g. while the window is hidden.
+        let (sender, events) = futures::channel::mpsc::channel(LOAD_EVENTS_QUEUED);
+        let sender = Arc::new(futures::lock::Mutex::new(sender));
         let state = LoadState::Loading { progress: Arc::clone(&progress), cancel: cancel.clone(), events };
         let colormap = self.options.cmap.unwrap_or_default();
         let mut layer = Layer::new(id, input.clone(), state, self.options.color.clone(), colormap);
@@ -520,14 +526,18 @@ impl FloeApp {
                     LoadEvent::Finished => finished = true,
                     _ => {}
                 }
-                let delivered = sender.send(event).is_ok();
-                ctx.request_repaint();
-                delivered
+                let (sender, ctx) = (Arc::clone(&sender), ctx.clone());
+                async move {
+                    use futures::SinkExt as _;
+                    let delivered = sender.lock().await.send(event).await.is_ok();
+                    ctx.request_repaint();
+                    delivered
+                }
             };
             match input.open(&dataset_options).await {
                 Ok(dataset) => run_load(dataset, read, load, parallelism(), progress, cancel, emit).await,
                 Err(e) => {
-                    emit(LoadEvent::Failed(e));
+                    emit(LoadEvent::Failed(e)).await;
                 }
             }
             if finished {
