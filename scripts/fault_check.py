@@ -21,6 +21,8 @@ import threading
 import time
 from pathlib import Path
 
+from checks import Server, check, finish
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 FILES = {p.name: p for p in [
@@ -35,18 +37,8 @@ FAULTS = ["503", "429", "reset", "truncate", "stall"]
 STATE = {"rng": random.Random(0), "rate": 0.25, "open": 0, "peak": 0, "largest": 0, "sent": 0, "gets": {},
          "faults": {f: 0 for f in FAULTS}}
 LOCK = threading.Lock()
-failures = []
 
 
-def check(name, ok, detail=""):
-    print(f"{'ok  ' if ok else 'FAIL'} {name}" + (f": {detail}" if detail and not ok else ""), flush=True)
-    if not ok:
-        failures.append(name)
-
-
-class Server(http.server.ThreadingHTTPServer):
-    request_queue_size = 128
-    daemon_threads = True
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -275,8 +267,7 @@ def main():
           run.returncode != 0 and run.seconds < 90 and run.stderr.strip() == f"error: {base}/down/{granule}: cannot read: "
           "Server returned non-2xx status code: 503 Service Unavailable", run.stderr[-300:])
     server.shutdown()
-    print(f"{'FAILED' if failures else 'passed'}: {len(failures)} failure(s)")
-    sys.exit(1 if failures else 0)
+    finish()
 
 
 if __name__ == "__main__":

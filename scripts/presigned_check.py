@@ -16,6 +16,8 @@ import threading
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+from checks import Server, check, finish
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 GRANULE = SHARED / "hdf5" / "real" / "hrt__ATL06_subset_by_shapefile_reference.h5"
@@ -23,18 +25,8 @@ PARQUET = SHARED / "geoparquet" / "atl03x-surface_TEST_small_GEO.parquet"
 SECRET = "SECRET0123456789abcdef"
 SEEN = {"secret": 0, "requests": 0, "open": 0, "peak": 0}
 LOCK = threading.Lock()
-failures = []
 
 
-def check(name, ok, detail=""):
-    print(f"{'ok  ' if ok else 'FAIL'} {name}" + (f": {detail}" if detail and not ok else ""))
-    if not ok:
-        failures.append(name)
-
-
-class Server(http.server.ThreadingHTTPServer):
-    request_queue_size = 128
-    daemon_threads = True
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -181,8 +173,7 @@ def main():
     check("a 200 reply to a Range request is refused",
           whole.returncode != 0 and "range requests are needed" in whole.stderr, whole.stderr[-300:])
     server.shutdown()
-    print(f"{'FAILED' if failures else 'passed'}: {len(failures)} failure(s)")
-    sys.exit(1 if failures else 0)
+    finish()
 
 
 if __name__ == "__main__":

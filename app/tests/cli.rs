@@ -690,8 +690,7 @@ fn an_interrupted_write_leaves_no_temporary_file_and_no_output() {
         }
         interrupted += 1;
         assert_eq!(status.code(), Some(130), "exit code of an interrupted run");
-        let left: Vec<String> =
-            std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        let left = names_in(&dir);
         assert!(left.is_empty(), "left behind: {left:?}");
         if interrupted == 3 {
             break;
@@ -720,8 +719,7 @@ fn a_write_that_fails_midway_keeps_the_old_output_and_leaves_no_temporary_file()
     assert_eq!(run.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("File too large"), "{stderr}");
     assert_eq!(std::fs::read(&out).unwrap(), old);
-    let left: Vec<String> =
-        std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let left = names_in(&dir);
     assert_eq!(left, vec!["photons.parquet".to_owned()]);
 }
 
@@ -762,8 +760,7 @@ fn two_writes_to_one_path_at_once_end_with_one_valid_file() {
         }
         let written = std::fs::read(&out).unwrap();
         assert!(written == alone[0] || written == alone[1], "the output is neither run's file");
-        let left: Vec<String> =
-            std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+        let left = names_in(&dir);
         assert_eq!(left, vec!["photons.parquet".to_owned()]);
     }
 }
@@ -799,4 +796,12 @@ fn hostile_files_under_a_one_gib_memory_limit_end_in_errors_not_crashes() {
             assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
         }
     }
+}
+
+/// The names of the entries in `dir`, sorted.
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
 }

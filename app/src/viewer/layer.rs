@@ -1,8 +1,8 @@
 //! A layer of the viewer: what was loaded (CPU side), how it is drawn, and its loading state.
 
+use futures::channel::mpsc::Receiver;
 use std::ops::Range;
 use std::sync::Arc;
-use futures::channel::mpsc::Receiver;
 
 use floe_io::{CancelToken, LonLatBox, Progress, ProgressSnapshot};
 use floe_render::projection::{reproject_chunk, reproject_chunks};
