@@ -34,7 +34,7 @@ FILES = {p.name: p for p in [
 ]}
 READ_TIMEOUT = 1.0  # FLOE_HTTP_READ_TIMEOUT for the runs; a stall lasts longer
 FAULTS = ["503", "429", "reset", "truncate", "stall"]
-STATE = {"rng": random.Random(0), "rate": 0.25, "open": 0, "peak": 0, "largest": 0, "sent": 0, "gets": {},
+STATE = {"rng": random.Random(0), "rate": 0.25, "open": 0, "peak": 0, "largest": 0, "sent": 0, "gets": {}, "attempts": [],
          "faults": {f: 0 for f in FAULTS}}
 LOCK = threading.Lock()
 
@@ -44,7 +44,8 @@ LOCK = threading.Lock()
 class Handler(http.server.BaseHTTPRequestHandler):
     """`/MODE/NAME`. Modes: `ok` (no faults), `flaky` (faults at STATE's rate), `swaphead` (the file is replaced
     right after HEAD; If-Match honoured: 412), `swapfooter` (replaced after two GETs; If-Match ignored, the new
-    ETag and bytes served), `range200` (any GET: 200 and an endless body), `down` (503 for everything)."""
+    ETag and bytes served), `range200` (any GET: 200 and an endless body), `down` (503 for everything), `throttle`
+    (429 with Retry-After: 2 for the first two requests)."""
 
     protocol_version = "HTTP/1.1"
 
@@ -109,8 +110,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if (mode == "swaphead" and gets >= 1) or (mode == "swapfooter" and gets > 2):
             e_tag, data = '"v2"', bytes(reversed(data))
         fault = self.fault(mode, is_get)
+        if mode == "throttle":
+            # The first two requests are throttled for 2 s: when each attempt came shows whether it was honoured.
+            with LOCK:
+                STATE["attempts"].append(time.monotonic())
+                if len(STATE["attempts"]) <= 2:
+                    fault = "429"
         if fault in ("503", "429"):
-            headers = {"Retry-After": "1"} if fault == "429" else {}
+            headers = {"Retry-After": "1" if mode != "throttle" else "2"} if fault == "429" else {}
             return self.reply(int(fault), b"<Error>SlowDown</Error>", headers)
         if fault == "stall":
             time.sleep(READ_TIMEOUT * 2.5)
@@ -256,6 +263,13 @@ def main():
         check(f"{name} replaced {'after HEAD' if mode == 'swaphead' else 'after its footer'}: 'changed while it was "
               "being read', nothing written", run.returncode != 0 and "changed while it was being read" in run.stderr
               and not out.exists(), run.stderr[-300:])
+
+    for name in [granule, parquet]:
+        STATE["attempts"] = []
+        run = floe(binary, "info", f"{base}/throttle/{name}", "--no-index", timeout=60)
+        gaps = [b - a for a, b in zip(STATE["attempts"], STATE["attempts"][1:3])]
+        check(f"{name}: 429 with Retry-After: 2 is waited out (gaps {', '.join(f'{g:.1f}' for g in gaps)} s)",
+              run.returncode == 0 and len(gaps) == 2 and all(g >= 1.9 for g in gaps), run.stderr[-300:])
 
     STATE["sent"] = 0
     run = floe(binary, "info", f"{base}/range200/{parquet}", timeout=60)
