@@ -204,7 +204,7 @@ impl GeoParquetFile {
     pub async fn open(source: Arc<dyn ByteSource>, options: &OpenOptions) -> Result<Self> {
         let location: Arc<str> = source.location().into();
         check_not_empty(source.as_ref())?;
-        let mut reader = ParquetSource { source };
+        let mut reader = ParquetSource::new(source);
         let metadata = match ArrowReaderMetadata::load_async(&mut reader, Default::default()).await {
             Ok(metadata) => metadata,
             // Only a file that fails is looked at again: good files cost no extra request.
@@ -237,6 +237,7 @@ impl GeoParquetFile {
                 crs: crs.clone(),
             });
         }
+        let reader = reader.with_column_chunks(metadata.metadata());
         Ok(Self { location, source: reader, metadata, geo, geometry, crs })
     }
 
@@ -955,6 +956,18 @@ fn guess_lonlat_columns(location: &str, schema: &Schema) -> Result<GeometrySourc
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panic_in_the_parquet_decoder_becomes_an_error() {
+        // As the parquet crate panics on some malformed pages ("Decoder for dict should have been set").
+        let panicking = futures::stream::once(async { panic!("Decoder for dict should have been set") }).boxed();
+        let items: Vec<_> = futures::executor::block_on(guard_panics(panicking).collect());
+        assert_eq!(items.len(), 1);
+        assert_eq!(
+            items[0].as_ref().unwrap_err().to_string(),
+            "Parquet error: the Parquet decoder failed on a malformed page: Decoder for dict should have been set"
+        );
+    }
 
     #[test]
     fn balanced_split_keeps_order_and_covers_everything() {

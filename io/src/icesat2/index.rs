@@ -475,7 +475,7 @@ impl IndexLookup {
     pub async fn read_for(source: Arc<dyn crate::source::ByteSource>, area: Option<LonLatBox>) -> Result<Self> {
         use futures::TryStreamExt as _;
         let location = source.location().to_owned();
-        let reader = crate::source::parquet::ParquetSource { source: Arc::clone(&source) };
+        let reader = crate::source::parquet::ParquetSource::new(Arc::clone(&source));
         let parquet_error =
             |e: parquet::errors::ParquetError| IoError::Format { location: location.clone(), message: e.to_string() };
         let builder = parquet::arrow::ParquetRecordBatchStreamBuilder::new(reader).await.map_err(parquet_error)?;

@@ -20,6 +20,26 @@ const FOOTER_PREFETCH: usize = 64 * 1024;
 #[derive(Clone, Debug)]
 pub struct ParquetSource {
     pub source: Arc<dyn ByteSource>,
+    /// The byte ranges of the file's column chunks (from its footer): a fetched range that is one of them has its
+    /// page headers checked before the parquet crate decodes them.
+    pub column_chunks: Arc<std::collections::HashSet<(u64, u64)>>,
+}
+
+impl ParquetSource {
+    pub fn new(source: Arc<dyn ByteSource>) -> Self {
+        Self { source, column_chunks: Arc::default() }
+    }
+
+    /// Learns the column chunks' ranges from the file's metadata.
+    pub fn with_column_chunks(self, metadata: &ParquetMetaData) -> Self {
+        let chunks = metadata
+            .row_groups()
+            .iter()
+            .flat_map(|group| group.columns().iter().map(|column| column.byte_range()))
+            .map(|(start, len)| (start, start.saturating_add(len)))
+            .collect();
+        Self { column_chunks: Arc::new(chunks), ..self }
+    }
 }
 
 fn to_parquet_error(e: crate::IoError) -> ParquetError {
@@ -33,8 +53,17 @@ impl AsyncFileReader for ParquetSource {
     }
 
     fn get_byte_ranges(&mut self, ranges: Vec<Range<u64>>) -> BoxFuture<'_, parquet::errors::Result<Vec<Bytes>>> {
-        let source = Arc::clone(&self.source);
-        async move { fetch_ranges(source.as_ref(), &ranges).await.map_err(to_parquet_error) }.boxed()
+        let (source, chunks) = (Arc::clone(&self.source), Arc::clone(&self.column_chunks));
+        async move {
+            let fetched = fetch_ranges(source.as_ref(), &ranges).await.map_err(to_parquet_error)?;
+            for (range, bytes) in ranges.iter().zip(&fetched) {
+                if chunks.contains(&(range.start, range.end)) {
+                    super::thrift_check::check_pages(bytes).map_err(ParquetError::General)?;
+                }
+            }
+            Ok(fetched)
+        }
+        .boxed()
     }
 
     fn get_metadata<'a>(

@@ -94,25 +94,58 @@ impl Walk<'_> {
     }
 
     fn fields(&mut self, depth: usize) -> Result<(), String> {
+        self.fields_keeping(depth, None).map(drop)
+    }
+
+    /// Walks a struct's fields; returns the value of the i32 field `keep` when there is one.
+    fn fields_keeping(&mut self, depth: usize, keep: Option<i64>) -> Result<Option<i64>, String> {
         if depth > MAX_DEPTH {
             return Err(format!("values nest more than {MAX_DEPTH} levels deep"));
         }
+        let (mut id, mut kept) = (0i64, None);
         loop {
             let header = self.byte()?;
             if header == 0 {
-                return Ok(());
+                return Ok(kept);
             }
-            if header >> 4 == 0 {
-                self.varint()?; // a field id given in full
+            id = match header >> 4 {
+                0 => zigzag(self.varint()?), // a field id given in full
+                delta => id + i64::from(delta),
+            };
+            if Some(id) == keep && header & 0x0f == 5 {
+                kept = Some(zigzag(self.varint()?));
+                continue;
             }
             self.value(header & 0x0f, depth, false)?;
         }
     }
 }
 
+fn zigzag(n: u64) -> i64 {
+    (n >> 1) as i64 ^ -((n & 1) as i64)
+}
+
 /// Checks that `footer` (the Thrift-encoded FileMetaData) is one struct whose claims its bytes can hold.
 pub fn check_footer(footer: &[u8]) -> Result<(), String> {
     Walk { bytes: footer, pos: 0 }.fields(0).map_err(|e| format!("malformed footer: {e}"))
+}
+
+/// Checks the pages of a whole column chunk: each page header (Thrift, the same bounded walk) is followed by its
+/// `compressed_page_size` bytes, and the pages end where the chunk does. Page headers are decoded by the parquet
+/// crate with the same unbounded skipping as footers.
+pub fn check_pages(chunk: &[u8]) -> Result<(), String> {
+    let mut walk = Walk { bytes: chunk, pos: 0 };
+    while walk.left() > 0 {
+        let at = walk.pos;
+        let size = walk
+            .fields_keeping(0, Some(3))
+            .map_err(|e| format!("malformed page header at byte {at} of its column chunk: {e}"))?
+            .ok_or_else(|| format!("page header at byte {at} of its column chunk without a compressed size"))?;
+        let size = u64::try_from(size).map_err(|_| format!("page at byte {at} claims {size} bytes"))?;
+        walk.skip(size)
+            .map_err(|_| format!("page at byte {at} claims {size} bytes, past the end of its column chunk"))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -132,5 +165,22 @@ mod tests {
         let deep: Vec<u8> = std::iter::repeat_n(0x1c, 100).collect();
         assert_eq!(check_footer(&deep).unwrap_err(), "malformed footer: values nest more than 64 levels deep");
         assert_eq!(check_footer(&[0x18, 0x7f]).unwrap_err(), "malformed footer: a value of 127 bytes where 0 are left");
+    }
+
+    #[test]
+    fn pages_must_fill_their_column_chunk() {
+        // Page header: type 0 (field 1), uncompressed 4 (field 2), compressed 4 (field 3, zigzag 8), stop; 4 bytes.
+        let page = [0x15, 0x00, 0x15, 0x08, 0x15, 0x08, 0x00, 1, 2, 3, 4];
+        assert_eq!(check_pages(&[page.as_slice(), page.as_slice()].concat()), Ok(()));
+        assert_eq!(
+            check_pages(&page[..10]).unwrap_err(),
+            "page at byte 0 claims 4 bytes, past the end of its column chunk"
+        );
+        let spinning = [0x19, 0xf1, 0x80, 0x80, 0x80, 0x80, 0x08, 0x00];
+        assert_eq!(
+            check_pages(&spinning).unwrap_err(),
+            "malformed page header at byte 0 of its column chunk: a list claims 2147483648 elements where 1 bytes are \
+             left"
+        );
     }
 }
