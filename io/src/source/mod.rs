@@ -391,7 +391,8 @@ mod native {
     /// download, is what times out. `FLOE_HTTP_READ_TIMEOUT` (seconds) changes it.
     pub fn read_timeout() -> Duration {
         let seconds = std::env::var("FLOE_HTTP_READ_TIMEOUT").ok().and_then(|v| v.trim().parse::<f64>().ok());
-        seconds.filter(|s| s.is_finite() && *s > 0.0).map_or(Duration::from_secs(30), Duration::from_secs_f64)
+        let timeout = seconds.filter(|s| *s > 0.0).and_then(|s| Duration::try_from_secs_f64(s).ok());
+        timeout.unwrap_or(Duration::from_secs(30))
     }
 
     /// A request's whole time is bounded only loosely (a request is at most `MAX_REQUEST_BYTES`, 8 MiB, which

@@ -36,8 +36,8 @@ pub fn http_url(input: &str) -> String {
     }
 }
 
-/// A request that brings nothing for this long is aborted (and retried): the browser has no idle timeout of
-/// its own, and a stalled connection would otherwise hold a load forever.
+/// A request not finished in this long is aborted (and retried): `fetch` has no idle timeout, and a stalled
+/// connection would otherwise hold a load forever. A request is at most 8 MiB, which even a slow link moves in it.
 const TIMEOUT_MS: i32 = 60_000;
 
 /// At most this many attempts per range (network errors, 5xx, 429, 408, timeouts, replies cut short).
