@@ -838,9 +838,9 @@ fn f64_column(batch: &RecordBatch, name: &str) -> std::result::Result<Float64Arr
     cast.as_any().downcast_ref::<Float64Array>().cloned().ok_or_else(|| "cannot read as numbers".to_owned())
 }
 
-/// The parquet crate panics on some malformed pages (a dictionary-encoded page without its dictionary, found by
-/// fuzzing): each decode step runs under `catch_unwind`, so such a file ends in an error naming it instead of
-/// taking the process down. (In the browser a panic aborts and cannot be caught.)
+/// The parquet crate panics on some malformed files (found by fuzzing: a dictionary-encoded page without its
+/// dictionary, a column chunk at a negative offset): each decode step runs under `catch_unwind`, so such a file ends
+/// in an error naming it instead of taking the process down. (In the browser a panic aborts and cannot be caught.)
 fn guard_panics<S>(stream: S) -> impl futures::Stream<Item = parquet::errors::Result<RecordBatch>> + Send + Unpin
 where
     S: futures::Stream<Item = parquet::errors::Result<RecordBatch>> + Send + Unpin,
@@ -848,7 +848,7 @@ where
     std::panic::AssertUnwindSafe(stream).catch_unwind().map(|item| match item {
         Ok(item) => item,
         Err(panic) => Err(ParquetError::General(format!(
-            "the Parquet decoder failed on a malformed page: {}",
+            "the Parquet decoder failed on malformed data: {}",
             crate::error::panic_message(panic.as_ref())
         ))),
     })
@@ -965,7 +965,7 @@ mod tests {
         assert_eq!(items.len(), 1);
         assert_eq!(
             items[0].as_ref().unwrap_err().to_string(),
-            "Parquet error: the Parquet decoder failed on a malformed page: Decoder for dict should have been set"
+            "Parquet error: the Parquet decoder failed on malformed data: Decoder for dict should have been set"
         );
     }
 

@@ -89,7 +89,7 @@ pub fn check_file(name: &str, data: Bytes, sources: &BTreeMap<String, SourceTrac
         |panic| {
             let mut report = Report { file: name.to_owned(), checks: Vec::new() };
             let message = crate::error::panic_message(panic.as_ref());
-            report.push("parquet", Status::Fail, format!("the Parquet decoder failed on a malformed page: {message}"));
+            report.push("parquet", Status::Fail, format!("the Parquet decoder failed on malformed data: {message}"));
             report
         },
     )

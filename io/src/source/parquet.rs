@@ -35,8 +35,13 @@ impl ParquetSource {
         let chunks = metadata
             .row_groups()
             .iter()
-            .flat_map(|group| group.columns().iter().map(|column| column.byte_range()))
-            .map(|(start, len)| (start, start.saturating_add(len)))
+            .flat_map(|group| group.columns().iter())
+            // As `byte_range()` computes it, which panics on the negative offsets a hostile footer may hold.
+            .filter_map(|column| {
+                let start = u64::try_from(column.dictionary_page_offset().unwrap_or(column.data_page_offset())).ok()?;
+                let len = u64::try_from(column.compressed_size()).ok()?;
+                Some((start, start.saturating_add(len)))
+            })
             .collect();
         Self { column_chunks: Arc::new(chunks), ..self }
     }
