@@ -237,7 +237,9 @@ impl GeoParquetFile {
                 crs: crs.clone(),
             });
         }
-        let reader = reader.with_column_chunks(metadata.metadata());
+        let reader = reader
+            .with_column_chunks(metadata.metadata())
+            .map_err(|message| IoError::Format { location: location.to_string(), message })?;
         Ok(Self { location, source: reader, metadata, geo, geometry, crs })
     }
 

@@ -30,20 +30,31 @@ impl ParquetSource {
         Self { source, column_chunks: Arc::default() }
     }
 
-    /// Learns the column chunks' ranges from the file's metadata.
-    pub fn with_column_chunks(self, metadata: &ParquetMetaData) -> Self {
-        let chunks = metadata
-            .row_groups()
-            .iter()
-            .flat_map(|group| group.columns().iter())
-            // As `byte_range()` computes it, which panics on the negative offsets a hostile footer may hold.
-            .filter_map(|column| {
-                let start = u64::try_from(column.dictionary_page_offset().unwrap_or(column.data_page_offset())).ok()?;
-                let len = u64::try_from(column.compressed_size()).ok()?;
-                Some((start, start.saturating_add(len)))
-            })
-            .collect();
-        Self { column_chunks: Arc::new(chunks), ..self }
+    /// Learns the column chunks' ranges from the file's metadata, refusing ranges that cannot be in the file (the
+    /// parquet crate asserts on a negative offset: a panic mid-read).
+    pub fn with_column_chunks(self, metadata: &ParquetMetaData) -> Result<Self, String> {
+        let size = self.source.size();
+        let mut chunks = std::collections::HashSet::new();
+        for (group_index, group) in metadata.row_groups().iter().enumerate() {
+            for (column_index, column) in group.columns().iter().enumerate() {
+                // As `byte_range()` computes it.
+                let start = column.dictionary_page_offset().unwrap_or(column.data_page_offset());
+                let range = u64::try_from(start)
+                    .ok()
+                    .zip(u64::try_from(column.compressed_size()).ok())
+                    .map(|(start, len)| (start, start.saturating_add(len)))
+                    .filter(|(_, end)| *end <= size);
+                let Some(range) = range else {
+                    return Err(format!(
+                        "column {column_index} of row group {group_index} claims {} bytes at offset {start}, outside \
+                         the file's {size} bytes",
+                        column.compressed_size()
+                    ));
+                };
+                chunks.insert(range);
+            }
+        }
+        Ok(Self { column_chunks: Arc::new(chunks), ..self })
     }
 }
 
