@@ -121,3 +121,25 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic".into())
 }
+
+thread_local! {
+    static CATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True while this thread runs code whose panics Floe catches and reports as errors (the parquet crate's decoder on
+/// malformed data): a panic hook can keep quiet about those instead of printing a crash report for a bad file.
+pub fn panic_is_caught() -> bool {
+    CATCHING.with(std::cell::Cell::get)
+}
+
+/// Runs `f` marked as one whose panics are caught (see [`panic_is_caught`]).
+pub(crate) fn catching<T>(f: impl FnOnce() -> T) -> T {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            CATCHING.with(|c| c.set(self.0));
+        }
+    }
+    let _reset = Reset(CATCHING.with(|c| c.replace(true)));
+    f()
+}

@@ -32,7 +32,7 @@ mod track;
 #[cfg(not(target_arch = "wasm32"))]
 pub use atomic_file::{remove_pending_files, write_bytes_atomically, write_file_atomically};
 pub use batch::PointBatch;
-pub use error::{IoError, Result};
+pub use error::{IoError, Result, panic_is_caught};
 pub use geoparquet::hive::{DatasetOptions, HiveDataset};
 pub use geoparquet::partition::{CompareOp, PartitionFilter};
 pub use geoparquet::{

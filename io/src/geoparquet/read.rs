@@ -847,7 +847,18 @@ fn guard_panics<S>(stream: S) -> impl futures::Stream<Item = parquet::errors::Re
 where
     S: futures::Stream<Item = parquet::errors::Result<RecordBatch>> + Send + Unpin,
 {
-    std::panic::AssertUnwindSafe(stream).catch_unwind().map(|item| match item {
+    /// Polls the decoder marked as caught (the CLI's panic hook stays quiet about its panics).
+    struct Catching<S>(S);
+    impl<S: futures::Stream + Unpin> futures::Stream for Catching<S> {
+        type Item = S::Item;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            cx: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<S::Item>> {
+            crate::error::catching(|| self.0.poll_next_unpin(cx))
+        }
+    }
+    std::panic::AssertUnwindSafe(Catching(stream)).catch_unwind().map(|item| match item {
         Ok(item) => item,
         Err(panic) => Err(ParquetError::General(format!(
             "the Parquet decoder failed on malformed data: {}",

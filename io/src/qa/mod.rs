@@ -85,14 +85,13 @@ struct Rows {
 /// The parquet crate panics on some malformed pages (found by fuzzing): such a file fails the `parquet` check
 /// instead of ending the run.
 pub fn check_file(name: &str, data: Bytes, sources: &BTreeMap<String, SourceTrack>) -> Report {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check_file_unguarded(name, data, sources))).unwrap_or_else(
-        |panic| {
-            let mut report = Report { file: name.to_owned(), checks: Vec::new() };
-            let message = crate::error::panic_message(panic.as_ref());
-            report.push("parquet", Status::Fail, format!("the Parquet decoder failed on malformed data: {message}"));
-            report
-        },
-    )
+    let checked = || crate::error::catching(|| check_file_unguarded(name, data, sources));
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(checked)).unwrap_or_else(|panic| {
+        let mut report = Report { file: name.to_owned(), checks: Vec::new() };
+        let message = crate::error::panic_message(panic.as_ref());
+        report.push("parquet", Status::Fail, format!("the Parquet decoder failed on malformed data: {message}"));
+        report
+    })
 }
 
 fn check_file_unguarded(name: &str, data: Bytes, sources: &BTreeMap<String, SourceTrack>) -> Report {
