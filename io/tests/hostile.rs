@@ -359,3 +359,87 @@ async fn five_thousand_partitions_are_listed_and_opened_in_bounded_time() {
     assert_eq!(dataset.num_rows(), 50_000);
     assert!(started.elapsed() < Duration::from_secs(60), "{:?}", started.elapsed());
 }
+
+/// A GeoParquet-less point file (lon, lat: 1M zeros each, one page per column) written with `codec`, whose first
+/// page's header then claims `claim` bytes uncompressed (patched in place: the new size must take as many varint
+/// bytes as the old one).
+fn parquet_claiming(codec: parquet::basic::Compression, claim: i64) -> Vec<u8> {
+    use arrow_array::{Float64Array, RecordBatch};
+    use arrow_schema::{DataType, Field, Schema};
+    use parquet::file::properties::WriterProperties;
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("lon", DataType::Float64, false),
+        Field::new("lat", DataType::Float64, false),
+    ]));
+    let zeros = Arc::new(Float64Array::from(vec![0.0; 1 << 20]));
+    let batch = RecordBatch::try_new(Arc::clone(&schema), vec![zeros.clone(), zeros]).unwrap();
+    let properties = WriterProperties::builder()
+        .set_compression(codec)
+        .set_dictionary_enabled(false)
+        .set_data_page_size_limit(64 << 20)
+        .set_data_page_row_count_limit(usize::MAX)
+        .set_write_batch_size(1 << 20)
+        .build();
+    let mut bytes = Vec::new();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(&mut bytes, schema, Some(properties)).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    // The first column chunk starts after the 4-byte magic: field 1 (0x15) page type 0, field 2 (0x15) the
+    // uncompressed size, 8 MiB, a zigzag varint of 4 bytes.
+    let varint = |mut n: u64| {
+        let mut out = Vec::new();
+        while n >= 0x80 {
+            out.push(n as u8 | 0x80);
+            n >>= 7;
+        }
+        out.push(n as u8);
+        out
+    };
+    let (old, new) = (varint(8 << 21), varint((claim as u64) << 1));
+    assert_eq!(bytes[4..7], [0x15, 0x00, 0x15]);
+    assert_eq!(bytes[7..11], old[..], "the first page is not one 8 MiB page");
+    assert_eq!(new.len(), old.len(), "a claim of {claim} does not fit in place");
+    bytes[7..11].copy_from_slice(&new);
+    bytes
+}
+
+async fn first_error(name: &str, bytes: Vec<u8>) -> String {
+    let source = Arc::new(MemorySource::new(name, Bytes::from(bytes)));
+    let points = floe_io::PointSource::from_source(source, &DatasetOptions::default()).await.unwrap();
+    let stream = points.stream(&ReadOptions::default(), 1, Arc::default(), Default::default()).unwrap();
+    let items: Vec<_> = stream.collect().await;
+    items.iter().find_map(|i| i.as_ref().err()).map(ToString::to_string).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_page_that_inflates_past_its_claim_is_refused_before_the_parquet_crate_inflates_it() {
+    use parquet::basic::{BrotliLevel, Compression, GzipLevel};
+    // The parquet crate's brotli and gzip decoders read to the end of the stream: 8 MiB here, gigabytes for a
+    // page crafted further.
+    for (codec, name) in [
+        (Compression::BROTLI(BrotliLevel::default()), "brotli.parquet"),
+        (Compression::GZIP(GzipLevel::default()), "gzip.parquet"),
+    ] {
+        assert_eq!(
+            first_error(name, parquet_claiming(codec, 2_100_000)).await,
+            format!(
+                "{name}: not a readable Parquet file: Parquet error: page at byte 0 of its column chunk decompresses \
+                 to more than the 2100000 bytes its header claims"
+            )
+        );
+    }
+    // And a page may not claim more than its codec can expand to (the parquet crate allocates the claim first).
+    let bytes = parquet_claiming(Compression::SNAPPY, (1 << 27) - 1);
+    let error = first_error("snappy.parquet", bytes).await;
+    assert!(
+        error.starts_with(
+            "snappy.parquet: not a readable Parquet file: Parquet error: page at byte 0 of its column chunk claims \
+             134217727 bytes uncompressed from "
+        ) && error.ends_with(" compressed bytes, more than SNAPPY expands to"),
+        "{error}"
+    );
+    // The same files as written read in full.
+    for codec in [Compression::BROTLI(BrotliLevel::default()), Compression::SNAPPY] {
+        assert_eq!(first_error("fine.parquet", parquet_claiming(codec, 8 << 20)).await, "");
+    }
+}

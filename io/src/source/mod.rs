@@ -13,6 +13,7 @@ use futures::future::BoxFuture;
 use crate::error::{IoError, Result};
 
 pub(crate) mod parquet;
+mod parquet_pages;
 #[cfg(not(target_arch = "wasm32"))]
 mod retry_after;
 mod thrift_check;

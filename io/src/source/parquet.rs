@@ -9,6 +9,7 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 use parquet::arrow::arrow_reader::ArrowReaderOptions;
 use parquet::arrow::async_reader::AsyncFileReader;
+use parquet::basic::Compression;
 use parquet::errors::ParquetError;
 use parquet::file::metadata::{ParquetMetaData, ParquetMetaDataReader};
 
@@ -20,9 +21,9 @@ const FOOTER_PREFETCH: usize = 64 * 1024;
 #[derive(Clone, Debug)]
 pub struct ParquetSource {
     pub source: Arc<dyn ByteSource>,
-    /// The byte ranges of the file's column chunks (from its footer): a fetched range that is one of them has its
-    /// page headers checked before the parquet crate decodes them.
-    pub column_chunks: Arc<std::collections::HashSet<(u64, u64)>>,
+    /// The byte ranges of the file's column chunks (from its footer) and their codecs: a fetched range that is one
+    /// of them has its pages checked before the parquet crate decodes them.
+    pub column_chunks: Arc<std::collections::HashMap<(u64, u64), Compression>>,
 }
 
 impl ParquetSource {
@@ -34,7 +35,7 @@ impl ParquetSource {
     /// parquet crate asserts on a negative offset: a panic mid-read).
     pub fn with_column_chunks(self, metadata: &ParquetMetaData) -> Result<Self, String> {
         let size = self.source.size();
-        let mut chunks = std::collections::HashSet::new();
+        let mut chunks = std::collections::HashMap::new();
         for (group_index, group) in metadata.row_groups().iter().enumerate() {
             for (column_index, column) in group.columns().iter().enumerate() {
                 // As `byte_range()` computes it.
@@ -51,7 +52,7 @@ impl ParquetSource {
                         column.compressed_size()
                     ));
                 };
-                chunks.insert(range);
+                chunks.insert(range, column.compression());
             }
         }
         Ok(Self { column_chunks: Arc::new(chunks), ..self })
@@ -73,8 +74,8 @@ impl AsyncFileReader for ParquetSource {
         async move {
             let fetched = fetch_ranges(source.as_ref(), &ranges).await.map_err(to_parquet_error)?;
             for (range, bytes) in ranges.iter().zip(&fetched) {
-                if chunks.contains(&(range.start, range.end)) {
-                    super::thrift_check::check_pages(bytes).map_err(ParquetError::General)?;
+                if let Some(codec) = chunks.get(&(range.start, range.end)) {
+                    super::parquet_pages::check(bytes, *codec).map_err(ParquetError::General)?;
                 }
             }
             Ok(fetched)

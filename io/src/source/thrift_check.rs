@@ -94,31 +94,74 @@ impl Walk<'_> {
     }
 
     fn fields(&mut self, depth: usize) -> Result<(), String> {
-        self.fields_keeping(depth, None).map(drop)
-    }
-
-    /// Walks a struct's fields; returns the value of the i32 field `keep` when there is one.
-    fn fields_keeping(&mut self, depth: usize, keep: Option<i64>) -> Result<Option<i64>, String> {
         if depth > MAX_DEPTH {
             return Err(format!("values nest more than {MAX_DEPTH} levels deep"));
         }
-        let (mut id, mut kept) = (0i64, None);
+        self.each_field(|walk, _, kind| walk.value(kind, depth, false))
+    }
+
+    /// Calls `field(walk, id, type)` for each field of a struct, which must consume the field's value.
+    fn each_field(&mut self, mut field: impl FnMut(&mut Self, i64, u8) -> Result<(), String>) -> Result<(), String> {
+        let mut id = 0i64;
         loop {
             let header = self.byte()?;
             if header == 0 {
-                return Ok(kept);
+                return Ok(());
             }
             id = match header >> 4 {
                 0 => zigzag(self.varint()?), // a field id given in full
                 delta => id + i64::from(delta),
             };
-            if Some(id) == keep && header & 0x0f == 5 {
-                kept = Some(zigzag(self.varint()?));
-                continue;
-            }
-            self.value(header & 0x0f, depth, false)?;
+            field(self, id, header & 0x0f)?;
         }
     }
+
+    /// An i32 field's value.
+    fn int(&mut self) -> Result<i64, String> {
+        Ok(zigzag(self.varint()?))
+    }
+
+    /// A `PageHeader`'s sizes; every other field is skipped with the bounded walk.
+    fn page_header(&mut self) -> Result<PageHeader, String> {
+        let mut header = PageHeader { uncompressed: None, compressed: None, levels: 0, body_compressed: true };
+        self.each_field(|walk, id, kind| {
+            match (id, kind) {
+                (2, 5) => header.uncompressed = Some(walk.int()?),
+                (3, 5) => header.compressed = Some(walk.int()?),
+            // DataPageHeaderV2: its levels (fields 5 and 6) come first, never compressed; field 7 says whether the
+            // values after them are.
+                (8, 12) => walk.each_field(|walk, id, kind| {
+                    match (id, kind) {
+                        (5 | 6, 5) => header.levels = header.levels.saturating_add(walk.int()?),
+                        (7, 1 | 2) => header.body_compressed = kind == 1,
+                        _ => walk.value(kind, 2, false)?,
+                    }
+                    Ok(())
+                })?,
+                _ => walk.value(kind, 1, false)?,
+            }
+            Ok(())
+        })?;
+        Ok(header)
+    }
+}
+
+/// The sizes a page header claims.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PageHeader {
+    pub uncompressed: Option<i64>,
+    pub compressed: Option<i64>,
+    /// Bytes of repetition and definition levels at the start of a v2 data page, stored uncompressed.
+    pub levels: i64,
+    pub body_compressed: bool,
+}
+
+/// A page of a column chunk: its header's claims and where its bytes are in the chunk.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page {
+    pub at: usize,
+    pub header: PageHeader,
+    pub body: std::ops::Range<usize>,
 }
 
 fn zigzag(n: u64) -> i64 {
@@ -130,22 +173,25 @@ pub fn check_footer(footer: &[u8]) -> Result<(), String> {
     Walk { bytes: footer, pos: 0 }.fields(0).map_err(|e| format!("malformed footer: {e}"))
 }
 
-/// Checks the pages of a whole column chunk: each page header (Thrift, the same bounded walk) is followed by its
+/// Walks the pages of a whole column chunk: each page header (Thrift, the same bounded walk) is followed by its
 /// `compressed_page_size` bytes, and the pages end where the chunk does. Page headers are decoded by the parquet
 /// crate with the same unbounded skipping as footers.
-pub fn check_pages(chunk: &[u8]) -> Result<(), String> {
+pub fn pages(chunk: &[u8]) -> Result<Vec<Page>, String> {
     let mut walk = Walk { bytes: chunk, pos: 0 };
+    let mut pages = Vec::new();
     while walk.left() > 0 {
         let at = walk.pos;
-        let size = walk
-            .fields_keeping(0, Some(3))
-            .map_err(|e| format!("malformed page header at byte {at} of its column chunk: {e}"))?
-            .ok_or_else(|| format!("page header at byte {at} of its column chunk without a compressed size"))?;
+        let header =
+            walk.page_header().map_err(|e| format!("malformed page header at byte {at} of its column chunk: {e}"))?;
+        let size =
+            header.compressed.ok_or_else(|| format!("page header at byte {at} of its column chunk without a compressed size"))?;
         let size = u64::try_from(size).map_err(|_| format!("page at byte {at} claims {size} bytes"))?;
+        let start = walk.pos;
         walk.skip(size)
             .map_err(|_| format!("page at byte {at} claims {size} bytes, past the end of its column chunk"))?;
+        pages.push(Page { at, header, body: start..walk.pos });
     }
-    Ok(())
+    Ok(pages)
 }
 
 #[cfg(test)]
@@ -171,14 +217,18 @@ mod tests {
     fn pages_must_fill_their_column_chunk() {
         // Page header: type 0 (field 1), uncompressed 4 (field 2), compressed 4 (field 3, zigzag 8), stop; 4 bytes.
         let page = [0x15, 0x00, 0x15, 0x08, 0x15, 0x08, 0x00, 1, 2, 3, 4];
-        assert_eq!(check_pages(&[page.as_slice(), page.as_slice()].concat()), Ok(()));
+        let header = PageHeader { uncompressed: Some(4), compressed: Some(4), levels: 0, body_compressed: true };
         assert_eq!(
-            check_pages(&page[..10]).unwrap_err(),
+            pages(&[page.as_slice(), page.as_slice()].concat()),
+            Ok(vec![Page { at: 0, header, body: 7..11 }, Page { at: 11, header, body: 18..22 }])
+        );
+        assert_eq!(
+            pages(&page[..10]).unwrap_err(),
             "page at byte 0 claims 4 bytes, past the end of its column chunk"
         );
         let spinning = [0x19, 0xf1, 0x80, 0x80, 0x80, 0x80, 0x08, 0x00];
         assert_eq!(
-            check_pages(&spinning).unwrap_err(),
+            pages(&spinning).unwrap_err(),
             "malformed page header at byte 0 of its column chunk: a list claims 2147483648 elements where 1 bytes are \
              left"
         );
