@@ -128,8 +128,8 @@ impl Walk<'_> {
             match (id, kind) {
                 (2, 5) => header.uncompressed = Some(walk.int()?),
                 (3, 5) => header.compressed = Some(walk.int()?),
-            // DataPageHeaderV2: its levels (fields 5 and 6) come first, never compressed; field 7 says whether the
-            // values after them are.
+                // DataPageHeaderV2: its levels (fields 5 and 6) come first, never compressed; field 7 says whether the
+                // values after them are.
                 (8, 12) => walk.each_field(|walk, id, kind| {
                     match (id, kind) {
                         (5 | 6, 5) => header.levels = header.levels.saturating_add(walk.int()?),
@@ -183,8 +183,9 @@ pub fn pages(chunk: &[u8]) -> Result<Vec<Page>, String> {
         let at = walk.pos;
         let header =
             walk.page_header().map_err(|e| format!("malformed page header at byte {at} of its column chunk: {e}"))?;
-        let size =
-            header.compressed.ok_or_else(|| format!("page header at byte {at} of its column chunk without a compressed size"))?;
+        let size = header
+            .compressed
+            .ok_or_else(|| format!("page header at byte {at} of its column chunk without a compressed size"))?;
         let size = u64::try_from(size).map_err(|_| format!("page at byte {at} claims {size} bytes"))?;
         let start = walk.pos;
         walk.skip(size)
@@ -222,10 +223,7 @@ mod tests {
             pages(&[page.as_slice(), page.as_slice()].concat()),
             Ok(vec![Page { at: 0, header, body: 7..11 }, Page { at: 11, header, body: 18..22 }])
         );
-        assert_eq!(
-            pages(&page[..10]).unwrap_err(),
-            "page at byte 0 claims 4 bytes, past the end of its column chunk"
-        );
+        assert_eq!(pages(&page[..10]).unwrap_err(), "page at byte 0 claims 4 bytes, past the end of its column chunk");
         let spinning = [0x19, 0xf1, 0x80, 0x80, 0x80, 0x80, 0x08, 0x00];
         assert_eq!(
             pages(&spinning).unwrap_err(),
