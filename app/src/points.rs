@@ -71,7 +71,7 @@ pub struct PreparedBatch {
     /// thousands of kilometres; empty when the batch has no `x_atc`.
     pub along_track: Vec<f64>,
     /// Each point's row in its file (or beam) in chunk order; empty when the reader did not say.
-    pub rows: Vec<u64>,
+    pub rows: floe_io::SourceRows,
     /// The file (or URL) the points came from.
     pub source: Option<Arc<str>>,
 }
@@ -309,10 +309,10 @@ impl Ingest {
             }
         }
         let along_track = batch.column("x_atc").map(|array| reorder(to_f64(array))).unwrap_or_default();
-        let rows: Vec<u64> = match (&batch.rows, &order) {
-            (Some(rows), Some(order)) => order.iter().filter_map(|&i| rows.get(i).copied()).collect(),
-            (Some(rows), None) => rows.to_vec(),
-            (None, _) => Vec::new(),
+        let rows = match (&batch.rows, &order) {
+            (Some(rows), Some(order)) => rows.pick(order.iter().copied()),
+            (Some(rows), None) => rows.clone(),
+            (None, _) => floe_io::SourceRows::default(),
         };
         let mut values = Vec::with_capacity(self.columns.len());
         for (column, reference) in self.columns.iter().zip(self.references.iter()) {

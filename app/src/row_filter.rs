@@ -317,10 +317,7 @@ pub fn apply(filters: &[RowFilter], batch: &RecordBatch, location: &str) -> anyh
 pub fn filter_points(filters: &[RowFilter], batch: &floe_io::PointBatch) -> anyhow::Result<floe_io::PointBatch> {
     let keep = keep(filters, &batch.batch, &batch.source)?;
     let kept = arrow_select::filter::filter_record_batch(&batch.batch, &BooleanArray::from(keep.clone()))?;
-    let rows = batch
-        .rows
-        .as_ref()
-        .map(|rows| rows.iter().zip(&keep).filter(|(_, k)| **k).map(|(r, _)| *r).collect::<std::sync::Arc<[u64]>>());
+    let rows = batch.rows.as_ref().map(|rows| rows.pick(keep.iter().enumerate().filter(|(_, k)| **k).map(|(i, _)| i)));
     let mut points = floe_io::PointBatch { batch: kept, bbox: floe_io::LonLatBox::EMPTY, rows, ..batch.clone() };
     let mut bbox = floe_io::LonLatBox::EMPTY;
     for (x, y) in points.lon().values().iter().zip(points.lat().values().iter()) {

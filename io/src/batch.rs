@@ -5,6 +5,7 @@ use std::sync::Arc;
 use arrow_array::{Array, Float64Array, RecordBatch};
 
 use crate::lonlat_box::LonLatBox;
+use crate::source_rows::SourceRows;
 
 /// Decoded points: an Arrow batch whose first two columns are `lon` and `lat` (Float64, degrees, WGS84)
 /// followed by the value columns under their original names. Rows with no drawable geometry are already
@@ -19,7 +20,7 @@ pub struct PointBatch {
     pub skipped: usize,
     /// Where each row came from: its row in the file (GeoParquet) or in its beam's datasets (granules, the scene).
     /// `None` where it is not known.
-    pub rows: Option<Arc<[u64]>>,
+    pub rows: Option<SourceRows>,
 }
 
 impl PointBatch {

@@ -26,6 +26,7 @@ pub mod qa;
 pub mod sample;
 pub mod scene;
 pub mod source;
+mod source_rows;
 mod time;
 mod track;
 
@@ -41,5 +42,6 @@ pub use geoparquet::{
 pub use lonlat_box::LonLatBox;
 pub use point_source::PointSource;
 pub use progress::{CancelToken, Progress, ProgressSnapshot};
+pub use source_rows::SourceRows;
 pub use time::utc_text;
 pub use track::geodesic_along_track;

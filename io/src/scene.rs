@@ -195,7 +195,7 @@ fn point_batch(fields: Vec<Field>, columns: Vec<ArrayRef>, lon: &[f64], lat: &[f
     }
     // The schema is built here from arrays of the declared types and lengths: a failure would be a bug in this file.
     let batch = RecordBatch::try_new(Arc::new(Schema::new(fields)), columns).expect("scene columns match their schema");
-    let rows = (0..lon.len() as u64).collect();
+    let rows = crate::SourceRows::consecutive(0, lon.len() as u64);
     PointBatch { batch, bbox, source: Arc::from(name), skipped: 0, rows: Some(rows) }
 }
 

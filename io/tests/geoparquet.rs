@@ -234,12 +234,13 @@ async fn rows_name_each_point_in_its_file_through_pruning() {
     let mut seen = Vec::new();
     for batch in &pruned.batches {
         let rows = batch.rows.as_ref().expect("GeoParquet batches name their rows");
-        assert_eq!(rows.len(), batch.num_rows());
+        assert_eq!(rows.len(), batch.num_rows() as u64);
         let values = batch.column("value").unwrap().as_any().downcast_ref::<arrow_array::Float32Array>().unwrap();
+        let rows: Vec<u64> = rows.iter().map(Option::unwrap).collect();
         for (row, value) in rows.iter().zip(values.values()) {
             assert_eq!(*row as f32, *value);
         }
-        seen.extend(rows.iter().copied());
+        seen.extend(rows);
     }
     seen.sort_unstable();
     assert_eq!(seen, (4445..5556).collect::<Vec<u64>>());

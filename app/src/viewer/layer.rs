@@ -94,7 +94,7 @@ pub struct Layer {
     /// the points of batches without).
     along_track: Vec<f64>,
     /// Each point's row in its file (GeoParquet) or beam (granules); `u64::MAX` where the reader did not say.
-    rows: Vec<u64>,
+    rows: floe_io::SourceRows,
     /// The file of each chunk (a dataset's points come from several).
     chunk_sources: Vec<Option<Arc<str>>>,
     /// What has been written to this layer's GPU buffers so far.
@@ -156,7 +156,7 @@ impl Layer {
             tracks: Vec::new(),
             chunk_tracks: Vec::new(),
             along_track: Vec::new(),
-            rows: Vec::new(),
+            rows: floe_io::SourceRows::default(),
             chunk_sources: Vec::new(),
             uploads: floe_render::UploadStats::default(),
             preferred_column: colour,
@@ -290,11 +290,11 @@ impl Layer {
                         });
                         self.chunk_tracks.push(index);
                     }
-                    self.rows.resize(first_new, u64::MAX);
-                    if batch.rows.len() == points as usize {
-                        self.rows.extend_from_slice(&batch.rows);
+                    self.rows.push_unknown((first_new as u64).saturating_sub(self.rows.len()));
+                    if batch.rows.len() == points {
+                        self.rows.extend_from(&batch.rows);
                     } else {
-                        self.rows.resize(first_new + points as usize, u64::MAX);
+                        self.rows.push_unknown(points);
                     }
                     self.chunk_sources.extend(batch.chunk_ranges.iter().map(|_| batch.source.clone()));
                     if !batch.along_track.is_empty() || !self.along_track.is_empty() {
@@ -580,7 +580,7 @@ impl Layer {
     /// The file (or URL) and row that loaded point `point` came from (its row in the file for GeoParquet, in its
     /// beam's datasets for granules).
     pub fn source_row(&self, point: usize) -> Option<(Arc<str>, u64)> {
-        let row = self.rows.get(point).copied().filter(|r| *r != u64::MAX)?;
+        let row = self.rows.get(point as u64)?;
         let source = self.chunk_sources.get(self.chunk_of_point(point)?).cloned().flatten()?;
         Some((source, row))
     }

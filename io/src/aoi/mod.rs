@@ -138,9 +138,10 @@ impl Aoi {
             message: format!("cannot apply the AOI: {e}"),
             source: Some(Box::new(e)),
         })?;
-        let rows = batch.rows.as_ref().map(|rows| {
-            rows.iter().zip(keep.iter()).filter(|(_, k)| *k == Some(true)).map(|(r, _)| *r).collect::<Arc<[u64]>>()
-        });
+        let rows = batch
+            .rows
+            .as_ref()
+            .map(|rows| rows.pick(keep.iter().enumerate().filter(|(_, k)| *k == Some(true)).map(|(i, _)| i)));
         Ok(PointBatch {
             batch: filtered,
             bbox: bounds,

@@ -29,6 +29,7 @@ use crate::lonlat_box::LonLatBox;
 use crate::progress::{CancelToken, Progress};
 use crate::source::ByteSource;
 use crate::source::parquet::ParquetSource;
+use crate::source_rows::SourceRows;
 
 /// Column pairs recognised as lon/lat when a file has no `geo` metadata, in order of preference.
 pub const LONLAT_CANDIDATES: &[(&str, &str)] =
@@ -647,6 +648,24 @@ struct DecodeContext {
 }
 
 impl DecodeContext {
+    /// The file rows of the `rows` rows of the batch being decoded: a run per row group it spans.
+    fn file_rows(&self, rows: usize) -> SourceRows {
+        let (start, end) = (self.consumed, self.consumed + rows as u64);
+        let mut file_rows = SourceRows::default();
+        let mut at = start;
+        for &(first_at, first_row, len) in &self.segments {
+            let (from, to) = (at.max(first_at), end.min(first_at + len));
+            if from < to {
+                // Rows outside every segment keep their offset in the partition, as in `file_row`.
+                file_rows.push_run(at, from - at);
+                file_rows.push_run(first_row + (from - first_at), to - from);
+                at = to;
+            }
+        }
+        file_rows.push_run(at, end - at);
+        file_rows
+    }
+
     /// The file row of row `row` of the batch being decoded.
     fn file_row(&self, row: usize) -> u64 {
         let at = self.consumed + row as u64;
@@ -749,9 +768,10 @@ impl DecodeContext {
             }
         }
         let Collector { lon, lat, keep, skipped, .. } = points;
-        let file_rows: Arc<[u64]> = match &keep {
-            Some(keep) => keep.iter().enumerate().filter(|(_, k)| **k).map(|(row, _)| self.file_row(row)).collect(),
-            None => (0..rows).map(|row| self.file_row(row)).collect(),
+        let file_rows = self.file_rows(rows);
+        let file_rows = match &keep {
+            Some(keep) => file_rows.pick(keep.iter().enumerate().filter(|(_, k)| **k).map(|(row, _)| row)),
+            None => file_rows,
         };
         let bbox = lonlat_bounds(&lon, &lat);
         let mut columns: Vec<ArrayRef> = vec![Arc::new(Float64Array::from(lon)), Arc::new(Float64Array::from(lat))];

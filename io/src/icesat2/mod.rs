@@ -476,7 +476,7 @@ impl Granule {
         for (x, y) in lon.iter().zip(&lat) {
             bounds.extend(*x, *y);
         }
-        let rows = selected.iter().map(|&i| offset + i as u64).collect();
+        let rows: crate::SourceRows = selected.iter().map(|&i| offset + i as u64).collect();
         Ok(PointBatch { batch, bbox: bounds, source: self.file.location.clone(), skipped, rows: Some(rows) })
     }
 
