@@ -5,6 +5,21 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// Microseconds Floe's paint callbacks (prepare and paint) spent since the last [`take_callback_ms`]: with the UI's
+/// own time, what the status bar reports as Floe's part of a frame, apart from the rasteriser's.
+static CALLBACK_MICROS: AtomicU64 = AtomicU64::new(0);
+
+/// Milliseconds Floe's paint callbacks spent since the last call.
+pub fn take_callback_ms() -> f64 {
+    CALLBACK_MICROS.swap(0, Ordering::Relaxed) as f64 / 1000.0
+}
+
+/// Adds the time since `started_ms` to [`CALLBACK_MICROS`].
+fn count_since(started_ms: f64) {
+    let micros = ((crate::time_since_start_ms() - started_ms) * 1000.0).max(0.0) as u64;
+    CALLBACK_MICROS.fetch_add(micros, Ordering::Relaxed);
+}
+
 use egui_wgpu::{CallbackResources, CallbackTrait, ScreenDescriptor};
 use floe_render::{Camera, GpuLayer, GpuLines, ProfileCamera, Projection, ScatterRenderer, wgpu};
 
@@ -72,11 +87,13 @@ impl CallbackTrait for ProfileCallback {
         _egui_encoder: &mut wgpu::CommandEncoder,
         resources: &mut CallbackResources,
     ) -> Vec<wgpu::CommandBuffer> {
+        let started = crate::time_since_start_ms();
         if let Some(FloeGpu { profile_renderer, profile_layers, .. }) = resources.get_mut::<FloeGpu>() {
             let drawn: Vec<&GpuLayer> = self.layer_ids.iter().filter_map(|id| profile_layers.get(id)).collect();
             profile_renderer.prepare(device, queue, &self.camera, &[], &drawn);
             self.points_drawn.store(profile_renderer.points_in_frame(&drawn), Ordering::Relaxed);
         }
+        count_since(started);
         Vec::new()
     }
 
@@ -86,10 +103,12 @@ impl CallbackTrait for ProfileCallback {
         pass: &mut wgpu::RenderPass<'static>,
         resources: &CallbackResources,
     ) {
+        let started = crate::time_since_start_ms();
         if let Some(gpu) = resources.get::<FloeGpu>() {
             let drawn: Vec<&GpuLayer> = self.layer_ids.iter().filter_map(|id| gpu.profile_layers.get(id)).collect();
             gpu.profile_renderer.paint(pass, &[], &drawn);
         }
+        count_since(started);
     }
 }
 
@@ -114,12 +133,14 @@ impl CallbackTrait for MapCallback {
         _egui_encoder: &mut wgpu::CommandEncoder,
         resources: &mut CallbackResources,
     ) -> Vec<wgpu::CommandBuffer> {
+        let started = crate::time_since_start_ms();
         if let Some(FloeGpu { renderer, layers, basemap, .. }) = resources.get_mut::<FloeGpu>() {
             let drawn: Vec<&GpuLayer> = self.layer_ids.iter().filter_map(|id| layers.get(id)).collect();
             let lines = self.lines(basemap);
             renderer.prepare(device, queue, &self.camera, &lines, &drawn);
             self.points_drawn.store(renderer.points_in_frame(&drawn), Ordering::Relaxed);
         }
+        count_since(started);
         Vec::new()
     }
 
@@ -129,10 +150,12 @@ impl CallbackTrait for MapCallback {
         pass: &mut wgpu::RenderPass<'static>,
         resources: &CallbackResources,
     ) {
+        let started = crate::time_since_start_ms();
         if let Some(gpu) = resources.get::<FloeGpu>() {
             let drawn: Vec<&GpuLayer> = self.layer_ids.iter().filter_map(|id| gpu.layers.get(id)).collect();
             gpu.renderer.paint(pass, &self.lines(&gpu.basemap), &drawn);
         }
+        count_since(started);
     }
 }
 

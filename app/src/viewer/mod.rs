@@ -175,6 +175,9 @@ pub struct FloeApp {
     /// What background tasks (exports, AOI files read in the browser) hand to the UI.
     inbox: Inbox,
     frame_ms: f32,
+    /// Floe's own part of `frame_ms`: its UI code and paint callbacks, without egui's painting or the rasteriser.
+    floe_ms: f32,
+    frames: u64,
     first_points_logged: bool,
     /// Filters drawn on the GPU (the *Filters* section's "on the map" list and its presets): a change costs
     /// uniforms, never a reload.
@@ -219,6 +222,8 @@ impl FloeApp {
             notices: Vec::new(),
             inbox: Inbox::default(),
             frame_ms: 0.0,
+            floe_ms: 0.0,
+            frames: 0,
             first_points_logged: false,
             map_filters: Vec::new(),
             time_window: None,
@@ -874,6 +879,27 @@ impl FloeApp {
 
 impl eframe::App for FloeApp {
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        let started = crate::time_since_start_ms();
+        self.frame_ui(ui, frame);
+        // The paint callbacks counted are the previous frame's: this frame's run after `ui` returns.
+        let floe_ms = (crate::time_since_start_ms() - started + gpu::take_callback_ms()) as f32;
+        self.floe_ms = 0.9 * self.floe_ms + 0.1 * floe_ms;
+        self.frames += 1;
+        if self.frames.is_multiple_of(120) {
+            // What `scripts/bench-viewer` reads (RUST_LOG=floe=debug).
+            log::debug!(
+                "floe: frame: {:.2} ms Floe's own, {:.2} ms CPU in all, {} points drawn, {} bytes held",
+                self.floe_ms,
+                self.frame_ms,
+                self.map.points_drawn(),
+                self.layers.iter().map(Layer::memory_bytes).sum::<u64>()
+            );
+        }
+    }
+}
+
+impl FloeApp {
+    fn frame_ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         // The UI's own time per frame: the time between frames would count idle waits while nothing repaints.
         if let Some(cpu_seconds) = frame.info().cpu_usage {
@@ -954,6 +980,7 @@ impl eframe::App for FloeApp {
             zoom: self.map.zoom(),
             points_drawn: self.map.points_drawn(),
             frame_ms: self.frame_ms,
+            floe_ms: self.floe_ms,
         };
         panels::status_bar_ui(ui, &status);
         // The page's address follows the view once loading has settled (the desktop has no address bar: the link is

@@ -307,6 +307,7 @@ pub struct Status {
     pub zoom: f64,
     pub points_drawn: u64,
     pub frame_ms: f32,
+    pub floe_ms: f32,
 }
 
 pub fn status_bar_ui(ui: &mut egui::Ui, status: &Status) {
@@ -321,7 +322,8 @@ pub fn status_bar_ui(ui: &mut egui::Ui, status: &Status) {
             ui.separator();
             ui.monospace(format!("{} points drawn", status.points_drawn));
             ui.separator();
-            ui.monospace(format!("{:.1} ms CPU/frame", status.frame_ms));
+            ui.monospace(format!("{:.1} ms CPU/frame ({:.1} Floe)", status.frame_ms, status.floe_ms))
+                .on_hover_text("CPU time per frame; in brackets, Floe's own part: its UI code and draw calls, without egui's painting or a software rasteriser's");
         });
     });
 }
