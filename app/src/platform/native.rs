@@ -29,6 +29,11 @@ impl Tasks {
 }
 
 /// Milliseconds since the viewer started.
+/// Milliseconds of CPU the calling thread has used (its wall time where the system cannot say).
+pub fn thread_cpu_ms() -> f64 {
+    cpu_time::ThreadTime::try_now().map_or_else(|_| time_since_start_ms(), |t| t.as_duration().as_secs_f64() * 1000.0)
+}
+
 pub fn time_since_start_ms() -> f64 {
     static START: std::sync::OnceLock<web_time::Instant> = std::sync::OnceLock::new();
     START.get_or_init(web_time::Instant::now).elapsed().as_secs_f64() * 1000.0

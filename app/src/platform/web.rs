@@ -16,6 +16,11 @@ impl Tasks {
 }
 
 /// Milliseconds since the page started loading.
+/// The page's one thread: its wall time is what a frame waits for.
+pub fn thread_cpu_ms() -> f64 {
+    time_since_start_ms()
+}
+
 pub fn time_since_start_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }

@@ -16,7 +16,7 @@ pub fn take_callback_ms() -> f64 {
 
 /// Adds the time since `started_ms` to [`CALLBACK_MICROS`].
 fn count_since(started_ms: f64) {
-    let micros = ((crate::time_since_start_ms() - started_ms) * 1000.0).max(0.0) as u64;
+    let micros = ((crate::platform::thread_cpu_ms() - started_ms) * 1000.0).max(0.0) as u64;
     CALLBACK_MICROS.fetch_add(micros, Ordering::Relaxed);
 }
 
@@ -87,7 +87,7 @@ impl CallbackTrait for ProfileCallback {
         _egui_encoder: &mut wgpu::CommandEncoder,
         resources: &mut CallbackResources,
     ) -> Vec<wgpu::CommandBuffer> {
-        let started = crate::time_since_start_ms();
+        let started = crate::platform::thread_cpu_ms();
         if let Some(FloeGpu { profile_renderer, profile_layers, .. }) = resources.get_mut::<FloeGpu>() {
             let drawn: Vec<&GpuLayer> = self.layer_ids.iter().filter_map(|id| profile_layers.get(id)).collect();
             profile_renderer.prepare(device, queue, &self.camera, &[], &drawn);
@@ -103,7 +103,7 @@ impl CallbackTrait for ProfileCallback {
         pass: &mut wgpu::RenderPass<'static>,
         resources: &CallbackResources,
     ) {
-        let started = crate::time_since_start_ms();
+        let started = crate::platform::thread_cpu_ms();
         if let Some(gpu) = resources.get::<FloeGpu>() {
             let drawn: Vec<&GpuLayer> = self.layer_ids.iter().filter_map(|id| gpu.profile_layers.get(id)).collect();
             gpu.profile_renderer.paint(pass, &[], &drawn);
@@ -133,7 +133,7 @@ impl CallbackTrait for MapCallback {
         _egui_encoder: &mut wgpu::CommandEncoder,
         resources: &mut CallbackResources,
     ) -> Vec<wgpu::CommandBuffer> {
-        let started = crate::time_since_start_ms();
+        let started = crate::platform::thread_cpu_ms();
         if let Some(FloeGpu { renderer, layers, basemap, .. }) = resources.get_mut::<FloeGpu>() {
             let drawn: Vec<&GpuLayer> = self.layer_ids.iter().filter_map(|id| layers.get(id)).collect();
             let lines = self.lines(basemap);
@@ -150,7 +150,7 @@ impl CallbackTrait for MapCallback {
         pass: &mut wgpu::RenderPass<'static>,
         resources: &CallbackResources,
     ) {
-        let started = crate::time_since_start_ms();
+        let started = crate::platform::thread_cpu_ms();
         if let Some(gpu) = resources.get::<FloeGpu>() {
             let drawn: Vec<&GpuLayer> = self.layer_ids.iter().filter_map(|id| gpu.layers.get(id)).collect();
             gpu.renderer.paint(pass, &self.lines(&gpu.basemap), &drawn);

@@ -177,7 +177,7 @@ pub struct FloeApp {
     frame_ms: f32,
     /// Floe's own part of `frame_ms`: its UI code and paint callbacks, without egui's painting or the rasteriser.
     floe_ms: f32,
-    frames: u64,
+    frame_logged_ms: f64,
     first_points_logged: bool,
     /// Filters drawn on the GPU (the *Filters* section's "on the map" list and its presets): a change costs
     /// uniforms, never a reload.
@@ -223,7 +223,7 @@ impl FloeApp {
             inbox: Inbox::default(),
             frame_ms: 0.0,
             floe_ms: 0.0,
-            frames: 0,
+            frame_logged_ms: 0.0,
             first_points_logged: false,
             map_filters: Vec::new(),
             time_window: None,
@@ -879,13 +879,14 @@ impl FloeApp {
 
 impl eframe::App for FloeApp {
     fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
-        let started = crate::time_since_start_ms();
+        let started = crate::platform::thread_cpu_ms();
         self.frame_ui(ui, frame);
         // The paint callbacks counted are the previous frame's: this frame's run after `ui` returns.
-        let floe_ms = (crate::time_since_start_ms() - started + gpu::take_callback_ms()) as f32;
+        let floe_ms = (crate::platform::thread_cpu_ms() - started + gpu::take_callback_ms()) as f32;
         self.floe_ms = 0.9 * self.floe_ms + 0.1 * floe_ms;
-        self.frames += 1;
-        if self.frames.is_multiple_of(120) {
+        let now = crate::time_since_start_ms();
+        if now - self.frame_logged_ms >= 2000.0 {
+            self.frame_logged_ms = now;
             // What `scripts/bench-viewer` reads (RUST_LOG=floe=debug).
             log::debug!(
                 "floe: frame: {:.2} ms Floe's own, {:.2} ms CPU in all, {} points drawn, {} bytes held",
