@@ -69,14 +69,18 @@ pub fn write_file_atomically<T>(
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    // Dropping `temp` on any early return removes the temporary file.
+    // Dropping `temp` on any early return removes the temporary file. Its name is listed as pending before the file
+    // exists: an interrupt between the two would otherwise leave it behind (seen in the SIGINT test under load).
     let temp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".partial")
-        .tempfile_in(&directory)
+        .make_in(&directory, |path| {
+            let pending = Pending::new(path);
+            let file = std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(path)?;
+            Ok((file, pending))
+        })
         .map_err(|e| failed(format!("cannot create a temporary file in {}: {e}", directory.display())))?;
-    let (temp_file, temp_path) = temp.into_parts();
-    let _pending = Pending::new(&temp_path);
+    let ((temp_file, _pending), temp_path) = temp.into_parts();
     let mut out = std::io::BufWriter::new(temp_file);
     let written = write(&mut out)?;
     let file = out.into_inner().map_err(|e| failed(e.error().to_string()))?;
