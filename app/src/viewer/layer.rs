@@ -93,7 +93,7 @@ pub struct Layer {
     /// Along-track distance (`x_atc`, metres) of each point, in upload order; empty when no batch had one (NaN for
     /// the points of batches without).
     along_track: Vec<f64>,
-    /// Each point's row in its file (GeoParquet) or beam (granules); `u64::MAX` where the reader did not say.
+    /// Each point's row in its file (GeoParquet) or beam (granules); unknown where the reader did not say.
     rows: floe_io::SourceRows,
     /// The file of each chunk (a dataset's points come from several).
     chunk_sources: Vec<Option<Arc<str>>>,

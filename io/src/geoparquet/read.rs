@@ -656,7 +656,7 @@ impl DecodeContext {
         for &(first_at, first_row, len) in &self.segments {
             let (from, to) = (at.max(first_at), end.min(first_at + len));
             if from < to {
-                // Rows outside every segment keep their offset in the partition, as in `file_row`.
+                // Rows outside every segment keep their offset in the partition.
                 file_rows.push_run(at, from - at);
                 file_rows.push_run(first_row + (from - first_at), to - from);
                 at = to;
@@ -666,13 +666,9 @@ impl DecodeContext {
         file_rows
     }
 
-    /// The file row of row `row` of the batch being decoded.
+    /// The file row of row `row` of the batch being decoded (for error messages).
     fn file_row(&self, row: usize) -> u64 {
-        let at = self.consumed + row as u64;
-        self.segments
-            .iter()
-            .find(|(start, _, rows)| (*start..start + rows).contains(&at))
-            .map_or(at, |(start, first, _)| first + (at - start))
+        self.file_rows(row + 1).get(row as u64).unwrap_or(self.consumed + row as u64)
     }
 
     fn decode(&self, batch: &RecordBatch) -> Result<PointBatch> {
